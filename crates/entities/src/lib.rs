@@ -1,21 +1,153 @@
 //! Entities: people with titles, places, organisations and quoted slogans.
 //!
-//! STUB — the entities issue replaces this with the real recogniser.
+//! Input: one document's sentences as segment produced them (text, document offset, jieba
+//! tokens with POS). Output: [`Entity`] mentions with document-relative character spans,
+//! in order, `section_id` left `None` (segment fills it).
+//!
+//! - **PER**: names after a title chain from a data table (`市委副书记、市长某某`,
+//!   `记者 甲乙 丙丁`), names jieba tags `nr` (checked against a surname list), with a title
+//!   written right after them (`某某总书记`); a name seen once with a title keeps it at its
+//!   other mentions in the document.
+//! - **LOC**: the divisions gazetteer (full names and derived short forms), a list of
+//!   countries, regions and rivers, and place suffixes (…流域, …经济区, …机场, …大道).
+//! - **ORG**: a list of well-known organisations and generic bodies, department
+//!   abbreviations after a level or place (`市发改委`), organisation suffixes (…集团,
+//!   …有限公司, …日报, …学院), items of a `…等企业` list.
+//! - **TERM**: quoted slogans and programmes of at most `max_term_chars` characters; not
+//!   quoted speech.
+//!
+//! Overlapping candidates are resolved to the longest span, so an entity inside another is
+//! reported only where it stands alone. Mentions with a redaction placeholder (`X集团`) are
+//! dropped unless `keep_redacted` is set (then flagged `redacted`).
+//!
+//! It does NOT tokenize (segment runs jieba and passes the tokens), assign sections, count
+//! mentions (tabulate does), or read `../shared/`. All rules and word lists are data files
+//! under `data/entities/` and `data/divisions/`, embedded at compile time; config may add
+//! files.
 
-use std::path::Path;
+mod lexicon;
+mod recognize;
 
-use gongwen_model::{ConfigProblem, Entity, Token};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use aho_corasick::AhoCorasick;
+use gongwen_model::{ConfigProblem, Entity, EntityType, Span, Token};
 use serde::Deserialize;
 
+use crate::lexicon::{builtin, list_lines, list_words, Kind, Lexicon, LexiconBuilder};
+use crate::recognize::{resolve, sentence_candidates, Cand, RuleSettings, SentCtx, Tok};
+
 /// `[entities]` section of pipeline.toml.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EntitiesConfig {}
+pub struct EntitiesConfig {
+    /// Extra place files (one name per line or space-separated, `#` comments), added to
+    /// the built-in gazetteer and places list. Default: none.
+    #[serde(default)]
+    pub extra_places: Vec<PathBuf>,
+    /// Extra organisation files (same format). Default: none.
+    #[serde(default)]
+    pub extra_organisations: Vec<PathBuf>,
+    /// Extra title files (same format), added to `data/entities/titles.txt`. Default: none.
+    #[serde(default)]
+    pub extra_titles: Vec<PathBuf>,
+    /// Extra surname files (same format). Default: none.
+    #[serde(default)]
+    pub extra_surnames: Vec<PathBuf>,
+    /// Longest quoted term, in characters (longer quotes are speech). Default: 16.
+    #[serde(default = "default_max_term_chars")]
+    pub max_term_chars: usize,
+    /// Shortest quoted term, in characters. Default: 2.
+    #[serde(default = "default_min_term_chars")]
+    pub min_term_chars: usize,
+    /// Longest name built from a suffix and the words before it, in characters. Default: 20.
+    #[serde(default = "default_max_name_chars")]
+    pub max_name_chars: usize,
+    /// Accept names jieba tags `nr` even without a title next to them. Default: true.
+    #[serde(default = "default_true")]
+    pub person_from_pos: bool,
+    /// Give a name seen with a title that title at its other mentions. Default: true.
+    #[serde(default = "default_true")]
+    pub propagate_titles: bool,
+    /// Emit mentions containing a redaction placeholder (flagged `redacted`) instead of
+    /// dropping them. Default: false.
+    #[serde(default)]
+    pub keep_redacted: bool,
+}
+
+fn default_max_term_chars() -> usize {
+    16
+}
+
+fn default_min_term_chars() -> usize {
+    2
+}
+
+fn default_max_name_chars() -> usize {
+    20
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for EntitiesConfig {
+    fn default() -> Self {
+        EntitiesConfig {
+            extra_places: Vec::new(),
+            extra_organisations: Vec::new(),
+            extra_titles: Vec::new(),
+            extra_surnames: Vec::new(),
+            max_term_chars: default_max_term_chars(),
+            min_term_chars: default_min_term_chars(),
+            max_name_chars: default_max_name_chars(),
+            person_from_pos: true,
+            propagate_titles: true,
+            keep_redacted: false,
+        }
+    }
+}
 
 impl EntitiesConfig {
     /// Every problem with this section, each with its TOML path.
-    pub fn validate(&self, _base_dir: &Path) -> Vec<ConfigProblem> {
-        Vec::new()
+    pub fn validate(&self, base_dir: &Path) -> Vec<ConfigProblem> {
+        let mut problems = Vec::new();
+        for (key, files) in [
+            ("extra_places", &self.extra_places),
+            ("extra_organisations", &self.extra_organisations),
+            ("extra_titles", &self.extra_titles),
+            ("extra_surnames", &self.extra_surnames),
+        ] {
+            for (i, file) in files.iter().enumerate() {
+                let path = base_dir.join(file);
+                if !path.is_file() {
+                    problems.push(ConfigProblem::new(
+                        format!("entities.{key}[{i}]"),
+                        format!("file {:?} does not exist", path.display().to_string()),
+                    ));
+                }
+            }
+        }
+        if !(1..=200).contains(&self.max_term_chars) {
+            problems.push(ConfigProblem::new(
+                "entities.max_term_chars",
+                format!("must be between 1 and 200, got {}", self.max_term_chars),
+            ));
+        }
+        if self.min_term_chars == 0 || self.min_term_chars > self.max_term_chars {
+            problems.push(ConfigProblem::new(
+                "entities.min_term_chars",
+                format!("must be between 1 and max_term_chars ({}), got {}", self.max_term_chars, self.min_term_chars),
+            ));
+        }
+        if !(2..=100).contains(&self.max_name_chars) {
+            problems.push(ConfigProblem::new(
+                "entities.max_name_chars",
+                format!("must be between 2 and 100, got {}", self.max_name_chars),
+            ));
+        }
+        problems
     }
 }
 
@@ -25,6 +157,22 @@ pub enum EntitiesError {
     /// The config is invalid.
     #[error("invalid [entities] config: {0:?}")]
     Config(Vec<ConfigProblem>),
+    /// An extra word-list file could not be read.
+    #[error("cannot read entities file {path:?}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// A data file is malformed.
+    #[error("bad entities data {file:?}: {message}")]
+    Data {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// One sentence as the recogniser sees it.
@@ -49,9 +197,19 @@ pub struct DictWord {
     pub pos: Option<String>,
 }
 
-/// The built recogniser.
+/// The built recogniser: immutable, `Sync`, shared by all worker threads.
 #[derive(Debug)]
-pub struct EntityRecognizer {}
+pub struct EntityRecognizer {
+    lexicon: Lexicon,
+    settings: RuleSettings,
+    propagate_titles: bool,
+    keep_redacted: bool,
+}
+
+fn read_extra(base_dir: &Path, file: &Path) -> Result<String, EntitiesError> {
+    let path = base_dir.join(file);
+    std::fs::read_to_string(&path).map_err(|source| EntitiesError::Io { path: path.display().to_string(), source })
+}
 
 impl EntityRecognizer {
     /// Validates the config and loads gazetteers and title lists.
@@ -60,17 +218,168 @@ impl EntityRecognizer {
         if !problems.is_empty() {
             return Err(EntitiesError::Config(problems));
         }
-        Ok(EntityRecognizer {})
+        let mut b = LexiconBuilder::default();
+        b.ambiguous_short_forms = list_words(builtin::AMBIGUOUS_SHORT_FORMS).map(str::to_string).collect();
+        b.stopwords = list_words(builtin::STOPWORDS).map(str::to_string).collect();
+        b.person_stopwords = list_words(builtin::PERSON_STOPWORDS).map(str::to_string).collect();
+        b.surnames = list_words(builtin::SURNAMES).map(str::to_string).collect();
+        for (words, kind) in list_lines(builtin::TERM_RULES) {
+            match kind {
+                Some("speech") => b.speech_verbs.extend(words.iter().map(|w| w.to_string())),
+                Some("figurative") => b.figurative.extend(words.iter().map(|w| w.to_string())),
+                other => {
+                    return Err(EntitiesError::Data {
+                        file: "term_rules.txt".into(),
+                        message: format!("unknown kind {other:?}"),
+                    })
+                }
+            }
+        }
+        // Longest speech verbs first so 说道 is tried before 道.
+        b.speech_verbs.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
+        for (name, text) in
+            [("provinces.csv", builtin::PROVINCES), ("cities.csv", builtin::CITIES), ("areas.csv", builtin::AREAS)]
+        {
+            b.add_divisions_csv(text)
+                .map_err(|e| EntitiesError::Data { file: name.into(), message: e.to_string() })?;
+        }
+        b.add_list(builtin::PLACES, Kind::Place);
+        b.add_list(builtin::ORGANISATIONS, Kind::Org);
+        b.add_list(builtin::GENERIC_BODIES, Kind::GenericBody);
+        b.add_list(builtin::BODY_ABBREVIATIONS, Kind::BodyAbbrev);
+        b.add_list(builtin::TITLES, Kind::Title);
+        b.add_list(builtin::TITLE_PREFIXES, Kind::TitlePrefix);
+        b.add_org_suffixes(builtin::ORG_SUFFIXES);
+        b.add_loc_suffixes(builtin::LOC_SUFFIXES);
+        for file in &config.extra_places {
+            b.add_list(&read_extra(base_dir, file)?, Kind::Place);
+        }
+        for file in &config.extra_organisations {
+            b.add_list(&read_extra(base_dir, file)?, Kind::Org);
+        }
+        for file in &config.extra_titles {
+            b.add_list(&read_extra(base_dir, file)?, Kind::Title);
+        }
+        for file in &config.extra_surnames {
+            let text = read_extra(base_dir, file)?;
+            b.surnames.extend(list_words(&text).map(str::to_string));
+        }
+        let lexicon =
+            b.build().map_err(|e| EntitiesError::Data { file: "lexicon".into(), message: e.to_string() })?;
+        Ok(EntityRecognizer {
+            lexicon,
+            settings: RuleSettings {
+                max_term_chars: config.max_term_chars,
+                min_term_chars: config.min_term_chars,
+                max_name_chars: config.max_name_chars,
+                person_from_pos: config.person_from_pos,
+            },
+            propagate_titles: config.propagate_titles,
+            keep_redacted: config.keep_redacted,
+        })
     }
 
-    /// Words the tokenizer should add to its dictionary so names are not cut.
+    /// Words the tokenizer should add to its dictionary so names are not cut: places and
+    /// their unambiguous short forms (`ns`), organisations and bodies (`nt`), titles (`n`)
+    /// and multi-character organisation suffixes (no tag). Sorted, no duplicates.
     pub fn dictionary_words(&self) -> Vec<DictWord> {
-        Vec::new()
+        let mut words: Vec<DictWord> = Vec::new();
+        for (pattern, kinds) in self.lexicon.patterns.iter().zip(&self.lexicon.kinds) {
+            if pattern.chars().count() < 2 || pattern.chars().any(char::is_whitespace) {
+                continue;
+            }
+            let pos = if kinds.iter().any(|k| matches!(k, Kind::Place | Kind::ShortPlace)) {
+                Some("ns")
+            } else if kinds.iter().any(|k| matches!(k, Kind::Org | Kind::GenericBody | Kind::BodyAbbrev)) {
+                Some("nt")
+            } else if kinds.iter().any(|k| matches!(k, Kind::Title)) {
+                Some("n")
+            } else if kinds.iter().any(|k| matches!(k, Kind::OrgSuffix(_))) {
+                None
+            } else {
+                continue;
+            };
+            words.push(DictWord { word: pattern.clone(), pos: pos.map(str::to_string) });
+        }
+        words
     }
 
     /// Every entity mention in a document's sentences, in order. Spans are relative to the
     /// document; `section_id` is `None` (segment fills it).
-    pub fn recognize(&self, _sentences: &[SentenceView<'_>]) -> Vec<Entity> {
-        Vec::new()
+    pub fn recognize(&self, sentences: &[SentenceView<'_>]) -> Vec<Entity> {
+        let lex = &self.lexicon;
+        let mut contexts: Vec<SentCtx<'_>> = Vec::with_capacity(sentences.len());
+        let mut candidates: Vec<Vec<Cand>> = Vec::with_capacity(sentences.len());
+        for s in sentences {
+            let toks: Vec<Tok<'_>> = s
+                .tokens
+                .iter()
+                .filter(|t| t.span.start >= s.start)
+                .map(|t| Tok { start: t.span.start - s.start, end: t.span.end.saturating_sub(s.start), pos: t.pos.as_str() })
+                .collect();
+            let ctx = SentCtx::new(lex, s.text, toks);
+            candidates.push(sentence_candidates(lex, &ctx, &self.settings));
+            contexts.push(ctx);
+        }
+        if self.propagate_titles {
+            self.propagate(&contexts, &mut candidates);
+        }
+        let mut out = Vec::new();
+        for ((s, ctx), cands) in sentences.iter().zip(&contexts).zip(candidates) {
+            for c in resolve(cands, ctx.len()) {
+                let Some(ty) = c.ty else { continue };
+                if c.redacted && !self.keep_redacted {
+                    continue;
+                }
+                out.push(Entity {
+                    sent_idx: s.sent_idx,
+                    section_id: None,
+                    span: Span::new(s.start + c.start, s.start + c.end),
+                    text: ctx.text(c.start, c.end),
+                    entity_type: ty,
+                    title: if ty == EntityType::Per { c.title } else { None },
+                    redacted: c.redacted,
+                });
+            }
+        }
+        out
+    }
+
+    /// Adds a titled PER candidate at every other token-aligned mention of a name that was
+    /// seen with a title somewhere in the document.
+    fn propagate(&self, contexts: &[SentCtx<'_>], candidates: &mut [Vec<Cand>]) {
+        let mut titled: HashMap<String, String> = HashMap::new();
+        for (ctx, cands) in contexts.iter().zip(candidates.iter()) {
+            for c in cands {
+                if c.ty == Some(EntityType::Per) {
+                    if let Some(t) = &c.title {
+                        titled.entry(ctx.text(c.start, c.end)).or_insert_with(|| t.clone());
+                    }
+                }
+            }
+        }
+        if titled.is_empty() {
+            return;
+        }
+        let mut names: Vec<&String> = titled.keys().collect();
+        names.sort();
+        let Ok(ac) = AhoCorasick::new(&names) else { return };
+        for (ctx, cands) in contexts.iter().zip(candidates.iter_mut()) {
+            let text: String = ctx.chars.iter().collect();
+            for m in ac.find_iter(&text) {
+                let start = text.get(..m.start()).map(|p| p.chars().count()).unwrap_or(0);
+                let Some(name) = names.get(m.pattern().as_usize()) else { continue };
+                let end = start + name.chars().count();
+                if !ctx.tok_start.get(start).copied().unwrap_or(false) || !ctx.tok_end.get(end).copied().unwrap_or(false)
+                {
+                    continue;
+                }
+                let title = titled.get(*name).cloned();
+                cands.push(Cand { start, end, ty: Some(EntityType::Per), title, rank: 3, redacted: false });
+            }
+        }
     }
 }
+
+#[cfg(test)]
+mod tests;

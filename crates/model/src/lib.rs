@@ -105,13 +105,20 @@ impl Format {
     }
 }
 
-/// One input file found by ingest's directory walk, before it is read.
+/// One input file found by ingest's directory walk and hashed, before it is parsed.
+///
+/// Hashing during discovery lets the driver order, deduplicate, shard and skip unchanged
+/// files before any of them is processed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputFile {
     /// Path as found (input folder joined with the relative path).
     pub path: String,
     /// Size in bytes when found.
     pub size: u64,
+    /// 16 lowercase hex digits of the BLAKE3 hash of the file's bytes: the document id.
+    pub doc_id: String,
+    /// When an earlier file (in sorted path order) has the same bytes: its path.
+    pub duplicate_of: Option<String>,
 }
 
 /// Facts about the source of one document, carried unchanged through every stage.
@@ -450,6 +457,17 @@ pub struct NumberMention {
     pub subject: Option<String>,
 }
 
+/// One keyword of a document, ranked by TF-IDF over the documents of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Keyword {
+    /// 1 for the highest weight.
+    pub rank: usize,
+    /// The word.
+    pub word: String,
+    /// Its TF-IDF weight.
+    pub weight: f64,
+}
+
 /// Everything segment found in one document. Tabulate turns it into table rows.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SegmentedDoc {
@@ -503,6 +521,9 @@ pub enum FailureStatus {
     Error,
     /// Nothing left (0 bytes, empty after decoding, or nothing but site chrome).
     Empty,
+    /// Same bytes as an earlier file (`SourceInfo::duplicate_of`); processed once, under that
+    /// file. Gets a `documents` row but no `errors` row.
+    Duplicate,
 }
 
 impl FailureStatus {
@@ -511,6 +532,7 @@ impl FailureStatus {
         match self {
             FailureStatus::Error => "error",
             FailureStatus::Empty => "empty",
+            FailureStatus::Duplicate => "duplicate",
         }
     }
 }

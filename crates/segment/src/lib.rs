@@ -1,24 +1,189 @@
-//! Segment: paragraphs, sections, sentences, tokens, numbers and entities of a clean document
-//! ([`CleanDoc`] → [`SegmentedDoc`]).
+//! Segment: the structure and words of a clean document ([`CleanDoc`] → [`SegmentedDoc`]).
 //!
-//! STUB — the segment issue replaces this with the real section, sentence and token logic.
+//! What goes in: a [`CleanDoc`], whose clean text is its paragraphs joined with `\n`. What
+//! comes out, all sorted by position and with character offsets into that clean text:
+//! - paragraphs, each with the innermost section containing its start;
+//! - the section tree: numbered headings (`一、` `（一）` `1.` `第一，` `第一部分` `①`…),
+//!   in-paragraph enumerations (`一是…二是`, `一要…二要`, `首先/其次`) and unnumbered news
+//!   subheadings, with levels from nesting (see [`sections`](crate) rules in
+//!   `data/segment/markers.txt`);
+//! - sentences tiling each paragraph (split on `。！？；…`, never inside quotes or brackets);
+//! - jieba tokens with POS tags tiling each sentence, with a bundled domain dictionary,
+//!   the entity recogniser's gazetteer words and user dictionaries;
+//! - numbers (from `gongwen-numbers`, per sentence) and entities (from `gongwen-entities`,
+//!   per document), with their sentence and section;
+//! - keyword candidates per document and their TF-IDF ranking over a run.
+//!
+//! What it does NOT do: change the text (offsets are never shifted), read input files, decide
+//! what is boilerplate (clean's job), recognise numbers or entities itself, or write tables.
 
-use std::path::Path;
+mod keywords;
+mod sections;
+mod sentences;
+mod tokens;
 
-use gongwen_entities::{EntitiesConfig, EntityRecognizer};
-use gongwen_model::{CleanDoc, ConfigProblem, Paragraph, SegmentedDoc, Sentence, Span};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use gongwen_entities::{EntitiesConfig, EntityRecognizer, SentenceView};
+use gongwen_model::{CleanDoc, ConfigProblem, Keyword, Paragraph, SegmentedDoc, Sentence, Span, Token};
 use gongwen_numbers::{NumberExtractor, NumbersConfig};
 use serde::Deserialize;
 
-/// `[segment]` section of pipeline.toml.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SegmentConfig {}
+use crate::keywords::KeywordRules;
+use crate::sections::{ParaView, SectionIndex, SectionRules};
+use crate::tokens::Tokenizer;
+
+/// Bundled marker styles.
+const BUILTIN_MARKERS: &str = include_str!("../../../data/segment/markers.txt");
+/// Bundled ordinal words (首先 1 …).
+const BUILTIN_ORDINAL_WORDS: &str = include_str!("../../../data/segment/ordinal_words.txt");
+/// Bundled words that keep a short line from being a subheading.
+const BUILTIN_NOT_HEADINGS: &str = include_str!("../../../data/segment/not_headings.txt");
+/// Bundled domain dictionary.
+const BUILTIN_TERMS: &str = include_str!("../../../data/segment/terms.txt");
+/// Bundled stop words.
+const BUILTIN_STOPWORDS: &str = include_str!("../../../data/segment/stopwords.txt");
+
+/// `[segment]` section of pipeline.toml. Every key is optional.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SegmentConfig {
+    /// Use jieba's HMM to find words missing from the dictionaries. Default: `true`.
+    pub hmm: bool,
+    /// Load the bundled domain dictionary `data/segment/terms.txt` (policy terms and slogans
+    /// such as 新旧动能转换, 高质量发展, 放管服). Default: `true`.
+    pub builtin_terms: bool,
+    /// Extra jieba user dictionaries, one entry per line: `word [freq] [tag]`. Relative paths
+    /// are resolved against the config file's folder. Default: `[]`.
+    pub user_dicts: Vec<String>,
+    /// A marker rules file replacing the bundled `data/segment/markers.txt` (same format).
+    /// Default: none (bundled rules).
+    pub marker_rules: Option<String>,
+    /// Largest number a section marker may state; larger ones (`2020.`) are not markers.
+    /// Default: `50`.
+    pub max_ordinal: u32,
+    /// Longest unnumbered subheading, in characters. Default: `30`.
+    pub subheading_max_chars: usize,
+    /// Fewest unnumbered subheadings a document needs for any of them to count. Default: `2`.
+    pub subheading_min_count: usize,
+    /// Longest quotation or bracket, in characters, inside which sentences are never split
+    /// (longer ones are split as if unquoted). Default: `200`.
+    pub quote_max_chars: usize,
+    /// Extra stop-word files (one word per line) added to the bundled
+    /// `data/segment/stopwords.txt`. Default: `[]`.
+    pub stopword_files: Vec<String>,
+    /// Shortest keyword, in characters. Default: `2`.
+    pub keyword_min_chars: usize,
+    /// Keyword candidates kept per document (the most frequent), so memory stays bounded.
+    /// Default: `200`.
+    pub keyword_max_candidates: usize,
+    /// Keywords written per document. Default: `20`.
+    pub keyword_top_k: usize,
+    /// POS tags whose tokens are never keywords (prefix match: `u` covers `uj`, `ul`).
+    /// Default: `["x", "m", "q", "p", "c", "u", "d", "r", "f", "e", "y", "o", "w", "mq"]`.
+    pub keyword_excluded_pos: Vec<String>,
+}
+
+fn default_hmm() -> bool {
+    true
+}
+fn default_builtin_terms() -> bool {
+    true
+}
+fn default_max_ordinal() -> u32 {
+    50
+}
+fn default_subheading_max_chars() -> usize {
+    30
+}
+fn default_subheading_min_count() -> usize {
+    2
+}
+fn default_quote_max_chars() -> usize {
+    200
+}
+fn default_keyword_min_chars() -> usize {
+    2
+}
+fn default_keyword_max_candidates() -> usize {
+    200
+}
+fn default_keyword_top_k() -> usize {
+    20
+}
+fn default_keyword_excluded_pos() -> Vec<String> {
+    ["x", "m", "q", "p", "c", "u", "d", "r", "f", "e", "y", "o", "w", "mq"].iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for SegmentConfig {
+    fn default() -> Self {
+        SegmentConfig {
+            hmm: default_hmm(),
+            builtin_terms: default_builtin_terms(),
+            user_dicts: Vec::new(),
+            marker_rules: None,
+            max_ordinal: default_max_ordinal(),
+            subheading_max_chars: default_subheading_max_chars(),
+            subheading_min_count: default_subheading_min_count(),
+            quote_max_chars: default_quote_max_chars(),
+            stopword_files: Vec::new(),
+            keyword_min_chars: default_keyword_min_chars(),
+            keyword_max_candidates: default_keyword_max_candidates(),
+            keyword_top_k: default_keyword_top_k(),
+            keyword_excluded_pos: default_keyword_excluded_pos(),
+        }
+    }
+}
+
+fn resolve(base_dir: &Path, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base_dir.join(p)
+    }
+}
 
 impl SegmentConfig {
     /// Every problem with this section, each with its TOML path.
-    pub fn validate(&self, _base_dir: &Path) -> Vec<ConfigProblem> {
-        Vec::new()
+    pub fn validate(&self, base_dir: &Path) -> Vec<ConfigProblem> {
+        let mut problems = Vec::new();
+        let mut check_file = |key: String, path: &str| {
+            let full = resolve(base_dir, path);
+            if !full.is_file() {
+                problems.push(ConfigProblem::new(key, format!("file `{}` does not exist", full.display())));
+            }
+        };
+        for (i, p) in self.user_dicts.iter().enumerate() {
+            check_file(format!("segment.user_dicts[{i}]"), p);
+        }
+        for (i, p) in self.stopword_files.iter().enumerate() {
+            check_file(format!("segment.stopword_files[{i}]"), p);
+        }
+        if let Some(p) = &self.marker_rules {
+            check_file("segment.marker_rules".into(), p);
+        }
+        let mut at_least = |key: &str, value: usize, min: usize| {
+            if value < min {
+                problems.push(ConfigProblem::new(format!("segment.{key}"), format!("must be at least {min}, not {value}")));
+            }
+        };
+        at_least("max_ordinal", self.max_ordinal as usize, 1);
+        at_least("subheading_max_chars", self.subheading_max_chars, 4);
+        at_least("subheading_min_count", self.subheading_min_count, 1);
+        at_least("quote_max_chars", self.quote_max_chars, 2);
+        at_least("keyword_min_chars", self.keyword_min_chars, 1);
+        at_least("keyword_max_candidates", self.keyword_max_candidates, 1);
+        for (i, pos) in self.keyword_excluded_pos.iter().enumerate() {
+            if pos.is_empty() || !pos.chars().all(|c| c.is_ascii_alphabetic()) {
+                problems.push(ConfigProblem::new(
+                    format!("segment.keyword_excluded_pos[{i}]"),
+                    format!("`{pos}` is not a jieba POS tag"),
+                ));
+            }
+        }
+        problems
     }
 }
 
@@ -28,6 +193,24 @@ pub enum SegmentError {
     /// The config is invalid.
     #[error("invalid [segment] config: {0:?}")]
     Config(Vec<ConfigProblem>),
+    /// A file named in the config could not be read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A rules or dictionary file has a bad line.
+    #[error("{path}:{line}: {message}")]
+    BadLine {
+        /// The file (`<bundled …>` for a bundled one).
+        path: String,
+        /// 1-based line number (0 when the whole file is at fault).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// The number extractor could not be built.
     #[error(transparent)]
     Numbers(#[from] gongwen_numbers::NumbersError),
@@ -36,17 +219,25 @@ pub enum SegmentError {
     Entities(#[from] gongwen_entities::EntitiesError),
 }
 
-/// The built segment stage.
+fn read_file(base_dir: &Path, path: &str) -> Result<String, SegmentError> {
+    let full = resolve(base_dir, path);
+    std::fs::read_to_string(&full).map_err(|source| SegmentError::Io { path: full.display().to_string(), source })
+}
+
+/// The built segment stage: dictionaries, rules and jieba loaded once; immutable and `Sync`.
 #[derive(Debug)]
 pub struct Segmenter {
-    #[allow(dead_code)]
     numbers: NumberExtractor,
-    #[allow(dead_code)]
     entities: EntityRecognizer,
+    tokenizer: Tokenizer,
+    sections: SectionRules,
+    keywords: KeywordRules,
+    quote_max_chars: usize,
+    keyword_top_k: usize,
 }
 
 impl Segmenter {
-    /// Validates the configs and loads dictionaries.
+    /// Validates the configs, loads rules and dictionaries and builds jieba (slow: do it once).
     pub fn build(
         config: &SegmentConfig,
         numbers: &NumbersConfig,
@@ -57,24 +248,238 @@ impl Segmenter {
         if !problems.is_empty() {
             return Err(SegmentError::Config(problems));
         }
+        let numbers = NumberExtractor::build(numbers, base_dir)?;
+        let entities = EntityRecognizer::build(entities, base_dir)?;
+
+        let (markers_name, markers_text) = match &config.marker_rules {
+            Some(p) => (p.clone(), read_file(base_dir, p)?),
+            None => ("<bundled markers.txt>".to_string(), BUILTIN_MARKERS.to_string()),
+        };
+        let bad = |path: &str, p: sections::RuleProblem| SegmentError::BadLine {
+            path: path.to_string(),
+            line: p.line,
+            message: p.message,
+        };
+        let styles = sections::parse_marker_rules(&markers_text).map_err(|p| bad(&markers_name, p))?;
+        let ordinal_words =
+            sections::parse_ordinal_words(BUILTIN_ORDINAL_WORDS).map_err(|p| bad("<bundled ordinal_words.txt>", p))?;
+        let section_rules = SectionRules {
+            styles,
+            ordinal_words,
+            not_heading_words: word_list(BUILTIN_NOT_HEADINGS),
+            max_ordinal: config.max_ordinal,
+            subheading_max_chars: config.subheading_max_chars,
+            subheading_min_count: config.subheading_min_count,
+        };
+
+        let mut tokenizer = Tokenizer::new(config.hmm);
+        let dict_bad = |path: &str, p: tokens::DictProblem| SegmentError::BadLine {
+            path: path.to_string(),
+            line: p.line,
+            message: p.message,
+        };
+        if config.builtin_terms {
+            tokenizer.add_dictionary(BUILTIN_TERMS, Some("nz")).map_err(|p| dict_bad("<bundled terms.txt>", p))?;
+        }
+        for w in entities.dictionary_words() {
+            tokenizer.add_word(&w.word, None, w.pos.as_deref());
+        }
+        for path in &config.user_dicts {
+            let text = read_file(base_dir, path)?;
+            tokenizer.add_dictionary(&text, None).map_err(|p| dict_bad(path, p))?;
+        }
+
+        let mut stopwords = word_list(BUILTIN_STOPWORDS);
+        for path in &config.stopword_files {
+            stopwords.extend(word_list(&read_file(base_dir, path)?));
+        }
+        let keywords = KeywordRules::new(
+            stopwords,
+            config.keyword_min_chars,
+            config.keyword_max_candidates,
+            config.keyword_excluded_pos.clone(),
+        );
         Ok(Segmenter {
-            numbers: NumberExtractor::build(numbers, base_dir)?,
-            entities: EntityRecognizer::build(entities, base_dir)?,
+            numbers,
+            entities,
+            tokenizer,
+            sections: section_rules,
+            keywords,
+            quote_max_chars: config.quote_max_chars,
+            keyword_top_k: config.keyword_top_k,
         })
     }
 
-    /// Segments one document.
+    /// How many keywords per document the config asks for (`segment.keyword_top_k`), to pass
+    /// to [`Segmenter::rank_keywords`].
+    pub fn keyword_top_k(&self) -> usize {
+        self.keyword_top_k
+    }
+
+    /// Segments one document. Never panics; any text gives tiling sentences and tokens.
     pub fn segment(&self, doc: CleanDoc) -> SegmentedDoc {
-        let mut paragraphs = Vec::new();
-        let mut sentences = Vec::new();
-        let mut start = 0;
-        for (i, p) in doc.paragraphs.iter().enumerate() {
-            let n = p.chars().count();
-            let span = Span::new(start, start + n);
-            paragraphs.push(Paragraph { para_idx: i, section_id: None, span, text: p.clone() });
-            sentences.push(Sentence { sent_idx: i, para_idx: i, section_id: None, span, text: p.clone() });
-            start += n + 1;
+        // Paragraph geometry and sentence splits.
+        let para_chars: Vec<Vec<char>> = doc.paragraphs.iter().map(|p| p.chars().collect()).collect();
+        let mut starts = Vec::with_capacity(para_chars.len());
+        let mut offset = 0usize;
+        for chars in &para_chars {
+            starts.push(offset);
+            offset += chars.len() + 1;
         }
-        SegmentedDoc { doc, paragraphs, sentences, ..Default::default() }
+        let splits: Vec<sentences::Split> =
+            para_chars.iter().map(|chars| sentences::split(chars, self.quote_max_chars)).collect();
+
+        // Sections.
+        let views: Vec<ParaView<'_>> = para_chars
+            .iter()
+            .zip(&starts)
+            .zip(&splits)
+            .map(|((chars, &start), split)| ParaView { chars, start, split })
+            .collect();
+        let sections = self.sections.detect(&views);
+        let index = SectionIndex::new(&sections);
+
+        // Paragraphs, sentences, tokens, numbers.
+        let mut paragraphs = Vec::with_capacity(doc.paragraphs.len());
+        let mut sentence_rows = Vec::new();
+        let mut token_rows: Vec<Token> = Vec::new();
+        let mut token_ranges: Vec<(usize, usize)> = Vec::new();
+        let mut numbers = Vec::new();
+        for (para_idx, ((text, chars), (&start, split))) in
+            doc.paragraphs.iter().zip(&para_chars).zip(starts.iter().zip(&splits)).enumerate()
+        {
+            paragraphs.push(Paragraph {
+                para_idx,
+                section_id: index.section_at(start),
+                span: Span::new(start, start + chars.len()),
+                text: text.clone(),
+            });
+            for &(s, e) in &split.sentences {
+                let sent_idx = sentence_rows.len();
+                let sent_text: String = chars.get(s..e).unwrap_or(&[]).iter().collect();
+                let sent_start = start + s;
+                let section_id = index.section_at(sent_start);
+                let first_token = token_rows.len();
+                for (tok_idx, t) in self.tokenizer.tokenize(&sent_text).into_iter().enumerate() {
+                    token_rows.push(Token {
+                        sent_idx,
+                        tok_idx,
+                        word: t.word,
+                        pos: t.pos,
+                        span: Span::new(sent_start + t.start, sent_start + t.end),
+                    });
+                }
+                token_ranges.push((first_token, token_rows.len()));
+                for mut m in self.numbers.extract(&sent_text) {
+                    m.span = m.span.shifted(sent_start);
+                    m.sent_idx = sent_idx;
+                    m.section_id = index.section_at(m.span.start);
+                    numbers.push(m);
+                }
+                sentence_rows.push(Sentence {
+                    sent_idx,
+                    para_idx,
+                    section_id,
+                    span: Span::new(sent_start, start + e),
+                    text: sent_text,
+                });
+            }
+        }
+        numbers.sort_by_key(|m| (m.span.start, m.span.end));
+
+        // Entities, once per document.
+        let views: Vec<SentenceView<'_>> = sentence_rows
+            .iter()
+            .zip(&token_ranges)
+            .map(|(s, &(a, b))| SentenceView {
+                sent_idx: s.sent_idx,
+                start: s.span.start,
+                text: &s.text,
+                tokens: token_rows.get(a..b).unwrap_or(&[]),
+            })
+            .collect();
+        let mut entities = self.entities.recognize(&views);
+        drop(views);
+        for e in &mut entities {
+            e.section_id = index.section_at(e.span.start);
+        }
+        entities.sort_by_key(|e| (e.span.start, e.span.end));
+
+        SegmentedDoc {
+            doc,
+            paragraphs,
+            sentences: sentence_rows,
+            sections,
+            tokens: token_rows,
+            entities,
+            numbers,
+        }
+    }
+
+    /// Keyword candidates of one document with their counts (stop words, single characters,
+    /// numbers, punctuation and excluded POS left out), the `keyword_max_candidates` most
+    /// frequent, sorted by count (descending) then word. The driver sums document frequencies
+    /// over the run and calls [`Segmenter::rank_keywords`] at the end.
+    pub fn term_counts(&self, doc: &SegmentedDoc) -> Vec<(String, u32)> {
+        self.keywords.term_counts(&doc.tokens)
+    }
+
+    /// The top `top_k` keywords of a document by TF-IDF, given its term counts, each term's
+    /// document frequency over the run, and the number of documents in the run. Weight =
+    /// (count / total count of the document's candidates) × (ln((1 + n_docs) / (1 + df)) + 1);
+    /// ties are broken by word, so the result is deterministic.
+    pub fn rank_keywords(
+        &self,
+        terms: &[(String, u32)],
+        doc_freq: &HashMap<String, u32>,
+        n_docs: usize,
+        top_k: usize,
+    ) -> Vec<Keyword> {
+        keywords::rank(terms, doc_freq, n_docs, top_k)
+    }
+}
+
+/// Non-empty, non-comment lines of a word list, trimmed.
+fn word_list(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid_and_matches_serde_defaults() {
+        let from_empty: SegmentConfig = serde_json::from_str("{}").unwrap_or_else(|_| SegmentConfig {
+            hmm: false,
+            ..SegmentConfig::default()
+        });
+        assert_eq!(from_empty, SegmentConfig::default());
+        assert!(SegmentConfig::default().validate(Path::new(".")).is_empty());
+    }
+
+    #[test]
+    fn validate_reports_every_problem_with_its_path() {
+        let config = SegmentConfig {
+            user_dicts: vec!["no/such/dict.txt".into()],
+            stopword_files: vec!["no/such/stop.txt".into()],
+            keyword_min_chars: 0,
+            keyword_excluded_pos: vec!["n v".into()],
+            ..SegmentConfig::default()
+        };
+        let paths: Vec<String> = config.validate(Path::new("/nonexistent")).into_iter().map(|p| p.path).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "segment.user_dicts[0]",
+                "segment.stopword_files[0]",
+                "segment.keyword_min_chars",
+                "segment.keyword_excluded_pos[0]"
+            ]
+        );
     }
 }

@@ -1,0 +1,878 @@
+//! Main-text extraction and metadata: line structure, line classes, the main block, title,
+//! date, source, document type and speaker.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use gongwen_model::{DocType, PageMeta};
+
+use crate::rules::{ChromeRules, CueScope, DocTypeRule};
+use crate::text::{han_count, is_clause_punct, is_closing, is_han, is_terminal};
+
+/// Numeric knobs of extraction (from the config).
+#[derive(Debug, Clone)]
+pub struct ExtractParams {
+    /// Han characters a line needs to count as body text.
+    pub body_min_chars: usize,
+    /// Lines up to this many characters are "short" (loose chrome patterns apply).
+    pub short_line_max_chars: usize,
+    /// Lines at least this long are split at their internal paragraph breaks.
+    pub split_long_lines_min_chars: usize,
+    /// A line at least this long that stops mid-sentence is joined with the next.
+    pub rejoin_min_chars: usize,
+    /// Longest unpunctuated run at the end of a paragraph split off as a subheading (0 = off).
+    pub subheading_max_chars: usize,
+    /// Longest title.
+    pub title_max_chars: usize,
+    /// Drop repeated paragraphs (doc-mill preview + full text).
+    pub dedup_paragraphs: bool,
+    /// Find the main block; when false every non-empty line is kept.
+    pub extract_main_text: bool,
+}
+
+/// Class of one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Author's prose.
+    Body,
+    /// `同志们：` and the like: the first line of a speech's body.
+    Salutation,
+    /// Short line without prose punctuation: heading, title, name, link text.
+    Neutral,
+    /// Dateline, labelled line (来源/日期/作者…), byline: dropped, feeds metadata.
+    Meta,
+    /// Site chrome.
+    Chrome,
+    /// Heading of a related-articles section: the main text never crosses it.
+    Barrier,
+}
+
+/// What extraction found in one document.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    /// Paragraphs of the main text (before character-changing end steps).
+    pub paragraphs: Vec<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Date, YYYY-MM-DD.
+    pub date: Option<String>,
+    /// Publisher.
+    pub publisher: Option<String>,
+    /// Kind of document.
+    pub doc_type: DocType,
+    /// Speaker.
+    pub speaker: Option<String>,
+    /// Non-empty lines not kept.
+    pub lines_dropped: usize,
+}
+
+/// Compiled extraction rules.
+#[derive(Debug)]
+pub struct Extractor {
+    params: ExtractParams,
+    chrome: ChromeRules,
+    doc_type_rules: Vec<DocTypeRule>,
+    titles: Vec<String>,
+    title_junk: Vec<(bool, Regex)>,
+    re: Patterns,
+}
+
+#[derive(Debug)]
+struct Patterns {
+    heading_marker: Regex,
+    salutation: Regex,
+    dateline: Regex,
+    date_num: Regex,
+    date_han: Regex,
+    meta_label: Regex,
+    upload_label: Regex,
+    source_label: Regex,
+    byline: Regex,
+    url: Regex,
+    copyright_before: Regex,
+    copyright_after: Regex,
+    breadcrumb_site: Regex,
+    title_speaker: Regex,
+    title_cue: Regex,
+}
+
+impl Patterns {
+    fn new() -> Result<Self, regex::Error> {
+        let date = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇零一二三四五六七八九○Ｏ]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}";
+        Ok(Patterns {
+            heading_marker: Regex::new(
+                r"^(?:[一二三四五六七八九十百]+[、．.]|[（(][一二三四五六七八九十百]+[)）]|第[一二三四五六七八九十百]+[，,、：:]|[0-9]{1,2}[、．]|[0-9]{1,2}\.[^0-9]|[（(][0-9]{1,2}[)）]|[一二三四五六七八九十][是要]|[①-⑳]|(?:首先|其次|再次|最后)[，,])",
+            )?,
+            salutation: Regex::new(
+                r"^(?:同志们|各位代表|各位委员|各位领导|各位来宾|各位嘉宾|各位同仁|女士们|先生们|尊敬的[^。！？!?]{0,40}|亲爱的[^。！？!?]{0,20}|老师们|同学们|朋友们|乡亲们)[^。！？!?]{0,30}[：:]$",
+            )?,
+            dateline: Regex::new(&format!(
+                r"^[（(〔\[【]?\s*(?:{date})\s*(?:[，,、\s][^（()）\[\]]{{0,20}})?[)）〕\]】]?$"
+            ))?,
+            date_num: Regex::new(r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")?,
+            date_han: Regex::new(
+                r"([〇零一二三四五六七八九○Ｏ]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日",
+            )?,
+            meta_label: Regex::new(
+                r"(?:^|[\s|｜【\[])(?:日期|时间|发布时间|发布日期|发表时间|发表日期|更新时间|更新日期|上传时间|上传日期|发文日期|成文日期|印发日期|来源|稿源|出处|信息来源|文章来源|作者|编辑|责任编辑|浏览|点击|阅读|浏览次数|发布人|发布单位|发布机构|索引号|文号|字号)\s*[:：]",
+            )?,
+            upload_label: Regex::new(r"上传|下载")?,
+            source_label: Regex::new(r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜:：]+)")?,
+            byline: Regex::new(
+                r"^[□■●◆\s(（【\[]*[^，。,；;！？!?]{0,16}(?:记者|通讯员)[^，。,；;！？!?]{0,30}[)）】\]]?$",
+            )?,
+            url: Regex::new(
+                r"(?i)https?://\S+|www\.\S+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|gov|edu|cc|info)(?:\.cn)?(?:/\S*)?",
+            )?,
+            copyright_before: Regex::new(r"([\p{Han}A-Za-z0-9]{2,20})\s*版权所有")?,
+            copyright_after: Regex::new(r"版权所有\s*[:：©(（]?\s*([\p{Han}]{2,20})")?,
+            breadcrumb_site: Regex::new(
+                r"(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)\s*[:：]\s*([^>›»/\s|｜]+)",
+            )?,
+            title_speaker: Regex::new(
+                r"^([\p{Han}]{2,3}?)(?:同志)?在[^。！？]{2,60}(?:上|时)的?(?:讲话|致辞|发言|演讲)",
+            )?,
+            title_cue: Regex::new(
+                r"(?:讲话|致辞|发言|讲稿|演讲|报告|讲话稿|发言稿|致辞稿|主持词|贺词|通知|意见|决定|方案|办法|规定|纪要|公报|讲话提纲)$",
+            )?,
+        })
+    }
+}
+
+/// A line with its class.
+#[derive(Debug)]
+struct Line {
+    text: String,
+    class: Class,
+}
+
+impl Extractor {
+    /// Builds the extractor from parsed rules.
+    pub fn new(
+        params: ExtractParams,
+        chrome: ChromeRules,
+        doc_type_rules: Vec<DocTypeRule>,
+        titles: Vec<String>,
+        title_junk: Vec<(bool, Regex)>,
+    ) -> Result<Self, regex::Error> {
+        Ok(Extractor { params, chrome, doc_type_rules, titles, title_junk, re: Patterns::new()? })
+    }
+
+    /// True when `s` begins with a heading marker (一、 （一） 第一， 1. 一是 …).
+    pub fn starts_with_marker(&self, s: &str) -> bool {
+        self.re.heading_marker.is_match(s)
+    }
+
+    fn is_salutation(&self, s: &str) -> bool {
+        s.chars().count() <= 60 && self.re.salutation.is_match(s)
+    }
+
+    fn is_dateline(&self, s: &str) -> bool {
+        s.chars().count() <= 40 && self.re.dateline.is_match(s)
+    }
+
+    // ---------------------------------------------------------------- line structure
+
+    /// Splits a long line (a whole document on one line, paragraphs separated by spaces) at
+    /// its paragraph breaks: after sentence ends, before heading markers, around datelines,
+    /// after a heading that runs up to a space, and at every space of its unpunctuated head
+    /// (title, subtitle, dateline before the first sentence).
+    pub fn split_long_line(&self, line: &str, header_mode: bool) -> Vec<String> {
+        if line.chars().count() < self.params.split_long_lines_min_chars || !line.contains(' ') {
+            return vec![line.to_string()];
+        }
+        let tokens: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
+        let mut pieces = Vec::new();
+        let mut cur = String::new();
+        let mut in_head = header_mode;
+        for (i, tok) in tokens.iter().enumerate() {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(tok);
+            if tok.chars().any(|c| matches!(c, '，' | ',' | '。' | '！' | '？' | '!' | '?' | '；' | ';')) {
+                in_head = false;
+            }
+            let Some(next) = tokens.get(i + 1) else { break };
+            let ends_sentence = {
+                let trimmed = tok.trim_end_matches(is_closing);
+                trimmed.chars().last().is_some_and(|c| is_terminal(c) || c == '：' || c == ':')
+                    && (trimmed.len() == tok.len() || trimmed.chars().last().is_some_and(is_terminal))
+            };
+            let heading_run = self.starts_with_marker(&cur) && !cur.chars().any(is_terminal);
+            let brk = in_head
+                || ends_sentence
+                || self.starts_with_marker(next)
+                || self.is_dateline(tok)
+                || self.is_dateline(next)
+                || heading_run;
+            if brk {
+                pieces.push(std::mem::take(&mut cur));
+            }
+        }
+        if !cur.is_empty() {
+            pieces.push(cur);
+        }
+        pieces
+    }
+
+    // ---------------------------------------------------------------- classification
+
+    fn classify(&self, line: &str) -> Class {
+        let n = line.chars().count();
+        let short = self.params.short_line_max_chars;
+        if n <= 2 * short && self.chrome.tail.is_match(line) {
+            return Class::Barrier;
+        }
+        if self.chrome.any.is_match(line) || (n <= short && self.chrome.short.is_match(line)) {
+            return Class::Chrome;
+        }
+        if self.is_salutation(line) {
+            return Class::Salutation;
+        }
+        if self.is_dateline(line)
+            || (n <= 120 && self.re.meta_label.is_match(line))
+            || (n <= 50 && self.re.byline.is_match(line))
+        {
+            return Class::Meta;
+        }
+        if self.url_dominant(line) || nav_separated(line) || menu_of_short_tokens(line) {
+            return Class::Chrome;
+        }
+        let han = han_count(line);
+        if han == 0 {
+            return if line.chars().all(|c| !c.is_alphanumeric()) { Class::Neutral } else { Class::Chrome };
+        }
+        let non_space = line.chars().filter(|c| !c.is_whitespace()).count();
+        if han >= self.params.body_min_chars && line.chars().any(is_clause_punct) && han * 2 >= non_space {
+            return Class::Body;
+        }
+        Class::Neutral
+    }
+
+    fn url_dominant(&self, line: &str) -> bool {
+        let url_chars: usize = self.re.url.find_iter(line).map(|m| m.as_str().chars().count()).sum();
+        let non_space = line.chars().filter(|c| !c.is_whitespace()).count();
+        url_chars > 0 && url_chars * 2 >= non_space.saturating_sub(han_count(line) / 2).max(1)
+            && han_count(line) < 20
+    }
+
+    fn weight(&self, line: &Line) -> i64 {
+        let n = line.text.chars().count() as i64;
+        match line.class {
+            Class::Body => han_count(&line.text) as i64,
+            Class::Salutation => self.params.body_min_chars as i64,
+            Class::Neutral => -(1 + n / 4),
+            Class::Meta => -10,
+            Class::Chrome => -n.max(10),
+            Class::Barrier => -1_000_000_000_000,
+        }
+    }
+
+    // ---------------------------------------------------------------- the document
+
+    /// Extracts the main text and the metadata from normalised text.
+    pub fn extract(&self, text: &str, meta: &PageMeta) -> Extracted {
+        let mut lines: Vec<Line> = Vec::new();
+        for raw in text.lines() {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            for piece in self.split_long_line(raw, true) {
+                let class = self.classify(&piece);
+                lines.push(Line { text: piece, class });
+            }
+        }
+        let total = lines.len();
+        if !self.params.extract_main_text {
+            let paragraphs: Vec<String> = lines.into_iter().map(|l| l.text).collect();
+            let mut out = Extracted { paragraphs, ..Default::default() };
+            out.title = meta.title.as_deref().and_then(|t| self.clean_title(t, true));
+            out.date = meta.published.as_deref().and_then(|d| self.find_date(d));
+            out.publisher = meta.source.clone();
+            out.doc_type = self.doc_type(&out, &[]);
+            return out;
+        }
+
+        let block = self.main_block(&lines);
+        let mut out = Extracted::default();
+        let (start, end) = match block {
+            Some(b) => b,
+            None => {
+                // No prose anywhere: keep what is not chrome, take fields from the page only.
+                let kept: Vec<String> = lines
+                    .iter()
+                    .filter(|l| matches!(l.class, Class::Body | Class::Neutral | Class::Salutation))
+                    .map(|l| l.text.clone())
+                    .collect();
+                out.lines_dropped = total - kept.len();
+                out.paragraphs = self.finish_paragraphs(kept);
+                out.title = meta.title.as_deref().and_then(|t| self.clean_title(t, true));
+                out.date = self.date(&lines, 0, 0, meta);
+                out.publisher = self.source(&lines, 0, 0, None, meta);
+                out.doc_type = self.doc_type(&out, &[]);
+                return out;
+            }
+        };
+
+        let title_idx = self.title_line(&lines, start);
+        out.title = title_idx
+            .and_then(|i| lines.get(i))
+            .and_then(|l| self.clean_title(&l.text, false))
+            .or_else(|| meta.title.as_deref().and_then(|t| self.clean_title(t, true)))
+            .or_else(|| {
+                lines.first().filter(|l| l.class == Class::Neutral).and_then(|l| self.clean_title(&l.text, true))
+            });
+        let title_key = out.title.as_deref().map(squash);
+
+        let mut kept = Vec::new();
+        for line in lines.get(start..=end).unwrap_or(&[]) {
+            if !matches!(line.class, Class::Body | Class::Neutral | Class::Salutation) {
+                continue;
+            }
+            if line.class == Class::Neutral && title_key.as_deref().is_some_and(|t| squash(&line.text) == t) {
+                continue;
+            }
+            kept.push(line.text.clone());
+        }
+        out.lines_dropped = total - kept.len();
+        out.paragraphs = self.finish_paragraphs(kept);
+
+        out.date = self.date(&lines, start, end, meta);
+        out.publisher = self.source(&lines, start, end, title_idx, meta);
+        out.speaker = self.speaker(&lines, title_idx, start, out.title.as_deref());
+        let header: Vec<&str> = lines.get(..start).unwrap_or(&[]).iter().map(|l| l.text.as_str()).collect();
+        out.doc_type = self.doc_type(&out, &header);
+        out
+    }
+
+    /// The main block: the run of lines with the largest sum of weights (body text counts for,
+    /// chrome against, a related-articles heading is a wall), starting at the salutation when a
+    /// speech's salutation comes early in it.
+    fn main_block(&self, lines: &[Line]) -> Option<(usize, usize)> {
+        let mut best: Option<(i64, usize, usize)> = None;
+        let mut run_sum = 0i64;
+        let mut run_start = 0usize;
+        for (i, line) in lines.iter().enumerate() {
+            if run_sum <= 0 {
+                run_sum = 0;
+                run_start = i;
+            }
+            run_sum += self.weight(line);
+            if run_sum > 0 && best.is_none_or(|(b, _, _)| run_sum > b) {
+                best = Some((run_sum, run_start, i));
+            }
+        }
+        let (_, mut start, end) = best?;
+        // Trim leading/trailing lines that are not body (the running sum keeps none, but be safe).
+        while start < end && !matches!(lines.get(start).map(|l| l.class), Some(Class::Body | Class::Salutation)) {
+            start += 1;
+        }
+        let block = lines.get(start..=end)?;
+        if !block.iter().any(|l| l.class == Class::Body) {
+            return None;
+        }
+        let body_total: usize = block.iter().filter(|l| l.class == Class::Body).map(|l| han_count(&l.text)).sum();
+        let mut before = 0usize;
+        for (k, line) in block.iter().enumerate() {
+            if line.class == Class::Salutation {
+                if before * 5 < body_total && k > 0 {
+                    start += k;
+                }
+                break;
+            }
+            if line.class == Class::Body {
+                before += han_count(&line.text);
+            }
+        }
+        Some((start, end))
+    }
+
+    /// Rejoins lines broken mid-sentence, splits unpunctuated subheadings glued to the end of
+    /// a paragraph, drops repeated paragraphs.
+    fn finish_paragraphs(&self, lines: Vec<String>) -> Vec<String> {
+        let mut joined: Vec<String> = Vec::with_capacity(lines.len());
+        for line in lines {
+            if let Some(prev) = joined.last_mut() {
+                if self.should_join(prev, &line) {
+                    let ascii_gap = prev.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+                        && line.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+                    if ascii_gap {
+                        prev.push(' ');
+                    }
+                    prev.push_str(&line);
+                    continue;
+                }
+            }
+            joined.push(line);
+        }
+        let mut split = Vec::with_capacity(joined.len());
+        for p in joined {
+            for piece in self.split_long_line(&p, false) {
+                match self.split_trailing_subheading(&piece) {
+                    Some((head, sub)) => {
+                        split.push(head);
+                        split.push(sub);
+                    }
+                    None => split.push(piece),
+                }
+            }
+        }
+        let split: Vec<String> = split.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+        if self.params.dedup_paragraphs {
+            dedup_paragraphs(split)
+        } else {
+            split
+        }
+    }
+
+    fn should_join(&self, a: &str, b: &str) -> bool {
+        if self.starts_with_marker(a) || self.starts_with_marker(b) || self.is_salutation(a) || self.is_salutation(b) {
+            return false;
+        }
+        let Some(last) = a.chars().last() else { return false };
+        let Some(first) = b.chars().next() else { return false };
+        if matches!(last, '，' | ',' | '、') {
+            return true;
+        }
+        if matches!(last, '；' | ';') {
+            return !self.starts_with_marker(b);
+        }
+        let continues = is_han(first) || first.is_alphanumeric() || matches!(first, '“' | '《' | '（' | '(');
+        a.chars().count() >= self.params.rejoin_min_chars
+            && (is_han(last) || last.is_alphanumeric())
+            && continues
+            && a.chars().any(is_clause_punct)
+    }
+
+    /// `…跨越发展。”强化作风 啃下攻坚“硬骨头”` → the paragraph and its glued subheading.
+    fn split_trailing_subheading(&self, p: &str) -> Option<(String, String)> {
+        let max = self.params.subheading_max_chars;
+        if max == 0 {
+            return None;
+        }
+        let chars: Vec<char> = p.chars().collect();
+        let last_end = chars.iter().rposition(|&c| is_terminal(c))?;
+        let mut cut = last_end + 1;
+        while chars.get(cut).copied().is_some_and(is_closing) {
+            cut += 1;
+        }
+        let tail: String = chars.get(cut..)?.iter().collect();
+        let tail = tail.trim();
+        let n = tail.chars().count();
+        if n < 4 || n > max || tail.chars().any(is_clause_punct) {
+            return None;
+        }
+        let first = tail.chars().next()?;
+        if !is_han(first) && !matches!(first, '“' | '《') {
+            return None;
+        }
+        if han_count(tail) * 10 < n * 6 || self.starts_with_marker(tail) {
+            return None;
+        }
+        let head: String = chars.get(..cut)?.iter().collect();
+        Some((head.trim_end().to_string(), tail.to_string()))
+    }
+
+    // ---------------------------------------------------------------- metadata
+
+    /// The title line: the nearest title-like line above the main block (skipping datelines,
+    /// bylines, subtitles and chrome), preferring one that ends like a title (…的讲话).
+    fn title_line(&self, lines: &[Line], start: usize) -> Option<usize> {
+        let mut candidates = Vec::new();
+        let mut seen = 0;
+        for i in (0..start).rev() {
+            let line = lines.get(i)?;
+            seen += 1;
+            if seen > 12 || candidates.len() >= 3 {
+                break;
+            }
+            if line.class == Class::Barrier {
+                break;
+            }
+            if !matches!(line.class, Class::Neutral | Class::Body) {
+                continue;
+            }
+            let t = line.text.as_str();
+            let n = t.chars().count();
+            if n > self.params.title_max_chars
+                || han_count(t) < 4
+                || t.starts_with("——")
+                || t.starts_with("--")
+                || t.chars().last().is_some_and(|c| matches!(c, '。' | '！' | '？' | '；' | '，' | ','))
+                || self.speaker_in_line(t).is_some()
+            {
+                continue;
+            }
+            candidates.push(i);
+        }
+        candidates
+            .iter()
+            .copied()
+            .find(|&i| {
+                lines
+                    .get(i)
+                    .and_then(|l| self.clean_title(&l.text, false))
+                    .is_some_and(|t| self.re.title_cue.is_match(&t))
+            })
+            .or_else(|| candidates.first().copied())
+    }
+
+    /// Removes site junk from a title: (范文推荐), trailing `_`, `__第1页`, and for page titles
+    /// ` - 站名`.
+    pub fn clean_title(&self, title: &str, page: bool) -> Option<String> {
+        let mut t = title.trim().to_string();
+        for _ in 0..6 {
+            let before = t.clone();
+            for (page_only, re) in &self.title_junk {
+                if *page_only && !page {
+                    continue;
+                }
+                if let Some(m) = re.find(&t) {
+                    if m.start() > 0 {
+                        t = t.get(..m.start()).unwrap_or("").trim().to_string();
+                    }
+                }
+            }
+            if t == before {
+                break;
+            }
+        }
+        (han_count(&t) >= 2).then_some(t)
+    }
+
+    fn find_date(&self, s: &str) -> Option<String> {
+        let num = self.re.date_num.captures(s).and_then(|c| {
+            let y: u32 = c.get(1)?.as_str().parse().ok()?;
+            let m: u32 = c.get(2)?.as_str().parse().ok()?;
+            let d: u32 = c.get(3)?.as_str().parse().ok()?;
+            Some((c.get(0)?.start(), y, m, d))
+        });
+        let han = self.re.date_han.captures(s).and_then(|c| {
+            let y = han_digits(c.get(1)?.as_str())?;
+            let m = han_small_number(c.get(2)?.as_str())?;
+            let d = han_small_number(c.get(3)?.as_str())?;
+            Some((c.get(0)?.start(), y, m, d))
+        });
+        let (_, y, m, d) = match (num, han) {
+            (Some(a), Some(b)) => {
+                if a.0 <= b.0 {
+                    a
+                } else {
+                    b
+                }
+            }
+            (a, b) => a.or(b)?,
+        };
+        ((1900..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d))
+            .then(|| format!("{y:04}-{m:02}-{d:02}"))
+    }
+
+    /// The document's date: its own dateline first, then labelled lines (日期/时间/来源…), then
+    /// the page's publication time, then an upload time.
+    fn date(&self, lines: &[Line], start: usize, end: usize, meta: &PageMeta) -> Option<String> {
+        let outside = |i: usize| i < start || i > end;
+        // 1. datelines above the block (nearest first) or dropped inside it
+        let mut datelines = (0..start).rev().chain(start..=end).filter_map(|i| lines.get(i)).filter(|l| {
+            l.class == Class::Meta && self.is_dateline(&l.text)
+        });
+        if let Some(d) = datelines.find_map(|l| self.find_date(&l.text)) {
+            return Some(d);
+        }
+        let labelled = |upload: bool| {
+            lines.iter().enumerate().filter(move |(i, l)| {
+                (outside(*i) || l.class == Class::Meta)
+                    && l.text.chars().count() <= 160
+                    && self.re.meta_label.is_match(&l.text)
+                    && self.re.upload_label.is_match(&l.text) == upload
+            })
+        };
+        if let Some(d) = labelled(false).find_map(|(_, l)| self.find_date(&l.text)) {
+            return Some(d);
+        }
+        if let Some(d) = meta.published.as_deref().and_then(|p| self.find_date(p)) {
+            return Some(d);
+        }
+        labelled(true).find_map(|(_, l)| self.find_date(&l.text))
+    }
+
+    /// The publisher: 来源 label, page metadata, copyright line, breadcrumb site, a brand line at
+    /// the top of the page, the site part of the page title.
+    fn source(
+        &self,
+        lines: &[Line],
+        start: usize,
+        end: usize,
+        title_idx: Option<usize>,
+        meta: &PageMeta,
+    ) -> Option<String> {
+        let outside: Vec<&Line> = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| *i < start || *i > end || l.class != Class::Body)
+            .map(|(_, l)| l)
+            .collect();
+        let from_label = outside.iter().find_map(|l| {
+            if l.text.chars().count() > 160 {
+                return None;
+            }
+            let c = self.re.source_label.captures(&l.text)?;
+            let v = c.get(1)?.as_str();
+            let v = trim_source(v);
+            (han_count(&v) >= 2 || v.chars().count() >= 3).then_some(v)
+        });
+        if from_label.is_some() {
+            return from_label;
+        }
+        if let Some(s) = meta.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            return Some(s.to_string());
+        }
+        let copyright = outside.iter().rev().find_map(|l| {
+            let c = self.re.copyright_before.captures(&l.text).or_else(|| self.re.copyright_after.captures(&l.text))?;
+            let v = c.get(1)?.as_str().trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
+            (han_count(v) >= 2).then(|| v.to_string())
+        });
+        if copyright.is_some() {
+            return copyright;
+        }
+        let crumb = outside.iter().find_map(|l| {
+            let v = self.re.breadcrumb_site.captures(&l.text)?.get(1)?.as_str();
+            (han_count(v) >= 2 && !matches!(v, "首页" | "主页" | "网站首页")).then(|| v.to_string())
+        });
+        if crumb.is_some() {
+            return crumb;
+        }
+        let limit = title_idx.unwrap_or(start).min(start);
+        let brand = lines.get(..limit).unwrap_or(&[]).iter().take(10).find_map(|l| {
+            let n = l.text.chars().count();
+            (l.class == Class::Neutral && (2..=8).contains(&n) && l.text.chars().all(is_han)).then(|| l.text.clone())
+        });
+        if brand.is_some() {
+            return brand;
+        }
+        let page_title = meta.title.as_deref()?;
+        let (_, site) = page_title.rsplit_once([' ', '_', '|', '｜', '-', '—'])?;
+        let site = site.trim();
+        (han_count(site) >= 2 && site.chars().count() <= 20).then(|| site.to_string())
+    }
+
+    fn speaker_in_line(&self, t: &str) -> Option<String> {
+        let n = t.chars().count();
+        if n > 30 || t.chars().any(is_clause_punct) {
+            return None;
+        }
+        let (before, name) = t.trim().rsplit_once(' ')?;
+        let name = name.trim();
+        let before = before.trim();
+        let name_len = name.chars().count();
+        if !(2..=4).contains(&name_len) || !name.chars().all(is_han) {
+            return None;
+        }
+        self.titles.iter().any(|title| before.ends_with(title.as_str())).then(|| name.to_string())
+    }
+
+    /// The speaker: a byline line between the title and the text (`市委书记 张某`), or a name
+    /// heading the title (`张某在…会议上的讲话`).
+    fn speaker(&self, lines: &[Line], title_idx: Option<usize>, start: usize, title: Option<&str>) -> Option<String> {
+        if let Some(t) = title_idx {
+            for line in lines.get(t + 1..start).unwrap_or(&[]) {
+                if let Some(name) = self.speaker_in_line(&line.text) {
+                    return Some(name);
+                }
+                let n = line.text.chars().count();
+                if line.class == Class::Neutral
+                    && (2..=3).contains(&n)
+                    && line.text.chars().all(is_han)
+                    && !self.titles.iter().any(|x| line.text.ends_with(x.as_str()))
+                {
+                    return Some(line.text.clone());
+                }
+            }
+        }
+        let c = self.re.title_speaker.captures(title?)?;
+        let name = c.get(1)?.as_str();
+        let bad_end = name.chars().last().is_some_and(|c| "市县区省委长府局厅部办会镇乡村".contains(c));
+        let bad_start = name.starts_with(['在', '全', '我', '本']);
+        (!bad_end && !bad_start && !self.titles.iter().any(|x| name.ends_with(x.as_str()))).then(|| name.to_string())
+    }
+
+    fn doc_type(&self, out: &Extracted, header: &[&str]) -> DocType {
+        let paras = &out.paragraphs;
+        for rule in &self.doc_type_rules {
+            let hit = match rule.scope {
+                CueScope::Title => out.title.as_deref().is_some_and(|t| rule.pattern.is_match(t)),
+                CueScope::Opening => paras.first().is_some_and(|p| rule.pattern.is_match(p)),
+                CueScope::Header => header.iter().any(|l| l.chars().count() <= 80 && rule.pattern.is_match(l)),
+                CueScope::Edges => {
+                    let n = paras.len();
+                    paras.iter().enumerate().any(|(i, p)| (i < 2 || i + 2 >= n) && rule.pattern.is_match(p))
+                }
+                CueScope::Source => out.publisher.as_deref().is_some_and(|s| rule.pattern.is_match(s)),
+            };
+            if hit {
+                return rule.doc_type;
+            }
+        }
+        DocType::Other
+    }
+}
+
+/// Removes whitespace: the key under which two lines count as the same.
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn trim_source(v: &str) -> String {
+    // "新华网2023-01-01" → "新华网"
+    let cut = v.char_indices().find(|(_, c)| c.is_ascii_digit()).map(|(i, _)| i);
+    let v = match cut {
+        Some(i) if i > 0 => v.get(..i).unwrap_or(v),
+        _ => v,
+    };
+    v.trim_matches(|c: char| c.is_whitespace() || matches!(c, '【' | '】' | '[' | ']' | '(' | ')' | '（' | '）'))
+        .to_string()
+}
+
+/// `|`, `>`, `›`, `»` separated navigation: at least two separators, short segments.
+fn nav_separated(line: &str) -> bool {
+    if line.contains('。') {
+        return false;
+    }
+    let segments: Vec<&str> =
+        line.split(['|', '｜', '>', '›', '»', '》']).map(str::trim).filter(|s| !s.is_empty()).collect();
+    let seps = line.chars().filter(|c| matches!(c, '|' | '｜' | '>' | '›' | '»')).count();
+    if seps < 2 || segments.len() < 2 {
+        return false;
+    }
+    let total: usize = segments.iter().map(|s| s.chars().count()).sum();
+    total / segments.len() <= 14
+}
+
+/// A menu: five or more short space-separated tokens without prose punctuation.
+fn menu_of_short_tokens(line: &str) -> bool {
+    let tokens: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
+    tokens.len() >= 5
+        && tokens.iter().all(|t| t.chars().count() <= 8)
+        && !line.chars().any(is_clause_punct)
+}
+
+fn han_digit(c: char) -> Option<u32> {
+    Some(match c {
+        '〇' | '零' | '○' | 'Ｏ' => 0,
+        '一' => 1,
+        '二' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        _ => return None,
+    })
+}
+
+/// 二〇二三 → 2023.
+fn han_digits(s: &str) -> Option<u32> {
+    s.chars().try_fold(0u32, |acc, c| Some(acc * 10 + han_digit(c)?))
+}
+
+/// 十 → 10, 二十八 → 28, 三十一 → 31, 五 → 5.
+fn han_small_number(s: &str) -> Option<u32> {
+    let chars: Vec<char> = s.chars().collect();
+    match chars.as_slice() {
+        [c] if *c == '十' => Some(10),
+        [c] => han_digit(*c),
+        ['十', u] => Some(10 + han_digit(*u)?),
+        [t, '十'] => Some(han_digit(*t)? * 10),
+        [t, '十', u] => Some(han_digit(*t)? * 10 + han_digit(*u)?),
+        _ => None,
+    }
+}
+
+/// Drops a paragraph equal to an earlier one, or a truncated preview of a later one (its text,
+/// without a trailing ellipsis, begins the later paragraph): a doc-mill page shows the text
+/// twice and the main text keeps one copy.
+fn dedup_paragraphs(paragraphs: Vec<String>) -> Vec<String> {
+    const MIN_KEY: usize = 10;
+    const PREFIX: usize = 16;
+    let keys: Vec<String> = paragraphs
+        .iter()
+        .map(|p| squash(p).trim_end_matches(['…', '.', '。']).to_string())
+        .collect();
+    // first PREFIX chars → indices of paragraphs starting with them
+    let mut by_prefix: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        if k.chars().count() >= MIN_KEY {
+            by_prefix.entry(k.chars().take(PREFIX).collect()).or_default().push(i);
+        }
+    }
+    let mut drop = vec![false; paragraphs.len()];
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        if k.chars().count() < MIN_KEY {
+            continue;
+        }
+        if seen.contains_key(k.as_str()) {
+            if let Some(d) = drop.get_mut(i) {
+                *d = true;
+            }
+            continue;
+        }
+        seen.insert(k.as_str(), i);
+        // a truncated preview: a LATER, longer paragraph begins with this one
+        let p: String = k.chars().take(PREFIX).collect();
+        if k.chars().count() >= 20 {
+            if let Some(others) = by_prefix.get(&p) {
+                let truncated = others.iter().any(|&j| {
+                    j > i && keys.get(j).is_some_and(|o| o.len() > k.len() && o.starts_with(k.as_str()))
+                });
+                if truncated {
+                    if let Some(d) = drop.get_mut(i) {
+                        *d = true;
+                    }
+                }
+            }
+        }
+    }
+    paragraphs.into_iter().zip(drop).filter(|(_, d)| !d).map(|(p, _)| p).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_dates() {
+        assert_eq!(han_digits("二〇二三"), Some(2023));
+        assert_eq!(han_small_number("二十八"), Some(28));
+        assert_eq!(han_small_number("十二"), Some(12));
+        assert_eq!(han_small_number("十"), Some(10));
+    }
+
+    #[test]
+    fn nav_and_menus() {
+        assert!(nav_separated("网站首页 > 新闻中心 > 本地要闻 > 正文"));
+        assert!(nav_separated("人民网 | 新华网 | 央视网 | 返回首页"));
+        assert!(!nav_separated("营收增长>10%，利润|成本比例下降。"));
+        assert!(menu_of_short_tokens("要闻 政务 经济 文化 教育 体育 图片"));
+        assert!(!menu_of_short_tokens("锚定目标 奋勇争先"));
+    }
+
+    #[test]
+    fn dedup_keeps_one_copy_of_a_preview() {
+        let p = |s: &str| s.to_string();
+        let out = dedup_paragraphs(vec![
+            p("这是第一段正文内容，讲述了全县农业发展的总体情况。"),
+            p("第二段正文内容，讲述了工业发展的具体措施和成…"),
+            p("这是第一段正文内容，讲述了全县农业发展的总体情况。"),
+            p("第二段正文内容，讲述了工业发展的具体措施和成效。"),
+            p("短句"),
+            p("短句"),
+        ]);
+        assert_eq!(out.len(), 4);
+        assert!(out[1].ends_with("成效。"));
+    }
+}

@@ -1,0 +1,728 @@
+//! The run: build every stage once, plan, stream documents through the stages in parallel
+//! chunks, write tables into a staging folder, move them into place, write the manifest.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead as _, Write as _};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::{Instant, SystemTime};
+
+use gongwen_clean::Cleaner;
+use gongwen_ingest::Ingest;
+use gongwen_model::{DocOutcome, Failure, FailureStatus, InputFile, SourceInfo, Stage};
+use gongwen_segment::Segmenter;
+use gongwen_tabulate::{TableWriter, TabulateError};
+use rayon::prelude::*;
+
+use crate::config::LoadedConfig;
+use crate::lock::{LockError, OutputLock};
+use crate::manifest::{self, Manifest, StageSeconds};
+use crate::state::{Cache, CacheEntry, CachedDoc, RunState, TermCounts};
+
+/// Keywords kept per document.
+pub const DEFAULT_KEYWORDS_TOP_K: usize = 20;
+
+/// Documents processed per parallel chunk: memory holds at most this many documents'
+/// results at once.
+pub const DEFAULT_CHUNK_SIZE: usize = 64;
+
+/// Name of gongwen's private folder inside the output folder.
+pub const PRIVATE_DIR: &str = ".gongwen";
+
+/// Exit code: every document ok (or empty/duplicate).
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the run finished but some files failed (status `error`).
+pub const EXIT_FAILED_FILES: i32 = 1;
+/// Exit code: configuration or output error; nothing (new) was written.
+pub const EXIT_CONFIG: i32 = 2;
+
+/// Shard `index` of `count` (`--shard I/N`): the files whose doc_id's first 16 hex digits,
+/// read as a u64, are `index` modulo `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based shard index, `< count`.
+    pub index: u64,
+    /// Number of shards, ≥ 1.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Part name for file names: `part-I-of-N`.
+    pub fn part_name(&self) -> String {
+        format!("part-{}-of-{}", self.index, self.count)
+    }
+
+    /// True when the document with this id belongs to the shard. Ids that are not hex (a
+    /// file that could not be read) belong to shard 0.
+    pub fn contains(&self, doc_id: &str) -> bool {
+        let hex = doc_id.get(..16).unwrap_or(doc_id);
+        match u64::from_str_radix(hex, 16) {
+            Ok(v) => v % self.count == self.index,
+            Err(_) => self.index == 0,
+        }
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let (i, n) = s.split_once('/').ok_or_else(|| format!("shard {s:?} is not I/N (e.g. 0/4)"))?;
+        let index: u64 = i.trim().parse().map_err(|_| format!("shard index {i:?} is not a number"))?;
+        let count: u64 = n.trim().parse().map_err(|_| format!("shard count {n:?} is not a number"))?;
+        if count == 0 || index >= count {
+            return Err(format!("shard {s:?}: need 0 <= I < N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// How to run (the CLI flags).
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Worker threads; `None` = all cores.
+    pub jobs: Option<usize>,
+    /// Process every file, ignoring the incremental state.
+    pub full: bool,
+    /// Process only this shard and write part files.
+    pub shard: Option<Shard>,
+    /// Show a progress bar when stderr is a terminal.
+    pub progress: bool,
+    /// Documents per parallel chunk.
+    pub chunk_size: usize,
+    /// Keywords per document.
+    pub keywords_top_k: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            jobs: None,
+            full: false,
+            shard: None,
+            progress: true,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            keywords_top_k: DEFAULT_KEYWORDS_TOP_K,
+        }
+    }
+}
+
+/// Why a run could not complete (exit code 2): nothing new was moved into place.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Another run holds the output folder.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// A stage could not be built (bad dictionary, bad rule…).
+    #[error("cannot build the {stage} stage: {message}")]
+    Build {
+        /// The stage.
+        stage: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// A file or folder of the output could not be written.
+    #[error("cannot write {path:?}: {source}")]
+    Output {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Writing tables failed.
+    #[error("cannot write tables: {0}")]
+    Tabulate(#[from] TabulateError),
+    /// The worker thread pool could not be started.
+    #[error("cannot start {jobs} worker threads: {message}")]
+    Threads {
+        /// Threads asked for.
+        jobs: usize,
+        /// Why.
+        message: String,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |source| RunError::Output { path: path.to_path_buf(), source }
+}
+
+/// Every stage, built once from a config.
+#[derive(Debug)]
+pub struct Stages {
+    /// Files → RawDoc.
+    pub ingest: Ingest,
+    /// RawDoc → CleanDoc.
+    pub cleaner: Cleaner,
+    /// CleanDoc → SegmentedDoc.
+    pub segmenter: Segmenter,
+}
+
+impl Stages {
+    /// Builds every stage.
+    pub fn build(loaded: &LoadedConfig) -> Result<Stages, RunError> {
+        let c = &loaded.config;
+        let base = &loaded.base_dir;
+        let ingest = Ingest::build(&c.ingest, base)
+            .map_err(|e| RunError::Build { stage: "ingest", message: e.to_string() })?;
+        let cleaner =
+            Cleaner::build(&c.clean, base).map_err(|e| RunError::Build { stage: "clean", message: e.to_string() })?;
+        let segmenter = Segmenter::build(&c.segment, &c.numbers, &c.entities, base)
+            .map_err(|e| RunError::Build { stage: "segment", message: e.to_string() })?;
+        Ok(Stages { ingest, cleaner, segmenter })
+    }
+
+    /// Runs one input file through ingest, clean and segment. Never panics: a stage
+    /// failure or panic becomes a failed outcome naming the stage.
+    pub fn process_file(&self, file: &InputFile, times: &mut StageSeconds) -> Vec<CachedDoc> {
+        let file_source = SourceInfo {
+            doc_id: file.doc_id.clone(),
+            source_path: file.path.clone(),
+            n_bytes: file.size,
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let raws = guarded(Stage::Ingest, &file_source, || self.ingest.read(file));
+        times.ingest += t.elapsed().as_secs_f64();
+        let raws = match raws {
+            Ok(r) => r,
+            Err(f) => return vec![CachedDoc { outcome: DocOutcome::Failed(f), terms: Vec::new() }],
+        };
+        let mut docs = Vec::with_capacity(raws.len());
+        for raw in raws {
+            let raw = match raw {
+                Ok(r) => r,
+                Err(f) => {
+                    docs.push(CachedDoc { outcome: DocOutcome::Failed(f), terms: Vec::new() });
+                    continue;
+                }
+            };
+            let source = raw.source.clone();
+            let t = Instant::now();
+            let cleaned = guarded(Stage::Clean, &source, || self.cleaner.clean(raw)).and_then(|r| r);
+            times.clean += t.elapsed().as_secs_f64();
+            let clean = match cleaned {
+                Ok(c) => c,
+                Err(f) => {
+                    docs.push(CachedDoc { outcome: DocOutcome::Failed(f), terms: Vec::new() });
+                    continue;
+                }
+            };
+            let t = Instant::now();
+            let segmented = guarded(Stage::Segment, &source, || {
+                let seg = self.segmenter.segment(clean);
+                let terms = self.segmenter.term_counts(&seg);
+                (seg, terms)
+            });
+            times.segment += t.elapsed().as_secs_f64();
+            docs.push(match segmented {
+                Ok((seg, terms)) => CachedDoc { outcome: DocOutcome::Done(seg), terms },
+                Err(f) => CachedDoc { outcome: DocOutcome::Failed(f), terms: Vec::new() },
+            });
+        }
+        docs
+    }
+}
+
+/// Runs `f`, turning a panic into a failure of `stage`.
+fn guarded<T>(stage: Stage, source: &SourceInfo, f: impl FnOnce() -> T) -> Result<T, Failure> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        log::error!("{} stage panicked on {}: {what}", stage.as_str(), source.source_path);
+        Failure {
+            source: source.clone(),
+            stage,
+            status: FailureStatus::Error,
+            message: format!("internal error: {} stage panicked: {what}", stage.as_str()),
+        }
+    })
+}
+
+/// What to do with one input file.
+#[derive(Debug, Clone)]
+enum Work {
+    /// Read and process it.
+    Process,
+    /// Unchanged since the last run: take it from the cache.
+    Cached,
+    /// Same bytes as an earlier file.
+    Duplicate(String),
+    /// Discovery could not even look at it.
+    Failed(Failure),
+}
+
+#[derive(Debug, Clone)]
+struct PlanItem {
+    file: InputFile,
+    work: Work,
+}
+
+/// Result of one plan item.
+struct ItemResult {
+    docs: Vec<CachedDoc>,
+    times: StageSeconds,
+    processed: bool,
+    from_cache: bool,
+    bytes: u64,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The manifest written to the output folder.
+    pub manifest: Manifest,
+    /// Where it was written.
+    pub output_dir: PathBuf,
+}
+
+/// Paths of a run's private files.
+struct Layout {
+    out: PathBuf,
+    private: PathBuf,
+    part: Option<String>,
+}
+
+impl Layout {
+    fn new(out: PathBuf, shard: Option<Shard>) -> Layout {
+        let private = out.join(PRIVATE_DIR);
+        Layout { out, private, part: shard.map(|s| s.part_name()) }
+    }
+    fn suffix(&self) -> String {
+        self.part.as_ref().map(|p| format!(".{p}")).unwrap_or_default()
+    }
+    fn lock(&self) -> PathBuf {
+        self.private.join(format!("lock{}", self.suffix()))
+    }
+    fn state(&self) -> PathBuf {
+        self.private.join(format!("state{}.json", self.suffix()))
+    }
+    fn manifest(&self) -> PathBuf {
+        match &self.part {
+            Some(p) => self.out.join(format!("manifest.{p}.json")),
+            None => self.out.join("manifest.json"),
+        }
+    }
+    fn staging_prefix(&self) -> String {
+        format!("staging-{}-", self.part.as_deref().unwrap_or("all"))
+    }
+    fn terms_dir(&self) -> PathBuf {
+        self.private.join("terms")
+    }
+}
+
+/// Runs the pipeline. Returns the manifest (exit code inside) or an error meaning exit 2.
+pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunError> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let run_id = format!("{}-{}", manifest::compact_timestamp(started), std::process::id());
+    let layout = Layout::new(loaded.output_dir(), opts.shard);
+    std::fs::create_dir_all(&layout.private).map_err(io_err(&layout.private))?;
+    let _lock = OutputLock::acquire(&layout.lock(), &run_id)?;
+
+    let stages = Stages::build(loaded)?;
+    let jobs = opts.jobs.filter(|&j| j > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| RunError::Threads { jobs, message: e.to_string() })?;
+
+    // Discover and plan.
+    let discovery = stages.ingest.discover();
+    let files_seen = discovery.files.len() + discovery.failures.len();
+    let previous = if opts.full { None } else { RunState::read(&layout.state()) };
+    let full_run_reason = if opts.full {
+        Some("--full".to_string())
+    } else {
+        match &previous {
+            None => Some("no previous state".to_string()),
+            Some(s) if s.config_hash != loaded.hash => Some("config or gongwen version changed".to_string()),
+            Some(_) => None,
+        }
+    };
+    let reuse = if full_run_reason.is_none() { previous.as_ref() } else { None };
+    let cache = Cache::new(layout.private.join("cache"));
+    let plan = make_plan(discovery, opts.shard, reuse, &cache, &loaded.hash);
+    let total_bytes: u64 = plan.iter().map(|p| p.file.size).sum();
+    log::info!(
+        "{} file(s) found, {} in this run{}; output {:?}",
+        files_seen,
+        plan.len(),
+        opts.shard.map(|s| format!(" (shard {}/{})", s.index, s.count)).unwrap_or_default(),
+        layout.out
+    );
+
+    // Staging.
+    clean_stale_staging(&layout);
+    let staging = layout.private.join(format!("{}{run_id}", layout.staging_prefix()));
+    let staging_tables = staging.join("tables");
+    std::fs::create_dir_all(&staging_tables).map_err(io_err(&staging_tables))?;
+    let mut writer = TableWriter::create(&loaded.config.output, &staging_tables, layout.part.as_deref())?;
+    let terms_path = staging.join("terms.jsonl.zst");
+    let terms_file = std::fs::File::create(&terms_path).map_err(io_err(&terms_path))?;
+    let mut terms_out = zstd::stream::write::Encoder::new(std::io::BufWriter::new(terms_file), 1)
+        .map_err(io_err(&terms_path))?;
+
+    let bar = progress_bar(opts.progress, total_bytes, plan.len());
+    let mut m = Manifest {
+        run_id: run_id.clone(),
+        command: "run".into(),
+        started_at: manifest::rfc3339(started),
+        gongwen_version: env!("CARGO_PKG_VERSION").into(),
+        config_path: loaded.path.to_string_lossy().into_owned(),
+        config_hash: loaded.hash.clone(),
+        inputs: loaded.config.ingest.inputs.iter().map(|p| loaded.base_dir.join(p).to_string_lossy().into_owned()).collect(),
+        output_dir: layout.out.to_string_lossy().into_owned(),
+        shard: opts.shard.map(|s| format!("{}/{}", s.index, s.count)),
+        jobs,
+        full_run: full_run_reason.is_some(),
+        full_run_reason,
+        input_bytes: total_bytes,
+        ..Default::default()
+    };
+    m.files.seen = files_seen;
+    m.files.in_shard = plan.len();
+
+    let mut doc_freq: HashMap<String, u32> = HashMap::new();
+    let mut n_ranked_docs = 0usize;
+    let mut new_state = RunState {
+        version: env!("CARGO_PKG_VERSION").into(),
+        config_hash: loaded.hash.clone(),
+        run_id: run_id.clone(),
+        files: Default::default(),
+    };
+    let mut keep: HashSet<PathBuf> = HashSet::new();
+    let mut docs_done = 0usize;
+
+    // Stream: process a chunk in parallel, then write its documents in order.
+    let chunk_size = opts.chunk_size.max(1);
+    for chunk in plan.chunks(chunk_size) {
+        let results: Vec<ItemResult> =
+            pool.install(|| chunk.par_iter().map(|item| run_item(&stages, &cache, &loaded.hash, item)).collect());
+        for (item, result) in chunk.iter().zip(results) {
+            add_times(&mut m.stage_seconds, &result.times);
+            if result.processed {
+                m.files.processed += 1;
+                m.processed_bytes += result.bytes;
+            }
+            if result.from_cache {
+                m.files.skipped += 1;
+            }
+            if matches!(item.work, Work::Duplicate(_)) {
+                m.files.duplicates += 1;
+            }
+            if matches!(item.work, Work::Process | Work::Cached) {
+                new_state.files.insert(item.file.path.clone(), item.file.doc_id.clone());
+                keep.insert(cache.entry_path(&item.file.doc_id, &item.file.path));
+            }
+            let mut file_failed = false;
+            for doc in &result.docs {
+                let t = Instant::now();
+                writer.write_doc(&doc.outcome)?;
+                m.stage_seconds.tabulate += t.elapsed().as_secs_f64();
+                match &doc.outcome {
+                    DocOutcome::Done(seg) => {
+                        m.documents.ok += 1;
+                        for (term, _) in &doc.terms {
+                            match doc_freq.get_mut(term.as_str()) {
+                                Some(n) => *n += 1,
+                                None => {
+                                    doc_freq.insert(term.clone(), 1);
+                                }
+                            }
+                        }
+                        n_ranked_docs += 1;
+                        serde_json::to_writer(&mut terms_out, &(&seg.doc.source.doc_id, &doc.terms))
+                            .map_err(|e| RunError::Output { path: terms_path.clone(), source: e.into() })?;
+                        terms_out.write_all(b"\n").map_err(io_err(&terms_path))?;
+                    }
+                    DocOutcome::Failed(f) => match f.status {
+                        FailureStatus::Error => {
+                            m.documents.error += 1;
+                            file_failed = true;
+                        }
+                        FailureStatus::Empty => m.documents.empty += 1,
+                        FailureStatus::Duplicate => m.documents.duplicate += 1,
+                    },
+                }
+            }
+            if file_failed {
+                m.files.failed += 1;
+            }
+            docs_done += 1;
+            if let Some(bar) = &bar {
+                bar.inc(item.file.size);
+                bar.set_message(format!("{docs_done}/{} files", plan.len()));
+            }
+        }
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    terms_out.finish().and_then(|mut w| w.flush()).map_err(io_err(&terms_path))?;
+
+    // Keywords: corpus-wide document frequencies are known only now.
+    let t = Instant::now();
+    write_keywords(&stages.segmenter, &terms_path, &doc_freq, n_ranked_docs, opts.keywords_top_k, &mut writer)?;
+    drop(doc_freq);
+    m.stage_seconds.keywords = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let rows = writer.finish()?;
+    m.stage_seconds.tabulate += t.elapsed().as_secs_f64();
+    m.rows = rows.iter().map(|(name, n)| (name.to_string(), *n)).collect();
+
+    // Move into place: every table file, then (for a shard) its term counts for `merge`.
+    move_files(&staging_tables, &layout.out)?;
+    if let Some(part) = &layout.part {
+        let dir = layout.terms_dir();
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let dest = dir.join(format!("{part}.jsonl.zst"));
+        std::fs::rename(&terms_path, &dest).map_err(io_err(&dest))?;
+    }
+    let _ = std::fs::remove_dir_all(&staging);
+    new_state.write(&layout.state()).map_err(io_err(&layout.state()))?;
+    let removed = cache.collect_garbage(&keep, opts.shard);
+    if removed > 0 {
+        log::debug!("removed {removed} cache entries of deleted or changed files");
+    }
+
+    m.finished_at = manifest::now_rfc3339();
+    m.wall_seconds = clock.elapsed().as_secs_f64();
+    m.peak_rss_kib = manifest::peak_rss_kib();
+    m.exit_code = if m.files.failed > 0 { EXIT_FAILED_FILES } else { EXIT_OK };
+    m.write(&layout.manifest()).map_err(io_err(&layout.manifest()))?;
+    log::info!("{}", summary_line(&m));
+    Ok(RunReport { manifest: m, output_dir: layout.out })
+}
+
+/// One line saying what a run did (printed at the end of every run).
+pub fn summary_line(m: &Manifest) -> String {
+    let mb = m.input_bytes as f64 / 1e6;
+    let rate = if m.wall_seconds > 0.0 { m.processed_bytes as f64 / 1e6 / m.wall_seconds } else { 0.0 };
+    format!(
+        "gongwen {}: {} file(s) ({:.1} MB): {} processed, {} unchanged, {} duplicate, {} failed; documents {} ok, {} empty, {} error; {} sentences, {} tokens; {:.1}s ({:.2} MB/s) → {}",
+        m.command,
+        m.files.in_shard,
+        mb,
+        m.files.processed,
+        m.files.skipped,
+        m.files.duplicates,
+        m.files.failed,
+        m.documents.ok,
+        m.documents.empty,
+        m.documents.error,
+        m.rows.get("sentences").copied().unwrap_or(0),
+        m.rows.get("tokens").copied().unwrap_or(0),
+        m.wall_seconds,
+        rate,
+        m.output_dir
+    )
+}
+
+fn add_times(total: &mut StageSeconds, t: &StageSeconds) {
+    total.ingest += t.ingest;
+    total.clean += t.clean;
+    total.segment += t.segment;
+    total.cache += t.cache;
+}
+
+/// Orders by doc_id (then path), marks duplicates, applies the shard and the cache.
+fn make_plan(
+    discovery: gongwen_ingest::Discovery,
+    shard: Option<Shard>,
+    previous: Option<&RunState>,
+    cache: &Cache,
+    config_hash: &str,
+) -> Vec<PlanItem> {
+    let mut files = discovery.files;
+    files.sort_by(|a, b| a.doc_id.cmp(&b.doc_id).then_with(|| a.path.cmp(&b.path)));
+    let mut plan: Vec<PlanItem> = Vec::with_capacity(files.len() + discovery.failures.len());
+    for f in discovery.failures {
+        let file = InputFile {
+            path: f.source.source_path.clone(),
+            size: f.source.n_bytes,
+            doc_id: f.source.doc_id.clone(),
+            duplicate_of: None,
+        };
+        plan.push(PlanItem { file, work: Work::Failed(f) });
+    }
+    let mut first_of_id: Option<(String, String)> = None;
+    for mut file in files {
+        let work = match &first_of_id {
+            Some((id, path)) if *id == file.doc_id && !file.doc_id.is_empty() => Work::Duplicate(path.clone()),
+            _ => {
+                first_of_id = Some((file.doc_id.clone(), file.path.clone()));
+                let unchanged = previous.is_some_and(|s| s.files.get(&file.path) == Some(&file.doc_id))
+                    && cache.entry_path(&file.doc_id, &file.path).is_file();
+                if unchanged {
+                    Work::Cached
+                } else {
+                    Work::Process
+                }
+            }
+        };
+        if let Work::Duplicate(of) = &work {
+            file.duplicate_of = Some(of.clone());
+        }
+        plan.push(PlanItem { file, work });
+    }
+    let _ = config_hash;
+    if let Some(s) = shard {
+        plan.retain(|p| s.contains(&p.file.doc_id));
+    }
+    // Stable: failures without an id first, then by id.
+    plan.sort_by(|a, b| a.file.doc_id.cmp(&b.file.doc_id).then_with(|| a.file.path.cmp(&b.file.path)));
+    plan
+}
+
+fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) -> ItemResult {
+    let mut times = StageSeconds::default();
+    let file = &item.file;
+    let mut result = |docs, processed, from_cache, times| ItemResult { docs, times, processed, from_cache, bytes: file.size };
+    match &item.work {
+        Work::Failed(f) => result(vec![CachedDoc { outcome: DocOutcome::Failed(f.clone()), terms: Vec::new() }], false, false, times),
+        Work::Duplicate(of) => {
+            let failure = Failure {
+                source: SourceInfo {
+                    doc_id: file.doc_id.clone(),
+                    source_path: file.path.clone(),
+                    n_bytes: file.size,
+                    duplicate_of: Some(of.clone()),
+                    ..Default::default()
+                },
+                stage: Stage::Ingest,
+                status: FailureStatus::Duplicate,
+                message: format!("same bytes as {of}"),
+            };
+            result(vec![CachedDoc { outcome: DocOutcome::Failed(failure), terms: Vec::new() }], false, false, times)
+        }
+        Work::Cached | Work::Process => {
+            if matches!(item.work, Work::Cached) {
+                let t = Instant::now();
+                let cached = cache.load(&file.doc_id, &file.path, config_hash);
+                times.cache += t.elapsed().as_secs_f64();
+                if let Some(docs) = cached {
+                    return result(docs, false, true, times);
+                }
+                log::warn!("cache entry of {} unreadable: processing it again", file.path);
+            }
+            let docs = stages.process_file(file, &mut times);
+            let t = Instant::now();
+            let entry = CacheEntry {
+                config_hash: config_hash.to_string(),
+                path: file.path.clone(),
+                doc_id: file.doc_id.clone(),
+                docs,
+            };
+            if let Err(e) = cache.store(&entry) {
+                log::warn!("cannot cache {}: {e}", file.path);
+            }
+            times.cache += t.elapsed().as_secs_f64();
+            result(entry.docs, true, false, times)
+        }
+    }
+}
+
+/// Ranks every document's keywords from the spilled term counts and writes them.
+fn write_keywords(
+    segmenter: &Segmenter,
+    terms_path: &Path,
+    doc_freq: &HashMap<String, u32>,
+    n_docs: usize,
+    top_k: usize,
+    writer: &mut TableWriter,
+) -> Result<(), RunError> {
+    let file = std::fs::File::open(terms_path).map_err(io_err(terms_path))?;
+    let reader = std::io::BufReader::new(zstd::stream::read::Decoder::new(file).map_err(io_err(terms_path))?);
+    for line in reader.lines() {
+        let line = line.map_err(io_err(terms_path))?;
+        if line.is_empty() {
+            continue;
+        }
+        let (doc_id, terms): (String, TermCounts) =
+            serde_json::from_str(&line).map_err(|e| RunError::Output { path: terms_path.to_path_buf(), source: e.into() })?;
+        let keywords = segmenter.rank_keywords(&terms, doc_freq, n_docs, top_k);
+        writer.write_keywords(&doc_id, &keywords)?;
+    }
+    Ok(())
+}
+
+/// Renames every file of `from` into `to` (same filesystem: each rename is atomic).
+fn move_files(from: &Path, to: &Path) -> Result<(), RunError> {
+    let entries = std::fs::read_dir(from).map_err(io_err(from))?;
+    let mut names: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+    names.sort();
+    for src in names {
+        if let Some(name) = src.file_name() {
+            let dest = to.join(name);
+            std::fs::rename(&src, &dest).map_err(io_err(&dest))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes staging folders of this run kind left by killed runs (we hold the lock, so
+/// nobody else is writing them).
+fn clean_stale_staging(layout: &Layout) {
+    let prefix = layout.staging_prefix();
+    if let Ok(entries) = std::fs::read_dir(&layout.private) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                log::info!("removing staging folder of an interrupted run: {:?}", e.path());
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+fn progress_bar(enabled: bool, total_bytes: u64, n_files: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal as _;
+    if !enabled || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total_bytes);
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {msg} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(format!("0/{n_files} files"));
+    Some(bar)
+}
+
+/// Reads the per-document term counts written by shard runs (`OUT/.gongwen/terms/*.jsonl.zst`).
+pub(crate) fn read_terms_file(path: &Path) -> Result<Vec<(String, TermCounts)>, RunError> {
+    let file = std::fs::File::open(path).map_err(io_err(path))?;
+    let reader = std::io::BufReader::new(zstd::stream::read::Decoder::new(file).map_err(io_err(path))?);
+    let mut out = Vec::new();
+    for line in reader.lines() {
+        let line = line.map_err(io_err(path))?;
+        if line.is_empty() {
+            continue;
+        }
+        out.push(serde_json::from_str(&line).map_err(|e| RunError::Output { path: path.to_path_buf(), source: e.into() })?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_parsing_and_membership() {
+        assert_eq!("1/4".parse::<Shard>(), Ok(Shard { index: 1, count: 4 }));
+        assert!("4/4".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+        assert!("0/0".parse::<Shard>().is_err());
+        let ids = ["0000000000000004", "0000000000000005", "ffffffffffffffff", "bad"];
+        for id in ids {
+            let owners: Vec<u64> = (0..4).filter(|&i| Shard { index: i, count: 4 }.contains(id)).collect();
+            assert_eq!(owners.len(), 1, "{id}");
+        }
+        assert!(Shard { index: 1, count: 4 }.contains("0000000000000005"));
+    }
+}

@@ -1,0 +1,307 @@
+//! Word lists the recogniser matches: the divisions gazetteer (full names and derived short
+//! forms), places, organisations, bodies, titles and suffixes, all in one Aho-Corasick
+//! automaton built once.
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// What a lexicon entry is. One string may have several kinds (a short form that is also a
+/// suffix, a title prefix that is also a generic body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    /// A place from the gazetteer's full names or `places.txt`.
+    Place,
+    /// A short form derived from a division's full name (枣庄市 → 枣庄).
+    ShortPlace,
+    /// A well-known organisation (`organisations.txt`).
+    Org,
+    /// A bare generic body (市委, 市政府).
+    GenericBody,
+    /// A department abbreviation that follows a level or place (发改委, 教育局).
+    BodyAbbrev,
+    /// A title written next to a name.
+    Title,
+    /// A body abbreviation that is part of a title when written before it (市委 in 市委书记).
+    TitlePrefix,
+    /// A suffix ending organisation names.
+    OrgSuffix(OrgSuffixKind),
+    /// A suffix ending place names.
+    LocSuffix(LocSuffixKind),
+}
+
+/// How much evidence an organisation suffix needs before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum OrgSuffixKind {
+    /// Any suffix: the words before must contain a proper element.
+    General,
+    /// A single-character body suffix (局, 委): the words before must be a place or a level.
+    Body,
+    /// An industry word (科技, 化工): the brand before must be a proper or unknown word.
+    Company,
+}
+
+/// How much evidence a place suffix needs before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum LocSuffixKind {
+    /// Regions and zones (流域, 经济区, 高新区): the words before must contain a proper element.
+    Region,
+    /// Venues (机场, 公园, 大道): a short noun before will do.
+    Venue,
+    /// Towns, villages, streets (镇, 村, 街道): one proper word before.
+    Division,
+}
+
+/// Built-in data files, embedded so the recogniser loads without the working directory.
+pub(crate) mod builtin {
+    pub const PROVINCES: &str = include_str!("../../../data/divisions/provinces.csv");
+    pub const CITIES: &str = include_str!("../../../data/divisions/cities.csv");
+    pub const AREAS: &str = include_str!("../../../data/divisions/areas.csv");
+    pub const PLACES: &str = include_str!("../../../data/entities/places.txt");
+    pub const AMBIGUOUS_SHORT_FORMS: &str = include_str!("../../../data/entities/ambiguous_short_forms.txt");
+    pub const ORGANISATIONS: &str = include_str!("../../../data/entities/organisations.txt");
+    pub const GENERIC_BODIES: &str = include_str!("../../../data/entities/generic_bodies.txt");
+    pub const BODY_ABBREVIATIONS: &str = include_str!("../../../data/entities/body_abbreviations.txt");
+    pub const TITLES: &str = include_str!("../../../data/entities/titles.txt");
+    pub const TITLE_PREFIXES: &str = include_str!("../../../data/entities/title_prefixes.txt");
+    pub const SURNAMES: &str = include_str!("../../../data/entities/surnames.txt");
+    pub const ORG_SUFFIXES: &str = include_str!("../../../data/entities/org_suffixes.txt");
+    pub const LOC_SUFFIXES: &str = include_str!("../../../data/entities/loc_suffixes.txt");
+    pub const STOPWORDS: &str = include_str!("../../../data/entities/stopwords.txt");
+    pub const PERSON_STOPWORDS: &str = include_str!("../../../data/entities/person_stopwords.txt");
+    pub const TERM_RULES: &str = include_str!("../../../data/entities/term_rules.txt");
+}
+
+/// Lines of a word-list file: `#` starts a comment; words are separated by spaces; an
+/// optional tab-separated last field names a kind applying to every word of the line.
+pub(crate) fn list_lines(text: &str) -> impl Iterator<Item = (Vec<&str>, Option<&str>)> {
+    text.lines().filter_map(|line| {
+        let line = line.split('#').next().unwrap_or("").trim_end();
+        if line.trim().is_empty() {
+            return None;
+        }
+        let (words, kind) = match line.split_once('\t') {
+            Some((w, k)) => (w, Some(k.trim())),
+            None => (line, None),
+        };
+        let words: Vec<&str> = words.split_whitespace().collect();
+        if words.is_empty() {
+            None
+        } else {
+            Some((words, kind))
+        }
+    })
+}
+
+/// Every word of a word-list file (kinds ignored).
+pub(crate) fn list_words(text: &str) -> impl Iterator<Item = &str> {
+    list_lines(text).flat_map(|(words, _)| words.into_iter())
+}
+
+/// Ethnic group names (without 族) removed from autonomous divisions to get their short
+/// form (延边朝鲜族自治州 → 延边); longest first.
+const ETHNIC_GROUPS: &[&str] = &[
+    "乌孜别克", "柯尔克孜", "维吾尔", "哈萨克", "达斡尔", "塔吉克", "鄂温克", "鄂伦春", "塔塔尔", "蒙古", "布依",
+    "朝鲜", "土家", "哈尼", "傈僳", "高山", "拉祜", "东乡", "纳西", "景颇", "仫佬", "布朗", "撒拉", "毛南", "仡佬",
+    "锡伯", "阿昌", "普米", "俄罗斯", "德昂", "保安", "裕固", "独龙", "赫哲", "门巴", "珞巴", "基诺", "回", "藏",
+    "苗", "彝", "壮", "满", "侗", "瑶", "白", "傣", "黎", "佤", "畲", "水", "土", "羌", "怒", "京",
+];
+
+/// Groups written without 族 in division names (博尔塔拉蒙古自治州).
+const ETHNIC_GROUPS_BARE: &[&str] = &["柯尔克孜", "维吾尔", "哈萨克", "蒙古"];
+
+/// `stem` without trailing ethnic group names, keeping at least two characters.
+fn strip_ethnic(stem: &str) -> &str {
+    let mut rest = stem;
+    loop {
+        let mut stripped = None;
+        if let Some(before) = rest.strip_suffix('族') {
+            for g in ETHNIC_GROUPS {
+                if let Some(b) = before.strip_suffix(g) {
+                    stripped = Some(b);
+                    break;
+                }
+            }
+        }
+        if stripped.is_none() {
+            for g in ETHNIC_GROUPS_BARE {
+                if let Some(b) = rest.strip_suffix(g) {
+                    stripped = Some(b);
+                    break;
+                }
+            }
+        }
+        match stripped {
+            Some(b) if b.chars().count() >= 2 => rest = b,
+            _ => return rest,
+        }
+    }
+}
+
+/// Division suffixes, longest first; the short form is the name without it.
+const DIVISION_SUFFIXES: &[&str] = &[
+    "特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "新区", "市", "县", "区", "旗", "盟", "省",
+];
+
+/// Parts of full names that are not real divisions (skipped entirely).
+const NOT_A_DIVISION: &[&str] = &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"];
+
+/// Parts that make a full name a zone rather than a division: no short form.
+const ZONE_MARKERS: &[&str] = &["开发区", "园区", "管理区", "管委会", "委员会", "群岛", "海域", "新城"];
+
+/// The short form of a division's full name, if it has a usable one (at least two
+/// characters; autonomous divisions lose their ethnic part).
+pub(crate) fn short_form(full: &str) -> Option<String> {
+    if ZONE_MARKERS.iter().any(|m| full.contains(m)) {
+        return None;
+    }
+    let suffix = DIVISION_SUFFIXES.iter().find(|s| full.ends_with(*s))?;
+    let stem = full.strip_suffix(suffix)?;
+    let short = if suffix.starts_with("自治") { strip_ethnic(stem) } else { stem }.to_string();
+    if short.chars().count() < 2 {
+        return None;
+    }
+    Some(short)
+}
+
+/// The lexicon: one automaton over every listed string, with each string's kinds.
+#[derive(Debug)]
+pub(crate) struct Lexicon {
+    pub ac: AhoCorasick,
+    pub kinds: Vec<Vec<Kind>>,
+    pub patterns: Vec<String>,
+    pub surnames: HashSet<String>,
+    pub stopwords: HashSet<String>,
+    pub person_stopwords: HashSet<String>,
+    pub ambiguous_short_forms: HashSet<String>,
+    pub speech_verbs: Vec<String>,
+    pub figurative: HashSet<String>,
+}
+
+/// Collects strings and kinds before the automaton is built.
+#[derive(Default)]
+pub(crate) struct LexiconBuilder {
+    entries: HashMap<String, Vec<Kind>>,
+    pub surnames: HashSet<String>,
+    pub stopwords: HashSet<String>,
+    pub person_stopwords: HashSet<String>,
+    pub ambiguous_short_forms: HashSet<String>,
+    pub speech_verbs: Vec<String>,
+    pub figurative: HashSet<String>,
+}
+
+impl LexiconBuilder {
+    pub fn add(&mut self, word: &str, kind: Kind) {
+        let word = word.trim();
+        if word.is_empty() {
+            return;
+        }
+        let kinds = self.entries.entry(word.to_string()).or_default();
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+
+    pub fn add_list(&mut self, text: &str, kind: Kind) {
+        for word in list_words(text) {
+            self.add(word, kind);
+        }
+    }
+
+    /// Adds a divisions CSV (`code,name,…`): full names as places, short forms as short
+    /// places unless ambiguous. Returns the number of rows read.
+    pub fn add_divisions_csv(&mut self, text: &str) -> Result<usize, csv::Error> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
+        let mut rows = 0;
+        for record in reader.records() {
+            let record = record?;
+            let Some(name) = record.get(1) else { continue };
+            let name = name.trim();
+            rows += 1;
+            if name.is_empty() || NOT_A_DIVISION.contains(&name) {
+                continue;
+            }
+            self.add(name, Kind::Place);
+            if let Some(short) = short_form(name) {
+                if !self.ambiguous_short_forms.contains(&short) {
+                    self.add(&short, Kind::ShortPlace);
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Adds a suffix file (`words<TAB>kind`).
+    pub fn add_org_suffixes(&mut self, text: &str) {
+        for (words, kind) in list_lines(text) {
+            let kind = match kind {
+                Some("body") => OrgSuffixKind::Body,
+                Some("company") => OrgSuffixKind::Company,
+                _ => OrgSuffixKind::General,
+            };
+            for w in words {
+                self.add(w, Kind::OrgSuffix(kind));
+            }
+        }
+    }
+
+    /// Adds a place-suffix file (`words<TAB>kind`).
+    pub fn add_loc_suffixes(&mut self, text: &str) {
+        for (words, kind) in list_lines(text) {
+            let kind = match kind {
+                Some("venue") => LocSuffixKind::Venue,
+                Some("division") => LocSuffixKind::Division,
+                _ => LocSuffixKind::Region,
+            };
+            for w in words {
+                self.add(w, Kind::LocSuffix(kind));
+            }
+        }
+    }
+
+    pub fn build(self) -> Result<Lexicon, aho_corasick::BuildError> {
+        let mut patterns: Vec<String> = self.entries.keys().cloned().collect();
+        patterns.sort();
+        let kinds: Vec<Vec<Kind>> =
+            patterns.iter().map(|p| self.entries.get(p).cloned().unwrap_or_default()).collect();
+        let ac = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&patterns)?;
+        Ok(Lexicon {
+            ac,
+            kinds,
+            patterns,
+            surnames: self.surnames,
+            stopwords: self.stopwords,
+            person_stopwords: self.person_stopwords,
+            ambiguous_short_forms: self.ambiguous_short_forms,
+            speech_verbs: self.speech_verbs,
+            figurative: self.figurative,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_forms_of_divisions() {
+        assert_eq!(short_form("潍坊市").as_deref(), Some("潍坊"));
+        assert_eq!(short_form("寿光市").as_deref(), Some("寿光"));
+        assert_eq!(short_form("黄岛区").as_deref(), Some("黄岛"));
+        assert_eq!(short_form("内蒙古自治区").as_deref(), Some("内蒙古"));
+        assert_eq!(short_form("广西壮族自治区").as_deref(), Some("广西"));
+        assert_eq!(short_form("延边朝鲜族自治州").as_deref(), Some("延边"));
+        assert_eq!(short_form("湘西土家族苗族自治州").as_deref(), Some("湘西"));
+        assert_eq!(short_form("博尔塔拉蒙古自治州").as_deref(), Some("博尔塔拉"));
+        assert_eq!(short_form("长阳土家族自治县").as_deref(), Some("长阳"));
+        assert_eq!(short_form("城区"), None);
+        assert_eq!(short_form("和县"), None);
+        assert_eq!(short_form("唐山高新技术产业开发区"), None);
+    }
+
+    #[test]
+    fn list_lines_read_words_and_kinds() {
+        let lines: Vec<_> = list_lines("# c\n甲 乙\t丙\n\n丁 # x\n").collect();
+        assert_eq!(lines, vec![(vec!["甲", "乙"], Some("丙")), (vec!["丁"], None)]);
+    }
+}

@@ -1,0 +1,757 @@
+//! Candidate generation and resolution for one sentence.
+//!
+//! Offsets in this module are character offsets relative to the sentence.
+
+use gongwen_model::EntityType;
+
+use crate::lexicon::{Kind, LocSuffixKind, Lexicon, OrgSuffixKind};
+
+/// Characters that stand for a redacted name or digit.
+pub(crate) fn is_placeholder(c: char) -> bool {
+    matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ' | '×' | '*' | '＊' | '※' | '某')
+}
+
+/// True for CJK ideographs.
+pub(crate) fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
+}
+
+/// A token of the sentence, with sentence-relative character offsets.
+#[derive(Debug, Clone)]
+pub(crate) struct Tok<'a> {
+    pub start: usize,
+    pub end: usize,
+    pub pos: &'a str,
+}
+
+/// A lexicon match, sentence-relative.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit {
+    pub start: usize,
+    pub end: usize,
+    pub pat: usize,
+}
+
+/// One candidate mention.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Cand {
+    pub start: usize,
+    pub end: usize,
+    /// `None` for a blocker: a span (a title) that hides shorter candidates inside it and
+    /// is not itself emitted.
+    pub ty: Option<EntityType>,
+    pub title: Option<String>,
+    /// Tie-breaker between candidates of equal length (higher wins).
+    pub rank: u8,
+    pub redacted: bool,
+}
+
+/// Everything known about one sentence while recognising it.
+pub(crate) struct SentCtx<'a> {
+    pub chars: Vec<char>,
+    pub toks: Vec<Tok<'a>>,
+    /// `tok_start[i]`: a token starts at character `i` (length `n + 1`).
+    pub tok_start: Vec<bool>,
+    /// `tok_end[i]`: a token ends at character `i` (length `n + 1`).
+    pub tok_end: Vec<bool>,
+    /// Token index covering each character.
+    pub tok_at: Vec<usize>,
+    pub hits: Vec<Hit>,
+    /// Hit indices by end offset.
+    pub hits_by_end: Vec<Vec<usize>>,
+    /// Hit indices by start offset.
+    pub hits_by_start: Vec<Vec<usize>>,
+}
+
+impl<'a> SentCtx<'a> {
+    /// Builds the context of `text` with `toks` (sentence-relative, in order). Tokens that
+    /// do not fit the text are ignored; characters not covered by a token become
+    /// one-character tokens tagged `x`.
+    pub fn new(lex: &Lexicon, text: &str, raw_toks: Vec<Tok<'a>>) -> SentCtx<'a> {
+        let chars: Vec<char> = text.chars().collect();
+        let n = chars.len();
+        let mut toks: Vec<Tok<'a>> = Vec::with_capacity(raw_toks.len());
+        let mut pos = 0usize;
+        for t in raw_toks {
+            if t.start < pos || t.end <= t.start || t.end > n {
+                continue;
+            }
+            while pos < t.start {
+                toks.push(Tok { start: pos, end: pos + 1, pos: "x" });
+                pos += 1;
+            }
+            pos = t.end;
+            toks.push(t);
+        }
+        while pos < n {
+            toks.push(Tok { start: pos, end: pos + 1, pos: "x" });
+            pos += 1;
+        }
+        let mut tok_start = vec![false; n + 1];
+        let mut tok_end = vec![false; n + 1];
+        let mut tok_at = vec![0usize; n];
+        for (i, t) in toks.iter().enumerate() {
+            tok_start[t.start] = true;
+            tok_end[t.end] = true;
+            for slot in tok_at.iter_mut().take(t.end).skip(t.start) {
+                *slot = i;
+            }
+        }
+        tok_start[n] = true;
+        tok_end[0] = true;
+
+        // Byte offset → char offset.
+        let mut byte_to_char = vec![0usize; text.len() + 1];
+        let mut ci = 0usize;
+        for (bi, ch) in text.char_indices() {
+            for slot in byte_to_char.iter_mut().skip(bi).take(ch.len_utf8()) {
+                *slot = ci;
+            }
+            ci += 1;
+        }
+        if let Some(last) = byte_to_char.last_mut() {
+            *last = ci;
+        }
+        let mut hits = Vec::new();
+        let mut hits_by_end = vec![Vec::new(); n + 1];
+        let mut hits_by_start = vec![Vec::new(); n + 1];
+        for m in lex.ac.find_overlapping_iter(text) {
+            let start = byte_to_char.get(m.start()).copied().unwrap_or(n);
+            let end = byte_to_char.get(m.end()).copied().unwrap_or(n);
+            if end <= start {
+                continue;
+            }
+            let idx = hits.len();
+            hits.push(Hit { start, end, pat: m.pattern().as_usize() });
+            if let Some(v) = hits_by_end.get_mut(end) {
+                v.push(idx);
+            }
+            if let Some(v) = hits_by_start.get_mut(start) {
+                v.push(idx);
+            }
+        }
+        SentCtx { chars, toks, tok_start, tok_end, tok_at, hits, hits_by_end, hits_by_start }
+    }
+
+    pub fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    pub fn text(&self, start: usize, end: usize) -> String {
+        self.chars.get(start..end).map(|c| c.iter().collect()).unwrap_or_default()
+    }
+
+    fn aligned(&self, start: usize, end: usize) -> bool {
+        self.tok_start.get(start).copied().unwrap_or(false) && self.tok_end.get(end).copied().unwrap_or(false)
+    }
+
+    fn char_at(&self, i: usize) -> Option<char> {
+        self.chars.get(i).copied()
+    }
+
+    fn has_placeholder(&self, start: usize, end: usize) -> bool {
+        self.chars.get(start..end).is_some_and(|c| c.iter().any(|&c| is_placeholder(c)))
+    }
+
+    /// Kinds of lexicon hit `h`.
+    fn kinds<'l>(&self, lex: &'l Lexicon, h: &Hit) -> &'l [Kind] {
+        lex.kinds.get(h.pat).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The longest hit of a kind matching `pred` ending at `end`.
+    fn longest_ending_at(&self, lex: &Lexicon, end: usize, pred: impl Fn(&Kind) -> bool) -> Option<Hit> {
+        self.hits_by_end
+            .get(end)?
+            .iter()
+            .filter_map(|&i| self.hits.get(i))
+            .filter(|h| self.kinds(lex, h).iter().any(&pred))
+            .max_by_key(|h| h.end - h.start)
+            .copied()
+    }
+
+    /// The longest hit of a kind matching `pred` starting at `start`.
+    fn longest_starting_at(&self, lex: &Lexicon, start: usize, pred: impl Fn(&Kind) -> bool) -> Option<Hit> {
+        self.hits_by_start
+            .get(start)?
+            .iter()
+            .filter_map(|&i| self.hits.get(i))
+            .filter(|h| self.kinds(lex, h).iter().any(&pred))
+            .max_by_key(|h| h.end - h.start)
+            .copied()
+    }
+}
+
+/// Settings the per-sentence rules need.
+#[derive(Debug)]
+pub(crate) struct RuleSettings {
+    pub max_term_chars: usize,
+    pub min_term_chars: usize,
+    pub max_name_chars: usize,
+    pub person_from_pos: bool,
+}
+
+fn is_place_kind(k: &Kind) -> bool {
+    matches!(k, Kind::Place | Kind::ShortPlace)
+}
+
+/// POS tags of tokens that may be part of an organisation or place name.
+fn name_part_pos(pos: &str) -> bool {
+    matches!(
+        pos,
+        "n" | "nr" | "nr1" | "nr2" | "nrt" | "nrfg" | "ns" | "nt" | "nz" | "nl" | "ng" | "j" | "vn" | "an" | "b" | "x"
+            | "eng" | "s" | "l" | "g" | "i" | "k" | "h" | "mq"
+    )
+}
+
+/// POS tags that mark a proper word.
+fn proper_pos(pos: &str) -> bool {
+    matches!(pos, "nr" | "nrt" | "nrfg" | "ns" | "nt" | "nz" | "j")
+}
+
+/// Characters that may not appear inside an organisation or place name.
+fn breaks_name(c: char) -> bool {
+    !(is_han(c) || c.is_ascii_alphanumeric() || is_placeholder(c) || c == '·')
+}
+
+/// All candidates of one sentence.
+pub(crate) fn sentence_candidates(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings) -> Vec<Cand> {
+    let mut out = Vec::new();
+    quoted_terms(lex, ctx, settings, &mut out);
+    lexicon_names(lex, ctx, &mut out);
+    suffix_names(lex, ctx, settings, &mut out);
+    body_abbreviations(lex, ctx, &mut out);
+    listed_companies(lex, ctx, &mut out);
+    titled_persons(lex, ctx, &mut out);
+    if settings.person_from_pos {
+        pos_persons(lex, ctx, &mut out);
+    }
+    out
+}
+
+/// Quoted slogans, campaigns and programmes: “…” ‘…’ 「…」 『…』 "…".
+fn quoted_terms(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: &mut Vec<Cand>) {
+    let n = ctx.len();
+    let mut stack: Vec<(char, usize)> = Vec::new();
+    for i in 0..n {
+        let Some(c) = ctx.char_at(i) else { continue };
+        let closing = match c {
+            '”' => Some('“'),
+            '’' => Some('‘'),
+            '」' => Some('「'),
+            '』' => Some('『'),
+            '"' if stack.last().is_some_and(|(o, _)| *o == '"') => Some('"'),
+            _ => None,
+        };
+        if let Some(open) = closing {
+            if let Some(k) = stack.iter().rposition(|(o, _)| *o == open) {
+                if let Some(&(_, open_at)) = stack.get(k) {
+                    consider_term(lex, ctx, settings, open_at, i, out);
+                }
+                stack.truncate(k);
+            }
+            continue;
+        }
+        if matches!(c, '“' | '‘' | '「' | '『' | '"') {
+            stack.push((c, i));
+        }
+    }
+}
+
+/// Decides whether the quote opening at `open` and closing at `close` holds a term.
+fn consider_term(
+    lex: &Lexicon,
+    ctx: &SentCtx<'_>,
+    settings: &RuleSettings,
+    open: usize,
+    close: usize,
+    out: &mut Vec<Cand>,
+) {
+    let start = open + 1;
+    let end = close;
+    let len = end.saturating_sub(start);
+    if len < settings.min_term_chars || len > settings.max_term_chars {
+        return;
+    }
+    let Some(content) = ctx.chars.get(start..end) else { return };
+    // Quoted speech: sentence punctuation inside or at the end, or a trailing comma/colon.
+    if content.iter().any(|c| matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '…' | '“' | '”')) {
+        return;
+    }
+    if content.last().is_some_and(|c| matches!(c, '，' | ',' | '：' | ':' | '、')) {
+        return;
+    }
+    if !content.iter().any(|&c| is_han(c) || c.is_ascii_alphanumeric()) {
+        return;
+    }
+    // After a speech verb (with an optional colon or comma).
+    let mut before = open;
+    while before > 0 && ctx.char_at(before - 1).is_some_and(|c| matches!(c, '：' | ':' | '，' | ',' | ' ')) {
+        before -= 1;
+    }
+    if before < open && ctx.char_at(open - 1).is_some_and(|c| matches!(c, '：' | ':')) {
+        return;
+    }
+    let prefix = ctx.text(before.saturating_sub(3), before);
+    if lex.speech_verbs.iter().any(|v| prefix.ends_with(v.as_str())) {
+        return;
+    }
+    let text: String = content.iter().collect();
+    if lex.figurative.contains(&text) {
+        return;
+    }
+    let redacted = content.iter().any(|&c| is_placeholder(c));
+    out.push(Cand { start, end, ty: Some(EntityType::Term), title: None, rank: 5, redacted });
+}
+
+/// Places, organisations and generic bodies listed in the lexicon, aligned on tokens.
+fn lexicon_names(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
+    for h in &ctx.hits {
+        if !ctx.aligned(h.start, h.end) {
+            continue;
+        }
+        let kinds = ctx.kinds(lex, h);
+        let ty = if kinds.iter().any(|k| matches!(k, Kind::Org)) {
+            EntityType::Org
+        } else if kinds.iter().any(is_place_kind) {
+            EntityType::Loc
+        } else if kinds.iter().any(|k| matches!(k, Kind::GenericBody)) {
+            EntityType::Org
+        } else {
+            continue;
+        };
+        out.push(Cand { start: h.start, end: h.end, ty: Some(ty), title: None, rank: 3, redacted: false });
+    }
+}
+
+/// Start of the name-like words before `end` (at most `max` characters), walking back
+/// over whole tokens; `allow_numbers` lets numerals in (十里长街).
+fn extend_left(lex: &Lexicon, ctx: &SentCtx<'_>, end: usize, max: usize, allow_numbers: bool) -> usize {
+    let mut start = end;
+    // A suffix that starts inside a token takes the token's head.
+    if end > 0 && !ctx.tok_start.get(end).copied().unwrap_or(true) {
+        if let Some(&ti) = ctx.tok_at.get(end - 1) {
+            if let Some(t) = ctx.toks.get(ti) {
+                let head = ctx.text(t.start, end);
+                if head.chars().any(breaks_name) || lex.stopwords.contains(&head) {
+                    return end;
+                }
+                start = t.start;
+            }
+        }
+    }
+    while start > 0 {
+        let Some(&ti) = ctx.tok_at.get(start - 1) else { break };
+        let Some(t) = ctx.toks.get(ti) else { break };
+        if t.end != start {
+            break;
+        }
+        let word = ctx.text(t.start, t.end);
+        if word.chars().any(breaks_name) {
+            break;
+        }
+        let placeholder = word.chars().all(is_placeholder);
+        let ordinal = word.starts_with('第') && t.pos == "m";
+        let number = allow_numbers && t.pos == "m";
+        let known = ctx.longest_starting_at(lex, t.start, |k| {
+            matches!(k, Kind::Place | Kind::ShortPlace | Kind::Org | Kind::GenericBody)
+        })
+        .is_some_and(|h| h.end == t.end);
+        if !(placeholder || ordinal || number || known || name_part_pos(t.pos)) {
+            break;
+        }
+        if lex.stopwords.contains(&word) {
+            break;
+        }
+        if end - t.start > max {
+            break;
+        }
+        start = t.start;
+    }
+    start
+}
+
+/// True when some token of `start..end` is a proper word: a known place or organisation,
+/// or a token jieba tags as a proper noun.
+fn has_proper(lex: &Lexicon, ctx: &SentCtx<'_>, start: usize, end: usize) -> bool {
+    let mut i = start;
+    while i < end {
+        let Some(&ti) = ctx.tok_at.get(i) else { break };
+        let Some(t) = ctx.toks.get(ti) else { break };
+        let t_end = t.end.min(end);
+        let known = ctx
+            .longest_starting_at(lex, i, |k| {
+                matches!(k, Kind::Place | Kind::ShortPlace | Kind::Org | Kind::GenericBody | Kind::BodyAbbrev)
+            })
+            .is_some_and(|h| h.end <= end);
+        let word = ctx.text(i, t_end);
+        if known || (proper_pos(t.pos) && !lex.person_stopwords.contains(&word) && t.end <= end) {
+            return true;
+        }
+        i = t.end.max(i + 1);
+    }
+    false
+}
+
+/// Organisations and places built from a suffix and the name-like words before it.
+fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: &mut Vec<Cand>) {
+    let n = ctx.len();
+    for end in 1..=n {
+        if !ctx.tok_end.get(end).copied().unwrap_or(false) {
+            continue;
+        }
+        let is_suffix = |k: &Kind| matches!(k, Kind::OrgSuffix(_) | Kind::LocSuffix(_));
+        let Some(suffix) = ctx.longest_ending_at(lex, end, is_suffix) else { continue };
+        let kinds = ctx.kinds(lex, &suffix);
+        // A place suffix wins over an organisation suffix of the same string (会展中心).
+        let loc_kind = kinds.iter().find_map(|k| if let Kind::LocSuffix(l) = k { Some(*l) } else { None });
+        let org_kind = kinds.iter().find_map(|k| if let Kind::OrgSuffix(o) = k { Some(*o) } else { None });
+        let allow_numbers = matches!(loc_kind, Some(LocSuffixKind::Venue));
+        let start = extend_left(lex, ctx, suffix.start, settings.max_name_chars, allow_numbers);
+        if start >= suffix.start {
+            continue;
+        }
+        let body = ctx.text(start, suffix.start);
+        let body_len = suffix.start - start;
+        let redacted = ctx.has_placeholder(start, suffix.start);
+        let (ty, ok) = if let Some(l) = loc_kind {
+            let ok = match l {
+                LocSuffixKind::Region => has_proper(lex, ctx, start, suffix.start),
+                LocSuffixKind::Venue => {
+                    body_len >= 2 && !lex.stopwords.contains(&first_token_text(ctx, start)) && !generic_venue(&body)
+                }
+                LocSuffixKind::Division => {
+                    (2..=3).contains(&body_len)
+                        && ctx.tok_start.get(start).copied().unwrap_or(false)
+                        && single_proper_token(ctx, start, suffix.start)
+                }
+            };
+            (EntityType::Loc, ok)
+        } else if let Some(o) = org_kind {
+            let ok = match o {
+                OrgSuffixKind::General => {
+                    has_proper(lex, ctx, start, suffix.start)
+                        || ["国家", "中国", "中华"].iter().any(|p| body.starts_with(p))
+                }
+                OrgSuffixKind::Body => {
+                    // A place or level right before: 东阿县委, 市直机关工委.
+                    ctx.longest_ending_at(lex, suffix.start, is_place_kind).is_some_and(|h| h.start == start)
+                }
+                OrgSuffixKind::Company => {
+                    (2..=4).contains(&body_len)
+                        && (single_proper_token(ctx, start, suffix.start) || has_proper(lex, ctx, start, suffix.start))
+                        && !lex.stopwords.contains(&body)
+                }
+            };
+            (EntityType::Org, ok)
+        } else {
+            continue;
+        };
+        if !ok && !redacted {
+            continue;
+        }
+        // A venue or zone led by a full division name stands apart from it
+        // (冠县 + 中华第一梨园景区); organisations keep their place (冠县某某有限公司).
+        if ty == EntityType::Loc {
+            if let Some(place) = ctx.longest_starting_at(lex, start, |k| matches!(k, Kind::Place)) {
+                if place.end < suffix.start && suffix.start - place.end >= 2 && ctx.tok_start.get(place.end).copied().unwrap_or(false) {
+                    out.push(Cand { start: place.end, end, ty: Some(ty), title: None, rank: 4, redacted });
+                    continue;
+                }
+            }
+        }
+        out.push(Cand { start, end, ty: Some(ty), title: None, rank: 4, redacted });
+    }
+}
+
+fn first_token_text(ctx: &SentCtx<'_>, start: usize) -> String {
+    ctx.tok_at
+        .get(start)
+        .and_then(|&ti| ctx.toks.get(ti))
+        .map(|t| ctx.text(t.start, t.end))
+        .unwrap_or_default()
+}
+
+/// Bodies before a venue suffix that make it a common noun (城市公园, 主题公园).
+fn generic_venue(body: &str) -> bool {
+    const GENERIC: &[&str] =
+        &["城市", "国家", "主题", "生态", "森林", "文化", "体育", "国际", "中心", "湿地", "城乡", "沿海", "新", "老", "大型"];
+    GENERIC.iter().any(|g| body == *g || body.starts_with(&format!("{g}的")))
+}
+
+/// True when `start..end` is one token tagged as a proper or unknown word.
+fn single_proper_token(ctx: &SentCtx<'_>, start: usize, end: usize) -> bool {
+    let Some(t) = ctx.tok_at.get(start).and_then(|&ti| ctx.toks.get(ti)) else { return false };
+    t.start == start && t.end == end && (proper_pos(t.pos) || t.pos == "x")
+}
+
+/// Department abbreviations after a level or place: 市发改委, 潍坊市教育局, 省财政厅.
+fn body_abbreviations(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
+    for h in &ctx.hits {
+        if !ctx.kinds(lex, h).iter().any(|k| matches!(k, Kind::BodyAbbrev)) {
+            continue;
+        }
+        if !ctx.tok_end.get(h.end).copied().unwrap_or(false) || h.start == 0 {
+            continue;
+        }
+        // A full place name right before (潍坊市教育局).
+        if let Some(place) = ctx.longest_ending_at(lex, h.start, |k| matches!(k, Kind::Place | Kind::ShortPlace)) {
+            if ctx.tok_start.get(place.start).copied().unwrap_or(false) {
+                out.push(Cand { start: place.start, end: h.end, ty: Some(EntityType::Org), title: None, rank: 4, redacted: false });
+                continue;
+            }
+        }
+        // A level character right before (市发改委).
+        let level = ctx.char_at(h.start - 1);
+        if level.is_some_and(|c| matches!(c, '省' | '市' | '区' | '县' | '州' | '镇' | '乡' | '旗')) {
+            let start = h.start - 1;
+            let redacted = start > 0 && ctx.char_at(start - 1).is_some_and(is_placeholder);
+            out.push(Cand { start: if redacted { start - 1 } else { start }, end: h.end, ty: Some(EntityType::Org), title: None, rank: 4, redacted });
+        }
+    }
+}
+
+/// Items of a list ending in 等…企业 (支持甲乙科技、丙丁集团等企业): each item is a company.
+fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
+    const HEADS: &[&str] = &["企业", "公司", "集团", "院所", "单位", "厂商", "车企", "药企", "银行", "高校", "院校", "机构"];
+    for (ti, t) in ctx.toks.iter().enumerate() {
+        if ctx.text(t.start, t.end) != "等" {
+            continue;
+        }
+        // 等 + up to six characters ending in a head word.
+        let tail = ctx.text(t.end, (t.end + 8).min(ctx.len()));
+        let head_ok = HEADS
+            .iter()
+            .any(|h| tail.find(h).is_some_and(|b| tail.get(..b).is_some_and(|x| x.chars().count() <= 4)));
+        if !head_ok {
+            continue;
+        }
+        // Walk back over items separated by 、 和 与 及.
+        let mut items: Vec<(usize, usize)> = Vec::new();
+        let mut k = ti;
+        let mut item_end = t.start;
+        let mut item_start = t.start;
+        while k > 0 {
+            k -= 1;
+            let Some(p) = ctx.toks.get(k) else { break };
+            let w = ctx.text(p.start, p.end);
+            if matches!(w.as_str(), "、" | "和" | "与" | "及" | "，" | ",") {
+                if item_start < item_end {
+                    items.push((item_start, item_end));
+                }
+                if matches!(w.as_str(), "，" | ",") {
+                    break;
+                }
+                item_end = p.start;
+                item_start = p.start;
+                continue;
+            }
+            let part = w.chars().all(|c| is_han(c) || c.is_ascii_alphanumeric()) && !matches!(p.pos, "v" | "p" | "u" | "uj" | "ul" | "c" | "r" | "d" | "m" | "q");
+            if !part || lex.stopwords.contains(&w) {
+                break;
+            }
+            item_start = p.start;
+        }
+        if item_start < item_end {
+            items.push((item_start, item_end));
+        }
+        if items.len() < 2 {
+            continue;
+        }
+        for (s, e) in items {
+            let len = e - s;
+            if !(2..=10).contains(&len) {
+                continue;
+            }
+            let is_place = ctx.longest_starting_at(lex, s, is_place_kind).is_some_and(|h| h.end == e);
+            if is_place {
+                continue;
+            }
+            out.push(Cand { start: s, end: e, ty: Some(EntityType::Org), title: None, rank: 2, redacted: ctx.has_placeholder(s, e) });
+        }
+    }
+}
+
+/// True when `s` may be a person's name: 2–4 Han characters starting with a surname.
+fn name_shape(lex: &Lexicon, s: &str) -> bool {
+    let n = s.chars().count();
+    if !(2..=4).contains(&n) || !s.chars().all(is_han) {
+        return false;
+    }
+    let first: String = s.chars().take(1).collect();
+    let first2: String = s.chars().take(2).collect();
+    (lex.surnames.contains(&first) && n <= 3) || (n >= 3 && lex.surnames.contains(&first2))
+}
+
+fn is_rejected_name(lex: &Lexicon, ctx: &SentCtx<'_>, start: usize, end: usize) -> bool {
+    let s = ctx.text(start, end);
+    if lex.person_stopwords.contains(&s) {
+        return true;
+    }
+    // A title, a place or an organisation is not a name.
+    ctx.longest_starting_at(lex, start, |k| {
+        matches!(k, Kind::Title | Kind::TitlePrefix | Kind::Place | Kind::ShortPlace | Kind::Org | Kind::GenericBody)
+    })
+    .is_some_and(|h| h.end == end)
+}
+
+/// Length of the person's name starting at `p` (after a title), if there is one.
+fn name_at(lex: &Lexicon, ctx: &SentCtx<'_>, p: usize) -> Option<usize> {
+    let n = ctx.len();
+    // A run of Han characters closed by a space, punctuation or the end (bylines).
+    let mut run = p;
+    while run < n && ctx.char_at(run).is_some_and(is_han) {
+        run += 1;
+    }
+    let closed = run == n || ctx.char_at(run).is_some_and(|c| !is_han(c));
+    if closed && (2..=4).contains(&(run - p)) && name_shape(lex, &ctx.text(p, run)) {
+        return Some(run - p);
+    }
+    // A token jieba tags as a name.
+    if let Some(t) = ctx.tok_at.get(p).and_then(|&ti| ctx.toks.get(ti)) {
+        if t.start == p && t.pos.starts_with("nr") && name_shape(lex, &ctx.text(t.start, t.end)) {
+            return Some(t.end - t.start);
+        }
+    }
+    // Surname + one or two characters ending on a token boundary.
+    if !ctx.tok_start.get(p).copied().unwrap_or(false) {
+        return None;
+    }
+    for len in [3usize, 2] {
+        let end = p + len;
+        if end > n || !ctx.tok_end.get(end).copied().unwrap_or(false) {
+            continue;
+        }
+        let s = ctx.text(p, end);
+        if name_shape(lex, &s) {
+            return Some(len);
+        }
+    }
+    None
+}
+
+/// The title chain ending at `end`: 市委副书记、市长 → (start, "市委副书记、市长").
+fn title_before(lex: &Lexicon, ctx: &SentCtx<'_>, end: usize, orgs: &[Cand]) -> Option<(usize, String)> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut pos = end;
+    let mut chain_start = end;
+    loop {
+        let Some(title) = ctx.longest_ending_at(lex, pos, |k| matches!(k, Kind::Title)) else { break };
+        let mut s = title.start;
+        if let Some(prefix) = ctx.longest_ending_at(lex, s, |k| matches!(k, Kind::TitlePrefix)) {
+            s = prefix.start;
+        }
+        parts.push(ctx.text(s, pos));
+        chain_start = s;
+        if s > 0 && ctx.char_at(s - 1) == Some('、') {
+            pos = s - 1;
+            continue;
+        }
+        // 书记、某某公司总经理: skip the organisation between two titles.
+        if let Some(org) = orgs.iter().find(|o| o.end == s && o.ty == Some(EntityType::Org)) {
+            if org.start > 0 && ctx.char_at(org.start - 1) == Some('、') {
+                pos = org.start - 1;
+                continue;
+            }
+        }
+        break;
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    parts.reverse();
+    Some((chain_start, parts.join("、")))
+}
+
+/// Names written after a title: 市委书记某某, 记者 甲乙 丙丁.
+fn titled_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
+    let n = ctx.len();
+    let orgs: Vec<Cand> = out.iter().filter(|c| c.ty == Some(EntityType::Org)).cloned().collect();
+    for end in 1..n {
+        let Some(title) = ctx.longest_ending_at(lex, end, |k| matches!(k, Kind::Title)) else { continue };
+        if !ctx.tok_end.get(end).copied().unwrap_or(false) {
+            continue;
+        }
+        let title_text = ctx.text(title.start, title.end);
+        let press = matches!(title_text.as_str(), "记者" | "通讯员");
+        let mut p = end;
+        if press {
+            while p < n && ctx.char_at(p).is_some_and(|c| c.is_whitespace()) {
+                p += 1;
+            }
+        }
+        let Some(len) = name_at(lex, ctx, p) else { continue };
+        if is_rejected_name(lex, ctx, p, p + len) {
+            continue;
+        }
+        let Some((chain_start, chain)) = title_before(lex, ctx, end, &orgs) else { continue };
+        out.push(Cand { start: chain_start, end, ty: None, title: None, rank: 0, redacted: false });
+        out.push(Cand { start: p, end: p + len, ty: Some(EntityType::Per), title: Some(chain.clone()), rank: 3, redacted: false });
+        if press {
+            // More names of the byline, separated by spaces.
+            let mut q = p + len;
+            loop {
+                let mut r = q;
+                while r < n && ctx.char_at(r).is_some_and(|c| c.is_whitespace()) {
+                    r += 1;
+                }
+                if r == q {
+                    break;
+                }
+                let mut e = r;
+                while e < n && ctx.char_at(e).is_some_and(is_han) {
+                    e += 1;
+                }
+                let closed = e == n || ctx.char_at(e).is_some_and(|c| !is_han(c));
+                if !(closed && name_shape(lex, &ctx.text(r, e))) || is_rejected_name(lex, ctx, r, e) {
+                    break;
+                }
+                out.push(Cand { start: r, end: e, ty: Some(EntityType::Per), title: Some(chain.clone()), rank: 3, redacted: false });
+                q = e;
+            }
+        }
+    }
+}
+
+/// Names jieba tags `nr`: with a title right after (某某总书记) or alone.
+fn pos_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
+    for t in &ctx.toks {
+        if !t.pos.starts_with("nr") {
+            continue;
+        }
+        let word = ctx.text(t.start, t.end);
+        if !name_shape(lex, &word) || is_rejected_name(lex, ctx, t.start, t.end) {
+            continue;
+        }
+        let after = ctx.longest_starting_at(lex, t.end, |k| matches!(k, Kind::Title));
+        let title = after.filter(|h| ctx.tok_end.get(h.end).copied().unwrap_or(false)).map(|h| ctx.text(h.start, h.end));
+        let rank = if title.is_some() { 3 } else { 1 };
+        out.push(Cand { start: t.start, end: t.end, ty: Some(EntityType::Per), title, rank, redacted: false });
+    }
+}
+
+/// Chooses non-overlapping candidates: longer first, then higher rank, then earlier.
+pub(crate) fn resolve(mut cands: Vec<Cand>, n: usize) -> Vec<Cand> {
+    cands.sort_by(|a, b| {
+        (b.end - b.start)
+            .cmp(&(a.end - a.start))
+            .then(b.rank.cmp(&a.rank))
+            .then(a.start.cmp(&b.start))
+            .then(b.title.is_some().cmp(&a.title.is_some()))
+    });
+    let mut taken = vec![false; n];
+    let mut kept = Vec::new();
+    for c in cands {
+        if c.end > n || c.start >= c.end {
+            continue;
+        }
+        if taken.get(c.start..c.end).is_some_and(|s| s.iter().any(|&t| t)) {
+            continue;
+        }
+        for slot in taken.iter_mut().take(c.end).skip(c.start) {
+            *slot = true;
+        }
+        kept.push(c);
+    }
+    kept.sort_by_key(|c| (c.start, c.end));
+    kept
+}

@@ -1,0 +1,153 @@
+//! Unit tests with sentences of our own making (other cities, companies, titles).
+
+use super::*;
+use jieba_rs::Jieba;
+use std::sync::OnceLock;
+
+fn jieba() -> &'static Jieba {
+    static J: OnceLock<Jieba> = OnceLock::new();
+    J.get_or_init(|| {
+        let mut j = Jieba::new();
+        for w in recognizer().dictionary_words() {
+            j.add_word(&w.word, None, w.pos.as_deref());
+        }
+        j
+    })
+}
+
+fn recognizer() -> &'static EntityRecognizer {
+    static R: OnceLock<EntityRecognizer> = OnceLock::new();
+    R.get_or_init(|| EntityRecognizer::build(&EntitiesConfig::default(), Path::new(".")).expect("builds"))
+}
+
+/// Tokens of `text` as segment would pass them (sentence starting at `start`).
+pub(crate) fn tokens(jieba: &Jieba, text: &str, start: usize, sent_idx: usize) -> Vec<Token> {
+    let mut pos = start;
+    jieba
+        .tag(text, true)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let n = t.word.chars().count();
+            let tok = Token { sent_idx, tok_idx: i, word: t.word.to_string(), pos: t.tag.to_string(), span: Span::new(pos, pos + n) };
+            pos += n;
+            tok
+        })
+        .collect()
+}
+
+fn run(text: &str) -> Vec<Entity> {
+    let j = jieba();
+    let mut views_data = Vec::new();
+    let mut start = 0;
+    for (i, s) in text.split_inclusive(['。', '！', '？', '；']).enumerate() {
+        views_data.push((i, start, s, tokens(j, s, start, i)));
+        start += s.chars().count();
+    }
+    let views: Vec<SentenceView<'_>> =
+        views_data.iter().map(|(i, st, s, t)| SentenceView { sent_idx: *i, start: *st, text: s, tokens: t }).collect();
+    let ents = recognizer().recognize(&views);
+    for e in &ents {
+        assert_eq!(gongwen_model::slice_chars(text, e.span), e.text, "span matches text");
+    }
+    ents
+}
+
+fn has(ents: &[Entity], text: &str, ty: EntityType) -> bool {
+    ents.iter().any(|e| e.text == text && e.entity_type == ty)
+}
+
+fn title_of(ents: &[Entity], text: &str) -> Option<String> {
+    ents.iter().find(|e| e.text == text && e.entity_type == EntityType::Per).and_then(|e| e.title.clone())
+}
+
+#[test]
+fn titled_people() {
+    let e = run("省委书记王振华出席会议并讲话，市委副书记、市长李卫东主持会议。王振华强调，要抓好落实。");
+    assert_eq!(title_of(&e, "王振华").as_deref(), Some("省委书记"), "{e:?}");
+    assert_eq!(title_of(&e, "李卫东").as_deref(), Some("市委副书记、市长"), "{e:?}");
+    assert_eq!(e.iter().filter(|x| x.text == "王振华").count(), 2, "propagated: {e:?}");
+}
+
+#[test]
+fn company_titles_and_bylines() {
+    let e = run("华星集团董事长陈立新说，企业要加快转型。（潍坊日报记者 赵一鸣 孙晓）");
+    assert_eq!(title_of(&e, "陈立新").as_deref(), Some("董事长"), "{e:?}");
+    assert_eq!(title_of(&e, "赵一鸣").as_deref(), Some("记者"), "{e:?}");
+    assert_eq!(title_of(&e, "孙晓").as_deref(), Some("记者"), "{e:?}");
+    assert!(has(&e, "潍坊日报", EntityType::Org), "{e:?}");
+    assert!(!has(&e, "潍坊", EntityType::Loc), "no place inside the newspaper: {e:?}");
+}
+
+#[test]
+fn places_full_and_short() {
+    let e = run("潍坊市与寿光、青州协同发展，积极融入长三角，推动长江经济带和淮河流域保护。");
+    for p in ["潍坊市", "寿光", "青州", "长三角", "长江经济带", "淮河流域"] {
+        assert!(has(&e, p, EntityType::Loc), "{p}: {e:?}");
+    }
+}
+
+#[test]
+fn ambiguous_short_forms_are_not_places() {
+    let e = run("我们要加强合作，保持安定团结，发展新兴产业。");
+    assert!(e.iter().all(|x| x.entity_type != EntityType::Loc), "{e:?}");
+}
+
+#[test]
+fn department_abbreviations() {
+    let e = run("市财政局、县商务局和潍坊市教育局负责同志参加会议。");
+    for o in ["市财政局", "县商务局", "潍坊市教育局"] {
+        assert!(has(&e, o, EntityType::Org), "{o}: {e:?}");
+    }
+}
+
+#[test]
+fn quoted_terms_not_speech() {
+    let e = run("深入推进“三个一批”工程，坚持“放得开、管得住”原则。他说：“我们一定完成任务。”");
+    assert!(has(&e, "三个一批", EntityType::Term), "{e:?}");
+    assert!(has(&e, "放得开、管得住", EntityType::Term), "{e:?}");
+    assert!(!e.iter().any(|x| x.text.contains("我们一定")), "{e:?}");
+}
+
+#[test]
+fn redacted_names_are_dropped() {
+    let e = run("X集团和某某县相关负责人参加，推进“六个*”建设。");
+    assert!(e.iter().all(|x| !x.text.contains('X') && !x.text.contains('*')), "{e:?}");
+}
+
+#[test]
+fn suffix_organisations() {
+    let e = run("支持青岛海洋科学研究院、济南轨道交通集团发展，推动临沂大学建设。");
+    for o in ["青岛海洋科学研究院", "济南轨道交通集团", "临沂大学"] {
+        assert!(has(&e, o, EntityType::Org), "{o}: {e:?}");
+    }
+}
+
+#[test]
+fn config_problems_have_paths() {
+    let cfg = EntitiesConfig { max_term_chars: 0, extra_places: vec!["nope.txt".into()], ..Default::default() };
+    let p = cfg.validate(Path::new("/nonexistent"));
+    let paths: Vec<&str> = p.iter().map(|x| x.path.as_str()).collect();
+    assert!(paths.contains(&"entities.max_term_chars"), "{p:?}");
+    assert!(paths.contains(&"entities.extra_places[0]"), "{p:?}");
+    assert!(paths.contains(&"entities.min_term_chars"), "{p:?}");
+}
+
+#[test]
+fn no_panic_without_tokens() {
+    let text = "“”「」『』\"\"X*市委书记";
+    let views = [SentenceView { sent_idx: 0, start: 0, text, tokens: &[] }];
+    let _ = recognizer().recognize(&views);
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_text_never_panics_and_spans_fit(s in "\\PC{0,60}") {
+        let j = jieba();
+        let toks = tokens(j, &s, 0, 0);
+        let views = [SentenceView { sent_idx: 0, start: 0, text: &s, tokens: &toks }];
+        for e in recognizer().recognize(&views) {
+            proptest::prop_assert_eq!(gongwen_model::slice_chars(&s, e.span), e.text.as_str());
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! `.docx` → text lines plus [`PageMeta`]: the zip is opened in memory, the main document
+//! part (found through `_rels/.rels`, else `word/document.xml`) is decompressed under a byte
+//! cap and a ratio cap (zip bombs), decoded and read with [`crate::xml::word_text`].
+
+use std::io::{Cursor, Read};
+
+use gongwen_model::PageMeta;
+use zip::result::ZipError;
+use zip::ZipArchive;
+
+use crate::decode::decode;
+use crate::xml::{core_properties, word_text};
+
+/// Limits against zip bombs.
+#[derive(Debug, Clone, Copy)]
+pub struct DocxLimits {
+    /// Most bytes one part may decompress to.
+    pub max_uncompressed_bytes: u64,
+    /// Highest uncompressed/compressed ratio allowed for a part above [`Self::RATIO_FLOOR`].
+    pub max_ratio: u64,
+}
+
+impl DocxLimits {
+    /// Parts smaller than this are never judged by their ratio (small XML compresses well).
+    pub const RATIO_FLOOR: u64 = 1024 * 1024;
+}
+
+/// Why a docx could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocxError {
+    /// Not a readable zip, or a part is corrupt.
+    #[error("corrupt docx: {0}")]
+    Corrupt(String),
+    /// A zip without a Word main document part.
+    #[error("zip archive without a word document part (not a docx): entries {0}")]
+    NotDocx(String),
+    /// A part decompresses beyond the limits.
+    #[error("zip bomb: {0}")]
+    Bomb(String),
+}
+
+/// Most entries a docx may have.
+const MAX_ENTRIES: usize = 10_000;
+/// Cap for small parts (relationships, core properties).
+const SMALL_PART_BYTES: u64 = 1024 * 1024;
+
+fn read_part(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    limits: &DocxLimits,
+) -> Result<Option<Vec<u8>>, DocxError> {
+    let part = match archive.by_name(name) {
+        Ok(part) => part,
+        Err(ZipError::FileNotFound) => return Ok(None),
+        Err(e) => return Err(DocxError::Corrupt(format!("cannot open part {name:?}: {e}"))),
+    };
+    let declared = part.size();
+    let compressed = part.compressed_size().max(1);
+    let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+    if declared > limits.max_uncompressed_bytes {
+        return Err(DocxError::Bomb(format!(
+            "part {name:?} declares {:.1} MB uncompressed, over ingest.max_docx_uncompressed_mb = {:.1}",
+            mb(declared),
+            mb(limits.max_uncompressed_bytes)
+        )));
+    }
+    if declared > DocxLimits::RATIO_FLOOR && declared / compressed > limits.max_ratio {
+        return Err(DocxError::Bomb(format!(
+            "part {name:?} expands {}x ({compressed} → {declared} bytes), over ingest.max_docx_ratio = {}",
+            declared / compressed,
+            limits.max_ratio
+        )));
+    }
+    let mut bytes = Vec::with_capacity(declared.min(limits.max_uncompressed_bytes) as usize);
+    part.take(limits.max_uncompressed_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| DocxError::Corrupt(format!("cannot decompress part {name:?}: {e}")))?;
+    let actual = bytes.len() as u64;
+    if actual > limits.max_uncompressed_bytes
+        || (actual > DocxLimits::RATIO_FLOOR && actual / compressed > limits.max_ratio)
+    {
+        return Err(DocxError::Bomb(format!(
+            "part {name:?} decompresses to more than its declared {declared} bytes ({actual} read from {compressed})"
+        )));
+    }
+    Ok(Some(bytes))
+}
+
+/// Target of the `officeDocument` relationship in `_rels/.rels`, if any.
+fn main_part_name(rels: &str) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_str(rels);
+    while let Ok(event) = reader.read_event() {
+        match event {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Empty(e) | quick_xml::events::Event::Start(e) => {
+                let mut target = None;
+                let mut is_main = false;
+                for attr in e.attributes().flatten() {
+                    let value = attr.value.to_string();
+                    match attr.key.local_name().as_ref() {
+                        "Type" => is_main = value.ends_with("/officeDocument"),
+                        "Target" => target = Some(value),
+                        _ => {}
+                    }
+                }
+                if is_main {
+                    return target.map(|t| t.trim_start_matches('/').to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Extracts the paragraphs (table cells included) and core properties of a docx.
+pub fn extract_docx(bytes: &[u8], limits: &DocxLimits) -> Result<(String, PageMeta), DocxError> {
+    let mut archive = ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| DocxError::Corrupt(format!("not a readable zip archive: {e}")))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(DocxError::Bomb(format!("{} entries, more than {MAX_ENTRIES}", archive.len())));
+    }
+    let small = DocxLimits { max_uncompressed_bytes: SMALL_PART_BYTES.min(limits.max_uncompressed_bytes), ..*limits };
+    let main_name = match read_part(&mut archive, "_rels/.rels", &small)? {
+        Some(rels) => main_part_name(&decode(rels).text),
+        None => None,
+    };
+    let mut document = None;
+    for name in main_name.iter().map(String::as_str).chain(["word/document.xml"]) {
+        if let Some(bytes) = read_part(&mut archive, name, limits)? {
+            document = Some(bytes);
+            break;
+        }
+    }
+    let Some(document) = document else {
+        let names: Vec<String> = archive.file_names().filter_map(Result::ok).take(5).map(|n| format!("{n:?}")).collect();
+        return Err(DocxError::NotDocx(names.join(", ")));
+    };
+    let text = word_text(&decode(document).text).map_err(|e| DocxError::Corrupt(format!("main document part: {e}")))?;
+    let meta = match read_part(&mut archive, "docProps/core.xml", &small) {
+        Ok(Some(core)) => core_properties(&decode(core).text),
+        _ => PageMeta::default(),
+    };
+    Ok((text, meta))
+}

@@ -1,0 +1,170 @@
+//! Format sniffing: by magic bytes first, then by the decoded text, then by extension.
+
+use gongwen_model::Format;
+
+/// What the first bytes of a file say about it, before any decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Magic {
+    /// A zip archive (a `.docx` is one).
+    Zip,
+    /// A known binary format that is not supported, with its name.
+    Binary(&'static str),
+}
+
+/// Signatures of binary formats, checked at offset 0.
+const SIGNATURES: &[(&[u8], &str)] = &[
+    (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "legacy office file (.doc/.xls/.ppt, OLE2)"),
+    (b"%PDF-", "PDF"),
+    (b"\x89PNG\r\n\x1A\n", "PNG image"),
+    (b"\xFF\xD8\xFF", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"\x1F\x8B", "gzip archive"),
+    (b"7z\xBC\xAF\x27\x1C", "7z archive"),
+    (b"Rar!\x1A\x07", "RAR archive"),
+    (b"\x7FELF", "ELF executable"),
+    (b"{\\rtf", "RTF document"),
+    (b"SQLite format 3\0", "SQLite database"),
+    (b"OggS", "Ogg media"),
+    (b"fLaC", "FLAC audio"),
+    (b"\x1A\x45\xDF\xA3", "Matroska/WebM media"),
+    (b"\x28\xB5\x2F\xFD", "zstd archive"),
+    (b"\xFD7zXZ\0", "xz archive"),
+];
+
+/// Recognises zip archives and common binary formats by their first bytes.
+pub fn magic(bytes: &[u8]) -> Option<Magic> {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Some(Magic::Zip);
+    }
+    if let Some((_, name)) = SIGNATURES.iter().find(|(sig, _)| bytes.starts_with(sig)) {
+        return Some(Magic::Binary(name));
+    }
+    if bytes.starts_with(b"RIFF") && matches!(bytes.get(8..12), Some(b"WAVE" | b"AVI " | b"WEBP")) {
+        return Some(Magic::Binary("RIFF media"));
+    }
+    if bytes.get(4..8) == Some(b"ftyp") {
+        return Some(Magic::Binary("MP4/QuickTime media"));
+    }
+    None
+}
+
+/// Extensions of saved web pages.
+const HTML_EXTENSIONS: &[&str] = &["html", "htm", "shtml", "xhtml", "aspx", "asp", "php", "jsp", "mht"];
+
+/// The first `max_chars` characters of `text` (never splits a character).
+pub fn prefix_chars(text: &str, max_chars: usize) -> &str {
+    match text.char_indices().nth(max_chars) {
+        Some((i, _)) => text.get(..i).unwrap_or(text),
+        None => text,
+    }
+}
+
+/// Tags whose presence near the start marks a whole HTML page (not a text with stray tags).
+const PAGE_MARKERS: &[&str] = &["<html", "<head", "<body", "<title", "<meta ", "<!doctype html", "<link ", "<script"];
+
+/// True when `text` is an HTML page: it starts with `<!doctype html` or `<html`, or at least
+/// two page-level tags (`<html`, `<head`, `<body`, `<title`, `<meta`, …) occur in its first
+/// 8000 characters. A text dump with a few stray inline tags (`<cite>`, `<b>`) is not a page.
+pub fn looks_like_html_page(text: &str) -> bool {
+    let head = prefix_chars(text, 8000).to_ascii_lowercase();
+    let start = head.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    if start.starts_with("<!doctype html") || start.starts_with("<html") {
+        return true;
+    }
+    PAGE_MARKERS.iter().filter(|m| head.contains(*m)).count() >= 2
+}
+
+/// True when `text` contains at least one HTML-like tag (`<p>`, `</div`, `<br/>`…) in its
+/// first 8000 characters.
+pub fn has_tags(text: &str) -> bool {
+    let head = prefix_chars(text, 8000);
+    let bytes = head.as_bytes();
+    bytes.windows(2).any(|w| {
+        w.first() == Some(&b'<') && w.get(1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/' || *c == b'!')
+    })
+}
+
+/// True when `text` holds block-level HTML tags (`<p`, `<br`, `<div`): used for the text
+/// cells of CSV/JSONL records, which crawlers often store as HTML.
+pub fn has_block_tags(text: &str) -> bool {
+    let head = prefix_chars(text, 8000).to_ascii_lowercase();
+    ["<p>", "<p ", "<br", "<div", "</p>"].iter().any(|t| head.contains(t))
+}
+
+/// Lowercase extension of a path (`""` when none).
+pub fn extension(path: &str) -> String {
+    std::path::Path::new(path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The format of a decoded text file, by content first and extension second.
+pub fn text_format(text: &str, ext: &str) -> Format {
+    match ext {
+        "csv" | "tsv" => return Format::Csv,
+        "jsonl" | "ndjson" | "json" => return Format::Jsonl,
+        _ => {}
+    }
+    let start = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+    if start.starts_with("<?xml") {
+        return if looks_like_html_page(text) { Format::Html } else { Format::Xml };
+    }
+    if looks_like_html_page(text) {
+        return Format::Html;
+    }
+    if HTML_EXTENSIONS.contains(&ext) && has_tags(text) {
+        return Format::Html;
+    }
+    if ext == "xml" && start.starts_with('<') {
+        return Format::Xml;
+    }
+    if ext == "md" || ext == "markdown" {
+        return Format::Md;
+    }
+    Format::Txt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_bytes() {
+        assert_eq!(magic(b"PK\x03\x04rest"), Some(Magic::Zip));
+        assert_eq!(magic(b"%PDF-1.7\n"), Some(Magic::Binary("PDF")));
+        assert_eq!(magic("会议".as_bytes()), None);
+        assert_eq!(magic(b""), None);
+    }
+
+    #[test]
+    fn html_pages_are_told_from_text_with_stray_tags() {
+        assert!(looks_like_html_page("  <!DOCTYPE html><p>x"));
+        assert!(looks_like_html_page("<HTML><body>正文</body></HTML>"));
+        assert!(looks_like_html_page("<title>县政府</title>\n<meta name=\"x\" content=\"y\">正文"));
+        assert!(!looks_like_html_page("<span id=\"q1\"></span>\n<i id=\"q1\"></i>\n市政府召开常务会议"));
+        assert!(!looks_like_html_page("会议强调，要把握好 a<b 的关系"));
+    }
+
+    #[test]
+    fn formats_by_content_then_extension() {
+        assert_eq!(text_format("<html><p>x</p></html>", "txt"), Format::Html);
+        assert_eq!(text_format("<div>段落</div>", "htm"), Format::Html);
+        assert_eq!(text_format("没有标签的网页", "html"), Format::Txt);
+        assert_eq!(text_format("<?xml version=\"1.0\"?><doc/>", "txt"), Format::Xml);
+        assert_eq!(text_format("<em id=\"a\"></em>\n正文", "txt"), Format::Txt);
+        assert_eq!(text_format("# 标题", "md"), Format::Md);
+        assert_eq!(text_format("a,b", "CSV".to_ascii_lowercase().as_str()), Format::Csv);
+        assert_eq!(text_format("{}", "jsonl"), Format::Jsonl);
+    }
+
+    #[test]
+    fn prefix_never_splits_characters() {
+        assert_eq!(prefix_chars("政府工作", 2), "政府");
+        assert_eq!(prefix_chars("ab", 5), "ab");
+        assert!(has_tags("x <p>y"));
+        assert!(!has_tags("3 < 4"));
+        assert!(has_block_tags("<P>段</P>"));
+    }
+}

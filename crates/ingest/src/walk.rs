@@ -1,0 +1,126 @@
+//! Discovery: walk the inputs, filter, hash, mark duplicates.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use gongwen_model::{Failure, FailureStatus, InputFile, SourceInfo, Stage};
+use walkdir::{DirEntry, WalkDir};
+
+use crate::{path_doc_id, Ingest};
+
+/// Buffer-free streaming hash of a file (blake3 reads it in 64 KiB chunks).
+fn hash_file(path: &Path) -> std::io::Result<blake3::Hash> {
+    let file = std::fs::File::open(path)?;
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(file)?;
+    Ok(hasher.finalize())
+}
+
+fn is_hidden(entry: &DirEntry) -> bool {
+    entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.')
+}
+
+/// Path relative to the input root with `/` separators (the file name for a file input).
+fn relative(entry: &DirEntry, root: &Path) -> String {
+    let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+    let rel = if rel.as_os_str().is_empty() { Path::new(entry.file_name()) } else { rel };
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+fn walk_failure(path: String, message: String) -> Failure {
+    Failure {
+        source: SourceInfo { doc_id: path_doc_id(&path), source_path: path, ..Default::default() },
+        stage: Stage::Ingest,
+        status: FailureStatus::Error,
+        message,
+    }
+}
+
+/// See [`Ingest::discover`].
+pub fn discover(ingest: &Ingest) -> crate::Discovery {
+    let mut discovery = crate::Discovery::default();
+    // (path, size) of every regular file to hash.
+    let mut found: Vec<(String, u64)> = Vec::new();
+    for root in &ingest.inputs {
+        let mut skipped_dirs = 0usize;
+        let walker = WalkDir::new(root).follow_links(ingest.follow_symlinks).sort_by_file_name().into_iter();
+        let walker = walker.filter_entry(|entry| {
+            let keep = entry.depth() == 0
+                || ((ingest.hidden || !is_hidden(entry))
+                    && !(entry.file_type().is_dir() && ingest.exclude.is_match(relative(entry, root))));
+            if !keep {
+                skipped_dirs += 1;
+            }
+            keep
+        });
+        for item in walker {
+            let entry = match item {
+                Ok(entry) => entry,
+                Err(err) => {
+                    let path = err.path().unwrap_or(root).to_string_lossy().into_owned();
+                    let message = match err.loop_ancestor() {
+                        Some(ancestor) => format!("symlink loop: {path:?} leads back to {:?}", ancestor.to_string_lossy()),
+                        None => match err.io_error() {
+                            Some(io) => format!("cannot list {path:?}: {io}"),
+                            None => format!("cannot list {path:?}: {err}"),
+                        },
+                    };
+                    discovery.failures.push(walk_failure(path, message));
+                    continue;
+                }
+            };
+            let file_type = entry.file_type();
+            if file_type.is_dir() {
+                continue;
+            }
+            let path = entry.path().to_string_lossy().into_owned();
+            if file_type.is_symlink() {
+                // Only reached when symlinks are not followed.
+                discovery.skipped += 1;
+                continue;
+            }
+            if !file_type.is_file() {
+                discovery.failures.push(walk_failure(path.clone(), format!("not a regular file (fifo, socket or device): {path:?}")));
+                continue;
+            }
+            let rel = relative(&entry, root);
+            let included = match &ingest.include {
+                Some(set) => set.is_match(&rel),
+                None => true,
+            };
+            if !included || ingest.exclude.is_match(&rel) {
+                discovery.skipped += 1;
+                continue;
+            }
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            found.push((path, size));
+        }
+        discovery.skipped += skipped_dirs;
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
+    let mut first_with_hash: HashMap<[u8; 32], String> = HashMap::new();
+    for (path, size) in found {
+        match hash_file(Path::new(&path)) {
+            Ok(hash) => {
+                let (doc_id, duplicate_of) = if size == 0 {
+                    (path_doc_id(&path), None)
+                } else {
+                    let doc_id: String = hash.to_hex().chars().take(16).collect();
+                    let duplicate_of = first_with_hash.get(hash.as_bytes()).cloned();
+                    if duplicate_of.is_none() {
+                        first_with_hash.insert(*hash.as_bytes(), path.clone());
+                    }
+                    (doc_id, duplicate_of)
+                };
+                discovery.files.push(InputFile { path, size, doc_id, duplicate_of });
+            }
+            Err(e) => {
+                let message = format!("cannot read file: {e}");
+                discovery.failures.push(walk_failure(path, message));
+            }
+        }
+    }
+    discovery.failures.sort_by(|a, b| a.source.source_path.cmp(&b.source.source_path));
+    discovery
+}

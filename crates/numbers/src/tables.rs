@@ -1,0 +1,313 @@
+//! The data tables the grammar reads (`data/numbers/*`), parsed once at build time.
+
+use std::collections::{HashMap, HashSet};
+
+use gongwen_model::NumberKind;
+
+use crate::decimal::Decimal;
+
+/// Built-in units table.
+pub const UNITS_TSV: &str = include_str!("../../../data/numbers/units.tsv");
+/// Built-in words that begin with a unit character but are not units.
+pub const NOT_UNITS_TSV: &str = include_str!("../../../data/numbers/not_units.tsv");
+/// Built-in qualifier forms.
+pub const QUALIFIERS_TSV: &str = include_str!("../../../data/numbers/qualifiers.tsv");
+/// Built-in idioms and set phrases that are not numbers.
+pub const NOT_NUMBERS_TXT: &str = include_str!("../../../data/numbers/not_numbers.txt");
+/// Built-in context cues.
+pub const CUES_TSV: &str = include_str!("../../../data/numbers/cues.tsv");
+/// Built-in subject words.
+pub const SUBJECT_TSV: &str = include_str!("../../../data/numbers/subject.tsv");
+
+/// One row of the units table.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// The unit as written.
+    pub chars: Vec<char>,
+    /// What a number with this unit measures.
+    pub kind: NumberKind,
+    /// Unit the value is reported in.
+    pub base: String,
+    /// Factor from this unit to the base unit.
+    pub factor: Decimal,
+    /// Not accepted right after a bare placeholder.
+    pub no_placeholder: bool,
+    /// Not accepted after a Chinese numeral.
+    pub no_chinese: bool,
+}
+
+/// A qualifier form.
+#[derive(Debug, Clone)]
+pub struct QualifierForm {
+    /// The form as written.
+    pub chars: Vec<char>,
+    /// The qualifier reported, or `None` for a look-alike word (经过).
+    pub qualifier: Option<String>,
+}
+
+/// All tables, parsed.
+#[derive(Debug, Default)]
+pub struct Tables {
+    /// Units by first character, longest first.
+    pub units: HashMap<char, Vec<Unit>>,
+    /// Look-alike words by first character.
+    pub not_units: HashMap<char, Vec<Vec<char>>>,
+    /// Prefix qualifier forms, longest first.
+    pub prefix_qualifiers: Vec<QualifierForm>,
+    /// Infix qualifier forms.
+    pub infix_qualifiers: Vec<QualifierForm>,
+    /// Suffix qualifier forms, longest first.
+    pub suffix_qualifiers: Vec<QualifierForm>,
+    /// Idioms and set phrases.
+    pub not_numbers: HashSet<String>,
+    /// Longest idiom in characters.
+    pub not_numbers_max: usize,
+    /// Cues that make 一 + unit a quantity.
+    pub one_cues: Vec<Vec<char>>,
+    /// Cues that make a unitless 亿 amount money.
+    pub money_cues: Vec<Vec<char>>,
+    /// Subject cut words.
+    pub subject_cut: Vec<Vec<char>>,
+    /// Subject leading words.
+    pub subject_lead: Vec<Vec<char>>,
+    /// Subject trailing words.
+    pub subject_trail: Vec<Vec<char>>,
+}
+
+/// A problem in a table file: which line and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableProblem {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong, quoting the line.
+    pub message: String,
+}
+
+fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
+    text.lines().enumerate().filter_map(|(i, l)| {
+        let l = l.trim_end_matches('\r');
+        if l.trim().is_empty() || l.starts_with('#') {
+            None
+        } else {
+            Some((i + 1, l.split('\t').map(str::trim).collect()))
+        }
+    })
+}
+
+/// Parses a kind name as written in the tables.
+pub fn parse_kind(s: &str) -> Option<NumberKind> {
+    Some(match s {
+        "money" => NumberKind::Money,
+        "percent" => NumberKind::Percent,
+        "percent_point" => NumberKind::PercentPoint,
+        "count" => NumberKind::Count,
+        "measure" => NumberKind::Measure,
+        "year" => NumberKind::Year,
+        "date" => NumberKind::Date,
+        "period" => NumberKind::Period,
+        "duration" => NumberKind::Duration,
+        "rank" => NumberKind::Rank,
+        "multiple" => NumberKind::Multiple,
+        "name" => NumberKind::Name,
+        "other" => NumberKind::Other,
+        _ => return None,
+    })
+}
+
+fn sort_longest_first(v: &mut [Vec<char>]) {
+    v.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+}
+
+impl Tables {
+    /// The built-in tables.
+    pub fn builtin() -> (Tables, Vec<TableProblem>) {
+        let mut t = Tables::default();
+        let mut problems = Vec::new();
+        problems.extend(t.add_units(UNITS_TSV));
+        t.add_not_units(NOT_UNITS_TSV);
+        problems.extend(t.add_qualifiers(QUALIFIERS_TSV));
+        t.add_not_numbers(NOT_NUMBERS_TXT);
+        problems.extend(t.add_cues(CUES_TSV));
+        problems.extend(t.add_subject_words(SUBJECT_TSV));
+        (t, problems)
+    }
+
+    /// Adds units from a TSV text; returns the problems found.
+    pub fn add_units(&mut self, text: &str) -> Vec<TableProblem> {
+        let mut problems = Vec::new();
+        for (line, cols) in rows(text) {
+            let (Some(unit), Some(kind), Some(base), Some(factor)) = (cols.first(), cols.get(1), cols.get(2), cols.get(3))
+            else {
+                problems.push(TableProblem { line, message: format!("expected 4 or 5 columns, got {:?}", cols) });
+                continue;
+            };
+            let Some(kind) = parse_kind(kind) else {
+                problems.push(TableProblem { line, message: format!("unknown kind {kind:?}") });
+                continue;
+            };
+            let Some(factor) = parse_factor(factor) else {
+                problems.push(TableProblem { line, message: format!("bad factor {factor:?}") });
+                continue;
+            };
+            let flags = cols.get(4).copied().unwrap_or("");
+            let flag_list: Vec<&str> = flags.split(',').map(str::trim).filter(|f| !f.is_empty()).collect();
+            if let Some(bad) = flag_list.iter().find(|f| !matches!(**f, "nox" | "nocn")) {
+                problems.push(TableProblem { line, message: format!("unknown flag {bad:?}") });
+            }
+            let chars: Vec<char> = unit.chars().collect();
+            let Some(&first) = chars.first() else { continue };
+            let entry = Unit {
+                chars,
+                kind,
+                base: (*base).to_string(),
+                factor,
+                no_placeholder: flag_list.contains(&"nox"),
+                no_chinese: flag_list.contains(&"nocn"),
+            };
+            let list = self.units.entry(first).or_default();
+            list.retain(|u| u.chars != entry.chars);
+            list.push(entry);
+            list.sort_by(|a, b| b.chars.len().cmp(&a.chars.len()));
+        }
+        problems
+    }
+
+    /// Adds look-alike words (one per line).
+    pub fn add_not_units(&mut self, text: &str) {
+        for (_, cols) in rows(text) {
+            if let Some(w) = cols.first() {
+                let chars: Vec<char> = w.chars().collect();
+                if let Some(&first) = chars.first() {
+                    self.not_units.entry(first).or_default().push(chars);
+                }
+            }
+        }
+    }
+
+    /// Adds qualifier forms from a TSV text.
+    pub fn add_qualifiers(&mut self, text: &str) -> Vec<TableProblem> {
+        let mut problems = Vec::new();
+        for (line, cols) in rows(text) {
+            let (Some(form), Some(q), Some(pos)) = (cols.first(), cols.get(1), cols.get(2)) else {
+                problems.push(TableProblem { line, message: format!("expected 3 columns, got {:?}", cols) });
+                continue;
+            };
+            let f = QualifierForm {
+                chars: form.chars().collect(),
+                qualifier: if *q == "-" { None } else { Some((*q).to_string()) },
+            };
+            match *pos {
+                "prefix" => self.prefix_qualifiers.push(f),
+                "infix" => self.infix_qualifiers.push(f),
+                "suffix" => self.suffix_qualifiers.push(f),
+                other => problems.push(TableProblem { line, message: format!("unknown position {other:?}") }),
+            }
+        }
+        for list in [&mut self.prefix_qualifiers, &mut self.infix_qualifiers, &mut self.suffix_qualifiers] {
+            list.sort_by(|a, b| b.chars.len().cmp(&a.chars.len()));
+        }
+        problems
+    }
+
+    /// Adds idioms (one per line).
+    pub fn add_not_numbers(&mut self, text: &str) {
+        for (_, cols) in rows(text) {
+            if let Some(w) = cols.first() {
+                self.not_numbers_max = self.not_numbers_max.max(w.chars().count());
+                self.not_numbers.insert((*w).to_string());
+            }
+        }
+    }
+
+    /// Adds context cues from a TSV text.
+    pub fn add_cues(&mut self, text: &str) -> Vec<TableProblem> {
+        let mut problems = Vec::new();
+        for (line, cols) in rows(text) {
+            let (Some(w), Some(u)) = (cols.first(), cols.get(1)) else {
+                problems.push(TableProblem { line, message: format!("expected 2 columns, got {:?}", cols) });
+                continue;
+            };
+            let chars: Vec<char> = w.chars().collect();
+            match *u {
+                "one" => self.one_cues.push(chars),
+                "money" => self.money_cues.push(chars),
+                other => problems.push(TableProblem { line, message: format!("unknown use {other:?}") }),
+            }
+        }
+        sort_longest_first(&mut self.one_cues);
+        problems
+    }
+
+    /// Adds subject words from a TSV text.
+    pub fn add_subject_words(&mut self, text: &str) -> Vec<TableProblem> {
+        let mut problems = Vec::new();
+        for (line, cols) in rows(text) {
+            let (Some(w), Some(u)) = (cols.first(), cols.get(1)) else {
+                problems.push(TableProblem { line, message: format!("expected 2 columns, got {:?}", cols) });
+                continue;
+            };
+            let chars: Vec<char> = w.chars().collect();
+            match *u {
+                "cut" => self.subject_cut.push(chars),
+                "lead" => self.subject_lead.push(chars),
+                "trail" => self.subject_trail.push(chars),
+                other => problems.push(TableProblem { line, message: format!("unknown use {other:?}") }),
+            }
+        }
+        sort_longest_first(&mut self.subject_cut);
+        sort_longest_first(&mut self.subject_lead);
+        sort_longest_first(&mut self.subject_trail);
+        problems
+    }
+
+    /// The longest unit starting at `chars[at..]` that is not the start of a look-alike
+    /// word.
+    pub fn unit_at(&self, chars: &[char], at: usize) -> Option<&Unit> {
+        let first = chars.get(at)?;
+        let candidates = self.units.get(first)?;
+        let rest = chars.get(at..)?;
+        let unit = candidates.iter().find(|u| rest.starts_with(&u.chars))?;
+        if let Some(words) = self.not_units.get(first) {
+            if words.iter().any(|w| w.len() > unit.chars.len() && rest.starts_with(w)) {
+                return None;
+            }
+        }
+        Some(unit)
+    }
+}
+
+fn parse_factor(s: &str) -> Option<Decimal> {
+    if let Some((m, e)) = s.split_once(['e', 'E']) {
+        let m = Decimal::parse_ascii(m)?;
+        let e: i32 = e.parse().ok()?;
+        return Some(m.shift(e));
+    }
+    Decimal::parse_ascii(s)
+}
+
+/// True when `words` has an entry equal to the characters ending at `end`.
+pub fn word_ending_at<'a>(words: &'a [Vec<char>], chars: &[char], end: usize) -> Option<&'a Vec<char>> {
+    let head = chars.get(..end)?;
+    words.iter().find(|w| head.ends_with(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_tables_parse_without_problems() {
+        let (t, problems) = Tables::builtin();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(t.units.contains_key(&'元'));
+    }
+
+    #[test]
+    fn look_alike_words_block_units() {
+        let (t, _) = Tables::builtin();
+        let chars: Vec<char> = "项目".chars().collect();
+        assert!(t.unit_at(&chars, 0).is_none());
+        let chars: Vec<char> = "项工程".chars().collect();
+        assert!(t.unit_at(&chars, 0).is_some());
+    }
+}

@@ -1,0 +1,609 @@
+//! Section detection: numbered headings, in-paragraph enumerations and unnumbered
+//! subheadings, nested into a tree by the order in which their styles appear.
+//!
+//! Three passes over a document:
+//! 1. **Candidates.** At every paragraph start (and, for `clause` styles, at every sentence
+//!    start and after every colon outside quotes) the marker styles of `markers.txt` are tried
+//!    in order; guards drop dates, decimals, years and enumerations of numbers. Short lines
+//!    standing alone between two body paragraphs are unnumbered subheading candidates.
+//! 2. **Runs.** The candidates of one style are cut into runs where the numbering restarts at 1.
+//!    A run of a `clause` style must start at 1 and reach 2 (`一是` … `二是`); a run of heading
+//!    lines that follow each other directly, each a short single clause, is a list, not
+//!    sections; a style needs at least one run of two; unnumbered subheadings need
+//!    `subheading_min_count` of them.
+//! 3. **Nesting.** A stack of open styles: a style already open closes everything below it
+//!    and becomes a sibling; a new style nests one level deeper, except that an inline
+//!    enumeration (`一是`) never contains a numbered heading (it is closed first).
+
+use std::collections::HashMap;
+
+use gongwen_model::{Section, Span};
+use regex::Regex;
+
+use crate::sentences::{is_closer, is_terminator, Split};
+
+/// Whether a style is a numbered heading or an in-paragraph enumeration word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StyleClass {
+    /// `一、`, `（一）`, `1.`, `第一，`…
+    Heading,
+    /// `一是`, `一要`, `首先，`…
+    Inline,
+}
+
+/// Where a marker of a style may stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Position {
+    /// Only at the start of a paragraph.
+    Line,
+    /// Also at a sentence start or after a colon inside a paragraph.
+    Clause,
+}
+
+/// How the number of a marker is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OrdinalKind {
+    /// Chinese numeral (一 … 九十九).
+    Cn,
+    /// Arabic digits.
+    Ar,
+    /// Circled or parenthesised digit characters (① ⑴ ⒈).
+    Circled,
+    /// An ordinal word (首先, 其次…).
+    Word,
+}
+
+/// One marker style of the rules file.
+#[derive(Debug, Clone)]
+pub(crate) struct MarkerStyle {
+    /// Name; styles with equal names are one style (their markers are siblings).
+    pub name: String,
+    /// Index of the first style with this name: the identity used for nesting.
+    pub group: usize,
+    /// Heading or inline.
+    pub class: StyleClass,
+    /// Line or clause.
+    pub position: Position,
+    /// How the number is written.
+    pub ordinal: OrdinalKind,
+    /// Anchored pattern with group `n`.
+    pub regex: Regex,
+}
+
+/// A problem in a rules file, by line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RuleProblem {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parses a marker rules file (see `data/segment/markers.txt`).
+pub(crate) fn parse_marker_rules(text: &str) -> Result<Vec<MarkerStyle>, RuleProblem> {
+    let mut styles = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = trimmed.split('\t').filter(|f| !f.is_empty()).collect();
+        let problem = |message: String| RuleProblem { line: line_no, message };
+        let [name, class, position, ordinal, pattern] = fields.as_slice() else {
+            return Err(problem(format!("expected 5 tab-separated fields, found {}: `{trimmed}`", fields.len())));
+        };
+        let class = match *class {
+            "heading" => StyleClass::Heading,
+            "inline" => StyleClass::Inline,
+            other => return Err(problem(format!("class must be heading or inline, not `{other}`"))),
+        };
+        let position = match *position {
+            "line" => Position::Line,
+            "clause" => Position::Clause,
+            other => return Err(problem(format!("position must be line or clause, not `{other}`"))),
+        };
+        let ordinal = match *ordinal {
+            "cn" => OrdinalKind::Cn,
+            "ar" => OrdinalKind::Ar,
+            "circled" => OrdinalKind::Circled,
+            "word" => OrdinalKind::Word,
+            other => return Err(problem(format!("ordinal must be cn, ar, circled or word, not `{other}`"))),
+        };
+        if !pattern.starts_with('^') {
+            return Err(problem(format!("regex must start with ^: `{pattern}`")));
+        }
+        let regex = Regex::new(pattern).map_err(|e| problem(format!("bad regex `{pattern}`: {e}")))?;
+        if !regex.capture_names().any(|n| n == Some("n")) {
+            return Err(problem(format!("regex has no group `n`: `{pattern}`")));
+        }
+        let group = styles.iter().position(|s: &MarkerStyle| s.name == *name).unwrap_or(styles.len());
+        styles.push(MarkerStyle { name: (*name).to_string(), group, class, position, ordinal, regex });
+    }
+    if styles.is_empty() {
+        return Err(RuleProblem { line: 0, message: "no marker style defined".into() });
+    }
+    Ok(styles)
+}
+
+/// Parses an ordinal words file (`word<TAB>number` or `word<TAB>-`).
+pub(crate) fn parse_ordinal_words(text: &str) -> Result<HashMap<String, Option<u32>>, RuleProblem> {
+    let mut words = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut fields = trimmed.split_whitespace();
+        let (Some(word), Some(value)) = (fields.next(), fields.next()) else {
+            return Err(RuleProblem { line: i + 1, message: format!("expected `word number`: `{trimmed}`") });
+        };
+        let value = if value == "-" {
+            None
+        } else {
+            Some(value.parse::<u32>().map_err(|e| RuleProblem {
+                line: i + 1,
+                message: format!("bad ordinal `{value}`: {e}"),
+            })?)
+        };
+        words.insert(word.to_string(), value);
+    }
+    Ok(words)
+}
+
+/// Value of a Chinese numeral from 一 to 九十九 (`十一`, `二十`, `二十三`).
+pub(crate) fn parse_cn_numeral(s: &str) -> Option<u32> {
+    let digit = |c: char| "〇一二三四五六七八九".chars().position(|d| d == c).map(|d| d as u32);
+    let chars: Vec<char> = s.chars().collect();
+    match chars.as_slice() {
+        [c] if *c == '十' => Some(10),
+        [c] => digit(*c),
+        ['十', u] => Some(10 + digit(*u)?),
+        [t, '十'] => Some(digit(*t)? * 10),
+        [t, '十', u] => Some(digit(*t)? * 10 + digit(*u)?),
+        _ => None,
+    }
+}
+
+/// Value of a circled (①), parenthesised (⑴) or dotted (⒈) digit character.
+fn parse_circled(s: &str) -> Option<u32> {
+    let c = s.chars().next()? as u32;
+    match c {
+        0x2460..=0x2473 => Some(c - 0x2460 + 1),
+        0x2474..=0x2487 => Some(c - 0x2474 + 1),
+        0x2488..=0x249B => Some(c - 0x2488 + 1),
+        _ => None,
+    }
+}
+
+fn is_cn_numeral(c: char) -> bool {
+    "一二三四五六七八九十".contains(c)
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Everything section detection needs, built once.
+#[derive(Debug, Clone)]
+pub(crate) struct SectionRules {
+    /// Marker styles, tried in order.
+    pub styles: Vec<MarkerStyle>,
+    /// Ordinal words of `word` styles.
+    pub ordinal_words: HashMap<String, Option<u32>>,
+    /// Words that keep a short line from being a subheading.
+    pub not_heading_words: Vec<String>,
+    /// Largest ordinal a marker may state.
+    pub max_ordinal: u32,
+    /// Longest unnumbered subheading, in characters.
+    pub subheading_max_chars: usize,
+    /// Fewest unnumbered subheadings a document needs for any to count.
+    pub subheading_min_count: usize,
+}
+
+/// One paragraph as section detection sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct ParaView<'a> {
+    /// Its characters.
+    pub chars: &'a [char],
+    /// Offset of its first character in the clean text.
+    pub start: usize,
+    /// Its sentences and colon positions.
+    pub split: &'a Split,
+}
+
+/// Style index used for unnumbered subheadings (after the styles of the rules file).
+const UNNUMBERED: usize = usize::MAX;
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    /// Offset in the clean text.
+    pos: usize,
+    para_idx: usize,
+    style: usize,
+    class: StyleClass,
+    position: Position,
+    ordinal: Option<u32>,
+    marker: String,
+    heading: String,
+    /// The paragraph is nothing but this marker and a single clause.
+    heading_only: bool,
+    /// The marker opens its paragraph.
+    at_para_start: bool,
+}
+
+/// Longest marker looked at, in characters (plus one for the guard).
+const MARKER_WINDOW: usize = 12;
+
+impl SectionRules {
+    /// Tries every style at `p` of paragraph `para`.
+    fn marker_at(&self, para: &ParaView<'_>, para_idx: usize, p: usize, at_para_start: bool) -> Option<Candidate> {
+        let window: String = para.chars.iter().skip(p).take(MARKER_WINDOW).collect();
+        for style in &self.styles {
+            if style.position == Position::Line && !at_para_start {
+                continue;
+            }
+            let Some(caps) = style.regex.captures(&window) else { continue };
+            let (Some(whole), Some(num)) = (caps.get(0), caps.name("n")) else { continue };
+            let marker = whole.as_str();
+            let ordinal = match style.ordinal {
+                OrdinalKind::Cn => parse_cn_numeral(num.as_str()),
+                OrdinalKind::Ar => num.as_str().parse::<u32>().ok(),
+                OrdinalKind::Circled => parse_circled(num.as_str()),
+                OrdinalKind::Word => match self.ordinal_words.get(num.as_str()) {
+                    Some(value) => *value,
+                    None => continue,
+                },
+            };
+            if style.ordinal != OrdinalKind::Word && !matches!(ordinal, Some(o) if o >= 1 && o <= self.max_ordinal) {
+                return None;
+            }
+            let marker_len = marker.chars().count();
+            let after = p + marker_len;
+            let next = para.chars.get(after).copied();
+            let next2 = para.chars.get(after + 1).copied();
+            match style.ordinal {
+                OrdinalKind::Ar if next.is_some_and(|c| c.is_ascii_digit() || ".．%％‰".contains(c)) => return None,
+                OrdinalKind::Cn
+                    if next.is_some_and(is_cn_numeral)
+                        && next2.is_some_and(|c| "、季产类级等批线".contains(c)) =>
+                {
+                    return None
+                }
+                _ => {}
+            }
+            let heading = self.heading_after(para, after);
+            if heading.is_empty() {
+                return None;
+            }
+            let sentence_end = sentence_containing(para.split, p).map(|(_, e)| e).unwrap_or(para.chars.len());
+            return Some(Candidate {
+                pos: para.start + p,
+                para_idx,
+                style: style.group,
+                class: style.class,
+                position: style.position,
+                ordinal,
+                marker: marker.to_string(),
+                heading,
+                heading_only: at_para_start && sentence_end >= para.chars.len(),
+                at_para_start,
+            });
+        }
+        None
+    }
+
+    /// The heading after a marker ending at `after`: to the end of its sentence, without the
+    /// final punctuation.
+    fn heading_after(&self, para: &ParaView<'_>, after: usize) -> String {
+        let end = sentence_containing(para.split, after).map(|(_, e)| e).unwrap_or(para.chars.len());
+        let slice = para.chars.get(after..end).unwrap_or(&[]);
+        let mut lo = 0;
+        let mut hi = slice.len();
+        while lo < hi && slice.get(lo).is_some_and(|c| c.is_whitespace()) {
+            lo += 1;
+        }
+        while hi > lo
+            && slice.get(hi - 1).is_some_and(|&c| c.is_whitespace() || is_terminator(c) || "，,、：:".contains(c))
+        {
+            hi -= 1;
+        }
+        slice.get(lo..hi).unwrap_or(&[]).iter().collect()
+    }
+
+    /// Whether paragraph `i` is a short line standing alone between two body paragraphs.
+    fn is_subheading(&self, paras: &[ParaView<'_>], i: usize) -> bool {
+        let (Some(prev), Some(this), Some(next)) =
+            (i.checked_sub(1).and_then(|j| paras.get(j)), paras.get(i), paras.get(i + 1))
+        else {
+            return false;
+        };
+        let chars = trim_chars(this.chars);
+        let n = chars.len();
+        if n < 4 || n > self.subheading_max_chars {
+            return false;
+        }
+        if !is_body(prev.chars) || !is_body(next.chars) {
+            return false;
+        }
+        if chars.iter().any(|&c| is_terminator(c)) {
+            return false;
+        }
+        let last = chars.iter().rev().find(|&&c| !is_closer(c)).copied().unwrap_or(' ');
+        if "。！？；!?;：:，,、—-…".contains(last) || last.is_whitespace() {
+            return false;
+        }
+        let first = chars.first().copied().unwrap_or(' ');
+        if first == '—' || first == '-' || first == '（' || first == '(' || first == '【' || first == '[' {
+            return false;
+        }
+        if first == '“' && chars.last() == Some(&'”') {
+            return false;
+        }
+        let han = chars.iter().filter(|&&c| is_han(c)).count();
+        if han < 2 || han * 2 < n {
+            return false;
+        }
+        let line: String = chars.iter().collect();
+        !self.not_heading_words.iter().any(|w| line.contains(w.as_str()))
+    }
+
+    /// The sections of a document. `paras` are its paragraphs in order.
+    pub(crate) fn detect(&self, paras: &[ParaView<'_>]) -> Vec<Section> {
+        let mut candidates = Vec::new();
+        for (i, para) in paras.iter().enumerate() {
+            let lead = para.chars.iter().take_while(|c| c.is_whitespace()).count();
+            let mut found_at_start = false;
+            if let Some(c) = self.marker_at(para, i, lead, true) {
+                candidates.push(c);
+                found_at_start = true;
+            }
+            if !found_at_start && self.is_subheading(paras, i) {
+                let chars = trim_chars(para.chars);
+                candidates.push(Candidate {
+                    pos: para.start + lead,
+                    para_idx: i,
+                    style: UNNUMBERED,
+                    class: StyleClass::Heading,
+                    position: Position::Line,
+                    ordinal: None,
+                    marker: String::new(),
+                    heading: chars.iter().collect(),
+                    heading_only: true,
+                    at_para_start: true,
+                });
+            }
+            // Clause starts inside the paragraph: sentence starts and positions after colons.
+            let mut clause_starts: Vec<usize> = para
+                .split
+                .sentences
+                .iter()
+                .map(|&(s, _)| s)
+                .chain(para.split.after_colons.iter().copied())
+                .filter(|&s| s > lead)
+                .collect();
+            clause_starts.sort_unstable();
+            clause_starts.dedup();
+            for s in clause_starts {
+                if let Some(c) = self.marker_at(para, i, s, false) {
+                    if c.position == Position::Clause {
+                        candidates.push(c);
+                    }
+                }
+            }
+        }
+        let accepted = self.accept(candidates);
+        nest(accepted, paras)
+    }
+
+    /// Applies the run guards; returns the accepted candidates in reading order.
+    fn accept(&self, candidates: Vec<Candidate>) -> Vec<Candidate> {
+        let mut by_style: HashMap<usize, Vec<Candidate>> = HashMap::new();
+        for c in candidates {
+            by_style.entry(c.style).or_default().push(c);
+        }
+        let mut accepted = Vec::new();
+        for (style, cands) in by_style {
+            if style == UNNUMBERED {
+                if cands.len() >= self.subheading_min_count.max(1) {
+                    accepted.extend(cands);
+                }
+                continue;
+            }
+            let mut runs: Vec<Vec<Candidate>> = Vec::new();
+            for c in cands {
+                match runs.last_mut() {
+                    Some(run) if c.ordinal != Some(1) => run.push(c),
+                    _ => runs.push(vec![c]),
+                }
+            }
+            let mut kept: Vec<Vec<Candidate>> = Vec::new();
+            for run in runs {
+                let Some(first) = run.first() else { continue };
+                if first.position == Position::Clause
+                    && (first.ordinal != Some(1) || !run.iter().any(|c| c.ordinal == Some(2)))
+                {
+                    continue;
+                }
+                if is_list(&run) {
+                    continue;
+                }
+                kept.push(run);
+            }
+            if kept.iter().any(|r| r.len() >= 2) {
+                accepted.extend(kept.into_iter().flatten());
+            }
+        }
+        accepted.sort_by_key(|c| c.pos);
+        accepted
+    }
+}
+
+/// A run of heading lines that follow each other directly, each a single clause: a list of
+/// items (names, a table of contents), not sections.
+fn is_list(run: &[Candidate]) -> bool {
+    run.len() >= 2
+        && run.iter().all(|c| c.at_para_start && c.heading_only)
+        && run.windows(2).all(|w| match w {
+            [a, b] => b.para_idx == a.para_idx + 1,
+            _ => true,
+        })
+}
+
+/// Whitespace-trimmed characters.
+fn trim_chars(chars: &[char]) -> &[char] {
+    let lo = chars.iter().take_while(|c| c.is_whitespace()).count();
+    let hi = chars.len() - chars.iter().rev().take_while(|c| c.is_whitespace()).count();
+    chars.get(lo..hi.max(lo)).unwrap_or(&[])
+}
+
+/// A body paragraph: ends with sentence-final punctuation, or is long.
+fn is_body(chars: &[char]) -> bool {
+    let chars = trim_chars(chars);
+    chars.len() >= 50 || chars.iter().rev().find(|&&c| !is_closer(c)).is_some_and(|&c| is_terminator(c))
+}
+
+/// The sentence of `split` containing position `p`.
+fn sentence_containing(split: &Split, p: usize) -> Option<(usize, usize)> {
+    let k = split.sentences.partition_point(|&(s, _)| s <= p);
+    k.checked_sub(1).and_then(|k| split.sentences.get(k)).copied()
+}
+
+/// Builds the tree: levels, ids, parents and spans.
+fn nest(accepted: Vec<Candidate>, paras: &[ParaView<'_>]) -> Vec<Section> {
+    let text_len = paras.last().map(|p| p.start + p.chars.len()).unwrap_or(0);
+    // Stack of (style, class, section index).
+    let mut stack: Vec<(usize, StyleClass, usize)> = Vec::new();
+    let mut sections: Vec<Section> = Vec::with_capacity(accepted.len());
+    let mut child_counts: Vec<usize> = Vec::with_capacity(accepted.len());
+    let mut top_count = 0usize;
+    for c in accepted {
+        if let Some(k) = stack.iter().position(|&(style, _, _)| style == c.style) {
+            stack.truncate(k);
+        } else if c.class == StyleClass::Heading {
+            while stack.last().is_some_and(|&(_, class, _)| class == StyleClass::Inline) {
+                stack.pop();
+            }
+        }
+        let parent = stack.last().map(|&(_, _, idx)| idx);
+        let (section_id, parent_id) = match parent {
+            Some(p) => {
+                let n = child_counts.get_mut(p).map(|n| {
+                    *n += 1;
+                    *n
+                });
+                let parent_id = sections.get(p).map(|s| s.section_id.clone()).unwrap_or_default();
+                (format!("{parent_id}.{}", n.unwrap_or(1)), Some(parent_id))
+            }
+            None => {
+                top_count += 1;
+                (top_count.to_string(), None)
+            }
+        };
+        let idx = sections.len();
+        sections.push(Section {
+            section_id,
+            parent_id,
+            level: stack.len() as u32 + 1,
+            marker: c.marker,
+            ordinal: c.ordinal,
+            heading: c.heading,
+            span: Span::new(c.pos, text_len),
+        });
+        child_counts.push(0);
+        stack.push((c.style, c.class, idx));
+    }
+    // Spans: each section ends just before the next section at the same or a higher level.
+    let para_starts: Vec<usize> = paras.iter().map(|p| p.start).collect();
+    let mut open: Vec<usize> = Vec::new();
+    for i in 0..sections.len() {
+        let (level, start) = match sections.get(i) {
+            Some(s) => (s.level, s.span.start),
+            None => continue,
+        };
+        let end = if start > 0 && para_starts.binary_search(&start).is_ok() { start - 1 } else { start };
+        while let Some(&j) = open.last() {
+            match sections.get_mut(j) {
+                Some(s) if s.level >= level => {
+                    s.span.end = end.max(s.span.start);
+                    open.pop();
+                }
+                _ => break,
+            }
+        }
+        open.push(i);
+    }
+    sections
+}
+
+/// Innermost section containing `pos`, given sections in reading order (as [`nest`] builds
+/// them) and each section's parent index.
+pub(crate) struct SectionIndex {
+    starts: Vec<usize>,
+    spans: Vec<Span>,
+    parents: Vec<Option<usize>>,
+    ids: Vec<String>,
+}
+
+impl SectionIndex {
+    /// Index of `sections`.
+    pub(crate) fn new(sections: &[Section]) -> Self {
+        let mut by_id: HashMap<&str, usize> = HashMap::new();
+        let mut parents = Vec::with_capacity(sections.len());
+        for (i, s) in sections.iter().enumerate() {
+            parents.push(s.parent_id.as_deref().and_then(|p| by_id.get(p).copied()));
+            by_id.insert(s.section_id.as_str(), i);
+        }
+        SectionIndex {
+            starts: sections.iter().map(|s| s.span.start).collect(),
+            spans: sections.iter().map(|s| s.span).collect(),
+            parents,
+            ids: sections.iter().map(|s| s.section_id.clone()).collect(),
+        }
+    }
+
+    /// The id of the innermost section containing `pos`.
+    pub(crate) fn section_at(&self, pos: usize) -> Option<String> {
+        let mut k = self.starts.partition_point(|&s| s <= pos).checked_sub(1);
+        while let Some(i) = k {
+            let span = self.spans.get(i)?;
+            if pos < span.end || (span.is_empty() && pos == span.start) {
+                return self.ids.get(i).cloned();
+            }
+            k = self.parents.get(i).copied().flatten();
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_numerals() {
+        assert_eq!(parse_cn_numeral("一"), Some(1));
+        assert_eq!(parse_cn_numeral("十"), Some(10));
+        assert_eq!(parse_cn_numeral("十二"), Some(12));
+        assert_eq!(parse_cn_numeral("二十"), Some(20));
+        assert_eq!(parse_cn_numeral("三十五"), Some(35));
+        assert_eq!(parse_cn_numeral("一一"), None);
+        assert_eq!(parse_circled("③"), Some(3));
+        assert_eq!(parse_circled("⑵"), Some(2));
+    }
+
+    #[test]
+    fn bundled_rules_parse() {
+        let styles = parse_marker_rules(include_str!("../../../data/segment/markers.txt"));
+        assert!(styles.is_ok_and(|s| s.len() > 10));
+        assert!(parse_ordinal_words(include_str!("../../../data/segment/ordinal_words.txt")).is_ok());
+    }
+
+    #[test]
+    fn bad_rules_are_reported_with_line() {
+        let err = parse_marker_rules("# c\nx\theading\tline\tcn\t^(一)、\n").err();
+        assert_eq!(err.map(|e| e.line), Some(2));
+        let err = parse_marker_rules("x\theading\tnowhere\tcn\t^(?<n>一)、\n").err();
+        assert_eq!(err.map(|e| e.line), Some(1));
+    }
+}
