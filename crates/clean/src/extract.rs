@@ -40,8 +40,11 @@ pub enum Class {
     Salutation,
     /// Short line without prose punctuation: heading, title, name, link text.
     Neutral,
-    /// Dateline, labelled line (来源/日期/作者…), byline: dropped, feeds metadata.
+    /// Dateline, labelled line (来源/日期/作者…): dropped, feeds metadata.
     Meta,
+    /// A reporter's byline (`□XX日报记者 张三`, `（记者 李四）`): kept when it touches the main
+    /// text, as the article's own first or last paragraph.
+    Byline,
     /// Site chrome.
     Chrome,
     /// Heading of a related-articles section: the main text never crosses it.
@@ -118,7 +121,9 @@ impl Patterns {
                 r"(?:^|[\s|｜【\[])(?:日期|时间|发布时间|发布日期|发表时间|发表日期|更新时间|更新日期|上传时间|上传日期|发文日期|成文日期|印发日期|来源|稿源|出处|信息来源|文章来源|作者|编辑|责任编辑|浏览|点击|阅读|浏览次数|发布人|发布单位|发布机构|索引号|文号|字号)\s*[:：]",
             )?,
             upload_label: Regex::new(r"上传|下载")?,
-            source_label: Regex::new(r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜:：]+)")?,
+            source_label: Regex::new(
+                r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜:：]+)",
+            )?,
             byline: Regex::new(
                 r"^[□■●◆\s(（【\[]*[^，。,；;！？!?]{0,16}(?:记者|通讯员)[^，。,；;！？!?]{0,30}[)）】\]]?$",
             )?,
@@ -126,7 +131,9 @@ impl Patterns {
                 r"(?i)https?://\S+|www\.\S+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|gov|edu|cc|info)(?:\.cn)?(?:/\S*)?",
             )?,
             copyright_before: Regex::new(r"([\p{Han}A-Za-z0-9]{2,20})\s*版权所有")?,
-            copyright_after: Regex::new(r"版权所有\s*[:：©(（]?\s*([\p{Han}]{2,20})")?,
+            copyright_after: Regex::new(
+                r"(?i)(?:版权所有|copyright)\s*[:：]?\s*(?:©|\(c\)|（c）)?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*([\p{Han}][\p{Han}A-Za-z0-9]{1,19})",
+            )?,
             breadcrumb_site: Regex::new(
                 r"(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)\s*[:：]\s*([^>›»/\s|｜]+)",
             )?,
@@ -156,7 +163,14 @@ impl Extractor {
         titles: Vec<String>,
         title_junk: Vec<(bool, Regex)>,
     ) -> Result<Self, regex::Error> {
-        Ok(Extractor { params, chrome, doc_type_rules, titles, title_junk, re: Patterns::new()? })
+        Ok(Extractor {
+            params,
+            chrome,
+            doc_type_rules,
+            titles,
+            title_junk,
+            re: Patterns::new()?,
+        })
     }
 
     /// True when `s` begins with a heading marker (一、 （一） 第一， 1. 一是 …).
@@ -191,14 +205,21 @@ impl Extractor {
                 cur.push(' ');
             }
             cur.push_str(tok);
-            if tok.chars().any(|c| matches!(c, '，' | ',' | '。' | '！' | '？' | '!' | '?' | '；' | ';')) {
+            if tok
+                .chars()
+                .any(|c| matches!(c, '，' | ',' | '。' | '！' | '？' | '!' | '?' | '；' | ';'))
+            {
                 in_head = false;
             }
             let Some(next) = tokens.get(i + 1) else { break };
             let ends_sentence = {
                 let trimmed = tok.trim_end_matches(is_closing);
-                trimmed.chars().last().is_some_and(|c| is_terminal(c) || c == '：' || c == ':')
-                    && (trimmed.len() == tok.len() || trimmed.chars().last().is_some_and(is_terminal))
+                trimmed
+                    .chars()
+                    .last()
+                    .is_some_and(|c| is_terminal(c) || c == '：' || c == ':')
+                    && (trimmed.len() == tok.len()
+                        || trimmed.chars().last().is_some_and(is_terminal))
             };
             let heading_run = self.starts_with_marker(&cur) && !cur.chars().any(is_terminal);
             let brk = in_head
@@ -225,36 +246,58 @@ impl Extractor {
         if n <= 2 * short && self.chrome.tail.is_match(line) {
             return Class::Barrier;
         }
-        if self.chrome.any.is_match(line) || (n <= short && self.chrome.short.is_match(line)) {
+        // a sentence that ends like prose is not a short chrome line, whatever words it uses
+        let prose_sentence = han_count(line) >= self.params.body_min_chars
+            && line
+                .trim_end_matches(is_closing)
+                .chars()
+                .last()
+                .is_some_and(|c| matches!(c, '。' | '！' | '？' | '!' | '?'));
+        if self.chrome.any.is_match(line)
+            || (n <= short && !prose_sentence && self.chrome.short.is_match(line))
+        {
             return Class::Chrome;
         }
         if self.is_salutation(line) {
             return Class::Salutation;
         }
-        if self.is_dateline(line)
-            || (n <= 120 && self.re.meta_label.is_match(line))
-            || (n <= 50 && self.re.byline.is_match(line))
-        {
+        if self.is_dateline(line) || (n <= 120 && self.re.meta_label.is_match(line)) {
             return Class::Meta;
+        }
+        if n <= 50 && self.re.byline.is_match(line) {
+            return Class::Byline;
         }
         if self.url_dominant(line) || nav_separated(line) || menu_of_short_tokens(line) {
             return Class::Chrome;
         }
         let han = han_count(line);
         if han == 0 {
-            return if line.chars().all(|c| !c.is_alphanumeric()) { Class::Neutral } else { Class::Chrome };
+            return if line.chars().all(|c| !c.is_alphanumeric()) {
+                Class::Neutral
+            } else {
+                Class::Chrome
+            };
         }
         let non_space = line.chars().filter(|c| !c.is_whitespace()).count();
-        if han >= self.params.body_min_chars && line.chars().any(is_clause_punct) && han * 2 >= non_space {
+        if han >= self.params.body_min_chars
+            && line.chars().any(is_clause_punct)
+            && han * 2 >= non_space
+        {
             return Class::Body;
         }
         Class::Neutral
     }
 
     fn url_dominant(&self, line: &str) -> bool {
-        let url_chars: usize = self.re.url.find_iter(line).map(|m| m.as_str().chars().count()).sum();
+        let url_chars: usize = self
+            .re
+            .url
+            .find_iter(line)
+            .map(|m| m.as_str().chars().count())
+            .sum();
         let non_space = line.chars().filter(|c| !c.is_whitespace()).count();
-        url_chars > 0 && url_chars * 2 >= non_space.saturating_sub(han_count(line) / 2).max(1)
+        url_chars > 0
+            && url_chars * 2 >= non_space.saturating_sub(han_count(line) / 2).max(1)
             && han_count(line) < 20
     }
 
@@ -263,7 +306,7 @@ impl Extractor {
         match line.class {
             Class::Body => han_count(&line.text) as i64,
             Class::Salutation => self.params.body_min_chars as i64,
-            Class::Neutral => -(1 + n / 4),
+            Class::Neutral | Class::Byline => -(1 + n / 4),
             Class::Meta => -10,
             Class::Chrome => -n.max(10),
             Class::Barrier => -1_000_000_000_000,
@@ -272,8 +315,24 @@ impl Extractor {
 
     // ---------------------------------------------------------------- the document
 
-    /// Extracts the main text and the metadata from normalised text.
+    /// Extracts the main text and the metadata from normalised text. The paragraphs are
+    /// cleaned again until they no longer change (splits can expose a line that, standing
+    /// alone, reads as chrome), so cleaning the output again changes nothing.
     pub fn extract(&self, text: &str, meta: &PageMeta) -> Extracted {
+        let mut out = self.extract_once(text, meta);
+        for _ in 0..4 {
+            let again = self
+                .extract_once(&out.paragraphs.join("\n"), &PageMeta::default())
+                .paragraphs;
+            if again == out.paragraphs || again.is_empty() {
+                break;
+            }
+            out.paragraphs = again;
+        }
+        out
+    }
+
+    fn extract_once(&self, text: &str, meta: &PageMeta) -> Extracted {
         let mut lines: Vec<Line> = Vec::new();
         for raw in text.lines() {
             let raw = raw.trim();
@@ -286,17 +345,49 @@ impl Extractor {
             }
         }
         let total = lines.len();
-        if !self.params.extract_main_text {
+        // Without a single Han character the Chinese line features mean nothing: keep the text.
+        if !self.params.extract_main_text || han_count(text) == 0 {
             let paragraphs: Vec<String> = lines.into_iter().map(|l| l.text).collect();
-            let mut out = Extracted { paragraphs, ..Default::default() };
-            out.title = meta.title.as_deref().and_then(|t| self.clean_title(t, true));
+            let mut out = Extracted {
+                paragraphs,
+                ..Default::default()
+            };
+            out.title = meta
+                .title
+                .as_deref()
+                .and_then(|t| self.clean_title(t, true));
             out.date = meta.published.as_deref().and_then(|d| self.find_date(d));
             out.publisher = meta.source.clone();
             out.doc_type = self.doc_type(&out, &[]);
             return out;
         }
 
-        let block = self.main_block(&lines);
+        let mut block = self.main_block(&lines);
+        if let (Some((start, end)), true) = (block, self.params.dedup_paragraphs) {
+            let content: Vec<usize> = (start..=end)
+                .filter(|&i| {
+                    lines.get(i).is_some_and(|l| {
+                        matches!(
+                            l.class,
+                            Class::Body | Class::Neutral | Class::Salutation | Class::Byline
+                        )
+                    })
+                })
+                .collect();
+            let keys: Vec<String> = content
+                .iter()
+                .map(|&i| lines.get(i).map(|l| dedup_key(&l.text)).unwrap_or_default())
+                .collect();
+            let drop = preview_copies(&keys);
+            if drop.iter().any(|&d| d) {
+                for (&i, d) in content.iter().zip(drop) {
+                    if let (true, Some(l)) = (d, lines.get_mut(i)) {
+                        l.class = Class::Chrome;
+                    }
+                }
+                block = self.main_block(&lines);
+            }
+        }
         let mut out = Extracted::default();
         let (start, end) = match block {
             Some(b) => b,
@@ -304,12 +395,20 @@ impl Extractor {
                 // No prose anywhere: keep what is not chrome, take fields from the page only.
                 let kept: Vec<String> = lines
                     .iter()
-                    .filter(|l| matches!(l.class, Class::Body | Class::Neutral | Class::Salutation))
+                    .filter(|l| {
+                        matches!(
+                            l.class,
+                            Class::Body | Class::Neutral | Class::Salutation | Class::Byline
+                        )
+                    })
                     .map(|l| l.text.clone())
                     .collect();
                 out.lines_dropped = total - kept.len();
                 out.paragraphs = self.finish_paragraphs(kept);
-                out.title = meta.title.as_deref().and_then(|t| self.clean_title(t, true));
+                out.title = meta
+                    .title
+                    .as_deref()
+                    .and_then(|t| self.clean_title(t, true));
                 out.date = self.date(&lines, 0, 0, meta);
                 out.publisher = self.source(&lines, 0, 0, None, meta);
                 out.doc_type = self.doc_type(&out, &[]);
@@ -321,18 +420,32 @@ impl Extractor {
         out.title = title_idx
             .and_then(|i| lines.get(i))
             .and_then(|l| self.clean_title(&l.text, false))
-            .or_else(|| meta.title.as_deref().and_then(|t| self.clean_title(t, true)))
             .or_else(|| {
-                lines.first().filter(|l| l.class == Class::Neutral).and_then(|l| self.clean_title(&l.text, true))
+                meta.title
+                    .as_deref()
+                    .and_then(|t| self.clean_title(t, true))
+            })
+            .or_else(|| {
+                lines
+                    .first()
+                    .filter(|l| l.class == Class::Neutral)
+                    .and_then(|l| self.clean_title(&l.text, true))
             });
         let title_key = out.title.as_deref().map(squash);
 
         let mut kept = Vec::new();
         for line in lines.get(start..=end).unwrap_or(&[]) {
-            if !matches!(line.class, Class::Body | Class::Neutral | Class::Salutation) {
+            if !matches!(
+                line.class,
+                Class::Body | Class::Neutral | Class::Salutation | Class::Byline
+            ) {
                 continue;
             }
-            if line.class == Class::Neutral && title_key.as_deref().is_some_and(|t| squash(&line.text) == t) {
+            if line.class == Class::Neutral
+                && title_key
+                    .as_deref()
+                    .is_some_and(|t| squash(&line.text) == t)
+            {
                 continue;
             }
             kept.push(line.text.clone());
@@ -343,7 +456,12 @@ impl Extractor {
         out.date = self.date(&lines, start, end, meta);
         out.publisher = self.source(&lines, start, end, title_idx, meta);
         out.speaker = self.speaker(&lines, title_idx, start, out.title.as_deref());
-        let header: Vec<&str> = lines.get(..start).unwrap_or(&[]).iter().map(|l| l.text.as_str()).collect();
+        let header: Vec<&str> = lines
+            .get(..start)
+            .unwrap_or(&[])
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
         out.doc_type = self.doc_type(&out, &header);
         out
     }
@@ -367,14 +485,23 @@ impl Extractor {
         }
         let (_, mut start, end) = best?;
         // Trim leading/trailing lines that are not body (the running sum keeps none, but be safe).
-        while start < end && !matches!(lines.get(start).map(|l| l.class), Some(Class::Body | Class::Salutation)) {
+        while start < end
+            && !matches!(
+                lines.get(start).map(|l| l.class),
+                Some(Class::Body | Class::Salutation)
+            )
+        {
             start += 1;
         }
         let block = lines.get(start..=end)?;
         if !block.iter().any(|l| l.class == Class::Body) {
             return None;
         }
-        let body_total: usize = block.iter().filter(|l| l.class == Class::Body).map(|l| han_count(&l.text)).sum();
+        let body_total: usize = block
+            .iter()
+            .filter(|l| l.class == Class::Body)
+            .map(|l| han_count(&l.text))
+            .sum();
         let mut before = 0usize;
         for (k, line) in block.iter().enumerate() {
             if line.class == Class::Salutation {
@@ -387,6 +514,18 @@ impl Extractor {
                 before += han_count(&line.text);
             }
         }
+        // a byline right above or below the text belongs to it
+        let mut end = end;
+        if start > 0
+            && lines
+                .get(start - 1)
+                .is_some_and(|l| l.class == Class::Byline)
+        {
+            start -= 1;
+        }
+        if lines.get(end + 1).is_some_and(|l| l.class == Class::Byline) {
+            end += 1;
+        }
         Some((start, end))
     }
 
@@ -397,8 +536,14 @@ impl Extractor {
         for line in lines {
             if let Some(prev) = joined.last_mut() {
                 if self.should_join(prev, &line) {
-                    let ascii_gap = prev.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
-                        && line.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+                    let ascii_gap = prev
+                        .chars()
+                        .last()
+                        .is_some_and(|c| c.is_ascii_alphanumeric())
+                        && line
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.is_ascii_alphanumeric());
                     if ascii_gap {
                         prev.push(' ');
                     }
@@ -420,7 +565,11 @@ impl Extractor {
                 }
             }
         }
-        let split: Vec<String> = split.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+        let split: Vec<String> = split
+            .into_iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
         if self.params.dedup_paragraphs {
             dedup_paragraphs(split)
         } else {
@@ -429,18 +578,31 @@ impl Extractor {
     }
 
     fn should_join(&self, a: &str, b: &str) -> bool {
-        if self.starts_with_marker(a) || self.starts_with_marker(b) || self.is_salutation(a) || self.is_salutation(b) {
+        let heading_line = |s: &str| self.starts_with_marker(s) && !s.chars().any(is_terminal);
+        if heading_line(a)
+            || self.starts_with_marker(b)
+            || self.is_salutation(a)
+            || self.is_salutation(b)
+        {
             return false;
         }
-        let Some(last) = a.chars().last() else { return false };
-        let Some(first) = b.chars().next() else { return false };
+        if self.split_trailing_subheading(a).is_some() {
+            return false;
+        }
+        let Some(last) = a.chars().last() else {
+            return false;
+        };
+        let Some(first) = b.chars().next() else {
+            return false;
+        };
         if matches!(last, '，' | ',' | '、') {
             return true;
         }
         if matches!(last, '；' | ';') {
             return !self.starts_with_marker(b);
         }
-        let continues = is_han(first) || first.is_alphanumeric() || matches!(first, '“' | '《' | '（' | '(');
+        let continues =
+            is_han(first) || first.is_alphanumeric() || matches!(first, '“' | '《' | '（' | '(');
         a.chars().count() >= self.params.rejoin_min_chars
             && (is_han(last) || last.is_alphanumeric())
             && continues
@@ -501,7 +663,9 @@ impl Extractor {
                 || han_count(t) < 4
                 || t.starts_with("——")
                 || t.starts_with("--")
-                || t.chars().last().is_some_and(|c| matches!(c, '。' | '！' | '？' | '；' | '，' | ','))
+                || t.chars()
+                    .last()
+                    .is_some_and(|c| matches!(c, '。' | '！' | '？' | '；' | '，' | ','))
                 || self.speaker_in_line(t).is_some()
             {
                 continue;
@@ -575,9 +739,11 @@ impl Extractor {
     fn date(&self, lines: &[Line], start: usize, end: usize, meta: &PageMeta) -> Option<String> {
         let outside = |i: usize| i < start || i > end;
         // 1. datelines above the block (nearest first) or dropped inside it
-        let mut datelines = (0..start).rev().chain(start..=end).filter_map(|i| lines.get(i)).filter(|l| {
-            l.class == Class::Meta && self.is_dateline(&l.text)
-        });
+        let mut datelines = (0..start)
+            .rev()
+            .chain(start..=end)
+            .filter_map(|i| lines.get(i))
+            .filter(|l| l.class == Class::Meta && self.is_dateline(&l.text));
         if let Some(d) = datelines.find_map(|l| self.find_date(&l.text)) {
             return Some(d);
         }
@@ -626,13 +792,25 @@ impl Extractor {
         if from_label.is_some() {
             return from_label;
         }
-        if let Some(s) = meta.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(s) = meta
+            .source
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             return Some(s.to_string());
         }
         let copyright = outside.iter().rev().find_map(|l| {
-            let c = self.re.copyright_before.captures(&l.text).or_else(|| self.re.copyright_after.captures(&l.text))?;
-            let v = c.get(1)?.as_str().trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
-            (han_count(v) >= 2).then(|| v.to_string())
+            [&self.re.copyright_before, &self.re.copyright_after]
+                .iter()
+                .find_map(|re| {
+                    let c = re.captures(&l.text)?;
+                    let v = c
+                        .get(1)?
+                        .as_str()
+                        .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '-');
+                    (han_count(v) >= 2).then(|| v.to_string())
+                })
         });
         if copyright.is_some() {
             return copyright;
@@ -645,10 +823,16 @@ impl Extractor {
             return crumb;
         }
         let limit = title_idx.unwrap_or(start).min(start);
-        let brand = lines.get(..limit).unwrap_or(&[]).iter().take(10).find_map(|l| {
-            let n = l.text.chars().count();
-            (l.class == Class::Neutral && (2..=8).contains(&n) && l.text.chars().all(is_han)).then(|| l.text.clone())
-        });
+        let brand = lines
+            .get(..limit)
+            .unwrap_or(&[])
+            .iter()
+            .take(10)
+            .find_map(|l| {
+                let n = l.text.chars().count();
+                (l.class == Class::Neutral && (2..=8).contains(&n) && l.text.chars().all(is_han))
+                    .then(|| l.text.clone())
+            });
         if brand.is_some() {
             return brand;
         }
@@ -670,12 +854,21 @@ impl Extractor {
         if !(2..=4).contains(&name_len) || !name.chars().all(is_han) {
             return None;
         }
-        self.titles.iter().any(|title| before.ends_with(title.as_str())).then(|| name.to_string())
+        self.titles
+            .iter()
+            .any(|title| before.ends_with(title.as_str()))
+            .then(|| name.to_string())
     }
 
     /// The speaker: a byline line between the title and the text (`市委书记 张某`), or a name
     /// heading the title (`张某在…会议上的讲话`).
-    fn speaker(&self, lines: &[Line], title_idx: Option<usize>, start: usize, title: Option<&str>) -> Option<String> {
+    fn speaker(
+        &self,
+        lines: &[Line],
+        title_idx: Option<usize>,
+        start: usize,
+        title: Option<&str>,
+    ) -> Option<String> {
         if let Some(t) = title_idx {
             for line in lines.get(t + 1..start).unwrap_or(&[]) {
                 if let Some(name) = self.speaker_in_line(&line.text) {
@@ -693,23 +886,38 @@ impl Extractor {
         }
         let c = self.re.title_speaker.captures(title?)?;
         let name = c.get(1)?.as_str();
-        let bad_end = name.chars().last().is_some_and(|c| "市县区省委长府局厅部办会镇乡村".contains(c));
+        let bad_end = name
+            .chars()
+            .last()
+            .is_some_and(|c| "市县区省委长府局厅部办会镇乡村".contains(c));
         let bad_start = name.starts_with(['在', '全', '我', '本']);
-        (!bad_end && !bad_start && !self.titles.iter().any(|x| name.ends_with(x.as_str()))).then(|| name.to_string())
+        (!bad_end && !bad_start && !self.titles.iter().any(|x| name.ends_with(x.as_str())))
+            .then(|| name.to_string())
     }
 
     fn doc_type(&self, out: &Extracted, header: &[&str]) -> DocType {
         let paras = &out.paragraphs;
         for rule in &self.doc_type_rules {
             let hit = match rule.scope {
-                CueScope::Title => out.title.as_deref().is_some_and(|t| rule.pattern.is_match(t)),
+                CueScope::Title => out
+                    .title
+                    .as_deref()
+                    .is_some_and(|t| rule.pattern.is_match(t)),
                 CueScope::Opening => paras.first().is_some_and(|p| rule.pattern.is_match(p)),
-                CueScope::Header => header.iter().any(|l| l.chars().count() <= 80 && rule.pattern.is_match(l)),
+                CueScope::Header => header
+                    .iter()
+                    .any(|l| l.chars().count() <= 80 && rule.pattern.is_match(l)),
                 CueScope::Edges => {
                     let n = paras.len();
-                    paras.iter().enumerate().any(|(i, p)| (i < 2 || i + 2 >= n) && rule.pattern.is_match(p))
+                    paras
+                        .iter()
+                        .enumerate()
+                        .any(|(i, p)| (i < 2 || i + 2 >= n) && rule.pattern.is_match(p))
                 }
-                CueScope::Source => out.publisher.as_deref().is_some_and(|s| rule.pattern.is_match(s)),
+                CueScope::Source => out
+                    .publisher
+                    .as_deref()
+                    .is_some_and(|s| rule.pattern.is_match(s)),
             };
             if hit {
                 return rule.doc_type;
@@ -726,13 +934,18 @@ fn squash(s: &str) -> String {
 
 fn trim_source(v: &str) -> String {
     // "新华网2023-01-01" → "新华网"
-    let cut = v.char_indices().find(|(_, c)| c.is_ascii_digit()).map(|(i, _)| i);
+    let cut = v
+        .char_indices()
+        .find(|(_, c)| c.is_ascii_digit())
+        .map(|(i, _)| i);
     let v = match cut {
         Some(i) if i > 0 => v.get(..i).unwrap_or(v),
         _ => v,
     };
-    v.trim_matches(|c: char| c.is_whitespace() || matches!(c, '【' | '】' | '[' | ']' | '(' | ')' | '（' | '）'))
-        .to_string()
+    v.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '【' | '】' | '[' | ']' | '(' | ')' | '（' | '）')
+    })
+    .to_string()
 }
 
 /// `|`, `>`, `›`, `»` separated navigation: at least two separators, short segments.
@@ -740,9 +953,15 @@ fn nav_separated(line: &str) -> bool {
     if line.contains('。') {
         return false;
     }
-    let segments: Vec<&str> =
-        line.split(['|', '｜', '>', '›', '»', '》']).map(str::trim).filter(|s| !s.is_empty()).collect();
-    let seps = line.chars().filter(|c| matches!(c, '|' | '｜' | '>' | '›' | '»')).count();
+    let segments: Vec<&str> = line
+        .split(['|', '｜', '>', '›', '»', '》'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let seps = line
+        .chars()
+        .filter(|c| matches!(c, '|' | '｜' | '>' | '›' | '»'))
+        .count();
     if seps < 2 || segments.len() < 2 {
         return false;
     }
@@ -776,7 +995,8 @@ fn han_digit(c: char) -> Option<u32> {
 
 /// 二〇二三 → 2023.
 fn han_digits(s: &str) -> Option<u32> {
-    s.chars().try_fold(0u32, |acc, c| Some(acc * 10 + han_digit(c)?))
+    s.chars()
+        .try_fold(0u32, |acc, c| Some(acc * 10 + han_digit(c)?))
 }
 
 /// 十 → 10, 二十八 → 28, 三十一 → 31, 五 → 5.
@@ -790,6 +1010,68 @@ fn han_small_number(s: &str) -> Option<u32> {
         [t, '十', u] => Some(han_digit(*t)? * 10 + han_digit(*u)?),
         _ => None,
     }
+}
+
+/// Comparison key of a line or paragraph: no whitespace, no trailing ellipsis.
+fn dedup_key(s: &str) -> String {
+    squash(s).trim_end_matches(['…', '.', '。']).to_string()
+}
+
+/// Marks the earlier copy of text shown twice (a doc-mill page's preview, then the full text):
+/// a run of lines equal to a later run, or truncated versions of it, short lines included when
+/// they sit in the run (the preview's 同志们：).
+fn preview_copies(keys: &[String]) -> Vec<bool> {
+    const MIN_KEY: usize = 10;
+    let mut drop = vec![false; keys.len()];
+    let mut first_at: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        if k.chars().count() >= MIN_KEY {
+            first_at.entry(k.as_str()).or_default().push(i);
+        }
+    }
+    let same_or_truncated =
+        |a: &str, b: &str| a == b || (a.chars().count() >= 4 && b.starts_with(a));
+    let mut i = 0;
+    while i < keys.len() {
+        let later = keys
+            .get(i)
+            .filter(|k| k.chars().count() >= MIN_KEY)
+            .and_then(|k| first_at.get(k.as_str()))
+            .and_then(|v| v.iter().copied().find(|&j| j > i));
+        let Some(j) = later else {
+            i += 1;
+            continue;
+        };
+        // backwards: short lines just before both copies
+        let (mut a, mut b) = (i, j);
+        while a > 0 && b > a + 1 {
+            let (pa, pb) = (a - 1, b - 1);
+            if drop.get(pa).copied().unwrap_or(true) || keys.get(pa) != keys.get(pb) {
+                break;
+            }
+            if let Some(d) = drop.get_mut(pa) {
+                *d = true;
+            }
+            a = pa;
+            b = pb;
+        }
+        // forwards: the run of equal or truncated lines
+        let mut k = 0;
+        while i + k < j {
+            let (Some(x), Some(y)) = (keys.get(i + k), keys.get(j + k)) else {
+                break;
+            };
+            if !same_or_truncated(x, y) {
+                break;
+            }
+            if let Some(d) = drop.get_mut(i + k) {
+                *d = true;
+            }
+            k += 1;
+        }
+        i += k.max(1);
+    }
+    drop
 }
 
 /// Drops a paragraph equal to an earlier one, or a truncated preview of a later one (its text,
@@ -806,7 +1088,10 @@ fn dedup_paragraphs(paragraphs: Vec<String>) -> Vec<String> {
     let mut by_prefix: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
         if k.chars().count() >= MIN_KEY {
-            by_prefix.entry(k.chars().take(PREFIX).collect()).or_default().push(i);
+            by_prefix
+                .entry(k.chars().take(PREFIX).collect())
+                .or_default()
+                .push(i);
         }
     }
     let mut drop = vec![false; paragraphs.len()];
@@ -827,7 +1112,10 @@ fn dedup_paragraphs(paragraphs: Vec<String>) -> Vec<String> {
         if k.chars().count() >= 20 {
             if let Some(others) = by_prefix.get(&p) {
                 let truncated = others.iter().any(|&j| {
-                    j > i && keys.get(j).is_some_and(|o| o.len() > k.len() && o.starts_with(k.as_str()))
+                    j > i
+                        && keys
+                            .get(j)
+                            .is_some_and(|o| o.len() > k.len() && o.starts_with(k.as_str()))
                 });
                 if truncated {
                     if let Some(d) = drop.get_mut(i) {
@@ -837,7 +1125,12 @@ fn dedup_paragraphs(paragraphs: Vec<String>) -> Vec<String> {
             }
         }
     }
-    paragraphs.into_iter().zip(drop).filter(|(_, d)| !d).map(|(p, _)| p).collect()
+    paragraphs
+        .into_iter()
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|(p, _)| p)
+        .collect()
 }
 
 #[cfg(test)]

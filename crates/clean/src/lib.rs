@@ -29,24 +29,27 @@ mod text;
 
 use std::path::{Path, PathBuf};
 
-use gongwen_model::{CleanDoc, CleanStats, ConfigProblem, Failure, FailureStatus, RawDoc, Script, Stage};
+use gongwen_model::{
+    CleanDoc, CleanStats, ConfigProblem, Failure, FailureStatus, RawDoc, Script, Stage,
+};
 use serde::Deserialize;
 
-pub use script::OpenccConfig;
+pub use script::{Conversion, Converter, OpenccConfig};
 
 use extract::{ExtractParams, Extractor};
-use script::Converter;
 use text::{DocMillTable, Repairs};
 
 /// When to convert traditional characters to simplified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ConvertScript {
-    /// Convert documents detected as traditional (share of changed Han characters at least
-    /// `traditional_threshold`).
-    #[default]
+    /// Convert only documents detected as traditional (share of changed Han characters at
+    /// least `traditional_threshold`). Not idempotent on a mostly simplified page whose
+    /// traditional passage is all that survives cleaning.
     Auto,
-    /// Convert every document (stray traditional characters in simplified text too).
+    /// Convert every document: a no-op on simplified text except for stray traditional
+    /// characters, which are converted too. Idempotent.
+    #[default]
     Always,
     /// Never convert (script is still detected and reported).
     Never,
@@ -72,7 +75,8 @@ pub struct CleanConfig {
     /// Remove stray HTML tags and comments and decode character references. Default `true`.
     #[serde(default = "default_true")]
     pub strip_tags: bool,
-    /// Traditional → simplified conversion: `"auto"`, `"always"` or `"never"`. Default `"auto"`.
+    /// Traditional → simplified conversion: `"always"`, `"auto"` or `"never"`. Default
+    /// `"always"` (script is detected and reported whatever this says).
     #[serde(default)]
     pub convert_script: ConvertScript,
     /// OpenCC configuration: `"t2s"`, `"tw2s"`, `"hk2s"` or `"tw2sp"`. Default `"t2s"`.
@@ -187,7 +191,10 @@ impl CleanConfig {
         let positive = [
             ("clean.body_min_chars", self.body_min_chars),
             ("clean.short_line_max_chars", self.short_line_max_chars),
-            ("clean.split_long_lines_min_chars", self.split_long_lines_min_chars),
+            (
+                "clean.split_long_lines_min_chars",
+                self.split_long_lines_min_chars,
+            ),
             ("clean.rejoin_min_chars", self.rejoin_min_chars),
             ("clean.title_max_chars", self.title_max_chars),
         ];
@@ -199,7 +206,9 @@ impl CleanConfig {
         for (i, f) in self.chrome_files.iter().enumerate() {
             let path = format!("clean.chrome_files[{i}]");
             match std::fs::read_to_string(resolve(base_dir, f)) {
-                Err(e) => problems.push(ConfigProblem::new(path, format!("cannot read {f:?}: {e}"))),
+                Err(e) => {
+                    problems.push(ConfigProblem::new(path, format!("cannot read {f:?}: {e}")))
+                }
                 Ok(text) => {
                     if let Err(errs) = rules::parse_chrome(&[&text]) {
                         for (_, (line, msg)) in errs {
@@ -212,7 +221,9 @@ impl CleanConfig {
         for (i, f) in self.doc_mill_files.iter().enumerate() {
             let path = format!("clean.doc_mill_files[{i}]");
             match std::fs::read_to_string(resolve(base_dir, f)) {
-                Err(e) => problems.push(ConfigProblem::new(path, format!("cannot read {f:?}: {e}"))),
+                Err(e) => {
+                    problems.push(ConfigProblem::new(path, format!("cannot read {f:?}: {e}")))
+                }
                 Ok(text) => {
                     for line in DocMillTable::default().add_tsv(&text) {
                         problems.push(ConfigProblem::new(
@@ -264,11 +275,19 @@ impl Cleaner {
         if !problems.is_empty() {
             return Err(CleanError::Config(problems));
         }
-        let read = |f: &String| std::fs::read_to_string(resolve(base_dir, f)).map_err(|e| CleanError::Rules(e.to_string()));
-        let extra_chrome = config.chrome_files.iter().map(read).collect::<Result<Vec<_>, _>>()?;
+        let read = |f: &String| {
+            std::fs::read_to_string(resolve(base_dir, f))
+                .map_err(|e| CleanError::Rules(e.to_string()))
+        };
+        let extra_chrome = config
+            .chrome_files
+            .iter()
+            .map(read)
+            .collect::<Result<Vec<_>, _>>()?;
         let mut chrome_texts: Vec<&str> = vec![rules::builtin::CHROME];
         chrome_texts.extend(extra_chrome.iter().map(String::as_str));
-        let chrome = rules::parse_chrome(&chrome_texts).map_err(|e| CleanError::Rules(format!("chrome: {e:?}")))?;
+        let chrome = rules::parse_chrome(&chrome_texts)
+            .map_err(|e| CleanError::Rules(format!("chrome: {e:?}")))?;
         let doc_types = rules::parse_doc_type(rules::builtin::DOC_TYPE)
             .map_err(|e| CleanError::Rules(format!("doc_type.tsv: {e:?}")))?;
         let title_junk = rules::parse_title_junk(rules::builtin::TITLE_JUNK)
@@ -277,7 +296,9 @@ impl Cleaner {
         let mut doc_mill = DocMillTable::default();
         let bad = doc_mill.add_tsv(rules::builtin::DOC_MILL);
         if !bad.is_empty() {
-            return Err(CleanError::Rules(format!("doc_mill.tsv: malformed lines {bad:?}")));
+            return Err(CleanError::Rules(format!(
+                "doc_mill.tsv: malformed lines {bad:?}"
+            )));
         }
         for f in &config.doc_mill_files {
             doc_mill.add_tsv(&read(f)?);
@@ -304,13 +325,19 @@ impl Cleaner {
     }
 
     /// Cleans one document; a document with nothing left is a [`Failure`] with status empty.
+    #[allow(clippy::result_large_err)] // the stage contract: Failure is the model's type
     pub fn clean(&self, raw: RawDoc) -> Result<CleanDoc, Failure> {
-        let RawDoc { source, text: original, meta } = raw;
+        let RawDoc {
+            source,
+            text: original,
+            meta,
+        } = raw;
         let mut stats = CleanStats::default();
 
         // 1. lossless repairs
         let mut text = if self.config.strip_tags {
-            self.repairs.decode_entities(&self.repairs.strip_tags(&original))
+            self.repairs
+                .decode_entities(&self.repairs.strip_tags(&original))
         } else {
             original.clone()
         };
@@ -319,7 +346,11 @@ impl Cleaner {
         // 2. script
         let conversion = self.converter.convert(&text);
         let traditional = conversion.changed_share() >= self.config.traditional_threshold;
-        let script = if traditional { Script::Traditional } else { Script::Simplified };
+        let script = if traditional {
+            Script::Traditional
+        } else {
+            Script::Simplified
+        };
         let convert = match self.config.convert_script {
             ConvertScript::Auto => traditional,
             ConvertScript::Always => true,
@@ -329,7 +360,12 @@ impl Cleaner {
         if convert {
             stats.chars_converted = conversion.changed;
             text = conversion.text;
-            for field in [&mut meta.title, &mut meta.source, &mut meta.author, &mut meta.description] {
+            for field in [
+                &mut meta.title,
+                &mut meta.source,
+                &mut meta.author,
+                &mut meta.description,
+            ] {
                 if let Some(v) = field.as_mut() {
                     *v = self.converter.convert(v).text;
                 }
@@ -387,7 +423,12 @@ impl Cleaner {
                     stats.lines_dropped
                 )
             };
-            return Err(Failure { source, stage: Stage::Clean, status: FailureStatus::Empty, message });
+            return Err(Failure {
+                source,
+                stage: Stage::Clean,
+                status: FailureStatus::Empty,
+                message,
+            });
         }
         Ok(CleanDoc {
             source,
@@ -414,7 +455,12 @@ mod tests {
 
     #[test]
     fn empty_document_is_a_failure() {
-        let f = cleaner().clean(RawDoc { text: " \n\u{3000}\n".into(), ..Default::default() }).expect_err("empty");
+        let f = cleaner()
+            .clean(RawDoc {
+                text: " \n\u{3000}\n".into(),
+                ..Default::default()
+            })
+            .expect_err("empty");
         assert_eq!(f.stage, Stage::Clean);
         assert_eq!(f.status, FailureStatus::Empty);
     }
@@ -429,12 +475,20 @@ mod tests {
         };
         let p = c.validate(Path::new("/nonexistent"));
         let paths: Vec<&str> = p.iter().map(|p| p.path.as_str()).collect();
-        assert_eq!(paths, ["clean.traditional_threshold", "clean.body_min_chars", "clean.chrome_files[0]"]);
+        assert_eq!(
+            paths,
+            [
+                "clean.traditional_threshold",
+                "clean.body_min_chars",
+                "clean.chrome_files[0]"
+            ]
+        );
     }
 
     #[test]
     fn config_parses_from_toml_with_defaults() {
-        let c: CleanConfig = toml::from_str("doc_mill = \"repair\"\nopencc = \"hk2s\"\n").expect("parses");
+        let c: CleanConfig =
+            toml::from_str("doc_mill = \"repair\"\nopencc = \"hk2s\"\n").expect("parses");
         assert_eq!(c.doc_mill, DocMillMode::Repair);
         assert_eq!(c.opencc, OpenccConfig::Hk2s);
         assert_eq!(c.body_min_chars, 16);

@@ -57,7 +57,9 @@ pub fn parse_chrome(files: &[&str]) -> Result<ChromeRules, Vec<(usize, RuleProbl
                 "any" => any.push(pattern.to_string()),
                 "short" => short.push(pattern.to_string()),
                 "tail" => tail.push(pattern.to_string()),
-                other => problems.push((f, (n, format!("unknown kind {other:?} (any, short, tail)")))),
+                other => {
+                    problems.push((f, (n, format!("unknown kind {other:?} (any, short, tail)"))))
+                }
             }
         }
     }
@@ -65,7 +67,11 @@ pub fn parse_chrome(files: &[&str]) -> Result<ChromeRules, Vec<(usize, RuleProbl
         return Err(problems);
     }
     let set = |v: Vec<String>| RegexSet::new(v).map_err(|e| vec![(0, (0, e.to_string()))]);
-    Ok(ChromeRules { any: set(any)?, short: set(short)?, tail: set(tail)? })
+    Ok(ChromeRules {
+        any: set(any)?,
+        short: set(short)?,
+        tail: set(tail)?,
+    })
 }
 
 /// Where a document-type cue looks.
@@ -101,7 +107,10 @@ pub fn parse_doc_type(text: &str) -> Result<Vec<DocTypeRule>, Vec<RuleProblem>> 
     for (n, line) in data_lines(text) {
         let cols: Vec<&str> = line.splitn(3, '\t').collect();
         let [t, s, p] = cols.as_slice() else {
-            problems.push((n, format!("expected TYPE<TAB>SCOPE<TAB>REGEX, got {line:?}")));
+            problems.push((
+                n,
+                format!("expected TYPE<TAB>SCOPE<TAB>REGEX, got {line:?}"),
+            ));
             continue;
         };
         let doc_type = match t.trim() {
@@ -126,7 +135,11 @@ pub fn parse_doc_type(text: &str) -> Result<Vec<DocTypeRule>, Vec<RuleProblem>> 
             }
         };
         match Regex::new(p) {
-            Ok(pattern) => rules.push(DocTypeRule { doc_type, scope, pattern }),
+            Ok(pattern) => rules.push(DocTypeRule {
+                doc_type,
+                scope,
+                pattern,
+            }),
             Err(e) => problems.push((n, format!("bad regex {p:?}: {e}"))),
         }
     }
@@ -168,7 +181,9 @@ pub fn parse_title_junk(text: &str) -> Result<Vec<(bool, Regex)>, Vec<RuleProble
 
 /// Official titles, longest first.
 pub fn parse_titles(text: &str) -> Vec<String> {
-    let mut v: Vec<String> = data_lines(text).map(|(_, l)| l.trim().to_string()).collect();
+    let mut v: Vec<String> = data_lines(text)
+        .map(|(_, l)| l.trim().to_string())
+        .collect();
     v.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
     v
 }
@@ -180,9 +195,16 @@ mod tests {
     #[test]
     fn builtin_rule_files_parse() {
         let c = parse_chrome(&[builtin::CHROME]).expect("chrome.txt parses");
-        assert!(c.any.len() > 5 && c.short.len() > 5 && c.tail.len() >= 1);
-        assert!(parse_doc_type(builtin::DOC_TYPE).expect("doc_type.tsv parses").len() >= 5);
-        assert!(!parse_title_junk(builtin::TITLE_JUNK).expect("title_junk.txt parses").is_empty());
+        assert!(c.any.len() > 5 && c.short.len() > 5 && !c.tail.is_empty());
+        assert!(
+            parse_doc_type(builtin::DOC_TYPE)
+                .expect("doc_type.tsv parses")
+                .len()
+                >= 5
+        );
+        assert!(!parse_title_junk(builtin::TITLE_JUNK)
+            .expect("title_junk.txt parses")
+            .is_empty());
         assert!(parse_titles(builtin::TITLES).iter().any(|t| t == "书记"));
     }
 

@@ -18,12 +18,18 @@ pub fn is_terminal(c: char) -> bool {
 
 /// Clause punctuation: what makes a line read as prose rather than a heading or a link.
 pub fn is_clause_punct(c: char) -> bool {
-    matches!(c, '，' | ',' | '。' | '；' | ';' | '！' | '？' | '!' | '?' | '：' | ':')
+    matches!(
+        c,
+        '，' | ',' | '。' | '；' | ';' | '！' | '？' | '!' | '?' | '：' | ':'
+    )
 }
 
 /// Closing quotes and brackets that may follow a sentence end.
 pub fn is_closing(c: char) -> bool {
-    matches!(c, '”' | '’' | '」' | '』' | '"' | '\'' | '）' | ')' | '】' | '》')
+    matches!(
+        c,
+        '”' | '’' | '」' | '』' | '"' | '\'' | '）' | ')' | '】' | '》'
+    )
 }
 
 /// Number of Han characters in `s`.
@@ -115,8 +121,13 @@ pub fn normalize_whitespace(text: &str) -> String {
                 pending_space = false;
                 line_has_text = false;
             }
-            '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}'
-            | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FFFC}' => {}
+            '\u{200B}'..='\u{200F}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FFFC}' => {}
             c if c.is_whitespace() || c == '\u{00A0}' => pending_space = true,
             c if c.is_control() => {}
             c => {
@@ -254,9 +265,13 @@ mod tests {
     #[test]
     fn tags_and_entities() {
         let r = Repairs::new().expect("patterns compile");
-        let s = r.strip_tags("<cite id=\"a1\"></cite>\n<p class=x>正文&nbsp;内容</p><!-- c -->a < b");
+        let s =
+            r.strip_tags("<cite id=\"a1\"></cite>\n<p class=x>正文&nbsp;内容</p><!-- c -->a < b");
         assert_eq!(r.decode_entities(&s), "\n正文 内容a < b");
-        assert_eq!(r.decode_entities("&ldquo;六稳&rdquo;&#20013;&#x6587;&bogus;"), "“六稳”中文&bogus;");
+        assert_eq!(
+            r.decode_entities("&ldquo;六稳&rdquo;&#20013;&#x6587;&bogus;"),
+            "“六稳”中文&bogus;"
+        );
     }
 
     #[test]
@@ -270,7 +285,10 @@ mod tests {
     fn doc_mill_count_and_repair() {
         let mut t = DocMillTable::default();
         assert!(t.add_tsv("# c\n旳\t的\n坏行\n").len() == 1);
-        assert_eq!(t.apply("会议旳任务旳", false), ("会议旳任务旳".to_string(), 2));
+        assert_eq!(
+            t.apply("会议旳任务旳", false),
+            ("会议旳任务旳".to_string(), 2)
+        );
         assert_eq!(t.apply("会议旳任务", true), ("会议的任务".to_string(), 1));
     }
 

@@ -20,7 +20,11 @@ fn norm(s: &str) -> String {
                 0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
                 _ => c,
             };
-            if c == '…' { vec!['.', '.', '.'] } else { vec![c] }
+            if c == '…' {
+                vec!['.', '.', '.']
+            } else {
+                vec![c]
+            }
         })
         .collect()
 }
@@ -29,7 +33,11 @@ fn dice(a: &str, b: &str) -> f64 {
     let bi = |s: &str| -> Vec<String> {
         let c: Vec<char> = norm(s).chars().collect();
         if c.len() < 2 {
-            return if c.is_empty() { vec![] } else { vec![c.iter().collect()] };
+            return if c.is_empty() {
+                vec![]
+            } else {
+                vec![c.iter().collect()]
+            };
         }
         c.windows(2).map(|w| w.iter().collect()).collect()
     };
@@ -72,7 +80,10 @@ fn samples() -> Vec<(String, String)> {
 
 fn clean(cleaner: &Cleaner, stem: &str, text: &str) -> CleanDoc {
     let raw = RawDoc {
-        source: SourceInfo { source_path: format!("{stem}.txt"), ..Default::default() },
+        source: SourceInfo {
+            source_path: format!("{stem}.txt"),
+            ..Default::default()
+        },
         text: text.to_string(),
         ..Default::default()
     };
@@ -91,7 +102,9 @@ fn samples_meet_gold_body_and_field_criteria() {
     let mut fields = std::collections::BTreeMap::<&str, usize>::new();
     let mut failures = Vec::new();
     for (stem, text) in samples() {
-        let Ok(gold) = std::fs::read_to_string(gold_dir.join(format!("{stem}.json"))) else { continue };
+        let Ok(gold) = std::fs::read_to_string(gold_dir.join(format!("{stem}.json"))) else {
+            continue;
+        };
         let gold: serde_json::Value = serde_json::from_str(&gold).expect("gold json");
         let doc = clean(&cleaner, &stem, &text);
         n += 1;
@@ -116,9 +129,20 @@ fn samples_meet_gold_body_and_field_criteria() {
         let en = norm(&s(&b["ends_with"]));
         let chars: Vec<char> = body.chars().collect();
         let head: String = chars.iter().take(st.chars().count() + 40).collect();
-        let tail: String = chars.iter().skip(chars.len().saturating_sub(en.chars().count() + 40)).collect();
-        if head.contains(&st) { edges += 1 } else { failures.push(format!("{stem}: starts with {head:?}")) }
-        if tail.contains(&en) { edges += 1 } else { failures.push(format!("{stem}: ends with {tail:?}")) }
+        let tail: String = chars
+            .iter()
+            .skip(chars.len().saturating_sub(en.chars().count() + 40))
+            .collect();
+        if head.contains(&st) {
+            edges += 1
+        } else {
+            failures.push(format!("{stem}: starts with {head:?}"))
+        }
+        if tail.contains(&en) {
+            edges += 1
+        } else {
+            failures.push(format!("{stem}: ends with {tail:?}"))
+        }
 
         let d = &gold["document"];
         let title_ok = dice(&s(&d["title"]), doc.title.as_deref().unwrap_or("")) >= 0.8;
@@ -143,7 +167,11 @@ fn samples_meet_gold_body_and_field_criteria() {
                 failures.push(format!("{stem}: {k} = {got}"));
             }
         }
-        eprintln!("{stem}: {} paragraphs, stats {:?}", doc.paragraphs.len(), doc.stats);
+        eprintln!(
+            "{stem}: {} paragraphs, stats {:?}",
+            doc.paragraphs.len(),
+            doc.stats
+        );
     }
     let recall = inc_hit as f64 / inc_all.max(1) as f64;
     eprintln!("recall {recall:.3} ({inc_hit}/{inc_all}), leaks {leaks}, edges {edges}/{}, fields {fields:?}", 2 * n);
@@ -156,7 +184,10 @@ fn samples_meet_gold_body_and_field_criteria() {
     for k in ["title", "date", "doc_type", "script"] {
         assert_eq!(fields.get(k).copied().unwrap_or(0), n, "field {k}");
     }
-    assert!(fields.get("source").copied().unwrap_or(0) + 1 >= n, "source");
+    assert!(
+        fields.get("source").copied().unwrap_or(0) + 1 >= n,
+        "source"
+    );
 }
 
 #[test]
@@ -165,6 +196,27 @@ fn cleaning_the_samples_is_idempotent() {
     for (stem, text) in samples() {
         let once = clean(&cleaner, &stem, &text);
         let twice = clean(&cleaner, &stem, &once.paragraphs.join("\n"));
-        assert_eq!(once.paragraphs, twice.paragraphs, "{stem}: second pass changed the paragraphs");
+        assert_eq!(
+            once.paragraphs, twice.paragraphs,
+            "{stem}: second pass changed the paragraphs"
+        );
     }
+}
+
+#[test]
+fn bundled_pipeline_toml_clean_section_builds() {
+    let text = std::fs::read_to_string(root().join("pipeline.toml")).expect("pipeline.toml");
+    let value: toml::Table = toml::from_str(&text).expect("pipeline.toml is TOML");
+    let section = value
+        .get("clean")
+        .cloned()
+        .unwrap_or(toml::Value::Table(Default::default()));
+    let config: CleanConfig = section.try_into().expect("[clean] deserialises");
+    assert_eq!(
+        config.doc_mill,
+        gongwen_clean::DocMillMode::Count,
+        "the bundled config counts doc-mill characters"
+    );
+    assert!(config.validate(&root()).is_empty());
+    Cleaner::build(&config, &root()).expect("[clean] builds");
 }

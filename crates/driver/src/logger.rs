@@ -4,13 +4,13 @@ use std::io::Write as _;
 
 use log::{LevelFilter, Log, Metadata, Record};
 
-struct StderrLogger {
-    level: LevelFilter,
-}
+struct StderrLogger;
+
+static LOGGER: StderrLogger = StderrLogger;
 
 impl Log for StderrLogger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.level() <= self.level
+        metadata.level() <= log::max_level()
     }
 
     fn log(&self, record: &Record<'_>) {
@@ -28,6 +28,6 @@ impl Log for StderrLogger {
 /// Installs the logger at `level` (`off`, `error`, `warn`, `info`, `debug`, `trace`).
 /// A second call only changes the level.
 pub fn init(level: LevelFilter) {
-    let _ = log::set_boxed_logger(Box::new(StderrLogger { level: LevelFilter::Trace }));
+    let _ = log::set_logger(&LOGGER);
     log::set_max_level(level);
 }

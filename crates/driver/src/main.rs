@@ -15,7 +15,7 @@ use gongwen::run::{RunOptions, Shard, EXIT_CONFIG};
 #[command(name = "gongwen", version, about, long_about = None)]
 struct Cli {
     /// Log level on stderr: off, error, warn, info, debug, trace.
-    #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
+    #[arg(long, global = true, default_value = "info", value_name = "LEVEL", value_parser = parse_level)]
     log_level: log::LevelFilter,
     #[command(subcommand)]
     command: Command,
@@ -68,6 +68,10 @@ struct RunArgs {
     /// Never show a progress bar.
     #[arg(long)]
     no_progress: bool,
+}
+
+fn parse_level(s: &str) -> Result<log::LevelFilter, String> {
+    s.parse().map_err(|_| format!("unknown log level {s:?}: use off, error, warn, info, debug or trace"))
 }
 
 fn main() -> ExitCode {

@@ -1,11 +1,23 @@
 //! `gongwen merge`: combines the part files of shard runs into whole tables; `gongwen
 //! schema`: the tables' columns.
+//!
+//! Merge checks that every shard `0..N` of one `N` has a manifest with the same config
+//! hash, merges the part files (tabulate's k-way merge on doc_id) into a staging folder,
+//! re-ranks keywords with corpus-wide document frequencies from the shards' term files (so
+//! keywords equal an unsharded run's), moves the tables into place and deletes the parts.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use gongwen_tabulate::TableWriter;
 
 use crate::config::LoadedConfig;
-use crate::manifest::Manifest;
-use crate::run::RunError;
+use crate::lock::OutputLock;
+use crate::manifest::{self, Manifest};
+use crate::run::{read_terms_file, RunError, Stages, EXIT_FAILED_FILES, EXIT_OK, PRIVATE_DIR};
+use crate::state::TermCounts;
 
 /// Every table's columns and types, as printed by `gongwen schema`.
 pub fn schema_text() -> String {
@@ -20,8 +32,173 @@ pub fn schema_text() -> String {
     s
 }
 
-/// Merges shard part files in the config's output folder.
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |source| RunError::Output { path: path.to_path_buf(), source }
+}
+
+fn invalid(path: &Path, message: String) -> RunError {
+    RunError::Output { path: path.to_path_buf(), source: std::io::Error::other(message) }
+}
+
+/// Merges the shard part files in the config's output folder (`--output` / `output.dir`).
 pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
-    let _ = loaded;
-    Ok(Manifest::default())
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let run_id = format!("{}-{}", manifest::compact_timestamp(started), std::process::id());
+    let out = loaded.output_dir();
+    let private = out.join(PRIVATE_DIR);
+    std::fs::create_dir_all(&private).map_err(io_err(&private))?;
+    let _lock = OutputLock::acquire(&private.join("lock"), &run_id)?;
+
+    // The shards' manifests: one N, every index, one config.
+    let parts = part_manifests(&out)?;
+    let Some(first) = parts.first() else {
+        return Err(invalid(&out, "no shard manifests (manifest.part-I-of-N.json) to merge".into()));
+    };
+    let count = shard_count(&first.1).ok_or_else(|| invalid(&first.0, "manifest has no shard".into()))?;
+    let mut present = vec![false; usize::try_from(count).unwrap_or(0)];
+    for (path, m) in &parts {
+        let n = shard_count(m).ok_or_else(|| invalid(path, "manifest has no shard".into()))?;
+        if n != count {
+            return Err(invalid(path, format!("shards of different counts in one folder: {n} and {count}")));
+        }
+        if m.config_hash != first.1.config_hash {
+            return Err(invalid(path, "shards ran with different configs".into()));
+        }
+        if let Some(slot) = shard_index(m).and_then(|i| present.get_mut(usize::try_from(i).unwrap_or(usize::MAX))) {
+            *slot = true;
+        }
+    }
+    let missing: Vec<String> = present.iter().enumerate().filter(|(_, p)| !**p).map(|(i, _)| format!("{i}/{count}")).collect();
+    if !missing.is_empty() {
+        return Err(invalid(&out, format!("shard(s) not run yet: {}", missing.join(", "))));
+    }
+
+    let staging = private.join(format!("staging-merge-{run_id}"));
+    let tables = staging.join("tables");
+    let counts = gongwen_tabulate::merge_parts_into(&loaded.config.output, &out, &tables)?;
+    let mut m = Manifest {
+        run_id: run_id.clone(),
+        command: "merge".into(),
+        started_at: manifest::rfc3339(started),
+        gongwen_version: env!("CARGO_PKG_VERSION").into(),
+        config_path: loaded.path.to_string_lossy().into_owned(),
+        config_hash: first.1.config_hash.clone(),
+        inputs: first.1.inputs.clone(),
+        output_dir: out.to_string_lossy().into_owned(),
+        full_run: parts.iter().any(|(_, p)| p.full_run),
+        ..Default::default()
+    };
+    m.rows = counts.iter().map(|(t, n)| (t.to_string(), *n)).collect();
+    for (_, p) in &parts {
+        m.files.seen = m.files.seen.max(p.files.seen);
+        m.files.in_shard += p.files.in_shard;
+        m.files.processed += p.files.processed;
+        m.files.skipped += p.files.skipped;
+        m.files.duplicates += p.files.duplicates;
+        m.files.failed += p.files.failed;
+        m.documents.ok += p.documents.ok;
+        m.documents.empty += p.documents.empty;
+        m.documents.error += p.documents.error;
+        m.documents.duplicate += p.documents.duplicate;
+        m.input_bytes += p.input_bytes;
+        m.processed_bytes += p.processed_bytes;
+        m.jobs = m.jobs.max(p.jobs);
+    }
+
+    // Exact keywords: corpus-wide document frequencies over every shard's term counts.
+    if loaded.config.output.writes_table("keywords") {
+        let t = Instant::now();
+        let stages = Stages::build(loaded)?;
+        let mut docs: Vec<(String, TermCounts)> = Vec::new();
+        for i in 0..count {
+            let path = private.join("terms").join(format!("part-{i}-of-{count}.jsonl.zst"));
+            docs.extend(read_terms_file(&path)?);
+        }
+        docs.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut doc_freq: HashMap<String, u32> = HashMap::new();
+        for (_, terms) in &docs {
+            for (term, _) in terms {
+                *doc_freq.entry(term.clone()).or_default() += 1;
+            }
+        }
+        let top_k = stages.segmenter.keyword_top_k();
+        let kw_dir = staging.join("keywords");
+        std::fs::create_dir_all(&kw_dir).map_err(io_err(&kw_dir))?;
+        let mut writer = TableWriter::create(&loaded.config.output, &kw_dir, None)?;
+        for (doc_id, terms) in &docs {
+            let keywords = stages.segmenter.rank_keywords(terms, &doc_freq, docs.len(), top_k);
+            writer.write_keywords(doc_id, &keywords)?;
+        }
+        let kw_counts = writer.finish()?;
+        if let Some((_, n)) = kw_counts.iter().find(|(t, _)| *t == "keywords") {
+            m.rows.insert("keywords".into(), *n);
+        }
+        for entry in std::fs::read_dir(&kw_dir).map_err(io_err(&kw_dir))?.flatten() {
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with("keywords.") {
+                let dest = tables.join(&name);
+                std::fs::rename(entry.path(), &dest).map_err(io_err(&dest))?;
+            }
+        }
+        m.stage_seconds.keywords = t.elapsed().as_secs_f64();
+    }
+
+    // Into place, then the parts go (the folder reads as one dataset).
+    let mut merged: Vec<PathBuf> =
+        std::fs::read_dir(&tables).map_err(io_err(&tables))?.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+    merged.sort();
+    for src in merged {
+        if let Some(name) = src.file_name() {
+            let dest = out.join(name);
+            std::fs::rename(&src, &dest).map_err(io_err(&dest))?;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&staging);
+    remove_part_tables(&out, count);
+
+    m.finished_at = manifest::now_rfc3339();
+    m.wall_seconds = clock.elapsed().as_secs_f64();
+    m.peak_rss_kib = manifest::peak_rss_kib();
+    m.exit_code = if m.files.failed > 0 { EXIT_FAILED_FILES } else { EXIT_OK };
+    let path = out.join("manifest.json");
+    m.write(&path).map_err(io_err(&path))?;
+    log::info!("{}", crate::run::summary_line(&m));
+    Ok(m)
+}
+
+/// `manifest.part-I-of-N.json` files of `out`, sorted by name.
+fn part_manifests(out: &Path) -> Result<Vec<(PathBuf, Manifest)>, RunError> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(out).map_err(io_err(out))?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("manifest.part-") && name.ends_with(".json") {
+            let m = Manifest::read(&entry.path()).map_err(io_err(out))?;
+            found.push((entry.path(), m));
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
+}
+
+fn shard_count(m: &Manifest) -> Option<u64> {
+    m.shard.as_deref()?.split_once('/')?.1.parse().ok()
+}
+
+fn shard_index(m: &Manifest) -> Option<u64> {
+    m.shard.as_deref()?.split_once('/')?.0.parse().ok()
+}
+
+/// Deletes `<table>.part-I-of-N.<ext>` files (the shard manifests, states and term files
+/// stay: the next shard runs are incremental).
+fn remove_part_tables(out: &Path, count: u64) {
+    let Ok(entries) = std::fs::read_dir(out) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_part = (0..count).any(|i| name.contains(&format!(".part-{i}-of-{count}.")));
+        let is_table = name.ends_with(".parquet") || name.ends_with(".csv");
+        if is_part && is_table {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }

@@ -20,9 +20,6 @@ use crate::lock::{LockError, OutputLock};
 use crate::manifest::{self, Manifest, StageSeconds};
 use crate::state::{Cache, CacheEntry, CachedDoc, RunState, TermCounts};
 
-/// Keywords kept per document.
-pub const DEFAULT_KEYWORDS_TOP_K: usize = 20;
-
 /// Documents processed per parallel chunk: memory holds at most this many documents'
 /// results at once.
 pub const DEFAULT_CHUNK_SIZE: usize = 64;
@@ -91,8 +88,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Documents per parallel chunk.
     pub chunk_size: usize,
-    /// Keywords per document.
-    pub keywords_top_k: usize,
+    /// Keywords per document; `None` = the config's `segment.keyword_top_k`.
+    pub keywords_top_k: Option<usize>,
 }
 
 impl Default for RunOptions {
@@ -103,7 +100,7 @@ impl Default for RunOptions {
             shard: None,
             progress: true,
             chunk_size: DEFAULT_CHUNK_SIZE,
-            keywords_top_k: DEFAULT_KEYWORDS_TOP_K,
+            keywords_top_k: None,
         }
     }
 }
@@ -174,6 +171,7 @@ impl Stages {
 
     /// Runs one input file through ingest, clean and segment. Never panics: a stage
     /// failure or panic becomes a failed outcome naming the stage.
+    #[allow(clippy::result_large_err)]
     pub fn process_file(&self, file: &InputFile, times: &mut StageSeconds) -> Vec<CachedDoc> {
         let file_source = SourceInfo {
             doc_id: file.doc_id.clone(),
@@ -225,6 +223,7 @@ impl Stages {
 }
 
 /// Runs `f`, turning a panic into a failure of `stage`.
+#[allow(clippy::result_large_err)]
 fn guarded<T>(stage: Stage, source: &SourceInfo, f: impl FnOnce() -> T) -> Result<T, Failure> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
         let what = payload
@@ -268,6 +267,86 @@ struct ItemResult {
     processed: bool,
     from_cache: bool,
     bytes: u64,
+}
+
+/// Receives processed chunks in order: writes rows, counts, spills keyword terms.
+struct Sink {
+    writer: TableWriter,
+    manifest: Manifest,
+    doc_freq: HashMap<String, u32>,
+    n_ranked_docs: usize,
+    terms_out: zstd::stream::write::Encoder<'static, std::io::BufWriter<std::fs::File>>,
+    terms_path: PathBuf,
+    state: RunState,
+    keep: HashSet<PathBuf>,
+    files_done: usize,
+    files_total: usize,
+    bar: Option<indicatif::ProgressBar>,
+    cache: Cache,
+}
+
+impl Sink {
+    fn consume(&mut self, items: &[PlanItem], results: Vec<ItemResult>) -> Result<(), RunError> {
+        let m = &mut self.manifest;
+        for (item, result) in items.iter().zip(results) {
+            add_times(&mut m.stage_seconds, &result.times);
+            if result.processed {
+                m.files.processed += 1;
+                m.processed_bytes += result.bytes;
+            }
+            if result.from_cache {
+                m.files.skipped += 1;
+            }
+            if matches!(item.work, Work::Duplicate(_)) {
+                m.files.duplicates += 1;
+            }
+            if matches!(item.work, Work::Process | Work::Cached) {
+                self.state.files.insert(item.file.path.clone(), item.file.doc_id.clone());
+                self.keep.insert(self.cache.entry_path(&item.file.doc_id, &item.file.path));
+            }
+            let mut file_failed = false;
+            for doc in &result.docs {
+                let t = Instant::now();
+                self.writer.write_doc(&doc.outcome)?;
+                m.stage_seconds.tabulate += t.elapsed().as_secs_f64();
+                match &doc.outcome {
+                    DocOutcome::Done(seg) => {
+                        m.documents.ok += 1;
+                        for (term, _) in &doc.terms {
+                            match self.doc_freq.get_mut(term.as_str()) {
+                                Some(n) => *n += 1,
+                                None => {
+                                    self.doc_freq.insert(term.clone(), 1);
+                                }
+                            }
+                        }
+                        self.n_ranked_docs += 1;
+                        let path = &self.terms_path;
+                        serde_json::to_writer(&mut self.terms_out, &(&seg.doc.source.doc_id, &doc.terms))
+                            .map_err(|e| RunError::Output { path: path.clone(), source: e.into() })?;
+                        self.terms_out.write_all(b"\n").map_err(io_err(path))?;
+                    }
+                    DocOutcome::Failed(f) => match f.status {
+                        FailureStatus::Error => {
+                            m.documents.error += 1;
+                            file_failed = true;
+                        }
+                        FailureStatus::Empty => m.documents.empty += 1,
+                        FailureStatus::Duplicate => m.documents.duplicate += 1,
+                    },
+                }
+            }
+            if file_failed {
+                m.files.failed += 1;
+            }
+            self.files_done += 1;
+            if let Some(bar) = &self.bar {
+                bar.inc(item.file.size);
+                bar.set_message(format!("{}/{} files", self.files_done, self.files_total));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The result of a run.
@@ -360,10 +439,10 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     let staging = layout.private.join(format!("{}{run_id}", layout.staging_prefix()));
     let staging_tables = staging.join("tables");
     std::fs::create_dir_all(&staging_tables).map_err(io_err(&staging_tables))?;
-    let mut writer = TableWriter::create(&loaded.config.output, &staging_tables, layout.part.as_deref())?;
+    let writer = TableWriter::create(&loaded.config.output, &staging_tables, layout.part.as_deref())?;
     let terms_path = staging.join("terms.jsonl.zst");
     let terms_file = std::fs::File::create(&terms_path).map_err(io_err(&terms_path))?;
-    let mut terms_out = zstd::stream::write::Encoder::new(std::io::BufWriter::new(terms_file), 1)
+    let terms_out = zstd::stream::write::Encoder::new(std::io::BufWriter::new(terms_file), 1)
         .map_err(io_err(&terms_path))?;
 
     let bar = progress_bar(opts.progress, total_bytes, plan.len());
@@ -386,79 +465,49 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     m.files.seen = files_seen;
     m.files.in_shard = plan.len();
 
-    let mut doc_freq: HashMap<String, u32> = HashMap::new();
-    let mut n_ranked_docs = 0usize;
-    let mut new_state = RunState {
+    let new_state = RunState {
         version: env!("CARGO_PKG_VERSION").into(),
         config_hash: loaded.hash.clone(),
         run_id: run_id.clone(),
         files: Default::default(),
     };
-    let mut keep: HashSet<PathBuf> = HashSet::new();
-    let mut docs_done = 0usize;
+    let mut sink = Sink {
+        writer,
+        manifest: m,
+        doc_freq: HashMap::new(),
+        n_ranked_docs: 0,
+        terms_out,
+        terms_path: terms_path.clone(),
+        state: new_state,
+        keep: HashSet::new(),
+        files_done: 0,
+        files_total: plan.len(),
+        bar,
+        cache: cache.clone(),
+    };
 
-    // Stream: process a chunk in parallel, then write its documents in order.
+    // Stream: process chunk k+1 in parallel while chunk k is written, in order. Both run in
+    // the pool, so at most `jobs` threads work; memory holds two chunks' results.
     let chunk_size = opts.chunk_size.max(1);
+    let mut pending: Option<(&[PlanItem], Vec<ItemResult>)> = None;
     for chunk in plan.chunks(chunk_size) {
-        let results: Vec<ItemResult> =
-            pool.install(|| chunk.par_iter().map(|item| run_item(&stages, &cache, &loaded.hash, item)).collect());
-        for (item, result) in chunk.iter().zip(results) {
-            add_times(&mut m.stage_seconds, &result.times);
-            if result.processed {
-                m.files.processed += 1;
-                m.processed_bytes += result.bytes;
-            }
-            if result.from_cache {
-                m.files.skipped += 1;
-            }
-            if matches!(item.work, Work::Duplicate(_)) {
-                m.files.duplicates += 1;
-            }
-            if matches!(item.work, Work::Process | Work::Cached) {
-                new_state.files.insert(item.file.path.clone(), item.file.doc_id.clone());
-                keep.insert(cache.entry_path(&item.file.doc_id, &item.file.path));
-            }
-            let mut file_failed = false;
-            for doc in &result.docs {
-                let t = Instant::now();
-                writer.write_doc(&doc.outcome)?;
-                m.stage_seconds.tabulate += t.elapsed().as_secs_f64();
-                match &doc.outcome {
-                    DocOutcome::Done(seg) => {
-                        m.documents.ok += 1;
-                        for (term, _) in &doc.terms {
-                            match doc_freq.get_mut(term.as_str()) {
-                                Some(n) => *n += 1,
-                                None => {
-                                    doc_freq.insert(term.clone(), 1);
-                                }
-                            }
-                        }
-                        n_ranked_docs += 1;
-                        serde_json::to_writer(&mut terms_out, &(&seg.doc.source.doc_id, &doc.terms))
-                            .map_err(|e| RunError::Output { path: terms_path.clone(), source: e.into() })?;
-                        terms_out.write_all(b"\n").map_err(io_err(&terms_path))?;
-                    }
-                    DocOutcome::Failed(f) => match f.status {
-                        FailureStatus::Error => {
-                            m.documents.error += 1;
-                            file_failed = true;
-                        }
-                        FailureStatus::Empty => m.documents.empty += 1,
-                        FailureStatus::Duplicate => m.documents.duplicate += 1,
-                    },
-                }
-            }
-            if file_failed {
-                m.files.failed += 1;
-            }
-            docs_done += 1;
-            if let Some(bar) = &bar {
-                bar.inc(item.file.size);
-                bar.set_message(format!("{docs_done}/{} files", plan.len()));
-            }
-        }
+        let previous_chunk = pending.take();
+        let (written, results) = pool.install(|| {
+            rayon::join(
+                || match previous_chunk {
+                    Some((items, results)) => sink.consume(items, results),
+                    None => Ok(()),
+                },
+                || chunk.par_iter().map(|item| run_item(&stages, &cache, &loaded.hash, item)).collect::<Vec<ItemResult>>(),
+            )
+        });
+        written?;
+        pending = Some((chunk, results));
     }
+    if let Some((items, results)) = pending.take() {
+        sink.consume(items, results)?;
+    }
+    let Sink { mut writer, manifest: mut m, doc_freq, n_ranked_docs, terms_out, state: new_state, keep, bar, .. } = sink;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -466,7 +515,8 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
 
     // Keywords: corpus-wide document frequencies are known only now.
     let t = Instant::now();
-    write_keywords(&stages.segmenter, &terms_path, &doc_freq, n_ranked_docs, opts.keywords_top_k, &mut writer)?;
+    let top_k = opts.keywords_top_k.unwrap_or_else(|| stages.segmenter.keyword_top_k());
+    write_keywords(&stages.segmenter, &terms_path, &doc_freq, n_ranked_docs, top_k, &mut writer)?;
     drop(doc_freq);
     m.stage_seconds.keywords = t.elapsed().as_secs_f64();
     let t = Instant::now();
@@ -581,7 +631,7 @@ fn make_plan(
 fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) -> ItemResult {
     let mut times = StageSeconds::default();
     let file = &item.file;
-    let mut result = |docs, processed, from_cache, times| ItemResult { docs, times, processed, from_cache, bytes: file.size };
+    let result = |docs, processed, from_cache, times| ItemResult { docs, times, processed, from_cache, bytes: file.size };
     match &item.work {
         Work::Failed(f) => result(vec![CachedDoc { outcome: DocOutcome::Failed(f.clone()), terms: Vec::new() }], false, false, times),
         Work::Duplicate(of) => {

@@ -130,7 +130,10 @@ impl Cache {
                 let p = e.path();
                 let name = e.file_name().to_string_lossy().into_owned();
                 let doc_id = name.split('-').next().unwrap_or_default();
-                let ours = shard.map_or(true, |s| s.contains(doc_id));
+                let ours = match shard {
+                    None => true,
+                    Some(s) => s.contains(doc_id),
+                };
                 if ours && !keep.contains(&p) && std::fs::remove_file(&p).is_ok() {
                     removed += 1;
                 }

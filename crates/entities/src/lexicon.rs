@@ -10,8 +10,10 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 /// suffix, a title prefix that is also a generic body).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Kind {
-    /// A place from the gazetteer's full names or `places.txt`.
+    /// A place from `places.txt` (countries, regions, rivers).
     Place,
+    /// A full division name from the gazetteer (潍坊市, 寿光市).
+    Division,
     /// A short form derived from a division's full name (枣庄市 → 枣庄).
     ShortPlace,
     /// A well-known organisation (`organisations.txt`).
@@ -28,6 +30,8 @@ pub(crate) enum Kind {
     OrgSuffix(OrgSuffixKind),
     /// A suffix ending place names.
     LocSuffix(LocSuffixKind),
+    /// A set phrase that is not an entity and hides what is inside it (中国特色社会主义).
+    FixedPhrase,
 }
 
 /// How much evidence an organisation suffix needs before it.
@@ -70,6 +74,8 @@ pub(crate) mod builtin {
     pub const STOPWORDS: &str = include_str!("../../../data/entities/stopwords.txt");
     pub const PERSON_STOPWORDS: &str = include_str!("../../../data/entities/person_stopwords.txt");
     pub const TERM_RULES: &str = include_str!("../../../data/entities/term_rules.txt");
+    pub const PERSON_CUES: &str = include_str!("../../../data/entities/person_cues.txt");
+    pub const FIXED_PHRASES: &str = include_str!("../../../data/entities/fixed_phrases.txt");
 }
 
 /// Lines of a word-list file: `#` starts a comment; words are separated by spaces; an
@@ -144,7 +150,8 @@ const DIVISION_SUFFIXES: &[&str] = &[
 ];
 
 /// Parts of full names that are not real divisions (skipped entirely).
-const NOT_A_DIVISION: &[&str] = &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"];
+const NOT_A_DIVISION: &[&str] =
+    &["市辖区", "县", "城区", "郊区", "矿区", "新区", "省直辖县级行政区划", "自治区直辖县级行政区划"];
 
 /// Parts that make a full name a zone rather than a division: no short form.
 const ZONE_MARKERS: &[&str] = &["开发区", "园区", "管理区", "管委会", "委员会", "群岛", "海域", "新城"];
@@ -173,9 +180,11 @@ pub(crate) struct Lexicon {
     pub surnames: HashSet<String>,
     pub stopwords: HashSet<String>,
     pub person_stopwords: HashSet<String>,
-    pub ambiguous_short_forms: HashSet<String>,
     pub speech_verbs: Vec<String>,
     pub figurative: HashSet<String>,
+    pub person_cues: Vec<String>,
+    pub generic_modifiers: HashSet<String>,
+    pub role_verbs: Vec<String>,
 }
 
 /// Collects strings and kinds before the automaton is built.
@@ -188,6 +197,9 @@ pub(crate) struct LexiconBuilder {
     pub ambiguous_short_forms: HashSet<String>,
     pub speech_verbs: Vec<String>,
     pub figurative: HashSet<String>,
+    pub person_cues: Vec<String>,
+    pub generic_modifiers: HashSet<String>,
+    pub role_verbs: Vec<String>,
 }
 
 impl LexiconBuilder {
@@ -221,7 +233,7 @@ impl LexiconBuilder {
             if name.is_empty() || NOT_A_DIVISION.contains(&name) {
                 continue;
             }
-            self.add(name, Kind::Place);
+            self.add(name, Kind::Division);
             if let Some(short) = short_form(name) {
                 if !self.ambiguous_short_forms.contains(&short) {
                     self.add(&short, Kind::ShortPlace);
@@ -272,9 +284,11 @@ impl LexiconBuilder {
             surnames: self.surnames,
             stopwords: self.stopwords,
             person_stopwords: self.person_stopwords,
-            ambiguous_short_forms: self.ambiguous_short_forms,
             speech_verbs: self.speech_verbs,
             figurative: self.figurative,
+            person_cues: self.person_cues,
+            generic_modifiers: self.generic_modifiers,
+            role_verbs: self.role_verbs,
         })
     }
 }

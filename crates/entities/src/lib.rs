@@ -220,13 +220,19 @@ impl EntityRecognizer {
         }
         let mut b = LexiconBuilder::default();
         b.ambiguous_short_forms = list_words(builtin::AMBIGUOUS_SHORT_FORMS).map(str::to_string).collect();
-        b.stopwords = list_words(builtin::STOPWORDS).map(str::to_string).collect();
+        for (words, kind) in list_lines(builtin::STOPWORDS) {
+            let set = if kind == Some("generic") { &mut b.generic_modifiers } else { &mut b.stopwords };
+            set.extend(words.iter().map(|w| w.to_string()));
+        }
+        b.person_cues = list_words(builtin::PERSON_CUES).map(str::to_string).collect();
+        b.person_cues.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
         b.person_stopwords = list_words(builtin::PERSON_STOPWORDS).map(str::to_string).collect();
         b.surnames = list_words(builtin::SURNAMES).map(str::to_string).collect();
         for (words, kind) in list_lines(builtin::TERM_RULES) {
             match kind {
                 Some("speech") => b.speech_verbs.extend(words.iter().map(|w| w.to_string())),
                 Some("figurative") => b.figurative.extend(words.iter().map(|w| w.to_string())),
+                Some("role") => b.role_verbs.extend(words.iter().map(|w| w.to_string())),
                 other => {
                     return Err(EntitiesError::Data {
                         file: "term_rules.txt".into(),
@@ -237,6 +243,7 @@ impl EntityRecognizer {
         }
         // Longest speech verbs first so 说道 is tried before 道.
         b.speech_verbs.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
+        b.role_verbs.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
         for (name, text) in
             [("provinces.csv", builtin::PROVINCES), ("cities.csv", builtin::CITIES), ("areas.csv", builtin::AREAS)]
         {
@@ -245,6 +252,7 @@ impl EntityRecognizer {
         }
         b.add_list(builtin::PLACES, Kind::Place);
         b.add_list(builtin::ORGANISATIONS, Kind::Org);
+        b.add_list(builtin::FIXED_PHRASES, Kind::FixedPhrase);
         b.add_list(builtin::GENERIC_BODIES, Kind::GenericBody);
         b.add_list(builtin::BODY_ABBREVIATIONS, Kind::BodyAbbrev);
         b.add_list(builtin::TITLES, Kind::Title);
@@ -288,14 +296,14 @@ impl EntityRecognizer {
             if pattern.chars().count() < 2 || pattern.chars().any(char::is_whitespace) {
                 continue;
             }
-            let pos = if kinds.iter().any(|k| matches!(k, Kind::Place | Kind::ShortPlace)) {
+            let pos = if kinds.iter().any(|k| matches!(k, Kind::Place | Kind::Division | Kind::ShortPlace)) {
                 Some("ns")
             } else if kinds.iter().any(|k| matches!(k, Kind::Org | Kind::GenericBody | Kind::BodyAbbrev)) {
                 Some("nt")
             } else if kinds.iter().any(|k| matches!(k, Kind::Title)) {
                 Some("n")
-            } else if kinds.iter().any(|k| matches!(k, Kind::OrgSuffix(_))) {
-                None
+            } else if kinds.iter().any(|k| matches!(k, Kind::OrgSuffix(_) | Kind::LocSuffix(_))) {
+                Some("n")
             } else {
                 continue;
             };
@@ -346,15 +354,25 @@ impl EntityRecognizer {
     }
 
     /// Adds a titled PER candidate at every other token-aligned mention of a name that was
-    /// seen with a title somewhere in the document.
+    /// seen with a title somewhere in the document, and an ORG candidate at every other
+    /// mention of an organisation name a rule found.
     fn propagate(&self, contexts: &[SentCtx<'_>], candidates: &mut [Vec<Cand>]) {
-        let mut titled: HashMap<String, String> = HashMap::new();
+        // Name → (type, title). Organisations found by a rule (rank below the lexicon's
+        // ORG of equal length is fine: they are added with rank 2).
+        let mut titled: HashMap<String, (EntityType, Option<String>)> = HashMap::new();
         for (ctx, cands) in contexts.iter().zip(candidates.iter()) {
             for c in cands {
-                if c.ty == Some(EntityType::Per) {
-                    if let Some(t) = &c.title {
-                        titled.entry(ctx.text(c.start, c.end)).or_insert_with(|| t.clone());
+                if c.redacted {
+                    continue;
+                }
+                match (c.ty, &c.title) {
+                    (Some(EntityType::Per), Some(t)) => {
+                        titled.entry(ctx.text(c.start, c.end)).or_insert_with(|| (EntityType::Per, Some(t.clone())));
                     }
+                    (Some(EntityType::Org), _) if c.rank >= 4 && c.end - c.start >= 4 => {
+                        titled.entry(ctx.text(c.start, c.end)).or_insert((EntityType::Org, None));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -374,8 +392,9 @@ impl EntityRecognizer {
                 {
                     continue;
                 }
-                let title = titled.get(*name).cloned();
-                cands.push(Cand { start, end, ty: Some(EntityType::Per), title, rank: 3, redacted: false });
+                let Some((ty, title)) = titled.get(*name).cloned() else { continue };
+                let rank = if ty == EntityType::Per { 3 } else { 2 };
+                cands.push(Cand { start, end, ty: Some(ty), title, rank, redacted: false });
             }
         }
     }

@@ -191,14 +191,14 @@ pub(crate) struct RuleSettings {
 }
 
 fn is_place_kind(k: &Kind) -> bool {
-    matches!(k, Kind::Place | Kind::ShortPlace)
+    matches!(k, Kind::Place | Kind::Division | Kind::ShortPlace)
 }
 
 /// POS tags of tokens that may be part of an organisation or place name.
 fn name_part_pos(pos: &str) -> bool {
     matches!(
         pos,
-        "n" | "nr" | "nr1" | "nr2" | "nrt" | "nrfg" | "ns" | "nt" | "nz" | "nl" | "ng" | "j" | "vn" | "an" | "b" | "x"
+        "" | "n" | "nr" | "nr1" | "nr2" | "nrt" | "nrfg" | "ns" | "nt" | "nz" | "nl" | "ng" | "j" | "vn" | "an" | "b" | "x"
             | "eng" | "s" | "l" | "g" | "i" | "k" | "h" | "mq"
     )
 }
@@ -225,6 +225,7 @@ pub(crate) fn sentence_candidates(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &R
     if settings.person_from_pos {
         pos_persons(lex, ctx, &mut out);
     }
+    mark_redacted_context(ctx, &mut out);
     out
 }
 
@@ -299,6 +300,28 @@ fn consider_term(
     if lex.figurative.contains(&text) {
         return;
     }
+    // 的“…”。: a quoted word closing the sentence after 的 is a figure of speech.
+    let ends_sentence = ctx.char_at(close + 1).map_or(true, |c| matches!(c, '。' | '！' | '？' | '!' | '?'));
+    if open > 0 && ctx.char_at(open - 1) == Some('的') && ends_sentence {
+        return;
+    }
+    // A role after 当好/争当 (through other quotes: 当好“甲”“乙”).
+    let mut back = open;
+    while back >= 2 && ctx.char_at(back - 1).is_some_and(|c| matches!(c, '”' | '’')) {
+        // Skip the previous quote.
+        let mut j = back - 1;
+        while j > 0 && !ctx.char_at(j).is_some_and(|c| matches!(c, '“' | '‘')) {
+            j -= 1;
+        }
+        if j == 0 || back - j > settings.max_term_chars + 2 {
+            break;
+        }
+        back = j;
+    }
+    let before_quotes = ctx.text(back.saturating_sub(2), back);
+    if lex.role_verbs.iter().any(|v| before_quotes.ends_with(v.as_str())) {
+        return;
+    }
     let redacted = content.iter().any(|&c| is_placeholder(c));
     out.push(Cand { start, end, ty: Some(EntityType::Term), title: None, rank: 5, redacted });
 }
@@ -306,10 +329,30 @@ fn consider_term(
 /// Places, organisations and generic bodies listed in the lexicon, aligned on tokens.
 fn lexicon_names(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     for h in &ctx.hits {
-        if !ctx.aligned(h.start, h.end) {
+        let kinds = ctx.kinds(lex, h);
+        if kinds.iter().any(|k| matches!(k, Kind::FixedPhrase)) {
+            if ctx.tok_start.get(h.start).copied().unwrap_or(false) {
+                out.push(Cand { start: h.start, end: h.end, ty: None, title: None, rank: 6, redacted: false });
+            }
             continue;
         }
-        let kinds = ctx.kinds(lex, h);
+        let aligned = ctx.aligned(h.start, h.end)
+            || (kinds.iter().any(|k| matches!(k, Kind::Division))
+                && ctx.tok_start.get(h.start).copied().unwrap_or(false)
+                && body_follows(lex, ctx, h.end));
+        if !aligned {
+            continue;
+        }
+        // A short form whose full name is written (临清 in 临清市委) is not a mention alone.
+        if !kinds.iter().any(|k| matches!(k, Kind::Place | Kind::Division | Kind::Org))
+            && ctx.hits_by_start.get(h.start).is_some_and(|v| {
+                v.iter().filter_map(|&i| ctx.hits.get(i)).any(|d| {
+                    d.end > h.end && ctx.kinds(lex, d).iter().any(|k| matches!(k, Kind::Division))
+                })
+            })
+        {
+            continue;
+        }
         let ty = if kinds.iter().any(|k| matches!(k, Kind::Org)) {
             EntityType::Org
         } else if kinds.iter().any(is_place_kind) {
@@ -323,9 +366,28 @@ fn lexicon_names(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     }
 }
 
+/// True when a party or government body starts at `end` or shares its level character
+/// (临清市委: the division 临清市 and the body 市委 share 市).
+fn body_follows(lex: &Lexicon, ctx: &SentCtx<'_>, end: usize) -> bool {
+    let is_body = |k: &Kind| matches!(k, Kind::GenericBody | Kind::TitlePrefix | Kind::BodyAbbrev);
+    ctx.longest_starting_at(lex, end, is_body).is_some() || (end > 0 && ctx.longest_starting_at(lex, end - 1, is_body).is_some())
+}
+
+/// Suffixes of units inside a larger organisation: their name may contain the parent's
+/// (某某大学某某学院, 某某研究院某某分院).
+const SUBUNIT_SUFFIXES: &[&str] =
+    &["分院", "学院", "分公司", "子公司", "分行", "支行", "研究所", "研究院", "附属医院", "办公室", "分会", "分局", "支队"];
+
 /// Start of the name-like words before `end` (at most `max` characters), walking back
 /// over whole tokens; `allow_numbers` lets numerals in (十里长街).
-fn extend_left(lex: &Lexicon, ctx: &SentCtx<'_>, end: usize, max: usize, allow_numbers: bool) -> usize {
+fn extend_left(
+    lex: &Lexicon,
+    ctx: &SentCtx<'_>,
+    end: usize,
+    max: usize,
+    allow_numbers: bool,
+    cross_org: bool,
+) -> usize {
     let mut start = end;
     // A suffix that starts inside a token takes the token's head.
     if end > 0 && !ctx.tok_start.get(end).copied().unwrap_or(true) {
@@ -353,7 +415,7 @@ fn extend_left(lex: &Lexicon, ctx: &SentCtx<'_>, end: usize, max: usize, allow_n
         let ordinal = word.starts_with('第') && t.pos == "m";
         let number = allow_numbers && t.pos == "m";
         let known = ctx.longest_starting_at(lex, t.start, |k| {
-            matches!(k, Kind::Place | Kind::ShortPlace | Kind::Org | Kind::GenericBody)
+            matches!(k, Kind::Place | Kind::Division | Kind::ShortPlace | Kind::Org | Kind::GenericBody)
         })
         .is_some_and(|h| h.end == t.end);
         if !(placeholder || ordinal || number || known || name_part_pos(t.pos)) {
@@ -361,6 +423,16 @@ fn extend_left(lex: &Lexicon, ctx: &SentCtx<'_>, end: usize, max: usize, allow_n
         }
         if lex.stopwords.contains(&word) {
             break;
+        }
+        if ctx.longest_ending_at(lex, t.end, |k| matches!(k, Kind::FixedPhrase)).is_some() {
+            break;
+        }
+        // Do not swallow another organisation's name unless this is one of its units.
+        if !cross_org {
+            let inner = ctx.longest_ending_at(lex, t.end, |k| matches!(k, Kind::OrgSuffix(_)));
+            if inner.is_some_and(|h| h.end - h.start >= 2) {
+                break;
+            }
         }
         if end - t.start > max {
             break;
@@ -380,7 +452,10 @@ fn has_proper(lex: &Lexicon, ctx: &SentCtx<'_>, start: usize, end: usize) -> boo
         let t_end = t.end.min(end);
         let known = ctx
             .longest_starting_at(lex, i, |k| {
-                matches!(k, Kind::Place | Kind::ShortPlace | Kind::Org | Kind::GenericBody | Kind::BodyAbbrev)
+                matches!(
+                    k,
+                    Kind::Place | Kind::Division | Kind::ShortPlace | Kind::Org | Kind::GenericBody | Kind::BodyAbbrev
+                )
             })
             .is_some_and(|h| h.end <= end);
         let word = ctx.text(i, t_end);
@@ -406,7 +481,17 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
         let loc_kind = kinds.iter().find_map(|k| if let Kind::LocSuffix(l) = k { Some(*l) } else { None });
         let org_kind = kinds.iter().find_map(|k| if let Kind::OrgSuffix(o) = k { Some(*o) } else { None });
         let allow_numbers = matches!(loc_kind, Some(LocSuffixKind::Venue));
-        let start = extend_left(lex, ctx, suffix.start, settings.max_name_chars, allow_numbers);
+        let suffix_text = ctx.text(suffix.start, suffix.end);
+        let cross_org = SUBUNIT_SUFFIXES.contains(&suffix_text.as_str());
+        let start = if matches!(org_kind, Some(OrgSuffixKind::Company)) && loc_kind.is_none() {
+            // The brand is the one word before the industry word.
+            match ctx.tok_at.get(suffix.start.wrapping_sub(1)).and_then(|&ti| ctx.toks.get(ti)) {
+                Some(t) if suffix.start > 0 && t.end == suffix.start => t.start,
+                _ => continue,
+            }
+        } else {
+            extend_left(lex, ctx, suffix.start, settings.max_name_chars, allow_numbers, cross_org)
+        };
         if start >= suffix.start {
             continue;
         }
@@ -417,7 +502,11 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
             let ok = match l {
                 LocSuffixKind::Region => has_proper(lex, ctx, start, suffix.start),
                 LocSuffixKind::Venue => {
-                    body_len >= 2 && !lex.stopwords.contains(&first_token_text(ctx, start)) && !generic_venue(&body)
+                    let first = first_token_text(ctx, start);
+                    body_len >= 2
+                        && !lex.stopwords.contains(&first)
+                        && !lex.generic_modifiers.contains(&first)
+                        && !generic_venue(&body)
                 }
                 LocSuffixKind::Division => {
                     (2..=3).contains(&body_len)
@@ -427,10 +516,13 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
             };
             (EntityType::Loc, ok)
         } else if let Some(o) = org_kind {
+            // A title right after is evidence enough (某某集团董事长).
+            let titled = ctx.longest_starting_at(lex, end, |k| matches!(k, Kind::Title | Kind::TitlePrefix)).is_some();
             let ok = match o {
                 OrgSuffixKind::General => {
                     has_proper(lex, ctx, start, suffix.start)
                         || ["国家", "中国", "中华"].iter().any(|p| body.starts_with(p))
+                        || (titled && (2..=4).contains(&body_len) && !lex.generic_modifiers.contains(&body))
                 }
                 OrgSuffixKind::Body => {
                     // A place or level right before: 东阿县委, 市直机关工委.
@@ -438,8 +530,9 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
                 }
                 OrgSuffixKind::Company => {
                     (2..=4).contains(&body_len)
-                        && (single_proper_token(ctx, start, suffix.start) || has_proper(lex, ctx, start, suffix.start))
+                        && (brand_token(ctx, start, suffix.start) || has_proper(lex, ctx, start, suffix.start) || titled)
                         && !lex.stopwords.contains(&body)
+                        && !lex.generic_modifiers.contains(&body)
                 }
             };
             (EntityType::Org, ok)
@@ -451,8 +544,8 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
         }
         // A venue or zone led by a full division name stands apart from it
         // (冠县 + 中华第一梨园景区); organisations keep their place (冠县某某有限公司).
-        if ty == EntityType::Loc {
-            if let Some(place) = ctx.longest_starting_at(lex, start, |k| matches!(k, Kind::Place)) {
+        if matches!(loc_kind, Some(LocSuffixKind::Venue | LocSuffixKind::Division)) {
+            if let Some(place) = ctx.longest_starting_at(lex, start, |k| matches!(k, Kind::Division)) {
                 if place.end < suffix.start && suffix.start - place.end >= 2 && ctx.tok_start.get(place.end).copied().unwrap_or(false) {
                     out.push(Cand { start: place.end, end, ty: Some(ty), title: None, rank: 4, redacted });
                     continue;
@@ -484,6 +577,15 @@ fn single_proper_token(ctx: &SentCtx<'_>, start: usize, end: usize) -> bool {
     t.start == start && t.end == end && (proper_pos(t.pos) || t.pos == "x")
 }
 
+/// True when `start..end` is one token that is not a common word by its tag (a brand:
+/// 某某 tagged as a name, an unknown word or an adjective-looking coinage).
+fn brand_token(ctx: &SentCtx<'_>, start: usize, end: usize) -> bool {
+    let Some(t) = ctx.tok_at.get(start).and_then(|&ti| ctx.toks.get(ti)) else { return false };
+    t.start == start
+        && t.end == end
+        && !matches!(t.pos, "n" | "vn" | "v" | "d" | "p" | "c" | "u" | "uj" | "r" | "m" | "q" | "f" | "t" | "")
+}
+
 /// Department abbreviations after a level or place: 市发改委, 潍坊市教育局, 省财政厅.
 fn body_abbreviations(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     for h in &ctx.hits {
@@ -494,7 +596,7 @@ fn body_abbreviations(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
             continue;
         }
         // A full place name right before (潍坊市教育局).
-        if let Some(place) = ctx.longest_ending_at(lex, h.start, |k| matches!(k, Kind::Place | Kind::ShortPlace)) {
+        if let Some(place) = ctx.longest_ending_at(lex, h.start, is_place_kind) {
             if ctx.tok_start.get(place.start).copied().unwrap_or(false) {
                 out.push(Cand { start: place.start, end: h.end, ty: Some(EntityType::Org), title: None, rank: 4, redacted: false });
                 continue;
@@ -511,13 +613,14 @@ fn body_abbreviations(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
 }
 
 /// Items of a list ending in 等…企业 (支持甲乙科技、丙丁集团等企业): each item is a company.
+/// Items are separated by 、 (the last may follow 和/及/与); the first item is bounded on
+/// the left by a verb, preposition, particle or punctuation.
 fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
-    const HEADS: &[&str] = &["企业", "公司", "集团", "院所", "单位", "厂商", "车企", "药企", "银行", "高校", "院校", "机构"];
+    const HEADS: &[&str] = &["企业", "公司", "集团", "院所", "厂商", "车企", "药企", "银行", "高校", "院校"];
     for (ti, t) in ctx.toks.iter().enumerate() {
         if ctx.text(t.start, t.end) != "等" {
             continue;
         }
-        // 等 + up to six characters ending in a head word.
         let tail = ctx.text(t.end, (t.end + 8).min(ctx.len()));
         let head_ok = HEADS
             .iter()
@@ -525,50 +628,82 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         if !head_ok {
             continue;
         }
-        // Walk back over items separated by 、 和 与 及.
-        let mut items: Vec<(usize, usize)> = Vec::new();
+        // The clause before 等, split at 、 into segments of token indices.
+        let mut segments: Vec<Vec<usize>> = vec![Vec::new()];
         let mut k = ti;
-        let mut item_end = t.start;
-        let mut item_start = t.start;
         while k > 0 {
             k -= 1;
             let Some(p) = ctx.toks.get(k) else { break };
             let w = ctx.text(p.start, p.end);
-            if matches!(w.as_str(), "、" | "和" | "与" | "及" | "，" | ",") {
-                if item_start < item_end {
-                    items.push((item_start, item_end));
-                }
-                if matches!(w.as_str(), "，" | ",") {
-                    break;
-                }
-                item_end = p.start;
-                item_start = p.start;
+            if w == "、" {
+                segments.push(Vec::new());
                 continue;
             }
-            let part = w.chars().all(|c| is_han(c) || c.is_ascii_alphanumeric()) && !matches!(p.pos, "v" | "p" | "u" | "uj" | "ul" | "c" | "r" | "d" | "m" | "q");
-            if !part || lex.stopwords.contains(&w) {
+            if w.chars().any(|c| !(is_han(c) || c.is_ascii_alphanumeric() || is_placeholder(c))) {
                 break;
             }
-            item_start = p.start;
+            if let Some(seg) = segments.last_mut() {
+                seg.push(k);
+            }
         }
-        if item_start < item_end {
-            items.push((item_start, item_end));
-        }
-        if items.len() < 2 {
+        if segments.len() < 2 {
             continue;
         }
+        let last = segments.len() - 1;
+        let mut items: Vec<(usize, usize)> = Vec::new();
+        for (si, seg) in segments.iter().enumerate() {
+            // seg holds token indices from right to left.
+            let mut idx: Vec<usize> = seg.clone();
+            if si == 0 {
+                // The last item may follow 和/及/与: cut there.
+                if let Some(pos) = idx.iter().position(|&j| {
+                    ctx.toks.get(j).is_some_and(|q| matches!(ctx.text(q.start, q.end).as_str(), "和" | "及" | "与" | "以及"))
+                }) {
+                    if let Some(item) = span_of(ctx, &idx[..pos]) {
+                        items.push(item);
+                    }
+                    idx = idx[pos + 1..].to_vec();
+                    if let Some(item) = span_of(ctx, &idx) {
+                        items.push(item);
+                    }
+                    continue;
+                }
+            }
+            if si == last {
+                // The first item: name-like words right before the first 、.
+                let keep = idx
+                    .iter()
+                    .take_while(|&&j| {
+                        ctx.toks.get(j).is_some_and(|q| {
+                            !matches!(q.pos, "v" | "p" | "u" | "ul" | "uj" | "uz" | "c" | "r" | "d" | "vd")
+                                && !lex.stopwords.contains(&ctx.text(q.start, q.end))
+                        })
+                    })
+                    .count();
+                idx.truncate(keep);
+            }
+            if let Some(item) = span_of(ctx, &idx) {
+                items.push(item);
+            }
+        }
         for (s, e) in items {
-            let len = e - s;
-            if !(2..=10).contains(&len) {
+            if !(2..=7).contains(&(e - s)) {
                 continue;
             }
             let is_place = ctx.longest_starting_at(lex, s, is_place_kind).is_some_and(|h| h.end == e);
-            if is_place {
+            if is_place || lex.stopwords.contains(&ctx.text(s, e)) {
                 continue;
             }
             out.push(Cand { start: s, end: e, ty: Some(EntityType::Org), title: None, rank: 2, redacted: ctx.has_placeholder(s, e) });
         }
     }
+}
+
+/// The character span of tokens `idx` (given right to left, contiguous).
+fn span_of(ctx: &SentCtx<'_>, idx: &[usize]) -> Option<(usize, usize)> {
+    let first = ctx.toks.get(*idx.last()?)?;
+    let last = ctx.toks.get(*idx.first()?)?;
+    Some((first.start, last.end))
 }
 
 /// True when `s` may be a person's name: 2–4 Han characters starting with a surname.
@@ -589,9 +724,38 @@ fn is_rejected_name(lex: &Lexicon, ctx: &SentCtx<'_>, start: usize, end: usize) 
     }
     // A title, a place or an organisation is not a name.
     ctx.longest_starting_at(lex, start, |k| {
-        matches!(k, Kind::Title | Kind::TitlePrefix | Kind::Place | Kind::ShortPlace | Kind::Org | Kind::GenericBody)
+        matches!(
+            k,
+            Kind::Title
+                | Kind::TitlePrefix
+                | Kind::Place
+                | Kind::Division
+                | Kind::ShortPlace
+                | Kind::Org
+                | Kind::GenericBody
+        )
     })
     .is_some_and(|h| h.end == end)
+}
+
+/// True when the text at `at` starts with one of `words`.
+fn starts_with_any(ctx: &SentCtx<'_>, at: usize, words: &[String]) -> bool {
+    let ahead = ctx.text(at, (at + 4).min(ctx.len()));
+    words.iter().any(|w| ahead.starts_with(w.as_str()))
+}
+
+/// Tags of words that are never a person's name on their own.
+fn function_pos(pos: &str) -> bool {
+    matches!(
+        pos,
+        "p" | "c" | "u" | "uj" | "ul" | "uz" | "ud" | "ug" | "uv" | "d" | "r" | "v" | "vd" | "a" | "ad" | "m" | "q" | "f" | "t" | "y"
+    )
+}
+
+/// Tags of particles, prepositions and conjunctions (a lone character with one of these
+/// after a name is not the name's last character: 某某的, 某某和).
+fn function_pos_strict(pos: &str) -> bool {
+    matches!(pos, "p" | "c" | "u" | "uj" | "ul" | "uz" | "ud" | "ug" | "uv" | "r" | "y" | "d" | "x")
 }
 
 /// Length of the person's name starting at `p` (after a title), if there is one.
@@ -603,45 +767,76 @@ fn name_at(lex: &Lexicon, ctx: &SentCtx<'_>, p: usize) -> Option<usize> {
         run += 1;
     }
     let closed = run == n || ctx.char_at(run).is_some_and(|c| !is_han(c));
-    if closed && (2..=4).contains(&(run - p)) && name_shape(lex, &ctx.text(p, run)) {
+    let single_word = ctx
+        .tok_at
+        .get(p)
+        .and_then(|&ti| ctx.toks.get(ti))
+        .is_some_and(|t| t.start == p && t.end == run && function_pos(t.pos));
+    if closed && !single_word && (2..=4).contains(&(run - p)) && name_shape(lex, &ctx.text(p, run)) {
         return Some(run - p);
     }
-    // A token jieba tags as a name.
-    if let Some(t) = ctx.tok_at.get(p).and_then(|&ti| ctx.toks.get(ti)) {
-        if t.start == p && t.pos.starts_with("nr") && name_shape(lex, &ctx.text(t.start, t.end)) {
-            return Some(t.end - t.start);
-        }
-    }
-    // Surname + one or two characters ending on a token boundary.
-    if !ctx.tok_start.get(p).copied().unwrap_or(false) {
+    let tok = ctx.tok_at.get(p).and_then(|&ti| ctx.toks.get(ti))?;
+    if tok.start != p {
         return None;
     }
+    // A token jieba tags as a name; a two-character one may have lost its last character
+    // to a cue (某某/某说).
+    if tok.pos.starts_with("nr") && name_shape(lex, &ctx.text(tok.start, tok.end)) {
+        let len = tok.end - tok.start;
+        if len == 2 && name_shape(lex, &ctx.text(p, p + 3)) {
+            if let Some(g) = ctx.tok_at.get(tok.end).and_then(|&ti| ctx.toks.get(ti)) {
+                if g.start == tok.end && g.end > g.start + 1 && lex.person_cues.contains(&ctx.text(g.start + 1, g.end)) {
+                    return Some(3);
+                }
+                // 某某/某/说: a lone character between the name and a cue.
+                if g.start == tok.end
+                    && g.end == g.start + 1
+                    && !function_pos_strict(g.pos)
+                    && starts_with_any(ctx, g.end, &lex.person_cues)
+                {
+                    return Some(3);
+                }
+            }
+        }
+        return Some(len);
+    }
+    // Surname + one or two characters ending on a token boundary, or followed by a cue
+    // that jieba glued to the last character (某某某说 cut as 某某/某说).
     for len in [3usize, 2] {
         let end = p + len;
-        if end > n || !ctx.tok_end.get(end).copied().unwrap_or(false) {
+        if end > n || !name_shape(lex, &ctx.text(p, end)) {
             continue;
         }
-        let s = ctx.text(p, end);
-        if name_shape(lex, &s) {
+        if ctx.tok_end.get(end).copied().unwrap_or(false) {
+            // One token with a function-word tag is a word, not a name (关于, 认为).
+            if tok.end == end && function_pos(tok.pos) {
+                continue;
+            }
             return Some(len);
+        }
+        let glued = ctx.tok_at.get(end).and_then(|&ti| ctx.toks.get(ti));
+        if let Some(g) = glued {
+            if g.start < end && ctx.text(end, g.end).chars().count() >= 1 && lex.person_cues.contains(&ctx.text(end, g.end)) {
+                return Some(len);
+            }
         }
     }
     None
 }
 
-/// The title chain ending at `end`: 市委副书记、市长 → (start, "市委副书记、市长").
-fn title_before(lex: &Lexicon, ctx: &SentCtx<'_>, end: usize, orgs: &[Cand]) -> Option<(usize, String)> {
-    let mut parts: Vec<String> = Vec::new();
+/// The title chain ending at `end`: 市委副书记、市长 → "市委副书记、市长", with the span of
+/// each part (the parts hide generic bodies inside them; an organisation skipped between
+/// two parts stays visible).
+fn title_before(lex: &Lexicon, ctx: &SentCtx<'_>, end: usize, orgs: &[Cand]) -> Option<(Vec<(usize, usize)>, String)> {
+    let mut parts: Vec<(usize, usize)> = Vec::new();
     let mut pos = end;
-    let mut chain_start = end;
     loop {
         let Some(title) = ctx.longest_ending_at(lex, pos, |k| matches!(k, Kind::Title)) else { break };
         let mut s = title.start;
         if let Some(prefix) = ctx.longest_ending_at(lex, s, |k| matches!(k, Kind::TitlePrefix)) {
             s = prefix.start;
         }
-        parts.push(ctx.text(s, pos));
-        chain_start = s;
+        parts.push((s, pos));
         if s > 0 && ctx.char_at(s - 1) == Some('、') {
             pos = s - 1;
             continue;
@@ -659,7 +854,8 @@ fn title_before(lex: &Lexicon, ctx: &SentCtx<'_>, end: usize, orgs: &[Cand]) -> 
         return None;
     }
     parts.reverse();
-    Some((chain_start, parts.join("、")))
+    let chain = parts.iter().map(|&(s, e)| ctx.text(s, e)).collect::<Vec<_>>().join("、");
+    Some((parts, chain))
 }
 
 /// Names written after a title: 市委书记某某, 记者 甲乙 丙丁.
@@ -683,8 +879,10 @@ fn titled_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         if is_rejected_name(lex, ctx, p, p + len) {
             continue;
         }
-        let Some((chain_start, chain)) = title_before(lex, ctx, end, &orgs) else { continue };
-        out.push(Cand { start: chain_start, end, ty: None, title: None, rank: 0, redacted: false });
+        let Some((parts, chain)) = title_before(lex, ctx, end, &orgs) else { continue };
+        for (s, e) in parts {
+            out.push(Cand { start: s, end: e, ty: None, title: None, rank: 0, redacted: false });
+        }
         out.push(Cand { start: p, end: p + len, ty: Some(EntityType::Per), title: Some(chain.clone()), rank: 3, redacted: false });
         if press {
             // More names of the byline, separated by spaces.
@@ -712,7 +910,8 @@ fn titled_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     }
 }
 
-/// Names jieba tags `nr`: with a title right after (某某总书记) or alone.
+/// Names jieba tags `nr`, confirmed by a title right after (某某总书记) or by a cue
+/// (某某说, 某某同志).
 fn pos_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     for t in &ctx.toks {
         if !t.pos.starts_with("nr") {
@@ -724,8 +923,21 @@ fn pos_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         }
         let after = ctx.longest_starting_at(lex, t.end, |k| matches!(k, Kind::Title));
         let title = after.filter(|h| ctx.tok_end.get(h.end).copied().unwrap_or(false)).map(|h| ctx.text(h.start, h.end));
+        if title.is_none() && !starts_with_any(ctx, t.end, &lex.person_cues) {
+            continue;
+        }
         let rank = if title.is_some() { 3 } else { 1 };
         out.push(Cand { start: t.start, end: t.end, ty: Some(EntityType::Per), title, rank, redacted: false });
+    }
+}
+
+/// Marks candidates right after a placeholder as redacted (X路南延, X港): they are parts of
+/// a redacted name.
+pub(crate) fn mark_redacted_context(ctx: &SentCtx<'_>, cands: &mut [Cand]) {
+    for c in cands.iter_mut() {
+        if c.ty.is_some() && c.ty != Some(EntityType::Term) && c.start > 0 && ctx.char_at(c.start - 1).is_some_and(is_placeholder) {
+            c.redacted = true;
+        }
     }
 }
 

@@ -48,9 +48,11 @@ pub struct TextScore {
 }
 
 impl TextScore {
-    /// True when the garbage share is so high that the bytes are not text in any encoding.
+    /// True when the garbage share is so high (over 5%, and at least 4 characters, so a short
+    /// text cut inside its last character stays text) that the bytes are not text in any
+    /// encoding.
     pub fn looks_binary(&self) -> bool {
-        self.chars > 0 && self.garbage * 20 > self.chars
+        self.garbage >= 4 && self.garbage * 20 > self.chars
     }
 }
 
@@ -58,7 +60,9 @@ fn rank_table() -> &'static [u16] {
     static TABLE: OnceLock<Vec<u16>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut table = vec![0u16; (RANK_TABLE_END - RANK_TABLE_START + 1) as usize];
-        let lines = COMMON_CHARS.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+        let lines = COMMON_CHARS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
         for (rank, line) in lines.enumerate() {
             let stored = u16::try_from(rank + 1).unwrap_or(u16::MAX);
             for ch in line.chars().filter(|c| !c.is_whitespace()) {
@@ -161,7 +165,9 @@ fn encoding_name(encoding: &'static Encoding) -> &'static str {
 /// end, so cutting the sample in the middle of a character costs no candidate anything.
 fn decode_sample(encoding: &'static Encoding, sample: &[u8], is_whole_file: bool) -> String {
     let mut decoder = encoding.new_decoder_without_bom_handling();
-    let capacity = decoder.max_utf8_buffer_length(sample.len()).unwrap_or(sample.len() * 3);
+    let capacity = decoder
+        .max_utf8_buffer_length(sample.len())
+        .unwrap_or(sample.len() * 3);
     let mut out = String::with_capacity(capacity);
     let _ = decoder.decode_to_string(sample, &mut out, is_whole_file);
     out
@@ -206,19 +212,33 @@ pub fn decode(bytes: Vec<u8>) -> Decoded {
     if let Some((encoding, bom_len)) = Encoding::for_bom(&bytes) {
         let body = bytes.get(bom_len..).unwrap_or(&[]);
         let (text, had_errors) = encoding.decode_without_bom_handling(body);
-        return Decoded { text: text.into_owned(), encoding: encoding_name(encoding), bytes_replaced: had_errors };
+        return Decoded {
+            text: text.into_owned(),
+            encoding: encoding_name(encoding),
+            bytes_replaced: had_errors,
+        };
     }
     let bytes = if bytes.contains(&0) {
         bytes
     } else {
         match String::from_utf8(bytes) {
-            Ok(text) => return Decoded { text, encoding: UTF_8.name(), bytes_replaced: false },
+            Ok(text) => {
+                return Decoded {
+                    text,
+                    encoding: UTF_8.name(),
+                    bytes_replaced: false,
+                }
+            }
             Err(e) => e.into_bytes(),
         }
     };
     let (encoding, _) = best_candidate(&bytes);
     let (text, had_errors) = encoding.decode_without_bom_handling(&bytes);
-    Decoded { text: text.into_owned(), encoding: encoding_name(encoding), bytes_replaced: had_errors }
+    Decoded {
+        text: text.into_owned(),
+        encoding: encoding_name(encoding),
+        bytes_replaced: had_errors,
+    }
 }
 
 #[cfg(test)]
@@ -233,7 +253,13 @@ mod tests {
 
     fn utf16(text: &str, little_endian: bool) -> Vec<u8> {
         text.encode_utf16()
-            .flat_map(|u| if little_endian { u.to_le_bytes() } else { u.to_be_bytes() })
+            .flat_map(|u| {
+                if little_endian {
+                    u.to_le_bytes()
+                } else {
+                    u.to_be_bytes()
+                }
+            })
             .collect()
     }
 
@@ -243,14 +269,20 @@ mod tests {
     #[test]
     fn common_characters_are_ranked() {
         assert!(common_rank('的').is_some_and(|r| r <= TOP_RANK));
-        assert!(common_rank('會').is_some(), "traditional forms share their simplified rank");
+        assert!(
+            common_rank('會').is_some(),
+            "traditional forms share their simplified rank"
+        );
         assert_eq!(common_rank('a'), None);
     }
 
     #[test]
     fn utf8_without_nul_is_taken_as_is() {
         let d = decode(SIMPLIFIED.as_bytes().to_vec());
-        assert_eq!((d.text.as_str(), d.encoding, d.bytes_replaced), (SIMPLIFIED, "UTF-8", false));
+        assert_eq!(
+            (d.text.as_str(), d.encoding, d.bytes_replaced),
+            (SIMPLIFIED, "UTF-8", false)
+        );
     }
 
     #[test]
@@ -271,7 +303,10 @@ mod tests {
     #[test]
     fn gb18030_and_big5_are_told_apart_by_score() {
         let d = decode(encode(GB18030, SIMPLIFIED));
-        assert_eq!((d.text.as_str(), d.encoding, d.bytes_replaced), (SIMPLIFIED, "GB18030", false));
+        assert_eq!(
+            (d.text.as_str(), d.encoding, d.bytes_replaced),
+            (SIMPLIFIED, "GB18030", false)
+        );
         let d = decode(encode(BIG5, TRADITIONAL));
         assert_eq!((d.text.as_str(), d.encoding), (TRADITIONAL, "Big5"));
         // The Big5 bytes decode as GB18030 too, into mojibake that must score lower.
@@ -282,7 +317,11 @@ mod tests {
 
     #[test]
     fn utf16_without_bom_is_found() {
-        for (text, le) in [(SIMPLIFIED, true), (TRADITIONAL, false), ("Plain ASCII text, twice.\n", true)] {
+        for (text, le) in [
+            (SIMPLIFIED, true),
+            (TRADITIONAL, false),
+            ("Plain ASCII text, twice.\n", true),
+        ] {
             let d = decode(utf16(text, le));
             assert_eq!(d.text, text);
             assert_eq!(d.encoding, if le { "UTF-16LE" } else { "UTF-16BE" });
@@ -297,6 +336,12 @@ mod tests {
         assert_eq!(d.encoding, "UTF-8");
         assert!(d.bytes_replaced);
         assert!(d.text.ends_with('\u{FFFD}'));
+        let short = "同志们，今天开会。".as_bytes();
+        let d = decode(short[..short.len() - 1].to_vec());
+        assert!(
+            d.bytes_replaced && !score_text(&d.text).looks_binary(),
+            "{d:?}"
+        );
     }
 
     #[test]

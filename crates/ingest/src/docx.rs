@@ -52,7 +52,11 @@ fn read_part(
     let part = match archive.by_name(name) {
         Ok(part) => part,
         Err(ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(DocxError::Corrupt(format!("cannot open part {name:?}: {e}"))),
+        Err(e) => {
+            return Err(DocxError::Corrupt(format!(
+                "cannot open part {name:?}: {e}"
+            )))
+        }
     };
     let declared = part.size();
     let compressed = part.compressed_size().max(1);
@@ -118,25 +122,41 @@ pub fn extract_docx(bytes: &[u8], limits: &DocxLimits) -> Result<(String, PageMe
     let mut archive = ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| DocxError::Corrupt(format!("not a readable zip archive: {e}")))?;
     if archive.len() > MAX_ENTRIES {
-        return Err(DocxError::Bomb(format!("{} entries, more than {MAX_ENTRIES}", archive.len())));
+        return Err(DocxError::Bomb(format!(
+            "{} entries, more than {MAX_ENTRIES}",
+            archive.len()
+        )));
     }
-    let small = DocxLimits { max_uncompressed_bytes: SMALL_PART_BYTES.min(limits.max_uncompressed_bytes), ..*limits };
+    let small = DocxLimits {
+        max_uncompressed_bytes: SMALL_PART_BYTES.min(limits.max_uncompressed_bytes),
+        ..*limits
+    };
     let main_name = match read_part(&mut archive, "_rels/.rels", &small)? {
         Some(rels) => main_part_name(&decode(rels).text),
         None => None,
     };
     let mut document = None;
-    for name in main_name.iter().map(String::as_str).chain(["word/document.xml"]) {
+    for name in main_name
+        .iter()
+        .map(String::as_str)
+        .chain(["word/document.xml"])
+    {
         if let Some(bytes) = read_part(&mut archive, name, limits)? {
             document = Some(bytes);
             break;
         }
     }
     let Some(document) = document else {
-        let names: Vec<String> = archive.file_names().filter_map(Result::ok).take(5).map(|n| format!("{n:?}")).collect();
+        let names: Vec<String> = archive
+            .file_names()
+            .filter_map(Result::ok)
+            .take(5)
+            .map(|n| format!("{n:?}"))
+            .collect();
         return Err(DocxError::NotDocx(names.join(", ")));
     };
-    let text = word_text(&decode(document).text).map_err(|e| DocxError::Corrupt(format!("main document part: {e}")))?;
+    let text = word_text(&decode(document).text)
+        .map_err(|e| DocxError::Corrupt(format!("main document part: {e}")))?;
     let meta = match read_part(&mut archive, "docProps/core.xml", &small) {
         Ok(Some(core)) => core_properties(&decode(core).text),
         _ => PageMeta::default(),

@@ -14,14 +14,58 @@ use gongwen_model::PageMeta;
 use scraper::{ElementRef, Html, Node};
 
 /// Elements dropped together with everything inside them.
-const DROPPED: &[&str] = &["script", "style", "noscript", "template", "nav", "aside", "footer", "head"];
+const DROPPED: &[&str] = &[
+    "script", "style", "noscript", "template", "nav", "aside", "footer", "head",
+];
 
 /// Elements whose start and end are line breaks.
 const BLOCKS: &[&str] = &[
-    "p", "div", "br", "li", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tbody", "thead",
-    "tfoot", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "section", "article", "main", "form", "hr",
-    "address", "figure", "figcaption", "center", "caption", "fieldset", "legend", "details", "summary",
-    "header", "option", "body", "html", "title", "dialog", "menu", "hgroup",
+    "p",
+    "div",
+    "br",
+    "li",
+    "td",
+    "th",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "main",
+    "form",
+    "hr",
+    "address",
+    "figure",
+    "figcaption",
+    "center",
+    "caption",
+    "fieldset",
+    "legend",
+    "details",
+    "summary",
+    "header",
+    "option",
+    "body",
+    "html",
+    "title",
+    "dialog",
+    "menu",
+    "hgroup",
 ];
 
 /// The `<meta>` key table (see `data/ingest/html_meta.txt`).
@@ -44,7 +88,9 @@ fn meta_keys() -> &'static [(String, MetaField, usize)] {
     KEYS.get_or_init(|| {
         let mut keys = Vec::new();
         for line in META_KEYS.lines().filter(|l| !l.starts_with('#')) {
-            let Some((field, names)) = line.split_once(':') else { continue };
+            let Some((field, names)) = line.split_once(':') else {
+                continue;
+            };
             let field = match field.trim() {
                 "title" => MetaField::Title,
                 "description" => MetaField::Description,
@@ -64,7 +110,10 @@ fn meta_keys() -> &'static [(String, MetaField, usize)] {
 
 /// Lowercase ASCII letters and digits of a meta key, everything else removed.
 fn normalise_key(key: &str) -> String {
-    key.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+    key.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// Collapses whitespace runs to one space and trims.
@@ -123,7 +172,11 @@ impl TextBuilder {
     /// Lines trimmed, empty lines dropped.
     pub(crate) fn finish(self) -> String {
         let mut text = String::with_capacity(self.out.len());
-        for line in self.out.lines().map(|l| l.trim_matches(|c: char| c.is_ascii_whitespace())) {
+        for line in self
+            .out
+            .lines()
+            .map(|l| l.trim_matches(|c: char| c.is_ascii_whitespace()))
+        {
             if !line.is_empty() {
                 if !text.is_empty() {
                     text.push('\n');
@@ -142,16 +195,127 @@ fn is_hidden(element: &scraper::node::Element) -> bool {
     }
     match element.attr("style") {
         Some(style) => {
-            let style: String = style.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+            let style: String = style
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase();
             style.contains("display:none") || style.contains("visibility:hidden")
         }
         None => false,
     }
 }
 
+/// Nesting depth above which a page is flattened before parsing (html5ever's tree builder
+/// is quadratic in nesting depth; real pages nest a few dozen levels).
+const MAX_NESTING: usize = 1000;
+
+/// Elements that have no end tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// Elements whose end tag is often omitted: not counted when estimating the nesting depth.
+const OPTIONAL_END: &[&str] = &["p", "li", "td", "th", "tr", "dt", "dd", "option", "tbody", "thead", "colgroup"];
+
+/// One tag found by [`scan_tags`]: byte range, name (lowercase), closing or not.
+struct TagAt {
+    start: usize,
+    end: usize,
+    name: String,
+    closing: bool,
+    self_closing: bool,
+}
+
+/// Linear scan for `<name …>` and `</name …>` tags (quotes inside the tag are skipped).
+fn scan_tags(source: &str) -> Vec<TagAt> {
+    let bytes = source.as_bytes();
+    let mut tags = Vec::new();
+    let mut i = 0;
+    while let Some(offset) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'<'))
+    {
+        let start = i + offset;
+        let mut j = start + 1;
+        let closing = bytes.get(j) == Some(&b'/');
+        if closing {
+            j += 1;
+        }
+        let name_start = j;
+        while bytes.get(j).is_some_and(|b| b.is_ascii_alphanumeric()) {
+            j += 1;
+        }
+        if j == name_start || !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
+            i = start + 1;
+            continue;
+        }
+        let name = source.get(name_start..j).unwrap_or("").to_ascii_lowercase();
+        let mut quote: Option<u8> = None;
+        while let Some(&b) = bytes.get(j) {
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'"' || b == b'\'' => quote = Some(b),
+                None if b == b'>' => break,
+                None => {}
+            }
+            j += 1;
+        }
+        let end = (j + 1).min(bytes.len());
+        let self_closing = j > 0 && bytes.get(j - 1) == Some(&b'/');
+        tags.push(TagAt {
+            start,
+            end,
+            name,
+            closing,
+            self_closing,
+        });
+        i = end;
+    }
+    tags
+}
+
+/// When the page nests deeper than [`MAX_NESTING`], a copy where every block tag became
+/// `<br>` and every other tag (except dropped elements and `head` content) was removed.
+fn flatten_if_deep(source: &str) -> Option<String> {
+    let tags = scan_tags(source);
+    let mut depth = 0usize;
+    let mut max_depth = 0usize;
+    for tag in &tags {
+        if tag.closing {
+            depth = depth.saturating_sub(1);
+        } else if !tag.self_closing && !VOID.contains(&tag.name.as_str()) && !OPTIONAL_END.contains(&tag.name.as_str()) {
+            depth += 1;
+            max_depth = max_depth.max(depth);
+        }
+    }
+    if max_depth <= MAX_NESTING {
+        return None;
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut copied = 0;
+    for tag in &tags {
+        let keep = DROPPED.contains(&tag.name.as_str())
+            || matches!(tag.name.as_str(), "title" | "meta" | "html" | "body");
+        if keep {
+            continue;
+        }
+        out.push_str(source.get(copied..tag.start).unwrap_or(""));
+        if BLOCKS.contains(&tag.name.as_str()) {
+            out.push_str("<br>");
+        }
+        copied = tag.end;
+    }
+    out.push_str(source.get(copied..).unwrap_or(""));
+    Some(out)
+}
+
 /// Extracts the visible text (one block per line) and the metadata of an HTML page.
 pub fn extract_html(source: &str) -> (String, PageMeta) {
-    let document = Html::parse_document(source);
+    let flattened = flatten_if_deep(source);
+    let document = Html::parse_document(flattened.as_deref().unwrap_or(source));
     let text = extract_text(&document);
     let meta = extract_meta(&document);
     (text, meta)
@@ -223,7 +387,9 @@ fn extract_meta(document: &Html) -> PageMeta {
     let mut found: Vec<(MetaField, usize, String)> = Vec::new();
     let mut title: Option<String> = None;
     for node in document.tree.nodes() {
-        let Node::Element(element) = node.value() else { continue };
+        let Node::Element(element) = node.value() else {
+            continue;
+        };
         match element.name() {
             "title" if title.is_none() => {
                 if let Some(el) = ElementRef::wrap(node) {
@@ -234,13 +400,17 @@ fn extract_meta(document: &Html) -> PageMeta {
                 }
             }
             "meta" => {
-                let Some(content) = element.attr("content") else { continue };
+                let Some(content) = element.attr("content") else {
+                    continue;
+                };
                 let content = collapse(content);
                 if content.is_empty() {
                     continue;
                 }
                 for attr in ["name", "property", "itemprop", "http-equiv"] {
-                    let Some(key) = element.attr(attr) else { continue };
+                    let Some(key) = element.attr(attr) else {
+                        continue;
+                    };
                     let key = normalise_key(key);
                     for (k, field, pref) in meta_keys() {
                         if *k != key {
@@ -334,9 +504,13 @@ mod tests {
 
     #[test]
     fn hostile_html_does_not_panic() {
-        let deep = "<div>".repeat(20_000) + "深" + &"</div>".repeat(20_000);
+        let deep =
+            "<div>".repeat(200_000) + "深<span>层</span>" + &"</div>".repeat(200_000) + "<p>尾</p>";
         let (text, _) = extract_html(&deep);
-        assert_eq!(text, "深");
+        assert_eq!(text, "深层\n尾");
+        let tags = scan_tags("<a href='x>y'>t</a><3 </B >");
+        let names: Vec<(&str, bool)> = tags.iter().map(|t| (t.name.as_str(), t.closing)).collect();
+        assert_eq!(names, [("a", false), ("a", true), ("b", true)]);
         let (text, meta) = extract_html("<<<>>>&&&;<p <p>\u{0}\u{FFFD}");
         assert!(meta.title.is_none());
         assert!(text.starts_with("<<<>>>&&&;"), "{text:?}");

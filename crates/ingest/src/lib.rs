@@ -15,6 +15,9 @@
 //! (stage `ingest`, status `error` or `empty`, a lowercase message quoting the value);
 //! nothing panics and memory is bounded by the size limits. See `docs/ingest.md`.
 
+// `Result<RawDoc, Failure>` is the contract of the model crate; Failure is large by design.
+#![allow(clippy::result_large_err)]
+
 mod decode;
 mod docx;
 mod html;
@@ -27,7 +30,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use gongwen_model::{ConfigProblem, Failure, FailureStatus, Format, InputFile, PageMeta, RawDoc, SourceInfo, Stage};
+use gongwen_model::{
+    ConfigProblem, Failure, FailureStatus, Format, InputFile, PageMeta, RawDoc, SourceInfo, Stage,
+};
 use serde::Deserialize;
 
 pub use decode::{decode, score_text, Decoded, TextScore};
@@ -168,20 +173,30 @@ fn mb_to_bytes(mb: f64) -> u64 {
     (mb * 1024.0 * 1024.0) as u64
 }
 
-fn compile_globs(patterns: &[String], key: &str, problems: &mut Vec<ConfigProblem>) -> Option<GlobSet> {
+fn compile_globs(
+    patterns: &[String],
+    key: &str,
+    problems: &mut Vec<ConfigProblem>,
+) -> Option<GlobSet> {
     let mut builder = GlobSetBuilder::new();
     for (i, pattern) in patterns.iter().enumerate() {
         match Glob::new(pattern) {
             Ok(glob) => {
                 builder.add(glob);
             }
-            Err(e) => problems.push(ConfigProblem::new(format!("ingest.{key}[{i}]"), format!("bad glob {pattern:?}: {e}"))),
+            Err(e) => problems.push(ConfigProblem::new(
+                format!("ingest.{key}[{i}]"),
+                format!("bad glob {pattern:?}: {e}"),
+            )),
         }
     }
     match builder.build() {
         Ok(set) => Some(set),
         Err(e) => {
-            problems.push(ConfigProblem::new(format!("ingest.{key}"), format!("cannot build glob set: {e}")));
+            problems.push(ConfigProblem::new(
+                format!("ingest.{key}"),
+                format!("cannot build glob set: {e}"),
+            ));
             None
         }
     }
@@ -196,25 +211,46 @@ impl IngestConfig {
         }
         for (i, p) in self.inputs.iter().enumerate() {
             if !base_dir.join(p).exists() {
-                problems.push(ConfigProblem::new(format!("ingest.inputs[{i}]"), format!("input folder {p:?} does not exist")));
+                problems.push(ConfigProblem::new(
+                    format!("ingest.inputs[{i}]"),
+                    format!("input folder {p:?} does not exist"),
+                ));
             }
         }
         compile_globs(&self.include, "include", &mut problems);
         compile_globs(&self.exclude, "exclude", &mut problems);
-        for (key, value) in [("max_file_mb", self.max_file_mb), ("max_docx_uncompressed_mb", self.max_docx_uncompressed_mb)] {
+        for (key, value) in [
+            ("max_file_mb", self.max_file_mb),
+            ("max_docx_uncompressed_mb", self.max_docx_uncompressed_mb),
+        ] {
             if !(value > 0.0 && value <= MAX_MB) {
-                problems.push(ConfigProblem::new(format!("ingest.{key}"), format!("must be a number of MB above 0 and at most {MAX_MB}, not {value}")));
+                problems.push(ConfigProblem::new(
+                    format!("ingest.{key}"),
+                    format!("must be a number of MB above 0 and at most {MAX_MB}, not {value}"),
+                ));
             }
         }
         if self.max_docx_ratio < 2 {
-            problems.push(ConfigProblem::new("ingest.max_docx_ratio", format!("must be at least 2, not {}", self.max_docx_ratio)));
+            problems.push(ConfigProblem::new(
+                "ingest.max_docx_ratio",
+                format!("must be at least 2, not {}", self.max_docx_ratio),
+            ));
         }
         if self.csv_delimiter.len() != 1 || !self.csv_delimiter.is_ascii() {
-            problems.push(ConfigProblem::new("ingest.csv_delimiter", format!("must be one ascii character, not {:?}", self.csv_delimiter)));
+            problems.push(ConfigProblem::new(
+                "ingest.csv_delimiter",
+                format!("must be one ascii character, not {:?}", self.csv_delimiter),
+            ));
         }
-        for (key, value) in [("csv_text_column", &self.csv_text_column), ("jsonl_text_field", &self.jsonl_text_field)] {
+        for (key, value) in [
+            ("csv_text_column", &self.csv_text_column),
+            ("jsonl_text_field", &self.jsonl_text_field),
+        ] {
             if value.trim().is_empty() {
-                problems.push(ConfigProblem::new(format!("ingest.{key}"), "must name a column/field, not \"\""));
+                problems.push(ConfigProblem::new(
+                    format!("ingest.{key}"),
+                    "must name a column/field, not \"\"",
+                ));
             }
         }
         for (key, value) in [
@@ -225,7 +261,10 @@ impl IngestConfig {
             ("jsonl_author_field", &self.jsonl_author_field),
         ] {
             if !value.is_empty() && value.split('.').any(str::is_empty) {
-                problems.push(ConfigProblem::new(format!("ingest.{key}"), format!("dotted path {value:?} has an empty part")));
+                problems.push(ConfigProblem::new(
+                    format!("ingest.{key}"),
+                    format!("dotted path {value:?} has an empty part"),
+                ));
             }
         }
         problems
@@ -344,7 +383,12 @@ pub fn bytes_doc_id(bytes: &[u8]) -> String {
 }
 
 fn failure(source: SourceInfo, error: &ReadError) -> Failure {
-    Failure { source, stage: Stage::Ingest, status: error.status(), message: error.to_string() }
+    Failure {
+        source,
+        stage: Stage::Ingest,
+        status: error.status(),
+        message: error.to_string(),
+    }
 }
 
 impl Ingest {
@@ -357,12 +401,14 @@ impl Ingest {
         if !problems.is_empty() {
             return Err(IngestError::Config(problems));
         }
-        let fields = |text: &str, title: &str, date: &str, source: &str, author: &str| records::RecordFields {
-            text: text.to_string(),
-            title: title.to_string(),
-            date: date.to_string(),
-            source: source.to_string(),
-            author: author.to_string(),
+        let fields = |text: &str, title: &str, date: &str, source: &str, author: &str| {
+            records::RecordFields {
+                text: text.to_string(),
+                title: title.to_string(),
+                date: date.to_string(),
+                source: source.to_string(),
+                author: author.to_string(),
+            }
         };
         Ok(Ingest {
             inputs: config.inputs.iter().map(|p| base_dir.join(p)).collect(),
@@ -416,7 +462,11 @@ impl Ingest {
             Ok(bytes) => {
                 source.n_bytes = bytes.len() as u64;
                 if source.doc_id.is_empty() {
-                    source.doc_id = if bytes.is_empty() { path_doc_id(&file.path) } else { bytes_doc_id(&bytes) };
+                    source.doc_id = if bytes.is_empty() {
+                        path_doc_id(&file.path)
+                    } else {
+                        bytes_doc_id(&bytes)
+                    };
                 }
                 self.read_content(bytes, source)
             }
@@ -446,7 +496,9 @@ impl Ingest {
             return Err(too_large(meta.len()));
         }
         let mut bytes = Vec::with_capacity(meta.len() as usize);
-        file.take(self.max_file_bytes + 1).read_to_end(&mut bytes).map_err(|e| ReadError::Io(e.to_string()))?;
+        file.take(self.max_file_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| ReadError::Io(e.to_string()))?;
         if bytes.len() as u64 > self.max_file_bytes {
             return Err(too_large(bytes.len() as u64));
         }
@@ -483,12 +535,17 @@ impl Ingest {
         let sample = decode::score_text(sniff::prefix_chars(&decoded.text, 65_536));
         if sample.looks_binary() {
             source.format = Some(Format::Binary);
-            let error = ReadError::BinaryContent { garbage: sample.garbage, chars: sample.chars, encoding: decoded.encoding };
+            let error = ReadError::BinaryContent {
+                garbage: sample.garbage,
+                chars: sample.chars,
+                encoding: decoded.encoding,
+            };
             return vec![Err(failure(source, &error))];
         }
         if ext == "docx" && !sniff::looks_like_html_page(&decoded.text) {
             source.format = Some(Format::Docx);
-            let error = docx::DocxError::Corrupt(format!("not a zip archive (first bytes {first_bytes})"));
+            let error =
+                docx::DocxError::Corrupt(format!("not a zip archive (first bytes {first_bytes})"));
             return vec![Err(failure(source, &ReadError::Docx(error)))];
         }
         let format = sniff::text_format(&decoded.text, &ext);
@@ -506,14 +563,27 @@ impl Ingest {
                 vec![finish_doc(source, text, meta)]
             }
             Format::Csv | Format::Jsonl => self.read_records(&decoded.text, &ext, source),
-            _ => vec![finish_doc(source, normalise_line_endings(decoded.text), PageMeta::default())],
+            _ => vec![finish_doc(
+                source,
+                normalise_line_endings(decoded.text),
+                PageMeta::default(),
+            )],
         }
     }
 
     /// Splits an export into one document per record.
-    fn read_records(&self, text: &str, ext: &str, source: SourceInfo) -> Vec<Result<RawDoc, Failure>> {
+    fn read_records(
+        &self,
+        text: &str,
+        ext: &str,
+        source: SourceInfo,
+    ) -> Vec<Result<RawDoc, Failure>> {
         let result = if source.format == Some(Format::Csv) {
-            let delimiter = if ext == "tsv" { b'\t' } else { self.csv_delimiter };
+            let delimiter = if ext == "tsv" {
+                b'\t'
+            } else {
+                self.csv_delimiter
+            };
             records::csv_records(text, delimiter, &self.csv_fields)
         } else {
             records::json_records(text, &self.jsonl_fields)
@@ -532,7 +602,9 @@ impl Ingest {
         recs.into_iter()
             .map(|record| {
                 let index = match &record {
-                    records::Record::Text { index, .. } | records::Record::Failed { index, .. } => *index,
+                    records::Record::Text { index, .. } | records::Record::Failed { index, .. } => {
+                        *index
+                    }
                 };
                 let mut record_source = source.clone();
                 record_source.doc_id = format!("{}-{index:06}", source.doc_id);
@@ -540,12 +612,20 @@ impl Ingest {
                 match record {
                     records::Record::Text { text, meta, .. } => {
                         record_source.n_bytes = text.len() as u64;
-                        Ok(RawDoc { source: record_source, text, meta })
+                        Ok(RawDoc {
+                            source: record_source,
+                            text,
+                            meta,
+                        })
                     }
                     records::Record::Failed { empty, message, .. } => Err(Failure {
                         source: record_source,
                         stage: Stage::Ingest,
-                        status: if empty { FailureStatus::Empty } else { FailureStatus::Error },
+                        status: if empty {
+                            FailureStatus::Empty
+                        } else {
+                            FailureStatus::Error
+                        },
                         message,
                     }),
                 }
@@ -573,4 +653,76 @@ fn finish_doc(source: SourceInfo, text: String, meta: PageMeta) -> Result<RawDoc
         return Err(failure(source, &error));
     }
     Ok(RawDoc { source, text, meta })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ingest() -> Ingest {
+        let config = IngestConfig {
+            inputs: vec![PathBuf::from(".")],
+            ..IngestConfig::default()
+        };
+        Ingest::build(&config, Path::new(env!("CARGO_MANIFEST_DIR"))).expect("valid config")
+    }
+
+    fn source(ext: &str) -> SourceInfo {
+        SourceInfo {
+            doc_id: "0123456789abcdef".into(),
+            source_path: format!("input.{ext}"),
+            ..SourceInfo::default()
+        }
+    }
+
+    const EXTENSIONS: &[&str] = &[
+        "txt", "html", "docx", "csv", "tsv", "jsonl", "json", "xml", "md", "",
+    ];
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..3000), ext in proptest::sample::select(EXTENSIONS)) {
+            let out = ingest().read_content(bytes, source(ext));
+            prop_assert!(!out.is_empty());
+            for result in out {
+                match result {
+                    Ok(doc) => prop_assert!(!doc.text.trim().is_empty()),
+                    Err(f) => prop_assert!(!f.message.is_empty() && f.stage == Stage::Ingest),
+                }
+            }
+        }
+
+        #[test]
+        fn markup_soup_never_panics(text in "(<[a-zA-Z/!?]{0,4}[ a-z=\"'/]{0,5}>?|[^<&]{0,4}|&[a-z#x0-9]{0,5};?|\n)*", ext in proptest::sample::select(EXTENSIONS)) {
+            let out = ingest().read_content(text.into_bytes(), source(ext));
+            prop_assert!(!out.is_empty());
+        }
+
+        #[test]
+        fn utf8_text_is_kept_verbatim(text in "[^\r\u{FEFF}\u{0}-\u{8}\u{E}-\u{1F}<]{1,200}") {
+            prop_assume!(!text.trim().is_empty());
+            let out = ingest().read_content(text.clone().into_bytes(), source("txt"));
+            prop_assert_eq!(out.len(), 1);
+            if let Some(Ok(doc)) = out.first() {
+                prop_assert_eq!(&doc.text, &text);
+                prop_assert_eq!(doc.source.encoding.as_deref(), Some("UTF-8"));
+            }
+        }
+    }
+
+    #[test]
+    fn line_endings_are_normalised() {
+        let out = ingest().read_content(b"a\r\nb\rc\n".to_vec(), source("txt"));
+        assert!(matches!(out.first(), Some(Ok(doc)) if doc.text == "a\nb\nc\n"));
+    }
+
+    #[test]
+    fn stray_tags_in_text_files_are_left_alone() {
+        let text = "<cite id=\"x1\"></cite>\n<b id=\"x1\"></b>\n县委召开常委会议\n";
+        let out = ingest().read_content(text.as_bytes().to_vec(), source("txt"));
+        assert!(
+            matches!(out.first(), Some(Ok(doc)) if doc.text == text && doc.source.format == Some(Format::Txt))
+        );
+    }
 }

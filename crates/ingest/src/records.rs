@@ -51,23 +51,43 @@ fn cell_text(raw: &str) -> (String, PageMeta) {
     if looks_like_html_page(raw) || has_block_tags(raw) {
         extract_html(raw)
     } else {
-        (raw.replace("\r\n", "\n").replace('\r', "\n"), PageMeta::default())
+        (
+            raw.replace("\r\n", "\n").replace('\r', "\n"),
+            PageMeta::default(),
+        )
     }
 }
 
 fn set_if_empty(slot: &mut Option<String>, value: Option<String>) {
-    if let Some(v) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+    if let Some(v) = value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    {
         *slot = Some(v);
     }
 }
 
-fn make_record(index: usize, raw_text: Option<String>, side: [Option<String>; 4], what: &str, name: &str) -> Record {
+fn make_record(
+    index: usize,
+    raw_text: Option<String>,
+    side: [Option<String>; 4],
+    what: &str,
+    name: &str,
+) -> Record {
     let Some(raw) = raw_text else {
-        return Record::Failed { index, empty: false, message: format!("record {index} has no {what} {name:?}") };
+        return Record::Failed {
+            index,
+            empty: false,
+            message: format!("record {index} has no {what} {name:?}"),
+        };
     };
     let (text, mut meta) = cell_text(&raw);
     if text.trim().is_empty() {
-        return Record::Failed { index, empty: true, message: format!("record {index} has an empty {what} {name:?}") };
+        return Record::Failed {
+            index,
+            empty: true,
+            message: format!("record {index} has an empty {what} {name:?}"),
+        };
     }
     let [title, date, source, author] = side;
     set_if_empty(&mut meta.title, title);
@@ -82,20 +102,28 @@ fn column_index(headers: &csv::StringRecord, name: &str) -> Option<usize> {
     if name.is_empty() {
         return None;
     }
-    headers
-        .iter()
-        .position(|h| h == name)
-        .or_else(|| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name.trim())))
+    headers.iter().position(|h| h == name).or_else(|| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+    })
 }
 
 /// Reads a CSV export (first row = header). A missing text column fails the whole file.
-pub fn csv_records(text: &str, delimiter: u8, fields: &RecordFields) -> Result<Vec<Record>, String> {
+pub fn csv_records(
+    text: &str,
+    delimiter: u8,
+    fields: &RecordFields,
+) -> Result<Vec<Record>, String> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
         .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| format!("cannot read csv header: {e}"))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("cannot read csv header: {e}"))?
+        .clone();
     let Some(text_col) = column_index(&headers, &fields.text) else {
         let names: Vec<String> = headers.iter().take(20).map(|h| format!("{h:?}")).collect();
         return Err(format!(
@@ -104,15 +132,26 @@ pub fn csv_records(text: &str, delimiter: u8, fields: &RecordFields) -> Result<V
             names.join(", ")
         ));
     };
-    let side_cols = [&fields.title, &fields.date, &fields.source, &fields.author].map(|n| column_index(&headers, n));
+    let side_cols = [&fields.title, &fields.date, &fields.source, &fields.author]
+        .map(|n| column_index(&headers, n));
     let mut records = Vec::new();
     for (index, row) in reader.records().enumerate() {
         match row {
             Ok(row) => {
                 let side = side_cols.map(|c| c.and_then(|c| row.get(c)).map(str::to_string));
-                records.push(make_record(index, row.get(text_col).map(str::to_string), side, "column", &fields.text));
+                records.push(make_record(
+                    index,
+                    row.get(text_col).map(str::to_string),
+                    side,
+                    "column",
+                    &fields.text,
+                ));
             }
-            Err(e) => records.push(Record::Failed { index, empty: false, message: format!("csv record {index}: {e}") }),
+            Err(e) => records.push(Record::Failed {
+                index,
+                empty: false,
+                message: format!("csv record {index}: {e}"),
+            }),
         }
     }
     Ok(records)
@@ -146,10 +185,19 @@ fn value_text(value: &Value) -> Option<String> {
 
 fn json_record(index: usize, value: &Value, fields: &RecordFields) -> Record {
     if !value.is_object() {
-        return Record::Failed { index, empty: false, message: format!("record {index} is not a json object") };
+        return Record::Failed {
+            index,
+            empty: false,
+            message: format!("record {index} is not a json object"),
+        };
     }
     let get = |name: &str| field(value, name).and_then(value_text);
-    let side = [get(&fields.title), get(&fields.date), get(&fields.source), get(&fields.author)];
+    let side = [
+        get(&fields.title),
+        get(&fields.date),
+        get(&fields.source),
+        get(&fields.author),
+    ];
     make_record(index, get(&fields.text), side, "field", &fields.text)
 }
 
@@ -158,12 +206,21 @@ fn json_record(index: usize, value: &Value, fields: &RecordFields) -> Record {
 pub fn json_records(text: &str, fields: &RecordFields) -> Result<Vec<Record>, String> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
-        let value: Value = serde_json::from_str(text).map_err(|e| format!("not valid json: {e}"))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("not valid json: {e}"))?;
         let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
-        return Ok(items.iter().enumerate().map(|(i, v)| json_record(i, v, fields)).collect());
+        return Ok(items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| json_record(i, v, fields))
+            .collect());
     }
     let mut records = Vec::new();
-    let mut lines = text.split('\n').enumerate().filter(|(_, l)| !l.trim().is_empty()).peekable();
+    let mut lines = text
+        .split('\n')
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .peekable();
     // A pretty-printed single object spans lines: parse the whole text when line 1 fails.
     if let Some((_, first)) = lines.peek() {
         if serde_json::from_str::<Value>(first).is_err() {
@@ -175,9 +232,11 @@ pub fn json_records(text: &str, fields: &RecordFields) -> Result<Vec<Record>, St
     for (index, line) in lines {
         match serde_json::from_str::<Value>(line) {
             Ok(value) => records.push(json_record(index, &value, fields)),
-            Err(e) => {
-                records.push(Record::Failed { index, empty: false, message: format!("line {} is not valid json: {e}", index + 1) })
-            }
+            Err(e) => records.push(Record::Failed {
+                index,
+                empty: false,
+                message: format!("line {} is not valid json: {e}", index + 1),
+            }),
         }
     }
     Ok(records)
@@ -210,14 +269,24 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(&records[1], Record::Failed { index: 1, empty: true, .. }));
+        assert!(matches!(
+            &records[1],
+            Record::Failed {
+                index: 1,
+                empty: true,
+                ..
+            }
+        ));
         assert!(matches!(&records[2], Record::Text { text, .. } if text == "甲\n乙"));
     }
 
     #[test]
     fn csv_without_text_column_fails_with_the_columns() {
         let err = csv_records("a,b\n1,2\n", b',', &fields()).expect_err("no content column");
-        assert!(err.contains("\"content\"") && err.contains("\"a\""), "{err}");
+        assert!(
+            err.contains("\"content\"") && err.contains("\"a\""),
+            "{err}"
+        );
     }
 
     #[test]
@@ -226,12 +295,26 @@ mod tests {
         let records = json_records(jsonl, &fields()).expect("jsonl");
         assert_eq!(records.len(), 4);
         assert!(matches!(&records[0], Record::Text { index: 0, text, .. } if text == "正文一"));
-        assert!(matches!(&records[1], Record::Failed { index: 2, empty: false, .. }));
+        assert!(matches!(
+            &records[1],
+            Record::Failed {
+                index: 2,
+                empty: false,
+                ..
+            }
+        ));
         assert!(matches!(&records[2], Record::Failed { index: 3, .. }));
-        let nested = RecordFields { text: "data.body".into(), ..fields() };
-        let records = json_records("[{\"data\":{\"body\":[\"甲\",\"乙\"]}}]", &nested).expect("array");
+        let nested = RecordFields {
+            text: "data.body".into(),
+            ..fields()
+        };
+        let records =
+            json_records("[{\"data\":{\"body\":[\"甲\",\"乙\"]}}]", &nested).expect("array");
         assert!(matches!(&records[0], Record::Text { text, .. } if text == "甲\n乙"));
         let pretty = "{\n  \"content\": \"多行对象\"\n}\n";
-        assert!(matches!(&json_records(pretty, &fields()).expect("object")[0], Record::Text { .. }));
+        assert!(matches!(
+            &json_records(pretty, &fields()).expect("object")[0],
+            Record::Text { .. }
+        ));
     }
 }

@@ -13,7 +13,10 @@ pub enum Magic {
 
 /// Signatures of binary formats, checked at offset 0.
 const SIGNATURES: &[(&[u8], &str)] = &[
-    (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "legacy office file (.doc/.xls/.ppt, OLE2)"),
+    (
+        b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+        "legacy office file (.doc/.xls/.ppt, OLE2)",
+    ),
     (b"%PDF-", "PDF"),
     (b"\x89PNG\r\n\x1A\n", "PNG image"),
     (b"\xFF\xD8\xFF", "JPEG image"),
@@ -50,7 +53,9 @@ pub fn magic(bytes: &[u8]) -> Option<Magic> {
 }
 
 /// Extensions of saved web pages.
-const HTML_EXTENSIONS: &[&str] = &["html", "htm", "shtml", "xhtml", "aspx", "asp", "php", "jsp", "mht"];
+const HTML_EXTENSIONS: &[&str] = &[
+    "html", "htm", "shtml", "xhtml", "aspx", "asp", "php", "jsp",
+];
 
 /// The first `max_chars` characters of `text` (never splits a character).
 pub fn prefix_chars(text: &str, max_chars: usize) -> &str {
@@ -61,7 +66,16 @@ pub fn prefix_chars(text: &str, max_chars: usize) -> &str {
 }
 
 /// Tags whose presence near the start marks a whole HTML page (not a text with stray tags).
-const PAGE_MARKERS: &[&str] = &["<html", "<head", "<body", "<title", "<meta ", "<!doctype html", "<link ", "<script"];
+const PAGE_MARKERS: &[&str] = &[
+    "<html",
+    "<head",
+    "<body",
+    "<title",
+    "<meta ",
+    "<!doctype html",
+    "<link ",
+    "<script",
+];
 
 /// True when `text` is an HTML page: it starts with `<!doctype html` or `<html`, or at least
 /// two page-level tags (`<html`, `<head`, `<body`, `<title`, `<meta`, …) occur in its first
@@ -81,7 +95,9 @@ pub fn has_tags(text: &str) -> bool {
     let head = prefix_chars(text, 8000);
     let bytes = head.as_bytes();
     bytes.windows(2).any(|w| {
-        w.first() == Some(&b'<') && w.get(1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/' || *c == b'!')
+        w.first() == Some(&b'<')
+            && w.get(1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/' || *c == b'!')
     })
 }
 
@@ -89,7 +105,9 @@ pub fn has_tags(text: &str) -> bool {
 /// cells of CSV/JSONL records, which crawlers often store as HTML.
 pub fn has_block_tags(text: &str) -> bool {
     let head = prefix_chars(text, 8000).to_ascii_lowercase();
-    ["<p>", "<p ", "<br", "<div", "</p>"].iter().any(|t| head.contains(t))
+    ["<p>", "<p ", "<br", "<div", "</p>"]
+        .iter()
+        .any(|t| head.contains(t))
 }
 
 /// Lowercase extension of a path (`""` when none).
@@ -109,7 +127,11 @@ pub fn text_format(text: &str, ext: &str) -> Format {
     }
     let start = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
     if start.starts_with("<?xml") {
-        return if looks_like_html_page(text) { Format::Html } else { Format::Xml };
+        return if looks_like_html_page(text) {
+            Format::Html
+        } else {
+            Format::Xml
+        };
     }
     if looks_like_html_page(text) {
         return Format::Html;
@@ -142,8 +164,12 @@ mod tests {
     fn html_pages_are_told_from_text_with_stray_tags() {
         assert!(looks_like_html_page("  <!DOCTYPE html><p>x"));
         assert!(looks_like_html_page("<HTML><body>正文</body></HTML>"));
-        assert!(looks_like_html_page("<title>县政府</title>\n<meta name=\"x\" content=\"y\">正文"));
-        assert!(!looks_like_html_page("<span id=\"q1\"></span>\n<i id=\"q1\"></i>\n市政府召开常务会议"));
+        assert!(looks_like_html_page(
+            "<title>县政府</title>\n<meta name=\"x\" content=\"y\">正文"
+        ));
+        assert!(!looks_like_html_page(
+            "<span id=\"q1\"></span>\n<i id=\"q1\"></i>\n市政府召开常务会议"
+        ));
         assert!(!looks_like_html_page("会议强调，要把握好 a<b 的关系"));
     }
 
@@ -152,10 +178,16 @@ mod tests {
         assert_eq!(text_format("<html><p>x</p></html>", "txt"), Format::Html);
         assert_eq!(text_format("<div>段落</div>", "htm"), Format::Html);
         assert_eq!(text_format("没有标签的网页", "html"), Format::Txt);
-        assert_eq!(text_format("<?xml version=\"1.0\"?><doc/>", "txt"), Format::Xml);
+        assert_eq!(
+            text_format("<?xml version=\"1.0\"?><doc/>", "txt"),
+            Format::Xml
+        );
         assert_eq!(text_format("<em id=\"a\"></em>\n正文", "txt"), Format::Txt);
         assert_eq!(text_format("# 标题", "md"), Format::Md);
-        assert_eq!(text_format("a,b", "CSV".to_ascii_lowercase().as_str()), Format::Csv);
+        assert_eq!(
+            text_format("a,b", "CSV".to_ascii_lowercase().as_str()),
+            Format::Csv
+        );
         assert_eq!(text_format("{}", "jsonl"), Format::Jsonl);
     }
 

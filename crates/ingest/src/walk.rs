@@ -23,13 +23,24 @@ fn is_hidden(entry: &DirEntry) -> bool {
 /// Path relative to the input root with `/` separators (the file name for a file input).
 fn relative(entry: &DirEntry, root: &Path) -> String {
     let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-    let rel = if rel.as_os_str().is_empty() { Path::new(entry.file_name()) } else { rel };
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    let rel = if rel.as_os_str().is_empty() {
+        Path::new(entry.file_name())
+    } else {
+        rel
+    };
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn walk_failure(path: String, message: String) -> Failure {
     Failure {
-        source: SourceInfo { doc_id: path_doc_id(&path), source_path: path, ..Default::default() },
+        source: SourceInfo {
+            doc_id: path_doc_id(&path),
+            source_path: path,
+            ..Default::default()
+        },
         stage: Stage::Ingest,
         status: FailureStatus::Error,
         message,
@@ -43,11 +54,15 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
     let mut found: Vec<(String, u64)> = Vec::new();
     for root in &ingest.inputs {
         let mut skipped_dirs = 0usize;
-        let walker = WalkDir::new(root).follow_links(ingest.follow_symlinks).sort_by_file_name().into_iter();
+        let walker = WalkDir::new(root)
+            .follow_links(ingest.follow_symlinks)
+            .sort_by_file_name()
+            .into_iter();
         let walker = walker.filter_entry(|entry| {
             let keep = entry.depth() == 0
                 || ((ingest.hidden || !is_hidden(entry))
-                    && !(entry.file_type().is_dir() && ingest.exclude.is_match(relative(entry, root))));
+                    && !(entry.file_type().is_dir()
+                        && ingest.exclude.is_match(relative(entry, root))));
             if !keep {
                 skipped_dirs += 1;
             }
@@ -59,7 +74,10 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
                 Err(err) => {
                     let path = err.path().unwrap_or(root).to_string_lossy().into_owned();
                     let message = match err.loop_ancestor() {
-                        Some(ancestor) => format!("symlink loop: {path:?} leads back to {:?}", ancestor.to_string_lossy()),
+                        Some(ancestor) => format!(
+                            "symlink loop: {path:?} leads back to {:?}",
+                            ancestor.to_string_lossy()
+                        ),
                         None => match err.io_error() {
                             Some(io) => format!("cannot list {path:?}: {io}"),
                             None => format!("cannot list {path:?}: {err}"),
@@ -80,7 +98,10 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
                 continue;
             }
             if !file_type.is_file() {
-                discovery.failures.push(walk_failure(path.clone(), format!("not a regular file (fifo, socket or device): {path:?}")));
+                discovery.failures.push(walk_failure(
+                    path.clone(),
+                    format!("not a regular file (fifo, socket or device): {path:?}"),
+                ));
                 continue;
             }
             let rel = relative(&entry, root);
@@ -113,7 +134,12 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
                     }
                     (doc_id, duplicate_of)
                 };
-                discovery.files.push(InputFile { path, size, doc_id, duplicate_of });
+                discovery.files.push(InputFile {
+                    path,
+                    size,
+                    doc_id,
+                    duplicate_of,
+                });
             }
             Err(e) => {
                 let message = format!("cannot read file: {e}");
@@ -121,6 +147,8 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
             }
         }
     }
-    discovery.failures.sort_by(|a, b| a.source.source_path.cmp(&b.source.source_path));
+    discovery
+        .failures
+        .sort_by(|a, b| a.source.source_path.cmp(&b.source.source_path));
     discovery
 }

@@ -45,7 +45,11 @@ fn resolve_reference(name: &str, out: &mut String) {
 /// Lines with trailing whitespace removed, empty lines dropped.
 fn tidy_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for line in text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+    {
         if !out.is_empty() {
             out.push('\n');
         }
@@ -64,9 +68,12 @@ pub fn word_text(xml: &str) -> Result<String, String> {
     let mut run_depth = 0usize;
     let mut fallback_depth = 0usize;
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("not well-formed xml at byte {}: {e}", reader.error_position()))?;
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "not well-formed xml at byte {}: {e}",
+                reader.error_position()
+            )
+        })?;
         match event {
             Event::Eof => break,
             Event::Start(e) => match e.local_name().as_ref() {
@@ -99,12 +106,16 @@ pub fn word_text(xml: &str) -> Result<String, String> {
 
 /// Elements that end a line in generic XML even when they contain other elements.
 const XML_BLOCKS: &[&str] = &[
-    "p", "para", "div", "title", "head", "heading", "li", "item", "entry", "td", "th", "tr", "row", "record",
-    "section", "chapter", "article", "h1", "h2", "h3", "h4", "h5", "h6", "table", "list", "br", "lb",
+    "p", "para", "div", "title", "head", "heading", "li", "item", "entry", "td", "th", "tr", "row",
+    "record", "section", "chapter", "article", "h1", "h2", "h3", "h4", "h5", "h6", "table", "list",
+    "br", "lb",
 ];
 
 /// Inline elements that never end a line, even without child elements.
-const XML_INLINES: &[&str] = &["b", "i", "u", "em", "strong", "span", "a", "sub", "sup", "font", "small", "big", "emphasis", "hi"];
+const XML_INLINES: &[&str] = &[
+    "b", "i", "u", "em", "strong", "span", "a", "sub", "sup", "font", "small", "big", "emphasis",
+    "hi",
+];
 
 /// The text of a generic XML document: text nodes in order; a block element
 /// (`p`, `para`, `title`, `item`, …) or a leaf element that is not inline ends a line.
@@ -119,9 +130,12 @@ pub fn xml_text(xml: &str) -> Result<String, String> {
     // For each open element: whether it has a child element.
     let mut has_child: Vec<bool> = Vec::new();
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("not well-formed xml at byte {}: {e}", reader.error_position()))?;
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "not well-formed xml at byte {}: {e}",
+                reader.error_position()
+            )
+        })?;
         match event {
             Event::Eof => break,
             Event::Start(_) => {
@@ -173,7 +187,9 @@ pub fn core_properties(xml: &str) -> PageMeta {
                 current = Some(e.local_name().as_ref().to_string());
                 value.clear();
             }
-            Event::Text(e) if current.is_some() => value.push_str(&e.xml_content(XmlVersion::Implicit1_0)),
+            Event::Text(e) if current.is_some() => {
+                value.push_str(&e.xml_content(XmlVersion::Implicit1_0))
+            }
             Event::GeneralRef(e) if current.is_some() => resolve_reference(&e, &mut value),
             Event::End(_) => {
                 let v = value.trim();
@@ -214,7 +230,10 @@ mod tests {
 <w:p><w:r><w:t>第一行</w:t><w:br/><w:t>第二行</w:t><w:delText>删掉的</w:delText></w:r></w:p>
 <w:p><mc:AlternateContent><mc:Choice><w:r><w:t>文本框</w:t></w:r></mc:Choice><mc:Fallback><w:r><w:t>文本框</w:t></w:r></mc:Fallback></mc:AlternateContent></w:p>
 </w:body></w:document>"#;
-        assert_eq!(word_text(xml).as_deref(), Ok("区政府工作报告 & 附表\n指标\n增长中\n第一行\n第二行\n文本框"));
+        assert_eq!(
+            word_text(xml).as_deref(),
+            Ok("区政府工作报告 & 附表\n指标\n增长中\n第一行\n第二行\n文本框")
+        );
         assert_eq!(xml_text(xml), word_text(xml));
     }
 
@@ -222,7 +241,10 @@ mod tests {
     fn generic_xml_leaves_and_blocks() {
         let xml = "<?xml version=\"1.0\"?><doc><title>市政府常务会议</title><meta><date>2023-01-02</date></meta>\
                    <body><p>会议研究了<b>重点</b>工作。</p><p>一是&lt;稳增长&gt;</p></body></doc>";
-        assert_eq!(xml_text(xml).as_deref(), Ok("市政府常务会议\n2023-01-02\n会议研究了重点工作。\n一是<稳增长>"));
+        assert_eq!(
+            xml_text(xml).as_deref(),
+            Ok("市政府常务会议\n2023-01-02\n会议研究了重点工作。\n一是<稳增长>")
+        );
     }
 
     #[test]

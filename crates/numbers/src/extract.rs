@@ -9,6 +9,12 @@ use crate::tables::{word_ending_at, Tables, Unit};
 /// Longest quoted text still read as a name (slogans and programme names are short).
 const MAX_NAME_QUOTE: usize = 16;
 
+/// Longest run of Chinese numeral characters read as one number (bounds the work on junk).
+const MAX_NUMERAL_CHARS: usize = 32;
+
+/// Most magnitude characters folded after digits (千万亿 has three).
+const MAX_MAGNITUDES: usize = 3;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CoreType {
     Arabic,
@@ -260,7 +266,12 @@ impl Tables {
     }
 
     fn fold_magnitudes(&self, chars: &[char], core: &mut Core) {
+        let mut folded = 0;
         while let Some(&c) = chars.get(core.end) {
+            if folded >= MAX_MAGNITUDES {
+                break;
+            }
+            folded += 1;
             let exp = match (big_unit_exp(c), c) {
                 (Some(e), _) => e,
                 (None, '千' | '仟') => 3,
@@ -280,6 +291,9 @@ impl Tables {
     fn chinese_at(&self, chars: &[char], p: usize) -> Option<Core> {
         let mut e = p;
         while let Some(&c) = chars.get(e) {
+            if e - p >= MAX_NUMERAL_CHARS {
+                break;
+            }
             if is_numeral_char(c) {
                 e += 1;
             } else if matches!(c, '点' | '點')
@@ -416,6 +430,21 @@ impl Tables {
             }
         }
         let core = self.core_at(s, i)?;
+        // 三分之一: a fraction.
+        if chars.get(core.end..).is_some_and(|r| r.starts_with(&['分', '之'])) && core.ty != CoreType::Placeholder {
+            let num = self.core_at(s, core.end + 2)?;
+            if s.in_name_quote(i) {
+                return None;
+            }
+            let (d, n) = (core.value?.to_f64(), num.value?.to_f64());
+            if d == 0.0 {
+                return None;
+            }
+            let mut f = self.base_found(s, i, num.end);
+            f.kind = NumberKind::Other;
+            f.value = Decimal::parse_ascii(&format!("{:.12}", n / d).trim_end_matches('0').trim_end_matches('.').replace('-', ""));
+            return Some(self.finish(s, f));
+        }
         // 2023-04-18, 2023/4/18
         if core.ty == CoreType::Arabic {
             if let Some(f) = self.iso_date(s, &core) {
@@ -772,19 +801,38 @@ impl Tables {
             start -= 1;
         }
         let seg = chars.get(start..before)?;
-        // Cut at the first value-introducing word (达, 由, 超过…), skipping position 0.
-        let mut end = seg.len();
-        'outer: for p in 1..seg.len() {
+        // Word hits left to right, skipping over indicator words that contain a cut word.
+        let mut first_before: Option<usize> = None;
+        let mut verbs: Vec<(usize, usize)> = Vec::new();
+        let mut p = 0;
+        while p < seg.len() {
             let rest = seg.get(p..).unwrap_or(&[]);
-            for w in &self.subject_cut {
-                if rest.starts_with(w) {
-                    end = p;
-                    break 'outer;
-                }
+            if let Some(k) = self.subject_keep.iter().find(|w| rest.starts_with(w)) {
+                p += k.len();
+                continue;
             }
+            if p > 0 && self.subject_before.iter().any(|w| rest.starts_with(w)) {
+                first_before = Some(p);
+                break;
+            }
+            if let Some(v) = self.subject_verb.iter().find(|w| rest.starts_with(w)) {
+                verbs.push((p, p + v.len()));
+                p += v.len();
+                continue;
+            }
+            p += 1;
         }
+        let seg = seg.get(..first_before.unwrap_or(seg.len()))?;
+        let candidates: Vec<(usize, usize)> = match (verbs.last(), verbs.first()) {
+            (Some(&(_, after)), Some(&(first, _))) => vec![(after, seg.len()), (0, first)],
+            _ => vec![(0, seg.len())],
+        };
+        candidates.into_iter().find_map(|(a, b)| self.clean_subject(seg.get(a..b.max(a))?, max))
+    }
+
+    fn clean_subject(&self, seg: &[char], max: usize) -> Option<String> {
         let mut a = 0;
-        let mut b = end;
+        let mut b = seg.len();
         loop {
             let cur = seg.get(a..b).unwrap_or(&[]);
             if let Some(w) = self.subject_lead.iter().find(|w| cur.starts_with(w) && cur.len() > w.len()) {

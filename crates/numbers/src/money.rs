@@ -239,7 +239,8 @@ fn range_low(lo: &[char], hi: &[char], high: f64) -> Result<f64, MoneyError> {
     // Magnitude characters after the last digit of the upper end.
     let last_digit = hi.iter().rposition(|&c| !is_mag(c)).map_or(0, |p| p + 1);
     let tail: Vec<char> = hi.get(last_digit..).unwrap_or(&[]).to_vec();
-    let tail: Vec<char> = if low >= 10.0 || lo.iter().any(|&c| is_mag(c)) {
+    let arabic_high = last_digit > 0 && hi.get(last_digit - 1).is_some_and(|c| c.is_ascii_digit());
+    let tail: Vec<char> = if !arabic_high && (low >= 10.0 || lo.iter().any(|&c| is_mag(c))) {
         // Only the big magnitudes (万, 亿, and 千 when written as k).
         let keep = tail.iter().position(|&c| matches!(c, '万' | '亿' | '萬' | '億')).unwrap_or(tail.len());
         tail.get(keep..).unwrap_or(&[]).to_vec()

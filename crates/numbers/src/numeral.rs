@@ -419,8 +419,10 @@ fn eval_integer(tokens: &[Tok]) -> Option<(Decimal, Violations)> {
         }
         prev = Some(tok);
     }
+    // The token before the final pending digit decides colloquial readings (三万五).
+    let before_last = if tokens.len() >= 2 { tokens.get(tokens.len() - 2).copied() } else { None };
     if let Some((d, is_cn_digit)) = st.pending.take() {
-        match prev {
+        match before_last {
             Some(Tok::Small(e)) if e >= 2 && is_cn_digit && !st.zero => {
                 v.colloquial = true;
                 st.add_term_unchecked(d, e - 1)?;
@@ -434,7 +436,7 @@ fn eval_integer(tokens: &[Tok]) -> Option<(Decimal, Violations)> {
             }
             _ => st.add_term(d, 0, &mut v)?,
         }
-    } else if st.zero && st.sec_terms == 0 && !st.closed.is_empty() {
+    } else if st.zero {
         // A trailing 零 (一百零) is malformed.
         return None;
     }

@@ -66,8 +66,12 @@ pub struct Tables {
     pub one_cues: Vec<Vec<char>>,
     /// Cues that make a unitless 亿 amount money.
     pub money_cues: Vec<Vec<char>>,
-    /// Subject cut words.
-    pub subject_cut: Vec<Vec<char>>,
+    /// Subject words before which the subject ends (comparisons, starting points).
+    pub subject_before: Vec<Vec<char>>,
+    /// Verbs introducing a value.
+    pub subject_verb: Vec<Vec<char>>,
+    /// Indicator words that contain a cut word.
+    pub subject_keep: Vec<Vec<char>>,
     /// Subject leading words.
     pub subject_lead: Vec<Vec<char>>,
     /// Subject trailing words.
@@ -248,13 +252,17 @@ impl Tables {
             };
             let chars: Vec<char> = w.chars().collect();
             match *u {
-                "cut" => self.subject_cut.push(chars),
+                "before" => self.subject_before.push(chars),
+                "verb" => self.subject_verb.push(chars),
+                "keep" => self.subject_keep.push(chars),
                 "lead" => self.subject_lead.push(chars),
                 "trail" => self.subject_trail.push(chars),
                 other => problems.push(TableProblem { line, message: format!("unknown use {other:?}") }),
             }
         }
-        sort_longest_first(&mut self.subject_cut);
+        sort_longest_first(&mut self.subject_before);
+        sort_longest_first(&mut self.subject_verb);
+        sort_longest_first(&mut self.subject_keep);
         sort_longest_first(&mut self.subject_lead);
         sort_longest_first(&mut self.subject_trail);
         problems

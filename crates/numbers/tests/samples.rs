@@ -124,7 +124,7 @@ fn sentences(body: &str) -> Vec<String> {
 /// The body between the gold's starts_with and ends_with (shortened until found).
 fn body<'a>(raw: &'a str, starts: &str, ends: &str) -> &'a str {
     let starts: Vec<char> = starts.chars().filter(|c| !c.is_whitespace()).collect();
-    let ends: Vec<char> = ends.chars().filter(|c| !c.is_whitespace()).collect();
+    let ends: Vec<char> = ends.trim().chars().collect();
     let mut from = 0;
     for n in (4..=starts.len()).rev() {
         let probe: String = starts.iter().take(n).collect();
@@ -134,7 +134,7 @@ fn body<'a>(raw: &'a str, starts: &str, ends: &str) -> &'a str {
         }
     }
     let mut to = raw.len();
-    for n in (4..=ends.len()).rev() {
+    for n in (3..=ends.len()).rev() {
         let probe: String = ends.iter().skip(ends.len() - n).collect();
         if let Some(p) = raw.rfind(&probe) {
             to = p + probe.len();

@@ -15,8 +15,18 @@ pub(crate) struct KeywordRules {
 
 impl KeywordRules {
     /// Rules from a stop-word list and the `[segment]` keyword settings.
-    pub(crate) fn new(stopwords: Vec<String>, min_chars: usize, max_candidates: usize, excluded_pos: Vec<String>) -> Self {
-        KeywordRules { stopwords: stopwords.into_iter().collect(), min_chars, max_candidates, excluded_pos }
+    pub(crate) fn new(
+        stopwords: Vec<String>,
+        min_chars: usize,
+        max_candidates: usize,
+        excluded_pos: Vec<String>,
+    ) -> Self {
+        KeywordRules {
+            stopwords: stopwords.into_iter().collect(),
+            min_chars,
+            max_candidates,
+            excluded_pos,
+        }
     }
 
     /// Whether a token may be a keyword.
@@ -30,13 +40,17 @@ impl KeywordRules {
             }
             // Letters of any script (Han included); digits, numerals, punctuation and
             // symbols do not make a keyword.
-            if c.is_alphabetic() && !"〇零一二三四五六七八九十百千万亿两几多余X".contains(c) {
+            if c.is_alphabetic() && !"〇零一二三四五六七八九十百千万亿两几多余X".contains(c)
+            {
                 has_letter = true;
             }
         }
         n >= self.min_chars
             && has_letter
-            && !self.excluded_pos.iter().any(|p| t.pos.starts_with(p.as_str()))
+            && !self
+                .excluded_pos
+                .iter()
+                .any(|p| t.pos.starts_with(p.as_str()))
             && !self.stopwords.contains(t.word.as_str())
     }
 
@@ -49,7 +63,10 @@ impl KeywordRules {
                 *counts.entry(t.word.as_str()).or_default() += 1;
             }
         }
-        let mut v: Vec<(String, u32)> = counts.into_iter().map(|(w, c)| (w.to_string(), c)).collect();
+        let mut v: Vec<(String, u32)> = counts
+            .into_iter()
+            .map(|(w, c)| (w.to_string(), c))
+            .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v.truncate(self.max_candidates);
         v
@@ -58,7 +75,12 @@ impl KeywordRules {
 
 /// TF-IDF ranking: tf = count / total of the document's candidate counts; idf =
 /// ln((1 + n_docs) / (1 + df)) + 1 (smoothed, never negative); ties broken by word.
-pub(crate) fn rank(terms: &[(String, u32)], doc_freq: &HashMap<String, u32>, n_docs: usize, top_k: usize) -> Vec<Keyword> {
+pub(crate) fn rank(
+    terms: &[(String, u32)],
+    doc_freq: &HashMap<String, u32>,
+    n_docs: usize,
+    top_k: usize,
+) -> Vec<Keyword> {
     let total = terms.iter().map(|(_, c)| u64::from(*c)).sum::<u64>().max(1) as f64;
     let n = n_docs as f64;
     let mut scored: Vec<(&str, f64)> = terms
@@ -74,7 +96,11 @@ pub(crate) fn rank(terms: &[(String, u32)], doc_freq: &HashMap<String, u32>, n_d
         .into_iter()
         .take(top_k)
         .enumerate()
-        .map(|(i, (word, weight))| Keyword { rank: i + 1, word: word.to_string(), weight })
+        .map(|(i, (word, weight))| Keyword {
+            rank: i + 1,
+            word: word.to_string(),
+            weight,
+        })
         .collect()
 }
 
@@ -84,7 +110,13 @@ mod tests {
     use gongwen_model::Span;
 
     fn tok(word: &str, pos: &str) -> Token {
-        Token { sent_idx: 0, tok_idx: 0, word: word.into(), pos: pos.into(), span: Span::default() }
+        Token {
+            sent_idx: 0,
+            tok_idx: 0,
+            word: word.into(),
+            pos: pos.into(),
+            span: Span::default(),
+        }
     }
 
     #[test]
@@ -104,22 +136,43 @@ mod tests {
         ];
         assert_eq!(
             rules.term_counts(&tokens),
-            vec![("营商环境".to_string(), 2), ("5G".to_string(), 1), ("招商".to_string(), 1)]
+            vec![
+                ("营商环境".to_string(), 2),
+                ("5G".to_string(), 1),
+                ("招商".to_string(), 1)
+            ]
         );
     }
 
     #[test]
     fn candidates_are_capped_by_count() {
         let rules = KeywordRules::new(vec![], 2, 2, vec![]);
-        let tokens = vec![tok("乙乙", "n"), tok("甲甲", "n"), tok("丙丙", "n"), tok("丙丙", "n")];
-        assert_eq!(rules.term_counts(&tokens), vec![("丙丙".to_string(), 2), ("乙乙".to_string(), 1)]);
+        let tokens = vec![
+            tok("乙乙", "n"),
+            tok("甲甲", "n"),
+            tok("丙丙", "n"),
+            tok("丙丙", "n"),
+        ];
+        assert_eq!(
+            rules.term_counts(&tokens),
+            vec![("丙丙".to_string(), 2), ("乙乙".to_string(), 1)]
+        );
     }
 
     #[test]
     fn ranking_is_tfidf_with_deterministic_ties() {
-        let terms = vec![("共有".to_string(), 2), ("独有".to_string(), 1), ("另有".to_string(), 1)];
-        let df: HashMap<String, u32> =
-            [("共有".to_string(), 10), ("独有".to_string(), 1), ("另有".to_string(), 1)].into_iter().collect();
+        let terms = vec![
+            ("共有".to_string(), 2),
+            ("独有".to_string(), 1),
+            ("另有".to_string(), 1),
+        ];
+        let df: HashMap<String, u32> = [
+            ("共有".to_string(), 10),
+            ("独有".to_string(), 1),
+            ("另有".to_string(), 1),
+        ]
+        .into_iter()
+        .collect();
         let ranked = rank(&terms, &df, 10, 10);
         let words: Vec<&str> = ranked.iter().map(|k| k.word.as_str()).collect();
         // 另有 and 独有 tie; the tie is broken by word order.

@@ -26,7 +26,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use gongwen_entities::{EntitiesConfig, EntityRecognizer, SentenceView};
-use gongwen_model::{CleanDoc, ConfigProblem, Keyword, Paragraph, SegmentedDoc, Sentence, Span, Token};
+use gongwen_model::{
+    CleanDoc, ConfigProblem, Keyword, Paragraph, SegmentedDoc, Sentence, Span, Token,
+};
 use gongwen_numbers::{NumberExtractor, NumbersConfig};
 use serde::Deserialize;
 
@@ -113,7 +115,12 @@ fn default_keyword_top_k() -> usize {
     20
 }
 fn default_keyword_excluded_pos() -> Vec<String> {
-    ["x", "m", "q", "p", "c", "u", "d", "r", "f", "e", "y", "o", "w", "mq"].iter().map(|s| s.to_string()).collect()
+    [
+        "x", "m", "q", "p", "c", "u", "d", "r", "f", "e", "y", "o", "w", "mq",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 impl Default for SegmentConfig {
@@ -152,7 +159,10 @@ impl SegmentConfig {
         let mut check_file = |key: String, path: &str| {
             let full = resolve(base_dir, path);
             if !full.is_file() {
-                problems.push(ConfigProblem::new(key, format!("file `{}` does not exist", full.display())));
+                problems.push(ConfigProblem::new(
+                    key,
+                    format!("file `{}` does not exist", full.display()),
+                ));
             }
         };
         for (i, p) in self.user_dicts.iter().enumerate() {
@@ -166,7 +176,10 @@ impl SegmentConfig {
         }
         let mut at_least = |key: &str, value: usize, min: usize| {
             if value < min {
-                problems.push(ConfigProblem::new(format!("segment.{key}"), format!("must be at least {min}, not {value}")));
+                problems.push(ConfigProblem::new(
+                    format!("segment.{key}"),
+                    format!("must be at least {min}, not {value}"),
+                ));
             }
         };
         at_least("max_ordinal", self.max_ordinal as usize, 1);
@@ -221,7 +234,10 @@ pub enum SegmentError {
 
 fn read_file(base_dir: &Path, path: &str) -> Result<String, SegmentError> {
     let full = resolve(base_dir, path);
-    std::fs::read_to_string(&full).map_err(|source| SegmentError::Io { path: full.display().to_string(), source })
+    std::fs::read_to_string(&full).map_err(|source| SegmentError::Io {
+        path: full.display().to_string(),
+        source,
+    })
 }
 
 /// The built segment stage: dictionaries, rules and jieba loaded once; immutable and `Sync`.
@@ -253,18 +269,31 @@ impl Segmenter {
 
         let (markers_name, markers_text) = match &config.marker_rules {
             Some(p) => (p.clone(), read_file(base_dir, p)?),
-            None => ("<bundled markers.txt>".to_string(), BUILTIN_MARKERS.to_string()),
+            None => (
+                "<bundled markers.txt>".to_string(),
+                BUILTIN_MARKERS.to_string(),
+            ),
         };
         let bad = |path: &str, p: sections::RuleProblem| SegmentError::BadLine {
             path: path.to_string(),
             line: p.line,
             message: p.message,
         };
-        let styles = sections::parse_marker_rules(&markers_text).map_err(|p| bad(&markers_name, p))?;
-        let ordinal_words =
-            sections::parse_ordinal_words(BUILTIN_ORDINAL_WORDS).map_err(|p| bad("<bundled ordinal_words.txt>", p))?;
+        let styles =
+            sections::parse_marker_rules(&markers_text).map_err(|p| bad(&markers_name, p))?;
+        let ordinal_words = sections::parse_ordinal_words(BUILTIN_ORDINAL_WORDS)
+            .map_err(|p| bad("<bundled ordinal_words.txt>", p))?;
+        let any_marker =
+            regex::RegexSet::new(styles.iter().map(|s| s.regex.as_str())).map_err(|e| {
+                SegmentError::BadLine {
+                    path: markers_name.clone(),
+                    line: 0,
+                    message: format!("patterns do not combine: {e}"),
+                }
+            })?;
         let section_rules = SectionRules {
             styles,
+            any_marker,
             ordinal_words,
             not_heading_words: word_list(BUILTIN_NOT_HEADINGS),
             max_ordinal: config.max_ordinal,
@@ -279,14 +308,18 @@ impl Segmenter {
             message: p.message,
         };
         if config.builtin_terms {
-            tokenizer.add_dictionary(BUILTIN_TERMS, Some("nz")).map_err(|p| dict_bad("<bundled terms.txt>", p))?;
+            tokenizer
+                .add_dictionary(BUILTIN_TERMS, Some("nz"))
+                .map_err(|p| dict_bad("<bundled terms.txt>", p))?;
         }
         for w in entities.dictionary_words() {
             tokenizer.add_word(&w.word, None, w.pos.as_deref());
         }
         for path in &config.user_dicts {
             let text = read_file(base_dir, path)?;
-            tokenizer.add_dictionary(&text, None).map_err(|p| dict_bad(path, p))?;
+            tokenizer
+                .add_dictionary(&text, None)
+                .map_err(|p| dict_bad(path, p))?;
         }
 
         let mut stopwords = word_list(BUILTIN_STOPWORDS);
@@ -319,22 +352,29 @@ impl Segmenter {
     /// Segments one document. Never panics; any text gives tiling sentences and tokens.
     pub fn segment(&self, doc: CleanDoc) -> SegmentedDoc {
         // Paragraph geometry and sentence splits.
-        let para_chars: Vec<Vec<char>> = doc.paragraphs.iter().map(|p| p.chars().collect()).collect();
+        let para_chars: Vec<Vec<char>> =
+            doc.paragraphs.iter().map(|p| p.chars().collect()).collect();
         let mut starts = Vec::with_capacity(para_chars.len());
         let mut offset = 0usize;
         for chars in &para_chars {
             starts.push(offset);
             offset += chars.len() + 1;
         }
-        let splits: Vec<sentences::Split> =
-            para_chars.iter().map(|chars| sentences::split(chars, self.quote_max_chars)).collect();
+        let splits: Vec<sentences::Split> = para_chars
+            .iter()
+            .map(|chars| sentences::split(chars, self.quote_max_chars))
+            .collect();
 
         // Sections.
         let views: Vec<ParaView<'_>> = para_chars
             .iter()
             .zip(&starts)
             .zip(&splits)
-            .map(|((chars, &start), split)| ParaView { chars, start, split })
+            .map(|((chars, &start), split)| ParaView {
+                chars,
+                start,
+                split,
+            })
             .collect();
         let sections = self.sections.detect(&views);
         let index = SectionIndex::new(&sections);
@@ -345,8 +385,12 @@ impl Segmenter {
         let mut token_rows: Vec<Token> = Vec::new();
         let mut token_ranges: Vec<(usize, usize)> = Vec::new();
         let mut numbers = Vec::new();
-        for (para_idx, ((text, chars), (&start, split))) in
-            doc.paragraphs.iter().zip(&para_chars).zip(starts.iter().zip(&splits)).enumerate()
+        for (para_idx, ((text, chars), (&start, split))) in doc
+            .paragraphs
+            .iter()
+            .zip(&para_chars)
+            .zip(starts.iter().zip(&splits))
+            .enumerate()
         {
             paragraphs.push(Paragraph {
                 para_idx,
@@ -453,11 +497,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn segmenter_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Segmenter>();
+    }
+
+    #[test]
     fn default_config_is_valid_and_matches_serde_defaults() {
-        let from_empty: SegmentConfig = serde_json::from_str("{}").unwrap_or_else(|_| SegmentConfig {
-            hmm: false,
-            ..SegmentConfig::default()
-        });
+        let from_empty: SegmentConfig =
+            serde_json::from_str("{}").unwrap_or_else(|_| SegmentConfig {
+                hmm: false,
+                ..SegmentConfig::default()
+            });
         assert_eq!(from_empty, SegmentConfig::default());
         assert!(SegmentConfig::default().validate(Path::new(".")).is_empty());
     }
@@ -471,7 +522,11 @@ mod tests {
             keyword_excluded_pos: vec!["n v".into()],
             ..SegmentConfig::default()
         };
-        let paths: Vec<String> = config.validate(Path::new("/nonexistent")).into_iter().map(|p| p.path).collect();
+        let paths: Vec<String> = config
+            .validate(Path::new("/nonexistent"))
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
         assert_eq!(
             paths,
             vec![

@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 use gongwen_model::{Section, Span};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use crate::sentences::{is_closer, is_terminator, Split};
 
@@ -89,39 +89,71 @@ pub(crate) fn parse_marker_rules(text: &str) -> Result<Vec<MarkerStyle>, RulePro
             continue;
         }
         let fields: Vec<&str> = trimmed.split('\t').filter(|f| !f.is_empty()).collect();
-        let problem = |message: String| RuleProblem { line: line_no, message };
+        let problem = |message: String| RuleProblem {
+            line: line_no,
+            message,
+        };
         let [name, class, position, ordinal, pattern] = fields.as_slice() else {
-            return Err(problem(format!("expected 5 tab-separated fields, found {}: `{trimmed}`", fields.len())));
+            return Err(problem(format!(
+                "expected 5 tab-separated fields, found {}: `{trimmed}`",
+                fields.len()
+            )));
         };
         let class = match *class {
             "heading" => StyleClass::Heading,
             "inline" => StyleClass::Inline,
-            other => return Err(problem(format!("class must be heading or inline, not `{other}`"))),
+            other => {
+                return Err(problem(format!(
+                    "class must be heading or inline, not `{other}`"
+                )))
+            }
         };
         let position = match *position {
             "line" => Position::Line,
             "clause" => Position::Clause,
-            other => return Err(problem(format!("position must be line or clause, not `{other}`"))),
+            other => {
+                return Err(problem(format!(
+                    "position must be line or clause, not `{other}`"
+                )))
+            }
         };
         let ordinal = match *ordinal {
             "cn" => OrdinalKind::Cn,
             "ar" => OrdinalKind::Ar,
             "circled" => OrdinalKind::Circled,
             "word" => OrdinalKind::Word,
-            other => return Err(problem(format!("ordinal must be cn, ar, circled or word, not `{other}`"))),
+            other => {
+                return Err(problem(format!(
+                    "ordinal must be cn, ar, circled or word, not `{other}`"
+                )))
+            }
         };
         if !pattern.starts_with('^') {
             return Err(problem(format!("regex must start with ^: `{pattern}`")));
         }
-        let regex = Regex::new(pattern).map_err(|e| problem(format!("bad regex `{pattern}`: {e}")))?;
+        let regex =
+            Regex::new(pattern).map_err(|e| problem(format!("bad regex `{pattern}`: {e}")))?;
         if !regex.capture_names().any(|n| n == Some("n")) {
             return Err(problem(format!("regex has no group `n`: `{pattern}`")));
         }
-        let group = styles.iter().position(|s: &MarkerStyle| s.name == *name).unwrap_or(styles.len());
-        styles.push(MarkerStyle { name: (*name).to_string(), group, class, position, ordinal, regex });
+        let group = styles
+            .iter()
+            .position(|s: &MarkerStyle| s.name == *name)
+            .unwrap_or(styles.len());
+        styles.push(MarkerStyle {
+            name: (*name).to_string(),
+            group,
+            class,
+            position,
+            ordinal,
+            regex,
+        });
     }
     if styles.is_empty() {
-        return Err(RuleProblem { line: 0, message: "no marker style defined".into() });
+        return Err(RuleProblem {
+            line: 0,
+            message: "no marker style defined".into(),
+        });
     }
     Ok(styles)
 }
@@ -136,7 +168,10 @@ pub(crate) fn parse_ordinal_words(text: &str) -> Result<HashMap<String, Option<u
         }
         let mut fields = trimmed.split_whitespace();
         let (Some(word), Some(value)) = (fields.next(), fields.next()) else {
-            return Err(RuleProblem { line: i + 1, message: format!("expected `word number`: `{trimmed}`") });
+            return Err(RuleProblem {
+                line: i + 1,
+                message: format!("expected `word number`: `{trimmed}`"),
+            });
         };
         let value = if value == "-" {
             None
@@ -153,7 +188,12 @@ pub(crate) fn parse_ordinal_words(text: &str) -> Result<HashMap<String, Option<u
 
 /// Value of a Chinese numeral from 一 to 九十九 (`十一`, `二十`, `二十三`).
 pub(crate) fn parse_cn_numeral(s: &str) -> Option<u32> {
-    let digit = |c: char| "〇一二三四五六七八九".chars().position(|d| d == c).map(|d| d as u32);
+    let digit = |c: char| {
+        "〇一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|d| d as u32)
+    };
     let chars: Vec<char> = s.chars().collect();
     match chars.as_slice() {
         [c] if *c == '十' => Some(10),
@@ -189,6 +229,8 @@ fn is_han(c: char) -> bool {
 pub(crate) struct SectionRules {
     /// Marker styles, tried in order.
     pub styles: Vec<MarkerStyle>,
+    /// All the styles' patterns at once (index = style index), to skip most positions fast.
+    pub any_marker: RegexSet,
     /// Ordinal words of `word` styles.
     pub ordinal_words: HashMap<String, Option<u32>>,
     /// Words that keep a short line from being a subheading.
@@ -237,14 +279,29 @@ const MARKER_WINDOW: usize = 12;
 
 impl SectionRules {
     /// Tries every style at `p` of paragraph `para`.
-    fn marker_at(&self, para: &ParaView<'_>, para_idx: usize, p: usize, at_para_start: bool) -> Option<Candidate> {
+    fn marker_at(
+        &self,
+        para: &ParaView<'_>,
+        para_idx: usize,
+        p: usize,
+        at_para_start: bool,
+    ) -> Option<Candidate> {
         let window: String = para.chars.iter().skip(p).take(MARKER_WINDOW).collect();
-        for style in &self.styles {
-            if style.position == Position::Line && !at_para_start {
+        // One pass over all patterns first: at most positions no marker starts.
+        let matched = self.any_marker.matches(&window);
+        if !matched.matched_any() {
+            return None;
+        }
+        for (idx, style) in self.styles.iter().enumerate() {
+            if !matched.matched(idx) || (style.position == Position::Line && !at_para_start) {
                 continue;
             }
-            let Some(caps) = style.regex.captures(&window) else { continue };
-            let (Some(whole), Some(num)) = (caps.get(0), caps.name("n")) else { continue };
+            let Some(caps) = style.regex.captures(&window) else {
+                continue;
+            };
+            let (Some(whole), Some(num)) = (caps.get(0), caps.name("n")) else {
+                continue;
+            };
             let marker = whole.as_str();
             let ordinal = match style.ordinal {
                 OrdinalKind::Cn => parse_cn_numeral(num.as_str()),
@@ -255,7 +312,9 @@ impl SectionRules {
                     None => continue,
                 },
             };
-            if style.ordinal != OrdinalKind::Word && !matches!(ordinal, Some(o) if o >= 1 && o <= self.max_ordinal) {
+            if style.ordinal != OrdinalKind::Word
+                && !matches!(ordinal, Some(o) if o >= 1 && o <= self.max_ordinal)
+            {
                 return None;
             }
             let marker_len = marker.chars().count();
@@ -263,7 +322,11 @@ impl SectionRules {
             let next = para.chars.get(after).copied();
             let next2 = para.chars.get(after + 1).copied();
             match style.ordinal {
-                OrdinalKind::Ar if next.is_some_and(|c| c.is_ascii_digit() || ".．%％‰".contains(c)) => return None,
+                OrdinalKind::Ar
+                    if next.is_some_and(|c| c.is_ascii_digit() || ".．%％‰".contains(c)) =>
+                {
+                    return None
+                }
                 OrdinalKind::Cn
                     if next.is_some_and(is_cn_numeral)
                         && next2.is_some_and(|c| "、季产类级等批线".contains(c)) =>
@@ -276,7 +339,9 @@ impl SectionRules {
             if heading.is_empty() {
                 return None;
             }
-            let sentence_end = sentence_containing(para.split, p).map(|(_, e)| e).unwrap_or(para.chars.len());
+            let sentence_end = sentence_containing(para.split, p)
+                .map(|(_, e)| e)
+                .unwrap_or(para.chars.len());
             return Some(Candidate {
                 pos: para.start + p,
                 para_idx,
@@ -296,7 +361,9 @@ impl SectionRules {
     /// The heading after a marker ending at `after`: to the end of its sentence, without the
     /// final punctuation.
     fn heading_after(&self, para: &ParaView<'_>, after: usize) -> String {
-        let end = sentence_containing(para.split, after).map(|(_, e)| e).unwrap_or(para.chars.len());
+        let end = sentence_containing(para.split, after)
+            .map(|(_, e)| e)
+            .unwrap_or(para.chars.len());
         let slice = para.chars.get(after..end).unwrap_or(&[]);
         let mut lo = 0;
         let mut hi = slice.len();
@@ -304,7 +371,9 @@ impl SectionRules {
             lo += 1;
         }
         while hi > lo
-            && slice.get(hi - 1).is_some_and(|&c| c.is_whitespace() || is_terminator(c) || "，,、：:".contains(c))
+            && slice
+                .get(hi - 1)
+                .is_some_and(|&c| c.is_whitespace() || is_terminator(c) || "，,、：:".contains(c))
         {
             hi -= 1;
         }
@@ -313,28 +382,63 @@ impl SectionRules {
 
     /// Whether paragraph `i` is a short line standing alone between two body paragraphs.
     fn is_subheading(&self, paras: &[ParaView<'_>], i: usize) -> bool {
-        let (Some(prev), Some(this), Some(next)) =
-            (i.checked_sub(1).and_then(|j| paras.get(j)), paras.get(i), paras.get(i + 1))
-        else {
+        let (Some(prev), Some(this), Some(next)) = (
+            i.checked_sub(1).and_then(|j| paras.get(j)),
+            paras.get(i),
+            paras.get(i + 1),
+        ) else {
             return false;
         };
-        let chars = trim_chars(this.chars);
+        is_body(prev.chars)
+            && is_body(next.chars)
+            && self.is_subheading_text(trim_chars(this.chars))
+    }
+
+    /// A subheading glued to the end of paragraph `i` (a last sentence without final
+    /// punctuation after a finished sentence, before a body paragraph): its start in the
+    /// paragraph.
+    fn glued_subheading(&self, paras: &[ParaView<'_>], i: usize) -> Option<usize> {
+        let (this, next) = (paras.get(i)?, paras.get(i + 1)?);
+        let n = this.split.sentences.len();
+        let &(s, e) = this.split.sentences.get(n.checked_sub(1)?)?;
+        let &(_, prev_end) = this.split.sentences.get(n.checked_sub(2)?)?;
+        let prev_last = this
+            .chars
+            .get(..prev_end)?
+            .iter()
+            .rev()
+            .find(|c| !c.is_whitespace() && !is_closer(**c))?;
+        if !is_terminator(*prev_last) || !is_body(next.chars) {
+            return None;
+        }
+        let chars = trim_chars(this.chars.get(s..e)?);
+        // Stricter than a line of its own: a single phrase, no comma.
+        let single_phrase = !chars.iter().any(|&c| "，,：:".contains(c));
+        (single_phrase && self.is_subheading_text(chars)).then_some(s)
+    }
+
+    /// Whether a line reads like a subheading: short, no sentence punctuation, mostly Han,
+    /// not a dash line, bracketed note, whole quotation or byline.
+    fn is_subheading_text(&self, chars: &[char]) -> bool {
+        let chars = strip_bullets(chars);
         let n = chars.len();
         if n < 4 || n > self.subheading_max_chars {
-            return false;
-        }
-        if !is_body(prev.chars) || !is_body(next.chars) {
             return false;
         }
         if chars.iter().any(|&c| is_terminator(c)) {
             return false;
         }
-        let last = chars.iter().rev().find(|&&c| !is_closer(c)).copied().unwrap_or(' ');
-        if "。！？；!?;：:，,、—-…".contains(last) || last.is_whitespace() {
+        let last = chars
+            .iter()
+            .rev()
+            .find(|&&c| !is_closer(c))
+            .copied()
+            .unwrap_or(' ');
+        if "。！？；!?;：:，,、—-….".contains(last) || last.is_whitespace() {
             return false;
         }
         let first = chars.first().copied().unwrap_or(' ');
-        if first == '—' || first == '-' || first == '（' || first == '(' || first == '【' || first == '[' {
+        if "—-（(【[<《".contains(first) {
             return false;
         }
         if first == '“' && chars.last() == Some(&'”') {
@@ -345,7 +449,10 @@ impl SectionRules {
             return false;
         }
         let line: String = chars.iter().collect();
-        !self.not_heading_words.iter().any(|w| line.contains(w.as_str()))
+        !self
+            .not_heading_words
+            .iter()
+            .any(|w| line.contains(w.as_str()))
     }
 
     /// The sections of a document. `paras` are its paragraphs in order.
@@ -358,8 +465,23 @@ impl SectionRules {
                 candidates.push(c);
                 found_at_start = true;
             }
+            if let Some(s) = self.glued_subheading(paras, i) {
+                let chars = strip_bullets(trim_chars(para.chars.get(s..).unwrap_or(&[])));
+                candidates.push(Candidate {
+                    pos: para.start + s,
+                    para_idx: i,
+                    style: UNNUMBERED,
+                    class: StyleClass::Heading,
+                    position: Position::Clause,
+                    ordinal: None,
+                    marker: String::new(),
+                    heading: chars.iter().collect(),
+                    heading_only: false,
+                    at_para_start: false,
+                });
+            }
             if !found_at_start && self.is_subheading(paras, i) {
-                let chars = trim_chars(para.chars);
+                let chars = strip_bullets(trim_chars(para.chars));
                 candidates.push(Candidate {
                     pos: para.start + lead,
                     para_idx: i,
@@ -403,9 +525,12 @@ impl SectionRules {
             by_style.entry(c.style).or_default().push(c);
         }
         let mut accepted = Vec::new();
+        let mut singles = Vec::new();
         for (style, cands) in by_style {
             if style == UNNUMBERED {
-                if cands.len() >= self.subheading_min_count.max(1) {
+                if cands.len() >= self.subheading_min_count.max(1)
+                    && cands.iter().any(|c| c.at_para_start)
+                {
                     accepted.extend(cands);
                 }
                 continue;
@@ -432,9 +557,30 @@ impl SectionRules {
             }
             if kept.iter().any(|r| r.len() >= 2) {
                 accepted.extend(kept.into_iter().flatten());
+            } else {
+                // A style used once: a heading only if it is numbered 1 and a numbered line
+                // of its own, or opens a nested list (checked once the others are known).
+                singles.extend(
+                    kept.into_iter()
+                        .flatten()
+                        .filter(|c| c.ordinal == Some(1) && c.position == Position::Line),
+                );
             }
         }
-        accepted.sort_by_key(|c| c.pos);
+        // By position; at one position a numbered marker wins over a subheading.
+        accepted.sort_by_key(|c| (c.pos, c.style));
+        accepted.dedup_by_key(|c| c.pos);
+        singles.sort_by_key(|c| (c.pos, c.style));
+        let firm = accepted.len();
+        for single in singles {
+            let next = accepted.iter().take(firm).find(|c| c.pos > single.pos);
+            let opens_list = next.is_some_and(|n| n.style != single.style && n.ordinal == Some(1));
+            if opens_list || (single.heading_only && single.class == StyleClass::Heading) {
+                accepted.push(single);
+            }
+        }
+        accepted.sort_by_key(|c| (c.pos, c.style));
+        accepted.dedup_by_key(|c| c.pos);
         accepted
     }
 }
@@ -457,42 +603,71 @@ fn trim_chars(chars: &[char]) -> &[char] {
     chars.get(lo..hi.max(lo)).unwrap_or(&[])
 }
 
-/// A body paragraph: ends with sentence-final punctuation, or is long.
+/// Without leading bullet symbols (■ ● ◆ ▲ ★ □ • ▶…) and the whitespace after them.
+fn strip_bullets(chars: &[char]) -> &[char] {
+    let lead = chars
+        .iter()
+        .take_while(|&&c| c.is_whitespace() || (!c.is_alphanumeric() && !is_opener_or_dash(c)))
+        .count();
+    chars.get(lead..).unwrap_or(&[])
+}
+
+/// Opening quotes and brackets and dashes: never bullets.
+fn is_opener_or_dash(c: char) -> bool {
+    "“‘「『（(【[《〈〔\"'—-".contains(c)
+}
+
+/// A body paragraph: ends with sentence-final punctuation (or `...`), or is long.
 fn is_body(chars: &[char]) -> bool {
     let chars = trim_chars(chars);
-    chars.len() >= 50 || chars.iter().rev().find(|&&c| !is_closer(c)).is_some_and(|&c| is_terminator(c))
+    chars.len() >= 50
+        || chars
+            .iter()
+            .rev()
+            .find(|&&c| !is_closer(c))
+            .is_some_and(|&c| is_terminator(c) || c == '.')
 }
 
 /// The sentence of `split` containing position `p`.
 fn sentence_containing(split: &Split, p: usize) -> Option<(usize, usize)> {
     let k = split.sentences.partition_point(|&(s, _)| s <= p);
-    k.checked_sub(1).and_then(|k| split.sentences.get(k)).copied()
+    k.checked_sub(1)
+        .and_then(|k| split.sentences.get(k))
+        .copied()
 }
 
 /// Builds the tree: levels, ids, parents and spans.
 fn nest(accepted: Vec<Candidate>, paras: &[ParaView<'_>]) -> Vec<Section> {
     let text_len = paras.last().map(|p| p.start + p.chars.len()).unwrap_or(0);
-    // Stack of (style, class, section index).
-    let mut stack: Vec<(usize, StyleClass, usize)> = Vec::new();
+    // Stack of (style, class, at paragraph start, section index).
+    let mut stack: Vec<(usize, StyleClass, bool, usize)> = Vec::new();
     let mut sections: Vec<Section> = Vec::with_capacity(accepted.len());
     let mut child_counts: Vec<usize> = Vec::with_capacity(accepted.len());
     let mut top_count = 0usize;
     for c in accepted {
-        if let Some(k) = stack.iter().position(|&(style, _, _)| style == c.style) {
+        if let Some(k) = stack.iter().position(|&(style, _, _, _)| style == c.style) {
             stack.truncate(k);
-        } else if c.class == StyleClass::Heading {
-            while stack.last().is_some_and(|&(_, class, _)| class == StyleClass::Inline) {
+        } else {
+            // An inline enumeration never contains a numbered heading, and one that began
+            // inside a paragraph does not contain what opens a later paragraph.
+            while stack.last().is_some_and(|&(_, class, at_start, _)| {
+                class == StyleClass::Inline
+                    && (c.class == StyleClass::Heading || (c.at_para_start && !at_start))
+            }) {
                 stack.pop();
             }
         }
-        let parent = stack.last().map(|&(_, _, idx)| idx);
+        let parent = stack.last().map(|&(_, _, _, idx)| idx);
         let (section_id, parent_id) = match parent {
             Some(p) => {
                 let n = child_counts.get_mut(p).map(|n| {
                     *n += 1;
                     *n
                 });
-                let parent_id = sections.get(p).map(|s| s.section_id.clone()).unwrap_or_default();
+                let parent_id = sections
+                    .get(p)
+                    .map(|s| s.section_id.clone())
+                    .unwrap_or_default();
                 (format!("{parent_id}.{}", n.unwrap_or(1)), Some(parent_id))
             }
             None => {
@@ -511,7 +686,7 @@ fn nest(accepted: Vec<Candidate>, paras: &[ParaView<'_>]) -> Vec<Section> {
             span: Span::new(c.pos, text_len),
         });
         child_counts.push(0);
-        stack.push((c.style, c.class, idx));
+        stack.push((c.style, c.class, c.at_para_start, idx));
     }
     // Spans: each section ends just before the next section at the same or a higher level.
     let para_starts: Vec<usize> = paras.iter().map(|p| p.start).collect();
@@ -521,7 +696,11 @@ fn nest(accepted: Vec<Candidate>, paras: &[ParaView<'_>]) -> Vec<Section> {
             Some(s) => (s.level, s.span.start),
             None => continue,
         };
-        let end = if start > 0 && para_starts.binary_search(&start).is_ok() { start - 1 } else { start };
+        let end = if start > 0 && para_starts.binary_search(&start).is_ok() {
+            start - 1
+        } else {
+            start
+        };
         while let Some(&j) = open.last() {
             match sections.get_mut(j) {
                 Some(s) if s.level >= level => {
@@ -596,7 +775,9 @@ mod tests {
     fn bundled_rules_parse() {
         let styles = parse_marker_rules(include_str!("../../../data/segment/markers.txt"));
         assert!(styles.is_ok_and(|s| s.len() > 10));
-        assert!(parse_ordinal_words(include_str!("../../../data/segment/ordinal_words.txt")).is_ok());
+        assert!(
+            parse_ordinal_words(include_str!("../../../data/segment/ordinal_words.txt")).is_ok()
+        );
     }
 
     #[test]

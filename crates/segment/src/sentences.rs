@@ -4,7 +4,8 @@
 //! brackets and the whitespace that follow it. A terminator inside a balanced pair of quotes
 //! or brackets (`“…”`, `（…）`, `《…》`, ASCII `"…"`) does not end a sentence, unless the pair
 //! is longer than the configured cap; an opening quote that is never closed protects nothing,
-//! so an unbalanced quote cannot swallow the rest of the paragraph. Text after the last
+//! so an unbalanced quote cannot swallow the rest of the paragraph. A closing quote right after
+//! a terminator (`…谋未来。”`) ends the sentence too. Text after the last
 //! terminator is a sentence of its own. The sentences tile the paragraph exactly.
 
 /// Characters that end a sentence (a run of them ends one sentence).
@@ -14,7 +15,10 @@ pub(crate) fn is_terminator(c: char) -> bool {
 
 /// Closing quotes and brackets that stay with the sentence they follow.
 pub(crate) fn is_closer(c: char) -> bool {
-    matches!(c, '”' | '’' | '」' | '』' | '）' | ')' | '】' | '》' | '〕' | '〉' | ']' | '"')
+    matches!(
+        c,
+        '”' | '’' | '」' | '』' | '）' | ')' | '】' | '》' | '〕' | '〉' | ']' | '"'
+    )
 }
 
 /// The closing character of an opening quote or bracket.
@@ -45,6 +49,9 @@ pub(crate) struct Split {
     pub after_colons: Vec<usize>,
 }
 
+/// How far below the top of the stack a closer looks for its opener.
+const MAX_NESTING: usize = 16;
+
 /// Marks which positions lie strictly inside a balanced quote/bracket pair of at most `cap`
 /// characters. One pass with a stack; unmatched openers and closers protect nothing.
 fn protected_positions(chars: &[char], cap: usize) -> Vec<bool> {
@@ -71,7 +78,13 @@ fn protected_positions(chars: &[char], cap: usize) -> Vec<bool> {
         } else if let Some(close) = closer_of(c) {
             stack.push((close, i));
         } else if is_closer(c) {
-            if let Some(k) = stack.iter().rposition(|&(close, _)| close == c) {
+            // Look only near the top, so a flood of unmatched openers stays linear.
+            let depth = stack
+                .iter()
+                .rev()
+                .take(MAX_NESTING)
+                .position(|&(close, _)| close == c);
+            if let Some(k) = depth.map(|d| stack.len() - 1 - d) {
                 let open = stack.get(k).map(|&(_, o)| o).unwrap_or(i);
                 stack.truncate(k);
                 mark(open, i, &mut diff);
@@ -108,7 +121,8 @@ pub(crate) fn split(chars: &[char], quote_cap: usize) -> Split {
                 out.after_colons.push(j);
             }
         }
-        if is_terminator(c) && !is_inside(i) {
+        let ends_quote = is_closer(c) && i > 0 && is_terminator(at(i - 1));
+        if (is_terminator(c) || ends_quote) && !is_inside(i) {
             let mut j = i + 1;
             while j < n && (is_terminator(at(j)) || is_closer(at(j))) {
                 j += 1;
@@ -146,9 +160,19 @@ mod tests {
     fn splits_on_final_punctuation_and_keeps_closers() {
         assert_eq!(
             sentences("会议强调了三点。大家要行动起来！真的吗？是的；好……结束"),
-            vec!["会议强调了三点。", "大家要行动起来！", "真的吗？", "是的；", "好……", "结束"]
+            vec![
+                "会议强调了三点。",
+                "大家要行动起来！",
+                "真的吗？",
+                "是的；",
+                "好……",
+                "结束"
+            ]
         );
-        assert_eq!(sentences("他说“要干！”。然后走了"), vec!["他说“要干！”。", "然后走了"]);
+        assert_eq!(
+            sentences("他说“要干！”。然后走了"),
+            vec!["他说“要干！”。", "然后走了"]
+        );
         assert_eq!(sentences("真的？！不会吧"), vec!["真的？！", "不会吧"]);
     }
 
@@ -156,14 +180,23 @@ mod tests {
     fn never_splits_inside_quotes_or_brackets() {
         assert_eq!(
             sentences("他指出：“抓创新就是抓发展。谋创新就是谋未来。”我们要牢记。"),
-            vec!["他指出：“抓创新就是抓发展。谋创新就是谋未来。”", "我们要牢记。"]
+            vec![
+                "他指出：“抓创新就是抓发展。谋创新就是谋未来。”",
+                "我们要牢记。"
+            ]
         );
-        assert_eq!(sentences("（注：数据未审计。）合计三项。"), vec!["（注：数据未审计。）", "合计三项。"]);
+        assert_eq!(
+            sentences("（注：数据未审计。）合计三项。"),
+            vec!["（注：数据未审计。）", "合计三项。"]
+        );
     }
 
     #[test]
     fn unbalanced_quote_does_not_swallow_the_paragraph() {
-        assert_eq!(sentences("他说“第一句。第二句。第三句"), vec!["他说“第一句。", "第二句。", "第三句"]);
+        assert_eq!(
+            sentences("他说“第一句。第二句。第三句"),
+            vec!["他说“第一句。", "第二句。", "第三句"]
+        );
     }
 
     #[test]
@@ -174,7 +207,10 @@ mod tests {
 
     #[test]
     fn whitespace_after_a_terminator_stays_with_the_sentence() {
-        assert_eq!(sentences("第一句。 第二句。"), vec!["第一句。 ", "第二句。"]);
+        assert_eq!(
+            sentences("第一句。 第二句。"),
+            vec!["第一句。 ", "第二句。"]
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@ pub(crate) struct Tokenizer {
 
 impl std::fmt::Debug for Tokenizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokenizer").field("hmm", &self.hmm).finish_non_exhaustive()
+        f.debug_struct("Tokenizer")
+            .field("hmm", &self.hmm)
+            .finish_non_exhaustive()
     }
 }
 
@@ -39,21 +41,33 @@ pub(crate) struct RawToken {
 impl Tokenizer {
     /// jieba with its default dictionary.
     pub(crate) fn new(hmm: bool) -> Self {
-        Tokenizer { jieba: Jieba::new(), hmm }
+        Tokenizer {
+            jieba: Jieba::new(),
+            hmm,
+        }
     }
 
-    /// Adds one word; `freq` None lets jieba pick a frequency that keeps the word whole.
+    /// Adds one word; `freq` None lets jieba pick a frequency that keeps the word whole; a
+    /// new word without a tag is tagged `nz` (a word jieba knows keeps its tag).
     pub(crate) fn add_word(&mut self, word: &str, freq: Option<usize>, tag: Option<&str>) {
         let word = word.trim();
         if word.is_empty() || word.chars().any(char::is_whitespace) {
             return;
         }
-        self.jieba.add_word(word, freq, tag);
+        self.jieba.add_word(
+            word,
+            freq,
+            Some(tag.filter(|t| !t.is_empty()).unwrap_or("nz")),
+        );
     }
 
     /// Adds every entry of a user dictionary in jieba's format (`word [freq] [tag]` per line,
     /// `#` comments and blank lines ignored). Entries without a tag get `default_tag`.
-    pub(crate) fn add_dictionary(&mut self, text: &str, default_tag: Option<&str>) -> Result<usize, DictProblem> {
+    pub(crate) fn add_dictionary(
+        &mut self,
+        text: &str,
+        default_tag: Option<&str>,
+    ) -> Result<usize, DictProblem> {
         let mut added = 0;
         for (i, line) in text.lines().enumerate() {
             let trimmed = line.trim();
@@ -64,7 +78,10 @@ impl Tokenizer {
             let Some(word) = fields.next() else { continue };
             let rest: Vec<&str> = fields.collect();
             let is_freq = |f: &str| f.chars().all(|c| c.is_ascii_digit());
-            let bad = || DictProblem { line: i + 1, message: format!("expected `word [freq] [tag]`, found `{trimmed}`") };
+            let bad = || DictProblem {
+                line: i + 1,
+                message: format!("expected `word [freq] [tag]`, found `{trimmed}`"),
+            };
             let (freq, tag) = match rest.as_slice() {
                 [] => (None, default_tag),
                 [f] if is_freq(f) => (Some(f.parse::<usize>().map_err(|_| bad())?), default_tag),
@@ -91,17 +108,32 @@ impl Tokenizer {
             }
             if t.start > pos {
                 if let Some(gap) = sentence.get(byte_pos..t.byte_start) {
-                    out.push(RawToken { start: pos, end: t.start, word: gap.to_string(), pos: "x".into() });
+                    out.push(RawToken {
+                        start: pos,
+                        end: t.start,
+                        word: gap.to_string(),
+                        pos: "x".into(),
+                    });
                 }
             }
-            out.push(RawToken { start: t.start, end: t.end, word: t.word.to_string(), pos: t.tag.to_string() });
+            out.push(RawToken {
+                start: t.start,
+                end: t.end,
+                word: t.word.to_string(),
+                pos: if t.tag.is_empty() { "x" } else { t.tag }.to_string(),
+            });
             pos = t.end;
             byte_pos = t.byte_end;
         }
         if let Some(rest) = sentence.get(byte_pos..) {
             if !rest.is_empty() {
                 let n = rest.chars().count();
-                out.push(RawToken { start: pos, end: pos + n, word: rest.to_string(), pos: "x".into() });
+                out.push(RawToken {
+                    start: pos,
+                    end: pos + n,
+                    word: rest.to_string(),
+                    pos: "x".into(),
+                });
             }
         }
         out

@@ -99,7 +99,12 @@ fn paragraphs(text: &str, gold: &Value) -> Vec<String> {
             continue;
         }
         if line.chars().count() > 1000 {
-            lines.extend(line.split("  ").flat_map(|p| p.split(' ')).map(|p| p.trim().to_string()).filter(|p| !p.is_empty()));
+            lines.extend(
+                line.split("  ")
+                    .flat_map(|p| p.split(' '))
+                    .map(|p| p.trim().to_string())
+                    .filter(|p| !p.is_empty()),
+            );
         } else {
             lines.push(line.to_string());
         }
@@ -107,14 +112,24 @@ fn paragraphs(text: &str, gold: &Value) -> Vec<String> {
     let key = |s: &str, from_end: bool| -> String {
         let n = norm(s);
         let k = n.len().min(8);
-        if from_end { n[n.len() - k..].iter().collect() } else { n[..k].iter().collect() }
+        if from_end {
+            n[n.len() - k..].iter().collect()
+        } else {
+            n[..k].iter().collect()
+        }
     };
     let starts = key(gold["body"]["starts_with"].as_str().unwrap_or(""), false);
     let ends = key(gold["body"]["ends_with"].as_str().unwrap_or(""), true);
     let contains = |line: &str, k: &str| norm(line).iter().collect::<String>().contains(k);
     let first = lines.iter().position(|l| contains(l, &starts)).unwrap_or(0);
-    let last = lines.iter().rposition(|l| contains(l, &ends)).unwrap_or(lines.len().saturating_sub(1));
-    lines.get(first..=last.max(first)).map(|s| s.to_vec()).unwrap_or_default()
+    let last = lines
+        .iter()
+        .rposition(|l| contains(l, &ends))
+        .unwrap_or(lines.len().saturating_sub(1));
+    lines
+        .get(first..=last.max(first))
+        .map(|s| s.to_vec())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -139,18 +154,32 @@ fn sections_of_the_samples_match_gold() {
     files.sort();
     let (mut tp, mut fp, mut fn_, mut level_ok) = (0, 0, 0, 0);
     for path in files {
-        let gold: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("gold readable")).expect("json");
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let gold: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("gold readable"))
+                .expect("json");
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
         let sample = root().join("data/samples").join(format!("{stem}.txt"));
-        let Ok(text) = std::fs::read_to_string(&sample) else { continue };
-        let doc = CleanDoc { paragraphs: paragraphs(&text, &gold), ..Default::default() };
+        let Ok(text) = std::fs::read_to_string(&sample) else {
+            continue;
+        };
+        let doc = CleanDoc {
+            paragraphs: paragraphs(&text, &gold),
+            ..Default::default()
+        };
         let out = segmenter.segment(doc);
         let gold_sections = gold["sections"].as_array().cloned().unwrap_or_default();
         let (t, f, n, l) = match_sections(&gold_sections, &out.sections);
         println!("{stem}: tp {t} fp {f} fn {n} level_ok {l}");
         if f + n > 0 || l < t {
             for s in &out.sections {
-                println!("   sys {} L{} {:?} {:?}", s.section_id, s.level, s.marker, s.heading);
+                println!(
+                    "   sys {} L{} {:?} {:?}",
+                    s.section_id, s.level, s.marker, s.heading
+                );
             }
             for g in &gold_sections {
                 println!("   gold L{} {} {}", g["level"], g["marker"], g["heading"]);
@@ -161,11 +190,117 @@ fn sections_of_the_samples_match_gold() {
         fn_ += n;
         level_ok += l;
     }
-    let p = if tp + fp > 0 { tp as f64 / (tp + fp) as f64 } else { 1.0 };
-    let r = if tp + fn_ > 0 { tp as f64 / (tp + fn_) as f64 } else { 1.0 };
-    let f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
-    let level_acc = if tp > 0 { level_ok as f64 / tp as f64 } else { 0.0 };
+    let p = if tp + fp > 0 {
+        tp as f64 / (tp + fp) as f64
+    } else {
+        1.0
+    };
+    let r = if tp + fn_ > 0 {
+        tp as f64 / (tp + fn_) as f64
+    } else {
+        1.0
+    };
+    let f1 = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
+    let level_acc = if tp > 0 {
+        level_ok as f64 / tp as f64
+    } else {
+        0.0
+    };
     println!("sections: P {p:.3} R {r:.3} F1 {f1:.3} level accuracy {level_acc:.3} (tp {tp} fp {fp} fn {fn_})");
     assert!(f1 >= 0.97, "sections F1 {f1:.3} < 0.97");
     assert!(level_acc >= 0.97, "level accuracy {level_acc:.3} < 0.97");
+}
+
+/// Time of `segment` against jieba alone and against the number and entity recognisers it
+/// calls, on the samples (run with `--ignored --nocapture`, best with `--release`). What is
+/// left is segment's own work: sentence splitting, sections, rows.
+#[test]
+#[ignore]
+fn segmentation_cost_is_dominated_by_jieba() {
+    let segmenter = Segmenter::build(
+        &SegmentConfig::default(),
+        &NumbersConfig::default(),
+        &EntitiesConfig::default(),
+        &root(),
+    )
+    .expect("segmenter builds");
+    let numbers = gongwen_numbers::NumberExtractor::build(&NumbersConfig::default(), &root())
+        .expect("numbers");
+    let entities = gongwen_entities::EntityRecognizer::build(&EntitiesConfig::default(), &root())
+        .expect("entities");
+    let jieba = jieba_rs::Jieba::new();
+    let mut docs = Vec::new();
+    for entry in std::fs::read_dir(root().join("data/samples")).expect("samples") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("sample");
+        let paragraphs: Vec<String> = text
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        docs.push(CleanDoc {
+            paragraphs,
+            ..Default::default()
+        });
+    }
+    let rounds = 20;
+    let t = std::time::Instant::now();
+    let mut outs = Vec::new();
+    for _ in 0..rounds {
+        outs.clear();
+        for d in &docs {
+            outs.push(segmenter.segment(d.clone()));
+        }
+    }
+    let total = t.elapsed();
+    let t = std::time::Instant::now();
+    let mut n = 0;
+    for _ in 0..rounds {
+        for out in &outs {
+            for s in &out.sentences {
+                n += jieba.tag(&s.text, true).len();
+            }
+        }
+    }
+    let jieba_only = t.elapsed();
+    let t = std::time::Instant::now();
+    for _ in 0..rounds {
+        for out in &outs {
+            for s in &out.sentences {
+                n += numbers.extract(&s.text).len();
+            }
+        }
+    }
+    let numbers_only = t.elapsed();
+    let t = std::time::Instant::now();
+    for _ in 0..rounds {
+        for out in &outs {
+            let mut at = 0;
+            let views: Vec<gongwen_entities::SentenceView<'_>> = out
+                .sentences
+                .iter()
+                .map(|s| {
+                    let from = at;
+                    while at < out.tokens.len() && out.tokens[at].sent_idx == s.sent_idx {
+                        at += 1;
+                    }
+                    gongwen_entities::SentenceView {
+                        sent_idx: s.sent_idx,
+                        start: s.span.start,
+                        text: &s.text,
+                        tokens: &out.tokens[from..at],
+                    }
+                })
+                .collect();
+            n += entities.recognize(&views).len();
+        }
+    }
+    let entities_only = t.elapsed();
+    let own = total.saturating_sub(jieba_only + numbers_only + entities_only);
+    println!(
+        "segment: {total:?} = jieba {jieba_only:?} + numbers {numbers_only:?} + entities {entities_only:?} + own work {own:?} ({n})"
+    );
 }

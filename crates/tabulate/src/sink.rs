@@ -181,7 +181,7 @@ impl ParquetOut {
     }
 
     /// Writes the footer, flushes and syncs the file.
-    pub(crate) fn finish(mut self) -> Result<(), TabulateError> {
+    pub(crate) fn finish(self) -> Result<(), TabulateError> {
         self.writer.finish().map_err(|e| polars_err(&self.path, e))?;
         let path = self.path;
         drop(self.writer);

@@ -1,0 +1,483 @@
+//! The sample corpus in other forms, built at test time from `data/samples/*.txt`: every
+//! encoding and container must give back the UTF-8 original's text.
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use encoding_rs::{Encoding, BIG5, GB18030};
+use gongwen_ingest::{Ingest, IngestConfig};
+use gongwen_model::{Format, RawDoc};
+
+fn samples() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/samples");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("data/samples exists")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no samples in {dir:?}");
+    paths
+        .into_iter()
+        .map(|p| {
+            let stem = p.file_stem().expect("name").to_string_lossy().into_owned();
+            (stem, std::fs::read_to_string(&p).expect("utf-8 sample"))
+        })
+        .collect()
+}
+
+fn ingest_for(dir: &Path, config: IngestConfig) -> Ingest {
+    Ingest::build(
+        &IngestConfig {
+            inputs: vec![dir.to_path_buf()],
+            ..config
+        },
+        dir,
+    )
+    .expect("valid config")
+}
+
+/// Discovers and reads everything in `dir`; every file must give exactly one document.
+fn read_all(dir: &Path) -> Vec<RawDoc> {
+    let ingest = ingest_for(dir, IngestConfig::default());
+    let discovery = ingest.discover();
+    assert!(discovery.failures.is_empty(), "{:?}", discovery.failures);
+    discovery
+        .files
+        .iter()
+        .flat_map(|f| ingest.read(f))
+        .map(|r| r.unwrap_or_else(|f| panic!("{}: {}", f.source.source_path, f.message)))
+        .collect()
+}
+
+fn name_of(doc: &RawDoc) -> String {
+    Path::new(&doc.source.source_path)
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Non-empty lines with whitespace runs collapsed: what HTML and docx must preserve.
+fn normalised_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+fn encode(encoding: &'static Encoding, text: &str) -> Vec<u8> {
+    encoding.encode(text).0.into_owned()
+}
+
+fn utf16(text: &str, little_endian: bool, bom: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    if bom {
+        out.extend_from_slice(if little_endian {
+            &[0xFF, 0xFE]
+        } else {
+            &[0xFE, 0xFF]
+        });
+    }
+    for unit in text.encode_utf16() {
+        out.extend_from_slice(&if little_endian {
+            unit.to_le_bytes()
+        } else {
+            unit.to_be_bytes()
+        });
+    }
+    out
+}
+
+/// The text as Big5 can carry it: characters Big5 lacks become the numeric character
+/// references encoding_rs writes for them.
+fn big5_representable(text: &str) -> String {
+    let mut out = String::new();
+    for ch in text.chars() {
+        let mut buf = [0u8; 4];
+        let (_, _, unmappable) = BIG5.encode(ch.encode_utf8(&mut buf));
+        if unmappable {
+            out.push_str(&format!("&#{};", ch as u32));
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_encoding_decodes_to_the_utf8_original() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let samples = samples();
+    let mut expected: Vec<(String, String, &str)> = Vec::new();
+    for (stem, text) in &samples {
+        let forms: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("utf8", text.as_bytes().to_vec(), "UTF-8"),
+            ("gb18030", encode(GB18030, text), "GB18030"),
+            ("utf16le-bom", utf16(text, true, true), "UTF-16LE"),
+            ("utf16be-bom", utf16(text, false, true), "UTF-16BE"),
+            ("utf16le", utf16(text, true, false), "UTF-16LE"),
+            ("utf16be", utf16(text, false, false), "UTF-16BE"),
+        ];
+        for (form, bytes, encoding) in forms {
+            let name = format!("{stem}.{form}.txt");
+            std::fs::write(dir.path().join(&name), bytes).expect("write");
+            expected.push((name, text.clone(), encoding));
+        }
+    }
+    // The traditional sample in Big5 (it is the one whose script Big5 carries).
+    let (stem, text) = samples
+        .iter()
+        .find(|(s, _)| s.starts_with("002"))
+        .expect("sample 002");
+    let representable = big5_representable(text);
+    let name = format!("{stem}.big5.txt");
+    std::fs::write(dir.path().join(&name), encode(BIG5, text)).expect("write");
+    expected.push((name, representable, "Big5"));
+
+    let docs = read_all(dir.path());
+    assert_eq!(docs.len(), expected.len());
+    for (name, text, encoding) in expected {
+        let doc = docs
+            .iter()
+            .find(|d| name_of(d) == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(doc.source.encoding.as_deref(), Some(encoding), "{name}");
+        assert!(!doc.source.bytes_replaced, "{name}");
+        assert_eq!(doc.source.format, Some(Format::Txt), "{name}");
+        assert!(
+            doc.text == text,
+            "{name}: decoded text differs from the original"
+        );
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A page with site chrome in elements ingest drops and a `<meta charset>` that lies.
+fn html_page(text: &str, declared_charset: &str) -> String {
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"{declared_charset}\">\n<title>某市人民政府门户网站</title>\n\
+         <meta name=\"PubDate\" content=\"2024-03-05 10:00\">\n<style>body {{ font: 14px }}</style>\n\
+         <script>var nav = \"<p>不是正文</p>\";</script>\n</head>\n<body>\n\
+         <header><div class=\"logo\">某市政府网</div></header>\n\
+         <nav><ul><li><a href=\"/\">首页</a></li><li><a href=\"/zw\">政务公开</a></li></ul></nav>\n<div class=\"content\">\n"
+    );
+    for line in text.lines() {
+        page.push_str("<p>");
+        page.push_str(&escape(line));
+        page.push_str("</p>\n");
+    }
+    page.push_str(
+        "</div>\n<aside>热点推荐</aside>\n<footer><p>主办单位：某市人民政府办公室</p></footer>\n\
+         <script src=\"/stat.js\"></script>\n<noscript>统计</noscript>\n</body>\n</html>\n",
+    );
+    page
+}
+
+#[test]
+fn html_with_chrome_and_wrong_charset_gives_the_same_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let samples = samples();
+    let mut expected = Vec::new();
+    for (stem, text) in &samples {
+        // GB18030 bytes that claim to be Big5, and UTF-8 bytes that claim to be GB2312.
+        std::fs::write(
+            dir.path().join(format!("{stem}.gb.html")),
+            encode(GB18030, &html_page(text, "big5")),
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join(format!("{stem}.u8.htm")),
+            html_page(text, "gb2312"),
+        )
+        .expect("write");
+        // A saved page named .txt is still a page.
+        std::fs::write(
+            dir.path().join(format!("{stem}.page.txt")),
+            html_page(text, "utf-8"),
+        )
+        .expect("write");
+        for name in [
+            format!("{stem}.gb.html"),
+            format!("{stem}.u8.htm"),
+            format!("{stem}.page.txt"),
+        ] {
+            expected.push((name, normalised_lines(text)));
+        }
+    }
+    let docs = read_all(dir.path());
+    assert_eq!(docs.len(), expected.len());
+    for (name, lines) in expected {
+        let doc = docs
+            .iter()
+            .find(|d| name_of(d) == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(doc.source.format, Some(Format::Html), "{name}");
+        let got = normalised_lines(&doc.text);
+        assert_eq!(got.len(), lines.len(), "{name}: line count");
+        for (i, (g, e)) in got.iter().zip(&lines).enumerate() {
+            assert_eq!(g, e, "{name}: line {i}");
+        }
+        assert_eq!(doc.meta.title.as_deref(), Some("某市人民政府门户网站"));
+        assert_eq!(doc.meta.published.as_deref(), Some("2024-03-05 10:00"));
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    escape(text).replace('"', "&quot;")
+}
+
+fn run(text: &str) -> String {
+    format!(
+        "<w:r><w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">{}</w:t></w:r>",
+        xml_escape(text)
+    )
+}
+
+/// A minimal docx: each line a paragraph, except lines 3 and 4 which go into a table row
+/// (one cell each), and the first line split over two runs.
+fn docx_bytes(text: &str) -> Vec<u8> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut body = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        match i {
+            0 => {
+                let split = line
+                    .char_indices()
+                    .nth(line.chars().count() / 2)
+                    .map_or(line.len(), |(b, _)| b);
+                let (a, b) = line.split_at(split);
+                body.push_str(&format!("<w:p>{}{}</w:p>", run(a), run(b)));
+            }
+            3 => body.push_str(&format!(
+                "<w:tbl><w:tr><w:tc><w:p>{}</w:p></w:tc><w:tc><w:p>{}</w:p></w:tc></w:tr></w:tbl>",
+                run(line),
+                run(lines.get(4).copied().unwrap_or(""))
+            )),
+            4 => {}
+            _ => body.push_str(&format!(
+                "<w:p><w:pPr><w:jc w:val=\"both\"/></w:pPr>{}</w:p>",
+                run(line)
+            )),
+        }
+    }
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}<w:sectPr/></w:body></w:document>"
+    );
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let parts = [
+        ("[Content_Types].xml", "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>".to_string()),
+        ("_rels/.rels", "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>".to_string()),
+        ("docProps/core.xml", "<?xml version=\"1.0\"?><cp:coreProperties xmlns:cp=\"x\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>讲话稿</dc:title><dc:creator>办公室</dc:creator></cp:coreProperties>".to_string()),
+        ("word/document.xml", document),
+    ];
+    for (name, content) in parts {
+        zip.start_file(name, options).expect("start file");
+        zip.write_all(content.as_bytes()).expect("write part");
+    }
+    zip.finish().expect("finish zip").into_inner()
+}
+
+#[test]
+fn docx_gives_the_same_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let samples = samples();
+    for (stem, text) in &samples {
+        std::fs::write(dir.path().join(format!("{stem}.docx")), docx_bytes(text)).expect("write");
+    }
+    let docs = read_all(dir.path());
+    assert_eq!(docs.len(), samples.len());
+    for (stem, text) in &samples {
+        let name = format!("{stem}.docx");
+        let doc = docs
+            .iter()
+            .find(|d| name_of(d) == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(doc.source.format, Some(Format::Docx));
+        assert_eq!(
+            normalised_lines(&doc.text),
+            normalised_lines(text),
+            "{name}"
+        );
+        assert_eq!(doc.meta.title.as_deref(), Some("讲话稿"));
+        assert_eq!(doc.meta.author.as_deref(), Some("办公室"));
+    }
+}
+
+#[test]
+fn csv_and_jsonl_exports_give_one_document_per_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let samples = samples();
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(["id", "标题", "正文", "发布时间"])
+        .expect("header");
+    let mut jsonl = String::new();
+    for (i, (stem, text)) in samples.iter().enumerate() {
+        csv.write_record([i.to_string().as_str(), stem, text, "2023-05-01"])
+            .expect("row");
+        let line = serde_json::json!({"meta": {"title": stem}, "data": {"content": text}, "pub": "2023-05-01"});
+        jsonl.push_str(&line.to_string());
+        jsonl.push('\n');
+    }
+    // GB18030 bytes: the export is decoded like any other file.
+    std::fs::write(
+        dir.path().join("export.csv"),
+        encode(
+            GB18030,
+            &String::from_utf8(csv.into_inner().expect("csv")).expect("utf-8"),
+        ),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("export.jsonl"), &jsonl).expect("write");
+    let config = IngestConfig {
+        csv_text_column: "正文".into(),
+        csv_title_column: "标题".into(),
+        csv_date_column: "发布时间".into(),
+        jsonl_text_field: "data.content".into(),
+        jsonl_title_field: "meta.title".into(),
+        jsonl_date_field: "pub".into(),
+        ..IngestConfig::default()
+    };
+    let ingest = ingest_for(dir.path(), config);
+    let discovery = ingest.discover();
+    let results: Vec<_> = discovery
+        .files
+        .iter()
+        .flat_map(|f| ingest.read(f))
+        .collect();
+    assert_eq!(results.len(), 2 * samples.len());
+    for (file, format) in [("export.csv", Format::Csv), ("export.jsonl", Format::Jsonl)] {
+        let file_id = &discovery
+            .files
+            .iter()
+            .find(|f| f.path.ends_with(file))
+            .expect("found")
+            .doc_id;
+        for (i, (stem, text)) in samples.iter().enumerate() {
+            let path_suffix = format!("{file}#{i}");
+            let doc = results
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .find(|d| d.source.source_path.ends_with(&path_suffix))
+                .unwrap_or_else(|| panic!("{path_suffix} missing"));
+            assert_eq!(doc.source.doc_id, format!("{file_id}-{i:06}"));
+            assert_eq!(doc.source.format, Some(format));
+            assert!(doc.text == *text, "{path_suffix}: text differs");
+            assert_eq!(doc.meta.title.as_deref(), Some(stem.as_str()));
+            assert_eq!(doc.meta.published.as_deref(), Some("2023-05-01"));
+        }
+    }
+}
+
+#[test]
+fn duplicates_are_marked_in_path_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, text) = samples().into_iter().next().expect("a sample");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    std::fs::write(dir.path().join("b.txt"), &text).expect("write");
+    std::fs::write(dir.path().join("a.txt"), &text).expect("write");
+    std::fs::write(dir.path().join("sub/c.txt"), &text).expect("write");
+    let discovery = ingest_for(dir.path(), IngestConfig::default()).discover();
+    let paths: Vec<String> = discovery
+        .files
+        .iter()
+        .map(|f| name_of_path(&f.path))
+        .collect();
+    assert_eq!(paths, ["a.txt", "b.txt", "c.txt"]);
+    let first = &discovery.files[0];
+    assert_eq!(first.duplicate_of, None);
+    for dup in &discovery.files[1..] {
+        assert_eq!(dup.duplicate_of.as_deref(), Some(first.path.as_str()));
+        assert_eq!(dup.doc_id, first.doc_id);
+    }
+    assert_eq!(first.doc_id.len(), 16);
+}
+
+fn name_of_path(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn globs_and_hidden_files_filter_the_walk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in [
+        "keep.txt",
+        "skip.log",
+        ".hidden.txt",
+        "old/keep2.txt",
+        ".git/config.txt",
+    ] {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, format!("内容 {name}")).expect("write");
+    }
+    let config = IngestConfig {
+        include: vec!["*.txt".into()],
+        exclude: vec!["old".into()],
+        ..IngestConfig::default()
+    };
+    let discovery = ingest_for(dir.path(), config).discover();
+    let names: Vec<String> = discovery
+        .files
+        .iter()
+        .map(|f| name_of_path(&f.path))
+        .collect();
+    assert_eq!(names, ["keep.txt"]);
+    assert!(discovery.skipped >= 3, "{}", discovery.skipped);
+    let config = IngestConfig {
+        hidden: true,
+        ..IngestConfig::default()
+    };
+    assert_eq!(ingest_for(dir.path(), config).discover().files.len(), 5);
+}
+
+#[test]
+fn config_problems_name_their_toml_path() {
+    let config = IngestConfig {
+        inputs: vec!["no/such/folder".into()],
+        include: vec!["[unclosed".into()],
+        max_file_mb: 0.0,
+        csv_delimiter: ";;".into(),
+        jsonl_text_field: "a..b".into(),
+        ..IngestConfig::default()
+    };
+    let problems = config.validate(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    for expected in [
+        "ingest.inputs[0]",
+        "ingest.include[0]",
+        "ingest.max_file_mb",
+        "ingest.csv_delimiter",
+        "ingest.jsonl_text_field",
+    ] {
+        assert!(paths.contains(&expected), "{expected} not in {paths:?}");
+    }
+    assert!(Ingest::build(&config, Path::new(".")).is_err());
+    let parsed: IngestConfig = toml::from_str("inputs = [\"x\"]\nmax_file_mb = 8\n").expect("toml");
+    assert_eq!(parsed.max_file_mb, 8.0);
+    assert!(toml::from_str::<IngestConfig>("no_such_key = 1\n").is_err());
+}
+
+#[test]
+fn pipeline_toml_ingest_section_is_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let text = std::fs::read_to_string(root.join("pipeline.toml")).expect("pipeline.toml");
+    let table: toml::Table = toml::from_str(&text).expect("pipeline.toml parses");
+    let section = table
+        .get("ingest")
+        .cloned()
+        .unwrap_or(toml::Value::Table(toml::Table::new()));
+    let config: IngestConfig = section.try_into().expect("[ingest] deserialises");
+    assert_eq!(config.validate(&root), vec![]);
+}
