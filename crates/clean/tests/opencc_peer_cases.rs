@@ -59,6 +59,7 @@ fn opencc_peer_cases_pass() {
     let (mut overall_total, mut overall_passed) = (0usize, 0usize);
     let mut failures = Vec::new();
     let mut deliberate = Vec::new();
+    let mut per_file = Vec::new();
     for (file, config) in [
         ("opencc_t2s.tsv", OpenccConfig::T2s),
         ("opencc_tw2s.tsv", OpenccConfig::Tw2s),
@@ -68,6 +69,7 @@ fn opencc_peer_cases_pass() {
             continue;
         };
         let converter = Converter::new(config).expect("embedded dictionaries load");
+        let (file_total, file_passed) = (overall_total, overall_passed);
         for line in text
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -99,6 +101,11 @@ fn opencc_peer_cases_pass() {
                 ));
             }
         }
+        per_file.push(format!(
+            "{file} {}/{}",
+            overall_passed - file_passed,
+            overall_total - file_total
+        ));
     }
     let share = passed as f64 / total.max(1) as f64;
     eprintln!(
@@ -107,6 +114,7 @@ fn opencc_peer_cases_pass() {
         share * 100.0,
         overall_passed as f64 / overall_total.max(1) as f64 * 100.0
     );
+    eprintln!("per file (all cases): {}", per_file.join(", "));
     for f in &failures {
         eprintln!("FAIL {f}");
     }

@@ -81,9 +81,10 @@ pub struct Manifest {
     pub shard: Option<String>,
     /// Worker threads.
     pub jobs: usize,
-    /// True when every file was processed (no cache reuse).
+    /// True when no file was taken from the cache.
     pub full_run: bool,
-    /// Why it was a full run (`--full`, `no previous state`, `config changed`), if it was.
+    /// Why the cache was not consulted or may not help (`--full`, `no previous state`,
+    /// `config or gongwen version changed`), if so.
     pub full_run_reason: Option<String>,
     /// Input files.
     pub files: FileCounts,

@@ -422,9 +422,11 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
             Some(_) => None,
         }
     };
-    let reuse = if full_run_reason.is_none() { previous.as_ref() } else { None };
+    // Cache entries validate themselves (content hash, path, config hash inside), so they
+    // are reused even without a state file, e.g. the work of a run that was killed.
+    let reuse = !opts.full && previous.as_ref().map_or(true, |s| s.config_hash == loaded.hash);
     let cache = Cache::new(layout.private.join("cache"));
-    let plan = make_plan(discovery, opts.shard, reuse, &cache, &loaded.hash);
+    let plan = make_plan(discovery, opts.shard, reuse, &cache);
     let total_bytes: u64 = plan.iter().map(|p| p.file.size).sum();
     log::info!(
         "{} file(s) found, {} in this run{}; output {:?}",
@@ -539,6 +541,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         log::debug!("removed {removed} cache entries of deleted or changed files");
     }
 
+    m.full_run = m.files.skipped == 0;
     m.finished_at = manifest::now_rfc3339();
     m.wall_seconds = clock.elapsed().as_secs_f64();
     m.peak_rss_kib = manifest::peak_rss_kib();
@@ -583,9 +586,8 @@ fn add_times(total: &mut StageSeconds, t: &StageSeconds) {
 fn make_plan(
     discovery: gongwen_ingest::Discovery,
     shard: Option<Shard>,
-    previous: Option<&RunState>,
+    reuse: bool,
     cache: &Cache,
-    config_hash: &str,
 ) -> Vec<PlanItem> {
     let mut files = discovery.files;
     files.sort_by(|a, b| a.doc_id.cmp(&b.doc_id).then_with(|| a.path.cmp(&b.path)));
@@ -605,8 +607,7 @@ fn make_plan(
             Some((id, path)) if *id == file.doc_id && !file.doc_id.is_empty() => Work::Duplicate(path.clone()),
             _ => {
                 first_of_id = Some((file.doc_id.clone(), file.path.clone()));
-                let unchanged = previous.is_some_and(|s| s.files.get(&file.path) == Some(&file.doc_id))
-                    && cache.entry_path(&file.doc_id, &file.path).is_file();
+                let unchanged = reuse && cache.entry_path(&file.doc_id, &file.path).is_file();
                 if unchanged {
                     Work::Cached
                 } else {
@@ -619,7 +620,6 @@ fn make_plan(
         }
         plan.push(PlanItem { file, work });
     }
-    let _ = config_hash;
     if let Some(s) = shard {
         plan.retain(|p| s.contains(&p.file.doc_id));
     }
@@ -657,7 +657,7 @@ fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) 
                 if let Some(docs) = cached {
                     return result(docs, false, true, times);
                 }
-                log::warn!("cache entry of {} unreadable: processing it again", file.path);
+                log::debug!("cache entry of {} unusable (other config, or unreadable): processing it", file.path);
             }
             let docs = stages.process_file(file, &mut times);
             let t = Instant::now();

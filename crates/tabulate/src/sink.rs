@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use polars::io::parquet::write::BatchedWriter;
 use polars::polars_utils::compression::ZstdLevel;
 use polars::prelude::{
-    BooleanChunkedBuilder, ChunkedBuilder, Column, DataFrame, Int64Type, IntoColumn, IntoSeries,
+    BooleanChunkedBuilder, ChunkedBuilder, Column, CompatLevel, KeyValueMetadata, SchemaExt, DataFrame, Int64Type, IntoColumn, IntoSeries,
     ParquetCompression, ParquetWriter, PrimitiveChunkedBuilder, Schema, StringChunkedBuilder, Float64Type,
 };
 
@@ -144,6 +144,19 @@ fn csv_err(path: &Path, source: csv::Error) -> TabulateError {
     TabulateError::Csv { path: path.to_path_buf(), source }
 }
 
+/// The `ARROW:schema` metadata of a Parquet file of `schema`, with strings as Arrow
+/// `large_string` rather than `string_view`.
+///
+/// polars' batched writer stores its in-memory types (`string_view`), which pyarrow before
+/// version 15 (still common under pandas) refuses to read ("Unrecognized type: 24"). The
+/// Parquet data is the same either way (UTF-8 byte arrays); only the stored Arrow type differs,
+/// and `large_string` is what polars itself stores at `CompatLevel::oldest()`.
+fn compatible_arrow_schema(schema: &Schema) -> KeyValueMetadata {
+    let arrow_schema = schema.to_arrow(CompatLevel::oldest());
+    let key_value = polars_parquet::write::schema_to_metadata_key(&arrow_schema);
+    KeyValueMetadata::from_static(vec![(key_value.key, key_value.value.unwrap_or_default())])
+}
+
 /// A Parquet file written one row group per batch.
 pub(crate) struct ParquetOut {
     path: PathBuf,
@@ -160,6 +173,7 @@ impl ParquetOut {
         let shared = SharedFile(Arc::new(Mutex::new(BufWriter::with_capacity(1 << 20, file))));
         let writer = ParquetWriter::new(shared.clone())
             .with_compression(ParquetCompression::Zstd(Some(level)))
+            .with_key_value_metadata(Some(compatible_arrow_schema(&schema)))
             .batched(&schema)
             .map_err(|e| polars_err(path, e))?;
         Ok(ParquetOut { path: path.to_path_buf(), schema, file: shared, writer })
