@@ -84,17 +84,6 @@ fn main() {
     }
     let convert = t.elapsed();
 
-    // TEMP clean2: the previous converter, for the before/after figure.
-    let old = ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
-        .expect("ferrous loads");
-    let t = Instant::now();
-    let mut old_len = 0usize;
-    for d in &docs {
-        old_len += old.convert(&d.text).len();
-    }
-    let old_convert = t.elapsed();
-    println!("TEMP ferrous-opencc t2s alone {:>8.1} ms ({old_len} bytes)", old_convert.as_secs_f64() * 1e3);
-
     let t = Instant::now();
     let jieba = jieba_rs::Jieba::new();
     let jieba_build = t.elapsed();

@@ -11,7 +11,10 @@ fn main() {
         eprintln!("usage: ingest_throughput FOLDER");
         std::process::exit(2);
     };
-    let config = IngestConfig { inputs: vec![folder.clone()], ..IngestConfig::default() };
+    let config = IngestConfig {
+        inputs: vec![folder.clone()],
+        ..IngestConfig::default()
+    };
     let ingest = match Ingest::build(&config, &folder) {
         Ok(ingest) => ingest,
         Err(e) => {

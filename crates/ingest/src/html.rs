@@ -217,7 +217,9 @@ const VOID: &[&str] = &[
 ];
 
 /// Elements whose end tag is often omitted: not counted when estimating the nesting depth.
-const OPTIONAL_END: &[&str] = &["p", "li", "td", "th", "tr", "dt", "dd", "option", "tbody", "thead", "colgroup"];
+const OPTIONAL_END: &[&str] = &[
+    "p", "li", "td", "th", "tr", "dt", "dd", "option", "tbody", "thead", "colgroup",
+];
 
 /// One tag found by [`scan_tags`]: byte range, name (lowercase), closing or not.
 struct TagAt {
@@ -286,7 +288,10 @@ fn flatten_if_deep(source: &str) -> Option<String> {
     for tag in &tags {
         if tag.closing {
             depth = depth.saturating_sub(1);
-        } else if !tag.self_closing && !VOID.contains(&tag.name.as_str()) && !OPTIONAL_END.contains(&tag.name.as_str()) {
+        } else if !tag.self_closing
+            && !VOID.contains(&tag.name.as_str())
+            && !OPTIONAL_END.contains(&tag.name.as_str())
+        {
             depth += 1;
             max_depth = max_depth.max(depth);
         }

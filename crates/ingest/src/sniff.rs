@@ -53,9 +53,7 @@ pub fn magic(bytes: &[u8]) -> Option<Magic> {
 }
 
 /// Extensions of saved web pages.
-const HTML_EXTENSIONS: &[&str] = &[
-    "html", "htm", "shtml", "xhtml", "aspx", "asp", "php", "jsp",
-];
+const HTML_EXTENSIONS: &[&str] = &["html", "htm", "shtml", "xhtml", "aspx", "asp", "php", "jsp"];
 
 /// The first `max_chars` characters of `text` (never splits a character).
 pub fn prefix_chars(text: &str, max_chars: usize) -> &str {

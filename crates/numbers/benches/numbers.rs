@@ -28,10 +28,15 @@ fn sentences(text: &str) -> Vec<String> {
 
 fn main() {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/samples");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     paths.sort();
     let mut base = String::new();
-    for p in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
+    for p in paths
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+    {
         base.push_str(&std::fs::read_to_string(p).unwrap_or_default());
         base.push('\n');
     }
@@ -73,7 +78,13 @@ fn main() {
     let jieba_secs = t.elapsed().as_secs_f64();
 
     println!("text: {mb:.2} MB in {} sentences", all.len());
-    println!("numbers extract: {:8.2} MB/s  ({n_numbers} mentions, {numbers_secs:.3} s)", mb / numbers_secs);
-    println!("jieba-rs tag:    {:8.2} MB/s  ({n_tokens} tokens, {jieba_secs:.3} s)", mb / jieba_secs);
+    println!(
+        "numbers extract: {:8.2} MB/s  ({n_numbers} mentions, {numbers_secs:.3} s)",
+        mb / numbers_secs
+    );
+    println!(
+        "jieba-rs tag:    {:8.2} MB/s  ({n_tokens} tokens, {jieba_secs:.3} s)",
+        mb / jieba_secs
+    );
     println!("numbers / jieba time: {:.3}", numbers_secs / jieba_secs);
 }

@@ -13,21 +13,33 @@ pub struct Decimal {
 
 impl Decimal {
     /// Zero.
-    pub const ZERO: Decimal = Decimal { mantissa: 0, exponent: 0 };
+    pub const ZERO: Decimal = Decimal {
+        mantissa: 0,
+        exponent: 0,
+    };
 
     /// An integer.
     pub fn from_int(n: i128) -> Decimal {
-        Decimal { mantissa: n, exponent: 0 }
+        Decimal {
+            mantissa: n,
+            exponent: 0,
+        }
     }
 
     /// `10^exp`.
     pub fn pow10(exp: i32) -> Decimal {
-        Decimal { mantissa: 1, exponent: exp }
+        Decimal {
+            mantissa: 1,
+            exponent: exp,
+        }
     }
 
     /// This value times `10^k`.
     pub fn shift(self, k: i32) -> Decimal {
-        Decimal { mantissa: self.mantissa, exponent: self.exponent.saturating_add(k) }
+        Decimal {
+            mantissa: self.mantissa,
+            exponent: self.exponent.saturating_add(k),
+        }
     }
 
     /// Sum, or `None` on overflow.
@@ -35,7 +47,13 @@ impl Decimal {
         let e = self.exponent.min(other.exponent);
         let a = scale_mantissa(self.mantissa, self.exponent - e)?;
         let b = scale_mantissa(other.mantissa, other.exponent - e)?;
-        Some(Decimal { mantissa: a.checked_add(b)?, exponent: e }.normalized())
+        Some(
+            Decimal {
+                mantissa: a.checked_add(b)?,
+                exponent: e,
+            }
+            .normalized(),
+        )
     }
 
     /// Product, or `None` on overflow.
@@ -50,8 +68,11 @@ impl Decimal {
     }
 
     /// The negated value.
-    pub fn neg(self) -> Decimal {
-        Decimal { mantissa: -self.mantissa, exponent: self.exponent }
+    pub fn negated(self) -> Decimal {
+        Decimal {
+            mantissa: -self.mantissa,
+            exponent: self.exponent,
+        }
     }
 
     /// True when the value is zero.
@@ -70,12 +91,17 @@ impl Decimal {
             m /= 10;
             e += 1;
         }
-        Decimal { mantissa: m, exponent: e }
+        Decimal {
+            mantissa: m,
+            exponent: e,
+        }
     }
 
     /// The nearest `f64` (correctly rounded via the standard float parser).
     pub fn to_f64(self) -> f64 {
-        format!("{}e{}", self.mantissa, self.exponent).parse::<f64>().unwrap_or(f64::NAN)
+        format!("{}e{}", self.mantissa, self.exponent)
+            .parse::<f64>()
+            .unwrap_or(f64::NAN)
     }
 
     /// The value as an integer when it is one and fits.
@@ -97,7 +123,9 @@ impl Decimal {
         for c in s.chars() {
             match c {
                 '0'..='9' => {
-                    mantissa = mantissa.checked_mul(10)?.checked_add(i128::from(c as u8 - b'0'))?;
+                    mantissa = mantissa
+                        .checked_mul(10)?
+                        .checked_add(i128::from(c as u8 - b'0'))?;
                     digits += 1;
                     if seen_point {
                         exponent -= 1;
@@ -136,7 +164,8 @@ mod tests {
     fn folding_magnitudes_is_exact() {
         let d = Decimal::parse_ascii("4.287").and_then(|d| d.checked_mul(Decimal::pow10(8)));
         assert_eq!(d.map(|d| d.to_f64()), Some(428_700_000.0));
-        let s = Decimal::parse_ascii("0.1").and_then(|a| a.checked_add(Decimal::parse_ascii("0.2")?));
+        let s =
+            Decimal::parse_ascii("0.1").and_then(|a| a.checked_add(Decimal::parse_ascii("0.2")?));
         assert_eq!(s.map(|d| d.to_f64()), Some(0.3));
         assert_eq!(Decimal::parse_ascii("."), None);
         assert_eq!(Decimal::parse_ascii("1.2.3"), None);

@@ -3,7 +3,10 @@
 use gongwen_model::{NumberKind, NumberMention, Span};
 
 use crate::decimal::Decimal;
-use crate::numeral::{ascii_digit, big_unit_exp, digit_value, is_numeral_char, parse_chars, small_unit_exp, NumeralMode};
+use crate::numeral::{
+    ascii_digit, big_unit_exp, digit_value, is_numeral_char, parse_chars, small_unit_exp,
+    NumeralMode,
+};
 use crate::tables::{word_ending_at, Tables, Unit};
 
 /// Longest quoted text still read as a name (slogans and programme names are short).
@@ -70,7 +73,10 @@ pub(crate) struct Sentence<'a> {
 
 impl<'a> Sentence<'a> {
     pub fn new(chars: &'a [char]) -> Sentence<'a> {
-        Sentence { chars, quotes: quote_ranges(chars) }
+        Sentence {
+            chars,
+            quotes: quote_ranges(chars),
+        }
     }
 
     fn at(&self, i: usize) -> Option<char> {
@@ -78,7 +84,9 @@ impl<'a> Sentence<'a> {
     }
 
     fn in_name_quote(&self, i: usize) -> bool {
-        self.quotes.iter().any(|&(s, e, short)| short && s <= i && i < e)
+        self.quotes
+            .iter()
+            .any(|&(s, e, short)| short && s <= i && i < e)
     }
 }
 
@@ -128,7 +136,10 @@ fn is_range_connector(c: char) -> bool {
 }
 
 fn is_clause_break(c: char) -> bool {
-    matches!(c, '，' | ',' | '；' | ';' | '：' | ':' | '。' | '！' | '!' | '？' | '?' | '\n')
+    matches!(
+        c,
+        '，' | ',' | '；' | ';' | '：' | ':' | '。' | '！' | '!' | '？' | '?' | '\n'
+    )
 }
 
 /// Can a mention start here?
@@ -138,7 +149,12 @@ pub(crate) fn is_candidate(c: char) -> bool {
 
 impl Tables {
     /// All mentions of one sentence.
-    pub(crate) fn scan(&self, s: &Sentence<'_>, with_subject: bool, max_subject: usize) -> Vec<NumberMention> {
+    pub(crate) fn scan(
+        &self,
+        s: &Sentence<'_>,
+        with_subject: bool,
+        max_subject: usize,
+    ) -> Vec<NumberMention> {
         let chars = s.chars;
         let mut out = Vec::new();
         let mut i = 0;
@@ -171,11 +187,25 @@ impl Tables {
         out
     }
 
-    fn to_mention(&self, s: &Sentence<'_>, f: Found, with_subject: bool, max_subject: usize) -> NumberMention {
-        let text: String = s.chars.get(f.text_start..f.text_end).unwrap_or(&[]).iter().collect();
+    fn to_mention(
+        &self,
+        s: &Sentence<'_>,
+        f: Found,
+        with_subject: bool,
+        max_subject: usize,
+    ) -> NumberMention {
+        let text: String = s
+            .chars
+            .get(f.text_start..f.text_end)
+            .unwrap_or(&[])
+            .iter()
+            .collect();
         let subject = if with_subject && f.with_subject {
-            let q_start = self.prefix_qualifier(s.chars, f.text_start).map(|(_, st)| st).unwrap_or(f.text_start);
-            self.subject(s.chars, q_start, max_subject)
+            let q_start = self
+                .prefix_qualifier(s.chars, f.text_start)
+                .map(|(_, st)| st)
+                .unwrap_or(f.text_start);
+            self.subject(s.chars, q_start, max_subject, f.kind)
         } else {
             None
         };
@@ -199,13 +229,19 @@ impl Tables {
     /// The prefix qualifier ending at `at`: (qualifier, where the form starts).
     fn prefix_qualifier(&self, chars: &[char], at: usize) -> Option<(Option<String>, usize)> {
         let head = chars.get(..at)?;
-        let form = self.prefix_qualifiers.iter().find(|q| head.ends_with(&q.chars))?;
+        let form = self
+            .prefix_qualifiers
+            .iter()
+            .find(|q| head.ends_with(&q.chars))?;
         Some((form.qualifier.clone(), at - form.chars.len()))
     }
 
     fn suffix_qualifier(&self, chars: &[char], at: usize) -> Option<Option<String>> {
         let rest = chars.get(at..)?;
-        let form = self.suffix_qualifiers.iter().find(|q| rest.starts_with(&q.chars))?;
+        let form = self
+            .suffix_qualifiers
+            .iter()
+            .find(|q| rest.starts_with(&q.chars))?;
         Some(form.qualifier.clone())
     }
 
@@ -243,10 +279,15 @@ impl Tables {
             self.fold_magnitudes(chars, &mut core);
         }
         // 多/余 between number and unit, then perhaps more magnitudes (100多万).
-        if let Some(form) = self.infix_qualifiers.iter().find(|q| chars.get(core.end..).is_some_and(|r| r.starts_with(&q.chars))) {
+        if let Some(form) = self.infix_qualifiers.iter().find(|q| {
+            chars
+                .get(core.end..)
+                .is_some_and(|r| r.starts_with(&q.chars))
+        }) {
             let after = core.end + form.chars.len();
             let next = chars.get(after).copied();
-            let continues = next.is_some_and(|n| big_unit_exp(n).is_some() || small_unit_exp(n).is_some())
+            let continues = next
+                .is_some_and(|n| big_unit_exp(n).is_some() || small_unit_exp(n).is_some())
                 || self.unit_at(chars, after).is_some();
             if continues {
                 core.infix = form.qualifier.clone();
@@ -279,7 +320,10 @@ impl Tables {
                 _ => break,
             };
             // 千瓦, 千米, 百分点 are units, not magnitudes.
-            if self.unit_at(chars, core.end).is_some_and(|u| u.chars.len() > 1) {
+            if self
+                .unit_at(chars, core.end)
+                .is_some_and(|u| u.chars.len() > 1)
+            {
                 break;
             }
             core.magnitude += exp;
@@ -294,12 +338,10 @@ impl Tables {
             if e - p >= MAX_NUMERAL_CHARS {
                 break;
             }
-            if is_numeral_char(c) {
-                e += 1;
-            } else if matches!(c, '点' | '點')
+            let decimal_point = matches!(c, '点' | '點')
                 && e > p
-                && chars.get(e + 1).and_then(|&n| digit_value(n)).is_some()
-            {
+                && chars.get(e + 1).and_then(|&n| digit_value(n)).is_some();
+            if is_numeral_char(c) || decimal_point {
                 e += 1;
             } else {
                 break;
@@ -309,7 +351,9 @@ impl Tables {
         while e > p + 1 {
             let last = chars.get(e - 1).copied()?;
             if (small_unit_exp(last).is_some() || big_unit_exp(last).is_some())
-                && self.unit_at(chars, e - 1).is_some_and(|u| u.chars.len() > 1)
+                && self
+                    .unit_at(chars, e - 1)
+                    .is_some_and(|u| u.chars.len() > 1)
             {
                 e -= 1;
             } else {
@@ -320,12 +364,15 @@ impl Tables {
         while e > p {
             let run = chars.get(p..e)?;
             if let Ok(value) = parse_chars(run, NumeralMode::Normal) {
-                let digit_string = if run.iter().all(|&c| digit_value(c).is_some()) && run.len() > 1 {
+                let digit_string = if run.iter().all(|&c| digit_value(c).is_some()) && run.len() > 1
+                {
                     Some(run.iter().filter_map(|&c| digit_value(c)).collect())
                 } else {
                     None
                 };
-                let has_digit = run.iter().any(|&c| digit_value(c).is_some_and(|d| d > 0) || matches!(c, '廿' | '卅' | '卌'));
+                let has_digit = run.iter().any(|&c| {
+                    digit_value(c).is_some_and(|d| d > 0) || matches!(c, '廿' | '卅' | '卌')
+                });
                 let first_is_ten = matches!(run.first(), Some('十' | '拾'));
                 let magnitude = run
                     .iter()
@@ -431,7 +478,11 @@ impl Tables {
         }
         let core = self.core_at(s, i)?;
         // 三分之一: a fraction.
-        if chars.get(core.end..).is_some_and(|r| r.starts_with(&['分', '之'])) && core.ty != CoreType::Placeholder {
+        if chars
+            .get(core.end..)
+            .is_some_and(|r| r.starts_with(&['分', '之']))
+            && core.ty != CoreType::Placeholder
+        {
             let num = self.core_at(s, core.end + 2)?;
             if s.in_name_quote(i) {
                 return None;
@@ -442,7 +493,12 @@ impl Tables {
             }
             let mut f = self.base_found(s, i, num.end);
             f.kind = NumberKind::Other;
-            f.value = Decimal::parse_ascii(&format!("{:.12}", n / d).trim_end_matches('0').trim_end_matches('.').replace('-', ""));
+            f.value = Decimal::parse_ascii(
+                &format!("{:.12}", n / d)
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+                    .replace('-', ""),
+            );
             return Some(self.finish(s, f));
         }
         // 2023-04-18, 2023/4/18
@@ -571,7 +627,9 @@ impl Tables {
             CoreType::Arabic => {
                 // 5G, 4K: part of a name.
                 if s.at(core.end).is_some_and(|c| c.is_ascii_alphabetic())
-                    || (core.start > 0 && s.at(core.start - 1).is_some_and(|c| c.is_ascii_alphabetic()))
+                    || (core.start > 0
+                        && s.at(core.start - 1)
+                            .is_some_and(|c| c.is_ascii_alphabetic()))
                 {
                     let mut e = core.end;
                     while s.at(e).is_some_and(|c| c.is_ascii_alphanumeric()) {
@@ -583,9 +641,14 @@ impl Tables {
                     return Some(f);
                 }
                 // Numbering markers: 1、 2. （3）
-                let before = if core.start == 0 { None } else { s.at(core.start - 1) };
+                let before = if core.start == 0 {
+                    None
+                } else {
+                    s.at(core.start - 1)
+                };
                 let after = s.at(core.end);
-                let at_clause_start = before.is_none_or(is_clause_break) || matches!(before, Some('（' | '(' | ' '));
+                let at_clause_start =
+                    before.is_none_or(is_clause_break) || matches!(before, Some('（' | '(' | ' '));
                 if at_clause_start && matches!(after, Some('、' | '.' | '．' | ')' | '）')) {
                     return None;
                 }
@@ -605,7 +668,9 @@ impl Tables {
 
     fn money_context(&self, chars: &[char], before: usize) -> bool {
         let head = chars.get(..before).unwrap_or(&[]);
-        self.money_cues.iter().any(|w| head.windows(w.len().max(1)).any(|win| win == w.as_slice()))
+        self.money_cues
+            .iter()
+            .any(|w| head.windows(w.len().max(1)).any(|win| win == w.as_slice()))
     }
 
     /// Rules for Chinese numerals (they are words as often as they are numbers).
@@ -621,7 +686,9 @@ impl Tables {
         }
         if core.is_one {
             // 一 + unit is an article (一批, 一项工作) unless the text stresses the count.
-            let cue_end = self.prefix_qualifier(s.chars, start).map_or(start, |(_, st)| st);
+            let cue_end = self
+                .prefix_qualifier(s.chars, start)
+                .map_or(start, |(_, st)| st);
             if word_ending_at(&self.one_cues, s.chars, cue_end).is_none() {
                 return false;
             }
@@ -659,7 +726,10 @@ impl Tables {
                     && !core.has_point
                     && core.magnitude == 0
                     && core.infix.is_none()
-                    && core.value.and_then(|v| v.to_i128()).is_some_and(|y| (1800..=2199).contains(&y))
+                    && core
+                        .value
+                        .and_then(|v| v.to_i128())
+                        .is_some_and(|y| (1800..=2199).contains(&y))
             }
             CoreType::Chinese => core.digit_string.as_ref().is_some_and(|d| d.len() == 4),
             CoreType::Placeholder => false,
@@ -682,7 +752,9 @@ impl Tables {
                 if let Some(day_core) = self.core_at(s, end) {
                     if day_core.ty != CoreType::Placeholder {
                         if let Some(d) = day_core.value.and_then(|v| v.to_i128()) {
-                            if (1..=31).contains(&d) && matches!(s.at(day_core.end), Some('日' | '号')) {
+                            if (1..=31).contains(&d)
+                                && matches!(s.at(day_core.end), Some('日' | '号'))
+                            {
                                 end = day_core.end + 1;
                                 let iso = match year {
                                     Some(y) => format!("{y:04}-{month:02}-{d:02}"),
@@ -699,7 +771,9 @@ impl Tables {
                 };
                 Some((iso, end))
             }
-            ['日'] if year.is_none() && (1..=31).contains(&n) => Some((format!("---{n:02}"), core.end + 1)),
+            ['日'] if year.is_none() && (1..=31).contains(&n) => {
+                Some((format!("---{n:02}"), core.end + 1))
+            }
             _ => None,
         }
     }
@@ -717,7 +791,10 @@ impl Tables {
             return None;
         }
         let (d, e2) = small_int(s.chars, e1 + 1)?;
-        if s.at(e2).and_then(ascii_digit).is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        if s.at(e2).and_then(ascii_digit).is_some()
+            || !(1..=12).contains(&m)
+            || !(1..=31).contains(&d)
+        {
             return None;
         }
         let y = core.value?.to_i128()?;
@@ -728,7 +805,13 @@ impl Tables {
         Some(f)
     }
 
-    fn range(&self, s: &Sentence<'_>, low: &Core, low_unit: Option<&Unit>, low_end: usize) -> Option<Found> {
+    fn range(
+        &self,
+        s: &Sentence<'_>,
+        low: &Core,
+        low_unit: Option<&Unit>,
+        low_end: usize,
+    ) -> Option<Found> {
         let chars = s.chars;
         if low.ty == CoreType::Placeholder || low.infix.is_some() {
             return None;
@@ -779,7 +862,11 @@ impl Tables {
         let is_year = unit.chars == ['年'] && self.year_like(low) && self.year_like(&high);
         if is_month || unit.chars == ['日'] || is_year {
             f.kind = NumberKind::Period;
-            f.unit = Some(if is_month { "月".into() } else { unit.base.clone() });
+            f.unit = Some(if is_month {
+                "月".into()
+            } else {
+                unit.base.clone()
+            });
             f.with_subject = false;
             f.low = Some(lo);
             f.high = Some(hi);
@@ -795,7 +882,13 @@ impl Tables {
     }
 
     /// The indicator a number measures: the words before it in its clause.
-    fn subject(&self, chars: &[char], before: usize, max: usize) -> Option<String> {
+    fn subject(
+        &self,
+        chars: &[char],
+        before: usize,
+        max: usize,
+        kind: NumberKind,
+    ) -> Option<String> {
         let mut start = before;
         while start > 0 && !chars.get(start - 1).copied().is_some_and(is_clause_break) {
             start -= 1;
@@ -803,7 +896,7 @@ impl Tables {
         let seg = chars.get(start..before)?;
         // Word hits left to right, skipping over indicator words that contain a cut word.
         let mut first_before: Option<usize> = None;
-        let mut verbs: Vec<(usize, usize)> = Vec::new();
+        let mut verbs: Vec<(usize, usize, bool)> = Vec::new();
         let mut p = 0;
         while p < seg.len() {
             let rest = seg.get(p..).unwrap_or(&[]);
@@ -816,18 +909,50 @@ impl Tables {
                 break;
             }
             if let Some(v) = self.subject_verb.iter().find(|w| rest.starts_with(w)) {
-                verbs.push((p, p + v.len()));
+                verbs.push((p, p + v.len(), false));
+                p += v.len();
+                continue;
+            }
+            if let Some(v) = self.subject_action.iter().find(|w| rest.starts_with(w)) {
+                verbs.push((p, p + v.len(), true));
                 p += v.len();
                 continue;
             }
             p += 1;
         }
+        // Without a verb or comparison the words before a count or duration are rarely an
+        // indicator (我讲|三点意见); indicators measured in money or percent usually are
+        // (…比重|40%).
+        let ratio_like = matches!(
+            kind,
+            NumberKind::Money
+                | NumberKind::Percent
+                | NumberKind::PercentPoint
+                | NumberKind::Multiple
+        );
+        if !matches!(
+            kind,
+            NumberKind::Count | NumberKind::Measure | NumberKind::Rank
+        ) && !ratio_like
+        {
+            return None;
+        }
+        if first_before.is_none() && verbs.is_empty() && !ratio_like {
+            return None;
+        }
         let seg = seg.get(..first_before.unwrap_or(seg.len()))?;
+        let verbs: Vec<(usize, usize, bool)> =
+            verbs.into_iter().filter(|v| v.1 <= seg.len()).collect();
         let candidates: Vec<(usize, usize)> = match (verbs.last(), verbs.first()) {
-            (Some(&(_, after)), Some(&(first, _))) => vec![(after, seg.len()), (0, first)],
+            (Some(&(_, after, true)), _) => vec![(after, seg.len())],
+            (Some(&(_, after, false)), Some(&(first, _, _))) => {
+                vec![(after, seg.len()), (0, first)]
+            }
             _ => vec![(0, seg.len())],
         };
-        candidates.into_iter().find_map(|(a, b)| self.clean_subject(seg.get(a..b.max(a))?, max))
+        candidates
+            .into_iter()
+            .find_map(|(a, b)| self.clean_subject(seg.get(a..b.max(a))?, max))
     }
 
     fn clean_subject(&self, seg: &[char], max: usize) -> Option<String> {
@@ -835,11 +960,19 @@ impl Tables {
         let mut b = seg.len();
         loop {
             let cur = seg.get(a..b).unwrap_or(&[]);
-            if let Some(w) = self.subject_lead.iter().find(|w| cur.starts_with(w) && cur.len() > w.len()) {
+            if let Some(w) = self
+                .subject_lead
+                .iter()
+                .find(|w| cur.starts_with(w) && cur.len() > w.len())
+            {
                 a += w.len();
                 continue;
             }
-            if let Some(w) = self.subject_trail.iter().find(|w| cur.ends_with(w) && cur.len() > w.len()) {
+            if let Some(w) = self
+                .subject_trail
+                .iter()
+                .find(|w| cur.ends_with(w) && cur.len() > w.len())
+            {
                 b -= w.len();
                 continue;
             }
@@ -889,14 +1022,21 @@ fn arabic_at(chars: &[char], p: usize) -> Option<Core> {
             e += 1;
         } else if matches!(c, ',' | '，') && !has_point && int_digits > 0 {
             // 1,234 and 1，234: exactly three digits, then no digit.
-            let group: Vec<u8> = (1..=3).filter_map(|k| chars.get(e + k).copied().and_then(ascii_digit)).collect();
+            let group: Vec<u8> = (1..=3)
+                .filter_map(|k| chars.get(e + k).copied().and_then(ascii_digit))
+                .collect();
             let after = chars.get(e + 4).copied().and_then(ascii_digit);
-            if group.len() == 3 && after.is_none() || group.len() == 3 && chars.get(e + 4).is_some_and(|&c| matches!(c, ',' | '，')) {
+            if group.len() == 3 && after.is_none()
+                || group.len() == 3 && chars.get(e + 4).is_some_and(|&c| matches!(c, ',' | '，'))
+            {
                 e += 1;
             } else {
                 break;
             }
-        } else if matches!(c, '.' | '．') && !has_point && chars.get(e + 1).and_then(|&n| ascii_digit(n)).is_some() {
+        } else if matches!(c, '.' | '．')
+            && !has_point
+            && chars.get(e + 1).and_then(|&n| ascii_digit(n)).is_some()
+        {
             has_point = true;
             text.push('.');
             e += 1;
@@ -926,7 +1066,10 @@ fn formula_end(chars: &[char], p: usize) -> Option<usize> {
     let mut terms = 0;
     loop {
         let s = e;
-        while chars.get(e).is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
+        while chars
+            .get(e)
+            .is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        {
             e += 1;
         }
         if e == s {
@@ -934,7 +1077,9 @@ fn formula_end(chars: &[char], p: usize) -> Option<usize> {
         }
         terms += 1;
         if matches!(chars.get(e), Some('+' | '＋'))
-            && chars.get(e + 1).is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            && chars
+                .get(e + 1)
+                .is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
         {
             e += 1;
         } else {

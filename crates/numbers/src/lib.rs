@@ -102,7 +102,10 @@ impl NumbersConfig {
             }
         }
         if self.max_subject_chars == 0 {
-            problems.push(ConfigProblem::new("numbers.max_subject_chars", "must be at least 1, got 0"));
+            problems.push(ConfigProblem::new(
+                "numbers.max_subject_chars",
+                "must be at least 1, got 0",
+            ));
         }
         problems
     }
@@ -144,19 +147,29 @@ impl NumberExtractor {
                 Ok(text) => {
                     tables.add_units(&text);
                 }
-                Err(e) => problems.push(ConfigProblem::new(format!("numbers.extra_units[{i}]"), e.to_string())),
+                Err(e) => problems.push(ConfigProblem::new(
+                    format!("numbers.extra_units[{i}]"),
+                    e.to_string(),
+                )),
             }
         }
         for (i, p) in config.extra_not_numbers.iter().enumerate() {
             match std::fs::read_to_string(base_dir.join(p)) {
                 Ok(text) => tables.add_not_numbers(&text),
-                Err(e) => problems.push(ConfigProblem::new(format!("numbers.extra_not_numbers[{i}]"), e.to_string())),
+                Err(e) => problems.push(ConfigProblem::new(
+                    format!("numbers.extra_not_numbers[{i}]"),
+                    e.to_string(),
+                )),
             }
         }
         if !problems.is_empty() {
             return Err(NumbersError::Config(problems));
         }
-        Ok(NumberExtractor { tables, subjects: config.subjects, max_subject_chars: config.max_subject_chars })
+        Ok(NumberExtractor {
+            tables,
+            subjects: config.subjects,
+            max_subject_chars: config.max_subject_chars,
+        })
     }
 
     /// An extractor with the built-in tables and default settings.

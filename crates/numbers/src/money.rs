@@ -124,9 +124,17 @@ pub fn parse_money(input: &str) -> Result<Money, MoneyError> {
         s = s.replace(form, "");
     }
     let currency = currency.map_or("元", |(_, c)| c).to_string();
-    s = s.replace("块钱", "元").replace('块', "元").replace('圆', "元").replace('毛', "角").replace('钱', "");
+    s = s
+        .replace("块钱", "元")
+        .replace(['块', '圆'], "元")
+        .replace('毛', "角")
+        .replace('钱', "");
     // Drop a trailing 元 / 元整 and repeated 元 (三万元欧元 → 三万).
-    while let Some(stripped) = s.strip_suffix("元整").or_else(|| s.strip_suffix("元正")).or_else(|| s.strip_suffix('元')) {
+    while let Some(stripped) = s
+        .strip_suffix("元整")
+        .or_else(|| s.strip_suffix("元正"))
+        .or_else(|| s.strip_suffix('元'))
+    {
         s = stripped.to_string();
     }
     let chars: Vec<char> = s.chars().collect();
@@ -136,13 +144,18 @@ pub fn parse_money(input: &str) -> Result<Money, MoneyError> {
         let (lo_s, hi_s) = (normalise(lo), normalise(hi));
         let high = amount(&hi_s)?;
         let low = range_low(&lo_s, &hi_s, high)?;
-        return Ok(Money { amount: MoneyAmount::Range(low, high), currency, definition: MoneyDefinition::Blur });
+        return Ok(Money {
+            amount: MoneyAmount::Range(low, high),
+            currency,
+            definition: MoneyDefinition::Blur,
+        });
     }
     let norm = normalise(&chars);
     // 八九亿, 三五百, 四五千: two digits, the second larger, then the rest.
     if let [a, b, rest @ ..] = norm.as_slice() {
         if let (Some(x), Some(y)) = (digit_value(*a), digit_value(*b)) {
-            if y > x && x > 0 && !rest.is_empty() && rest.iter().all(|&c| digit_value(c).is_none()) {
+            if y > x && x > 0 && !rest.is_empty() && rest.iter().all(|&c| digit_value(c).is_none())
+            {
                 let lo: Vec<char> = std::iter::once(*a).chain(rest.iter().copied()).collect();
                 let hi: Vec<char> = std::iter::once(*b).chain(rest.iter().copied()).collect();
                 return Ok(Money {
@@ -158,7 +171,11 @@ pub fn parse_money(input: &str) -> Result<Money, MoneyError> {
         if matches!(first, '几' | '数') && !rest.is_empty() {
             let lo: Vec<char> = std::iter::once('一').chain(rest.iter().copied()).collect();
             let low = amount(&lo)?;
-            return Ok(Money { amount: MoneyAmount::Range(low, low * 10.0), currency, definition: MoneyDefinition::Blur });
+            return Ok(Money {
+                amount: MoneyAmount::Range(low, low * 10.0),
+                currency,
+                definition: MoneyDefinition::Blur,
+            });
         }
     }
     // 3000多, 十几: up to the next step of the last stated place.
@@ -166,7 +183,11 @@ pub fn parse_money(input: &str) -> Result<Money, MoneyError> {
         let head: Vec<char> = norm.get(..pos).unwrap_or(&[]).to_vec();
         let tail: Vec<char> = norm.get(pos + 1..).unwrap_or(&[]).to_vec();
         let base = amount(&head)?;
-        let scale = if tail.is_empty() { 1.0 } else { amount(&[&['一'][..], &tail[..]].concat())? };
+        let scale = if tail.is_empty() {
+            1.0
+        } else {
+            amount(&[&['一'][..], &tail[..]].concat())?
+        };
         let step = last_place(base);
         return Ok(Money {
             amount: MoneyAmount::Range(base * scale, (base + step) * scale),
@@ -175,7 +196,11 @@ pub fn parse_money(input: &str) -> Result<Money, MoneyError> {
         });
     }
     let value = amount(&norm)?;
-    Ok(Money { amount: MoneyAmount::Exact(value), currency, definition })
+    Ok(Money {
+        amount: MoneyAmount::Exact(value),
+        currency,
+        definition,
+    })
 }
 
 /// Place value of the last non-zero digit of an integer (3000 → 1000, 10 → 10).
@@ -190,12 +215,17 @@ fn last_place(v: f64) -> f64 {
 }
 
 fn split_range(chars: &[char]) -> Option<(&[char], &[char])> {
-    let pos = chars.iter().position(|&c| matches!(c, '到' | '至' | '~' | '～' | '-' | '－' | '—' | '–'))?;
+    let pos = chars
+        .iter()
+        .position(|&c| matches!(c, '到' | '至' | '~' | '～' | '-' | '－' | '—' | '–'))?;
     if pos == 0 {
         return None;
     }
     let mut end = pos;
-    while chars.get(end).is_some_and(|&c| matches!(c, '到' | '至' | '~' | '～' | '-' | '－' | '—' | '–')) {
+    while chars
+        .get(end)
+        .is_some_and(|&c| matches!(c, '到' | '至' | '~' | '～' | '-' | '－' | '—' | '–'))
+    {
         end += 1;
     }
     Some((chars.get(..pos)?, chars.get(end..)?))
@@ -224,14 +254,21 @@ fn amount(chars: &[char]) -> Result<f64, MoneyError> {
     if chars.is_empty() {
         return Err(MoneyError::NoAmount(String::new()));
     }
-    parse_chars(chars, NumeralMode::Smart).map(crate::Decimal::to_f64).map_err(MoneyError::from)
+    parse_chars(chars, NumeralMode::Smart)
+        .map(crate::Decimal::to_f64)
+        .map_err(MoneyError::from)
 }
 
 /// The lower end of a range, borrowing the magnitude the upper end states (两到三万 → 2万,
 /// 八到九百亿 → 8百亿, 一百二十到一百五十万 → 120万) when the lower end has none of its own.
 fn range_low(lo: &[char], hi: &[char], high: f64) -> Result<f64, MoneyError> {
     let low = amount(lo)?;
-    let is_mag = |c: char| matches!(c, '万' | '亿' | '千' | '百' | '十' | '仟' | '佰' | '拾' | '萬' | '億');
+    let is_mag = |c: char| {
+        matches!(
+            c,
+            '万' | '亿' | '千' | '百' | '十' | '仟' | '佰' | '拾' | '萬' | '億'
+        )
+    };
     let is_big = |c: char| matches!(c, '万' | '亿' | '萬' | '億' | '千' | '仟');
     if lo.iter().any(|&c| matches!(c, '万' | '亿' | '萬' | '億')) {
         return Ok(low);
@@ -242,7 +279,10 @@ fn range_low(lo: &[char], hi: &[char], high: f64) -> Result<f64, MoneyError> {
     let arabic_high = last_digit > 0 && hi.get(last_digit - 1).is_some_and(|c| c.is_ascii_digit());
     let tail: Vec<char> = if !arabic_high && (low >= 10.0 || lo.iter().any(|&c| is_mag(c))) {
         // Only the big magnitudes (万, 亿, and 千 when written as k).
-        let keep = tail.iter().position(|&c| matches!(c, '万' | '亿' | '萬' | '億')).unwrap_or(tail.len());
+        let keep = tail
+            .iter()
+            .position(|&c| matches!(c, '万' | '亿' | '萬' | '億'))
+            .unwrap_or(tail.len());
         tail.get(keep..).unwrap_or(&[]).to_vec()
     } else {
         tail

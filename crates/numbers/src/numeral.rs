@@ -181,7 +181,8 @@ pub fn parse_chars(all: &[char], mode: NumeralMode) -> Result<Decimal, NumeralEr
     }
     if mode == NumeralMode::Strict {
         if let Some(&c) = all.iter().find(|&&c| {
-            !(is_strict_char(c) || matches!(c, '点' | '负' | '元' | '圆' | '整' | '正' | '角' | '分'))
+            !(is_strict_char(c)
+                || matches!(c, '点' | '负' | '元' | '圆' | '整' | '正' | '角' | '分'))
         }) {
             return Err(NumeralError::InvalidChar(c));
         }
@@ -217,14 +218,18 @@ pub fn parse_chars(all: &[char], mode: NumeralMode) -> Result<Decimal, NumeralEr
         .collect();
     let (int_part, dec_part) = match points.as_slice() {
         [] => (body, None),
-        [p] => (body.get(..*p).unwrap_or(&[]), Some(body.get(p + 1..).unwrap_or(&[]))),
+        [p] => (
+            body.get(..*p).unwrap_or(&[]),
+            Some(body.get(p + 1..).unwrap_or(&[])),
+        ),
         _ => return Err(malformed(all, "more than one 点")),
     };
     if int_part.is_empty() {
         return Err(malformed(all, "nothing before 点"));
     }
     let tokens = tokenize(int_part, mode)?;
-    let (mut value, v) = eval_integer(&tokens).ok_or_else(|| malformed(all, "units out of order"))?;
+    let (mut value, v) =
+        eval_integer(&tokens).ok_or_else(|| malformed(all, "units out of order"))?;
     if mode == NumeralMode::Strict {
         if v.colloquial {
             return Err(not_allowed(all, "colloquial abbreviation"));
@@ -265,11 +270,16 @@ pub fn parse_chars(all: &[char], mode: NumeralMode) -> Result<Decimal, NumeralEr
             return Err(not_allowed(all, "decimal ends in 零"));
         }
         value = value
-            .checked_add(Decimal { mantissa, exponent: -len })
+            .checked_add(Decimal {
+                mantissa,
+                exponent: -len,
+            })
             .ok_or_else(|| NumeralError::Overflow(all.iter().collect()))?;
     }
-    value = value.checked_add(cents).ok_or_else(|| NumeralError::Overflow(all.iter().collect()))?;
-    Ok(if negative { value.neg() } else { value })
+    value = value
+        .checked_add(cents)
+        .ok_or_else(|| NumeralError::Overflow(all.iter().collect()))?;
+    Ok(if negative { value.negated() } else { value })
 }
 
 fn parse_jiao_fen(rest: &[char], mode: NumeralMode) -> Option<Decimal> {
@@ -278,7 +288,11 @@ fn parse_jiao_fen(rest: &[char], mode: NumeralMode) -> Option<Decimal> {
     let mut i = 0;
     while i < rest.len() {
         let c = *rest.get(i)?;
-        let d = digit_value(c).or(if mode == NumeralMode::Smart { ascii_digit(c) } else { None })?;
+        let d = digit_value(c).or(if mode == NumeralMode::Smart {
+            ascii_digit(c)
+        } else {
+            None
+        })?;
         let exp = match rest.get(i + 1)? {
             '角' => -1,
             '分' => -2,
@@ -288,7 +302,10 @@ fn parse_jiao_fen(rest: &[char], mode: NumeralMode) -> Option<Decimal> {
             return None;
         }
         last_exp = exp;
-        total = total.checked_add(Decimal { mantissa: i128::from(d), exponent: exp })?;
+        total = total.checked_add(Decimal {
+            mantissa: i128::from(d),
+            exponent: exp,
+        })?;
         i += 2;
     }
     Some(total)
@@ -318,16 +335,22 @@ fn tokenize(chars: &[char], mode: NumeralMode) -> Result<Vec<Tok>, NumeralError>
             while let Some(&c) = chars.get(i) {
                 if let Some(d) = ascii_digit(c) {
                     text.push(char::from(b'0' + d));
-                } else if matches!(c, '.' | '．') && chars.get(i + 1).and_then(|&n| ascii_digit(n)).is_some() {
+                } else if matches!(c, '.' | '．')
+                    && chars.get(i + 1).and_then(|&n| ascii_digit(n)).is_some()
+                {
                     text.push('.');
                 } else {
                     break;
                 }
                 i += 1;
             }
-            let value = Decimal::parse_ascii(&text).ok_or_else(|| malformed(chars, "bad digits"))?;
+            let value =
+                Decimal::parse_ascii(&text).ok_or_else(|| malformed(chars, "bad digits"))?;
             let leading_zero = text.len() > 1 && text.starts_with('0') && !text.starts_with("0.");
-            out.push(Tok::Arabic { value, leading_zero });
+            out.push(Tok::Arabic {
+                value,
+                leading_zero,
+            });
             if i == start {
                 i += 1;
             }
@@ -373,7 +396,10 @@ fn eval_integer(tokens: &[Tok]) -> Option<(Decimal, Violations)> {
                 }
                 st.pending = Some((Decimal::from_int(i128::from(d)), true));
             }
-            Tok::Arabic { value, leading_zero } => {
+            Tok::Arabic {
+                value,
+                leading_zero,
+            } => {
                 if st.pending.is_some() {
                     return None;
                 }
@@ -420,7 +446,11 @@ fn eval_integer(tokens: &[Tok]) -> Option<(Decimal, Violations)> {
         prev = Some(tok);
     }
     // The token before the final pending digit decides colloquial readings (三万五).
-    let before_last = if tokens.len() >= 2 { tokens.get(tokens.len() - 2).copied() } else { None };
+    let before_last = if tokens.len() >= 2 {
+        tokens.get(tokens.len() - 2).copied()
+    } else {
+        None
+    };
     if let Some((d, is_cn_digit)) = st.pending.take() {
         match before_last {
             Some(Tok::Small(e)) if e >= 2 && is_cn_digit && !st.zero => {

@@ -70,6 +70,8 @@ pub struct Tables {
     pub subject_before: Vec<Vec<char>>,
     /// Verbs introducing a value.
     pub subject_verb: Vec<Vec<char>>,
+    /// Verbs whose object follows the number.
+    pub subject_action: Vec<Vec<char>>,
     /// Indicator words that contain a cut word.
     pub subject_keep: Vec<Vec<char>>,
     /// Subject leading words.
@@ -140,26 +142,45 @@ impl Tables {
     pub fn add_units(&mut self, text: &str) -> Vec<TableProblem> {
         let mut problems = Vec::new();
         for (line, cols) in rows(text) {
-            let (Some(unit), Some(kind), Some(base), Some(factor)) = (cols.first(), cols.get(1), cols.get(2), cols.get(3))
+            let (Some(unit), Some(kind), Some(base), Some(factor)) =
+                (cols.first(), cols.get(1), cols.get(2), cols.get(3))
             else {
-                problems.push(TableProblem { line, message: format!("expected 4 or 5 columns, got {:?}", cols) });
+                problems.push(TableProblem {
+                    line,
+                    message: format!("expected 4 or 5 columns, got {:?}", cols),
+                });
                 continue;
             };
             let Some(kind) = parse_kind(kind) else {
-                problems.push(TableProblem { line, message: format!("unknown kind {kind:?}") });
+                problems.push(TableProblem {
+                    line,
+                    message: format!("unknown kind {kind:?}"),
+                });
                 continue;
             };
             let Some(factor) = parse_factor(factor) else {
-                problems.push(TableProblem { line, message: format!("bad factor {factor:?}") });
+                problems.push(TableProblem {
+                    line,
+                    message: format!("bad factor {factor:?}"),
+                });
                 continue;
             };
             let flags = cols.get(4).copied().unwrap_or("");
-            let flag_list: Vec<&str> = flags.split(',').map(str::trim).filter(|f| !f.is_empty()).collect();
+            let flag_list: Vec<&str> = flags
+                .split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .collect();
             if let Some(bad) = flag_list.iter().find(|f| !matches!(**f, "nox" | "nocn")) {
-                problems.push(TableProblem { line, message: format!("unknown flag {bad:?}") });
+                problems.push(TableProblem {
+                    line,
+                    message: format!("unknown flag {bad:?}"),
+                });
             }
             let chars: Vec<char> = unit.chars().collect();
-            let Some(&first) = chars.first() else { continue };
+            let Some(&first) = chars.first() else {
+                continue;
+            };
             let entry = Unit {
                 chars,
                 kind,
@@ -171,7 +192,7 @@ impl Tables {
             let list = self.units.entry(first).or_default();
             list.retain(|u| u.chars != entry.chars);
             list.push(entry);
-            list.sort_by(|a, b| b.chars.len().cmp(&a.chars.len()));
+            list.sort_by_key(|u| std::cmp::Reverse(u.chars.len()));
         }
         problems
     }
@@ -193,22 +214,36 @@ impl Tables {
         let mut problems = Vec::new();
         for (line, cols) in rows(text) {
             let (Some(form), Some(q), Some(pos)) = (cols.first(), cols.get(1), cols.get(2)) else {
-                problems.push(TableProblem { line, message: format!("expected 3 columns, got {:?}", cols) });
+                problems.push(TableProblem {
+                    line,
+                    message: format!("expected 3 columns, got {:?}", cols),
+                });
                 continue;
             };
             let f = QualifierForm {
                 chars: form.chars().collect(),
-                qualifier: if *q == "-" { None } else { Some((*q).to_string()) },
+                qualifier: if *q == "-" {
+                    None
+                } else {
+                    Some((*q).to_string())
+                },
             };
             match *pos {
                 "prefix" => self.prefix_qualifiers.push(f),
                 "infix" => self.infix_qualifiers.push(f),
                 "suffix" => self.suffix_qualifiers.push(f),
-                other => problems.push(TableProblem { line, message: format!("unknown position {other:?}") }),
+                other => problems.push(TableProblem {
+                    line,
+                    message: format!("unknown position {other:?}"),
+                }),
             }
         }
-        for list in [&mut self.prefix_qualifiers, &mut self.infix_qualifiers, &mut self.suffix_qualifiers] {
-            list.sort_by(|a, b| b.chars.len().cmp(&a.chars.len()));
+        for list in [
+            &mut self.prefix_qualifiers,
+            &mut self.infix_qualifiers,
+            &mut self.suffix_qualifiers,
+        ] {
+            list.sort_by_key(|u| std::cmp::Reverse(u.chars.len()));
         }
         problems
     }
@@ -228,14 +263,20 @@ impl Tables {
         let mut problems = Vec::new();
         for (line, cols) in rows(text) {
             let (Some(w), Some(u)) = (cols.first(), cols.get(1)) else {
-                problems.push(TableProblem { line, message: format!("expected 2 columns, got {:?}", cols) });
+                problems.push(TableProblem {
+                    line,
+                    message: format!("expected 2 columns, got {:?}", cols),
+                });
                 continue;
             };
             let chars: Vec<char> = w.chars().collect();
             match *u {
                 "one" => self.one_cues.push(chars),
                 "money" => self.money_cues.push(chars),
-                other => problems.push(TableProblem { line, message: format!("unknown use {other:?}") }),
+                other => problems.push(TableProblem {
+                    line,
+                    message: format!("unknown use {other:?}"),
+                }),
             }
         }
         sort_longest_first(&mut self.one_cues);
@@ -247,7 +288,10 @@ impl Tables {
         let mut problems = Vec::new();
         for (line, cols) in rows(text) {
             let (Some(w), Some(u)) = (cols.first(), cols.get(1)) else {
-                problems.push(TableProblem { line, message: format!("expected 2 columns, got {:?}", cols) });
+                problems.push(TableProblem {
+                    line,
+                    message: format!("expected 2 columns, got {:?}", cols),
+                });
                 continue;
             };
             let chars: Vec<char> = w.chars().collect();
@@ -255,14 +299,19 @@ impl Tables {
                 "before" => self.subject_before.push(chars),
                 "verb" => self.subject_verb.push(chars),
                 "keep" => self.subject_keep.push(chars),
+                "action" => self.subject_action.push(chars),
                 "lead" => self.subject_lead.push(chars),
                 "trail" => self.subject_trail.push(chars),
-                other => problems.push(TableProblem { line, message: format!("unknown use {other:?}") }),
+                other => problems.push(TableProblem {
+                    line,
+                    message: format!("unknown use {other:?}"),
+                }),
             }
         }
         sort_longest_first(&mut self.subject_before);
         sort_longest_first(&mut self.subject_verb);
         sort_longest_first(&mut self.subject_keep);
+        sort_longest_first(&mut self.subject_action);
         sort_longest_first(&mut self.subject_lead);
         sort_longest_first(&mut self.subject_trail);
         problems
@@ -276,7 +325,10 @@ impl Tables {
         let rest = chars.get(at..)?;
         let unit = candidates.iter().find(|u| rest.starts_with(&u.chars))?;
         if let Some(words) = self.not_units.get(first) {
-            if words.iter().any(|w| w.len() > unit.chars.len() && rest.starts_with(w)) {
+            if words
+                .iter()
+                .any(|w| w.len() > unit.chars.len() && rest.starts_with(w))
+            {
                 return None;
             }
         }
@@ -294,7 +346,11 @@ fn parse_factor(s: &str) -> Option<Decimal> {
 }
 
 /// True when `words` has an entry equal to the characters ending at `end`.
-pub fn word_ending_at<'a>(words: &'a [Vec<char>], chars: &[char], end: usize) -> Option<&'a Vec<char>> {
+pub fn word_ending_at<'a>(
+    words: &'a [Vec<char>],
+    chars: &[char],
+    end: usize,
+) -> Option<&'a Vec<char>> {
     let head = chars.get(..end)?;
     words.iter().find(|w| head.ends_with(w))
 }

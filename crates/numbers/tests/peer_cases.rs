@@ -17,9 +17,15 @@ const DELIBERATE: &[(&str, &str, &str)] = &[(
 )];
 
 fn cases(file: &str) -> Option<Vec<(String, String)>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval/peer-cases").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/eval/peer-cases")
+        .join(file);
     let text = std::fs::read_to_string(&path).ok()?;
-    let unescape = |s: &str| s.replace("\\t", "\t").replace("\\n", "\n").replace("\\\\", "\\");
+    let unescape = |s: &str| {
+        s.replace("\\t", "\t")
+            .replace("\\n", "\n")
+            .replace("\\\\", "\\")
+    };
     Some(
         text.lines()
             .filter(|l| !l.starts_with("# source"))
@@ -120,7 +126,10 @@ fn jionlp_parse_money() {
                 };
                 let round2 = |v: f64| (v * 100.0).round() / 100.0;
                 vals.len() == amounts.len()
-                    && vals.iter().zip(&amounts).all(|(a, b)| (round2(*a) - b).abs() < 0.006)
+                    && vals
+                        .iter()
+                        .zip(&amounts)
+                        .all(|(a, b)| (round2(*a) - b).abs() < 0.006)
                     && exp["case"].as_str() == Some(m.currency.as_str())
             }
             Err(_) => false,

@@ -62,10 +62,20 @@ struct Score {
 
 fn match_numbers(gold: &[Value], system: &[NumberMention], report: &mut Vec<String>) -> Score {
     let mut used = vec![false; system.len()];
-    let required: Vec<&Value> = gold.iter().filter(|g| !g.get("optional").and_then(Value::as_bool).unwrap_or(false)).collect();
-    let optional: Vec<&Value> = gold.iter().filter(|g| g.get("optional").and_then(Value::as_bool).unwrap_or(false)).collect();
+    let required: Vec<&Value> = gold
+        .iter()
+        .filter(|g| !g.get("optional").and_then(Value::as_bool).unwrap_or(false))
+        .collect();
+    let optional: Vec<&Value> = gold
+        .iter()
+        .filter(|g| g.get("optional").and_then(Value::as_bool).unwrap_or(false))
+        .collect();
     let (mut tp, mut vok) = (0, 0);
-    for (is_opt, g) in required.iter().map(|g| (false, *g)).chain(optional.iter().map(|g| (true, *g))) {
+    for (is_opt, g) in required
+        .iter()
+        .map(|g| (false, *g))
+        .chain(optional.iter().map(|g| (true, *g)))
+    {
         let gt = norm(g.get("text").and_then(Value::as_str).unwrap_or(""));
         let mut found = false;
         for (j, s) in system.iter().enumerate() {
@@ -75,7 +85,9 @@ fn match_numbers(gold: &[Value], system: &[NumberMention], report: &mut Vec<Stri
             let st = norm(&s.text);
             if !st.is_empty()
                 && (gt.contains(&st) || st.contains(&gt))
-                && st.chars().any(|c| c.is_ascii_digit() || "X〇零一二两三四五六七八九十百千万亿".contains(c))
+                && st.chars().any(|c| {
+                    c.is_ascii_digit() || "X〇零一二两三四五六七八九十百千万亿".contains(c)
+                })
             {
                 used[j] = true;
                 found = true;
@@ -84,7 +96,10 @@ fn match_numbers(gold: &[Value], system: &[NumberMention], report: &mut Vec<Stri
                     if value_ok(g, s) {
                         vok += 1;
                     } else {
-                        report.push(format!("  VALUE {g} vs {:?} {:?} v={:?} lo={:?} hi={:?} u={:?} iso={:?}", s.text, s.kind, s.value, s.low, s.high, s.unit, s.iso));
+                        report.push(format!(
+                            "  VALUE {g} vs {:?} {:?} v={:?} lo={:?} hi={:?} u={:?} iso={:?}",
+                            s.text, s.kind, s.value, s.low, s.high, s.unit, s.iso
+                        ));
                     }
                 }
                 break;
@@ -100,7 +115,12 @@ fn match_numbers(gold: &[Value], system: &[NumberMention], report: &mut Vec<Stri
         }
     }
     let fp = used.iter().filter(|u| !**u).count();
-    Score { tp, fp, fn_: required.len() - tp, value_ok: vok }
+    Score {
+        tp,
+        fp,
+        fn_: required.len() - tp,
+        value_ok: vok,
+    }
 }
 
 /// Sentences split naively after 。！？； and at line ends.
@@ -152,22 +172,49 @@ fn samples_score_against_gold() {
         return;
     }
     let ex = NumberExtractor::builtin().unwrap_or_else(|e| panic!("{e}"));
-    let mut total = Score { tp: 0, fp: 0, fn_: 0, value_ok: 0 };
-    let mut names: Vec<_> = std::fs::read_dir(&gold_dir).unwrap_or_else(|e| panic!("{e}")).flatten().map(|e| e.path()).collect();
+    let mut total = Score {
+        tp: 0,
+        fp: 0,
+        fn_: 0,
+        value_ok: 0,
+    };
+    let mut names: Vec<_> = std::fs::read_dir(&gold_dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     names.sort();
-    for path in names.into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
-        let gold: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default()).unwrap_or(Value::Null);
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    for path in names
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let gold: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+            .unwrap_or(Value::Null);
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
         let sample = root().join("data/samples").join(format!("{stem}.txt"));
-        let Ok(raw) = std::fs::read_to_string(&sample) else { continue };
+        let Ok(raw) = std::fs::read_to_string(&sample) else {
+            continue;
+        };
         let b = &gold["body"];
-        let text = body(&raw, b["starts_with"].as_str().unwrap_or(""), b["ends_with"].as_str().unwrap_or(""));
-        let system: Vec<NumberMention> = sentences(text).iter().flat_map(|s| ex.extract(s)).collect();
+        let text = body(
+            &raw,
+            b["starts_with"].as_str().unwrap_or(""),
+            b["ends_with"].as_str().unwrap_or(""),
+        );
+        let system: Vec<NumberMention> =
+            sentences(text).iter().flat_map(|s| ex.extract(s)).collect();
         let empty = Vec::new();
         let gnums = gold["numbers"].as_array().unwrap_or(&empty);
         let mut report = Vec::new();
         let sc = match_numbers(gnums, &system, &mut report);
-        eprintln!("{stem}: tp {} fp {} fn {} value_ok {}", sc.tp, sc.fp, sc.fn_, sc.value_ok);
+        eprintln!(
+            "{stem}: tp {} fp {} fn {} value_ok {}",
+            sc.tp, sc.fp, sc.fn_, sc.value_ok
+        );
         for r in &report {
             eprintln!("{r}");
         }
@@ -178,9 +225,16 @@ fn samples_score_against_gold() {
     }
     let p = total.tp as f64 / (total.tp + total.fp).max(1) as f64;
     let r = total.tp as f64 / (total.tp + total.fn_).max(1) as f64;
-    let f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    let f1 = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
     let vacc = total.value_ok as f64 / total.tp.max(1) as f64;
-    eprintln!("TOTAL tp {} fp {} fn {}  P {p:.3} R {r:.3} F1 {f1:.3} value_acc {vacc:.3}", total.tp, total.fp, total.fn_);
+    eprintln!(
+        "TOTAL tp {} fp {} fn {}  P {p:.3} R {r:.3} F1 {f1:.3} value_acc {vacc:.3}",
+        total.tp, total.fp, total.fn_
+    );
     assert!(f1 >= 0.95, "numbers F1 {f1:.3} < 0.95");
     assert!(vacc >= 0.97, "value accuracy {vacc:.3} < 0.97");
 }
