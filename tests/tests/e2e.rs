@@ -35,9 +35,19 @@ fn copy(from: &Path, to: &Path) {
 
 /// Runs the bundled pipeline.toml on `inputs`, writing `out`.
 fn run(inputs: &[&Path], out: &Path, full: bool, shard: Option<Shard>) -> RunReport {
-    let overrides = Overrides { inputs: inputs.iter().map(|p| p.to_path_buf()).collect(), output: Some(out.to_path_buf()) };
-    let loaded = gongwen::load(&repo().join("pipeline.toml"), &overrides).unwrap_or_else(|e| panic!("config: {e}"));
-    let opts = RunOptions { jobs: Some(2), full, shard, progress: false, ..Default::default() };
+    let overrides = Overrides {
+        inputs: inputs.iter().map(|p| p.to_path_buf()).collect(),
+        output: Some(out.to_path_buf()),
+    };
+    let loaded = gongwen::load(&repo().join("pipeline.toml"), &overrides)
+        .unwrap_or_else(|e| panic!("config: {e}"));
+    let opts = RunOptions {
+        jobs: Some(2),
+        full,
+        shard,
+        progress: false,
+        ..Default::default()
+    };
     gongwen::run(&loaded, &opts).unwrap_or_else(|e| panic!("run: {e}"))
 }
 
@@ -45,21 +55,31 @@ type Row = HashMap<String, String>;
 
 /// A CSV table as rows of column → value (BOM stripped).
 fn table(dir: &Path, name: &str) -> Vec<Row> {
-    let bytes = std::fs::read(dir.join(format!("{name}.csv"))).unwrap_or_else(|e| panic!("{name}.csv: {e}"));
+    let bytes = std::fs::read(dir.join(format!("{name}.csv")))
+        .unwrap_or_else(|e| panic!("{name}.csv: {e}"));
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut reader = csv::Reader::from_reader(body);
-    let headers = reader.headers().unwrap_or_else(|e| panic!("{name}: {e}")).clone();
+    let headers = reader
+        .headers()
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .clone();
     reader
         .records()
         .map(|r| {
             let r = r.unwrap_or_else(|e| panic!("{name}: {e}"));
-            headers.iter().map(str::to_string).zip(r.iter().map(str::to_string)).collect()
+            headers
+                .iter()
+                .map(str::to_string)
+                .zip(r.iter().map(str::to_string))
+                .collect()
         })
         .collect()
 }
 
 fn num(row: &Row, col: &str) -> usize {
-    row.get(col).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("bad {col} in {row:?}"))
+    row.get(col)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("bad {col} in {row:?}"))
 }
 
 /// Every CSV file of a folder, name → bytes.
@@ -68,7 +88,12 @@ fn csv_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .unwrap_or_else(|e| panic!("{dir:?}: {e}"))
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().ends_with(".csv"))
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap_or_default()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
@@ -76,7 +101,10 @@ fn assert_same_tables(a: &Path, b: &Path) {
     let (x, y) = (csv_files(a), csv_files(b));
     assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>());
     for (name, bytes) in &x {
-        assert!(y.get(name) == Some(bytes), "{name} differs between {a:?} and {b:?}");
+        assert!(
+            y.get(name) == Some(bytes),
+            "{name} differs between {a:?} and {b:?}"
+        );
     }
 }
 
@@ -84,13 +112,22 @@ fn assert_same_tables(a: &Path, b: &Path) {
 fn clean_texts(dir: &Path) -> HashMap<String, String> {
     let mut paras: HashMap<String, Vec<(usize, String)>> = HashMap::new();
     for row in table(dir, "paragraphs") {
-        paras.entry(row["doc_id"].clone()).or_default().push((num(&row, "para_idx"), row["text"].clone()));
+        paras
+            .entry(row["doc_id"].clone())
+            .or_default()
+            .push((num(&row, "para_idx"), row["text"].clone()));
     }
     paras
         .into_iter()
         .map(|(id, mut ps)| {
             ps.sort();
-            (id, ps.into_iter().map(|(_, t)| t).collect::<Vec<_>>().join("\n"))
+            (
+                id,
+                ps.into_iter()
+                    .map(|(_, t)| t)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
         })
         .collect()
 }
@@ -98,20 +135,41 @@ fn clean_texts(dir: &Path) -> HashMap<String, String> {
 fn check_offsets(dir: &Path) {
     let texts = clean_texts(dir);
     assert!(!texts.is_empty());
-    for (name, text_col) in [("paragraphs", "text"), ("sentences", "text"), ("tokens", "word"), ("entities", "text"), ("numbers", "text")] {
+    for (name, text_col) in [
+        ("paragraphs", "text"),
+        ("sentences", "text"),
+        ("tokens", "word"),
+        ("entities", "text"),
+        ("numbers", "text"),
+    ] {
         let rows = table(dir, name);
         for row in &rows {
-            let text = texts.get(&row["doc_id"]).unwrap_or_else(|| panic!("{name}: unknown doc {}", row["doc_id"]));
+            let text = texts
+                .get(&row["doc_id"])
+                .unwrap_or_else(|| panic!("{name}: unknown doc {}", row["doc_id"]));
             let span = Span::new(num(row, "char_start"), num(row, "char_end"));
-            assert!(span.end <= text.chars().count(), "{name}: span {span:?} past the end: {row:?}");
-            assert_eq!(slice_chars(text, span), row[text_col], "{name}: slice ≠ {text_col}: {row:?}");
+            assert!(
+                span.end <= text.chars().count(),
+                "{name}: span {span:?} past the end: {row:?}"
+            );
+            assert_eq!(
+                slice_chars(text, span),
+                row[text_col],
+                "{name}: slice ≠ {text_col}: {row:?}"
+            );
         }
     }
     for row in table(dir, "sections") {
         let text = &texts[&row["doc_id"]];
         let span = Span::new(num(&row, "char_start"), num(&row, "char_end"));
-        assert!(span.start < span.end && span.end <= text.chars().count(), "sections: {row:?}");
-        assert!(slice_chars(text, span).starts_with(row["marker"].as_str()), "section span must start at its marker: {row:?}");
+        assert!(
+            span.start < span.end && span.end <= text.chars().count(),
+            "sections: {row:?}"
+        );
+        assert!(
+            slice_chars(text, span).starts_with(row["marker"].as_str()),
+            "section span must start at its marker: {row:?}"
+        );
     }
 }
 
@@ -130,7 +188,12 @@ fn bundled_data_offsets_row_counts_and_determinism() {
     assert!(counts.iter().any(|c| c.table == "tokens"));
     for c in &counts {
         assert_eq!(c.parquet_rows, c.csv_rows, "{}", c.table);
-        assert_eq!(report.manifest.rows.get(c.table).copied(), c.csv_rows, "manifest rows of {}", c.table);
+        assert_eq!(
+            report.manifest.rows.get(c.table).copied(),
+            c.csv_rows,
+            "manifest rows of {}",
+            c.table
+        );
     }
 
     // Same input, same config: byte-identical CSV.
@@ -152,13 +215,29 @@ fn bad_files_get_error_rows_while_the_rest_succeeds() {
     std::fs::write(input.join("empty.txt"), b"").unwrap_or_else(|e| panic!("{e}"));
     let out = tmp.path().join("out");
     let report = run(&[&input], &out, true, None);
-    assert_eq!(report.manifest.documents.ok, 2, "{:?}", report.manifest.documents);
-    assert_eq!(report.manifest.exit_code, 1, "a binary file is a failed file");
+    assert_eq!(
+        report.manifest.documents.ok, 2,
+        "{:?}",
+        report.manifest.documents
+    );
+    assert_eq!(
+        report.manifest.exit_code, 1,
+        "a binary file is a failed file"
+    );
     let errors = table(&out, "errors");
-    assert!(errors.iter().any(|r| r["source_path"].ends_with("program.bin")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|r| r["source_path"].ends_with("program.bin")),
+        "{errors:?}"
+    );
     let docs = table(&out, "documents");
     assert_eq!(docs.len(), 4);
-    let status = |suffix: &str| docs.iter().find(|r| r["source_path"].ends_with(suffix)).map(|r| r["status"].clone());
+    let status = |suffix: &str| {
+        docs.iter()
+            .find(|r| r["source_path"].ends_with(suffix))
+            .map(|r| r["status"].clone())
+    };
     assert_eq!(status("program.bin").as_deref(), Some("error"));
     assert_eq!(status("empty.txt").as_deref(), Some("empty"));
     assert_eq!(docs.iter().filter(|r| r["status"] == "ok").count(), 2);
@@ -184,12 +263,21 @@ fn incremental_run_after_add_change_delete_equals_a_full_run() {
     let mut text = std::fs::read(&changed).unwrap_or_default();
     text.extend_from_slice("\n会议强调，要把各项工作抓实抓细，确保取得实效。\n".as_bytes());
     std::fs::write(&changed, text).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::remove_file(input.join(s[1].file_name().unwrap_or_default())).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(input.join(s[1].file_name().unwrap_or_default()))
+        .unwrap_or_else(|e| panic!("{e}"));
     copy(&s[2], &input.join("zz_copy_of_third.txt"));
 
     let second = run(&[&input], &inc, false, None);
-    assert!(!second.manifest.full_run, "{:?}", second.manifest.full_run_reason);
-    assert_eq!(second.manifest.files.processed, 2, "{:?}", second.manifest.files);
+    assert!(
+        !second.manifest.full_run,
+        "{:?}",
+        second.manifest.full_run_reason
+    );
+    assert_eq!(
+        second.manifest.files.processed, 2,
+        "{:?}",
+        second.manifest.files
+    );
     assert_eq!(second.manifest.files.skipped, 1);
     assert_eq!(second.manifest.files.duplicates, 1);
 
@@ -213,8 +301,12 @@ fn shards_merged_equal_one_run() {
     for index in 0..4 {
         run(&[&input], &sharded, true, Some(Shard { index, count: 4 }));
     }
-    let overrides = Overrides { inputs: Vec::new(), output: Some(sharded.clone()) };
-    let loaded = gongwen::load(&repo().join("pipeline.toml"), &overrides).unwrap_or_else(|e| panic!("config: {e}"));
+    let overrides = Overrides {
+        inputs: Vec::new(),
+        output: Some(sharded.clone()),
+    };
+    let loaded = gongwen::load(&repo().join("pipeline.toml"), &overrides)
+        .unwrap_or_else(|e| panic!("config: {e}"));
     let merged = gongwen::merge::merge(&loaded).unwrap_or_else(|e| panic!("merge: {e}"));
     assert_eq!(merged.documents.ok, samples().len());
     // Keywords included: merge re-ranks them with corpus-wide document frequencies.
@@ -224,7 +316,10 @@ fn shards_merged_equal_one_run() {
 #[test]
 fn scorer_floors_of_issue_2() {
     let eval = repo().join("../shared/eval");
-    let python = std::process::Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !eval.join("score.py").is_file() || !python {
         eprintln!("skipped: ../shared/eval or python3 absent");
         return;
@@ -240,11 +335,20 @@ fn scorer_floors_of_issue_2() {
         .output()
         .unwrap_or_else(|e| panic!("score.py: {e}"));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("score.py output: {e}"));
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("score.py output: {e}"));
     let s = &v["summary"];
-    let get = |a: &str, b: &str| s[a][b].as_f64().unwrap_or_else(|| panic!("summary.{a}.{b} missing: {s}"));
-    let (recall, sections, numbers, entities) =
-        (get("body", "content_recall"), get("sections", "f1"), get("numbers", "f1"), get("entities", "f1"));
+    let get = |a: &str, b: &str| {
+        s[a][b]
+            .as_f64()
+            .unwrap_or_else(|| panic!("summary.{a}.{b} missing: {s}"))
+    };
+    let (recall, sections, numbers, entities) = (
+        get("body", "content_recall"),
+        get("sections", "f1"),
+        get("numbers", "f1"),
+        get("entities", "f1"),
+    );
     eprintln!("content recall {recall}, sections F1 {sections}, numbers F1 {numbers}, entities F1 {entities}");
     assert!(recall >= 0.9, "content recall {recall} < 0.9");
     assert!(sections >= 0.7, "sections F1 {sections} < 0.7");

@@ -100,7 +100,10 @@ fn main() {
         docs.len(),
         samples.len()
     );
-    println!("Cleaner::build        {:>8.1} ms", build.as_secs_f64() * 1e3);
+    println!(
+        "Cleaner::build        {:>8.1} ms",
+        build.as_secs_f64() * 1e3
+    );
     println!(
         "Cleaner::clean        {:>8.1} ms  ({:.1} MB/s)",
         clean.as_secs_f64() * 1e3,

@@ -358,5 +358,8 @@ fn html_page_metadata_fills_the_fields() {
 #[test]
 fn text_without_chinese_is_kept_not_dropped() {
     let doc = clean("Annual report 2023\nRevenue grew by 5 percent.\n");
-    assert_eq!(doc.paragraphs, ["Annual report 2023", "Revenue grew by 5 percent."]);
+    assert_eq!(
+        doc.paragraphs,
+        ["Annual report 2023", "Revenue grew by 5 percent."]
+    );
 }

@@ -84,12 +84,26 @@ const CHROME: &[&str] = &[
 ];
 
 /// Given names used to vary reporters' names.
-const NAMES: &[&str] = &["王立新", "李海燕", "张建国", "陈晓明", "刘红梅", "赵志强", "孙丽华", "周永平"];
+const NAMES: &[&str] = &[
+    "王立新",
+    "李海燕",
+    "张建国",
+    "陈晓明",
+    "刘红梅",
+    "赵志强",
+    "孙丽华",
+    "周永平",
+];
 
 /// Writes generated documents under `dir` until they total at least `size_bytes`; returns
 /// (files, bytes). Documents are variations of the `.txt` files in `samples`: paragraphs
 /// shuffled, digits varied, chrome lines and a reporter line mixed in, some files as HTML.
-pub fn generate_corpus(samples: &Path, dir: &Path, size_bytes: u64, seed: u64) -> anyhow::Result<(usize, u64)> {
+pub fn generate_corpus(
+    samples: &Path,
+    dir: &Path,
+    size_bytes: u64,
+    seed: u64,
+) -> anyhow::Result<(usize, u64)> {
     let mut texts = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(samples)
         .with_context(|| format!("reading samples folder {samples:?}"))?
@@ -151,7 +165,12 @@ fn vary(text: &str, rng: &mut SplitMix, n: usize) -> String {
             out.push('\n');
         }
     }
-    out.push_str(&format!("（记者 {} 通讯员 {}）第{}期\n", NAMES[rng.below(NAMES.len())], NAMES[rng.below(NAMES.len())], n + 1));
+    out.push_str(&format!(
+        "（记者 {} 通讯员 {}）第{}期\n",
+        NAMES[rng.below(NAMES.len())],
+        NAMES[rng.below(NAMES.len())],
+        n + 1
+    ));
     for _ in 0..rng.below(3) {
         out.push_str(CHROME[rng.below(CHROME.len())]);
         out.push('\n');
@@ -162,7 +181,8 @@ fn vary(text: &str, rng: &mut SplitMix, n: usize) -> String {
 fn as_html(text: &str) -> String {
     let mut lines = text.lines();
     let title = lines.next().unwrap_or_default();
-    let mut s = format!("<html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\n");
+    let mut s =
+        format!("<html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\n");
     for l in text.lines() {
         s.push_str("<p>");
         s.push_str(&l.replace('<', "&lt;").replace('>', "&gt;"));
@@ -199,7 +219,9 @@ pub fn jieba_alone(dir: &Path) -> (u64, f64) {
     let mut seconds = 0.0;
     let mut sink = 0usize;
     for f in corpus_files(dir) {
-        let Ok(text) = std::fs::read_to_string(&f) else { continue };
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
         bytes += text.len() as u64;
         let t = Instant::now();
         for line in text.lines() {
@@ -212,22 +234,37 @@ pub fn jieba_alone(dir: &Path) -> (u64, f64) {
 }
 
 /// One pipeline run in a child process; returns (wall seconds, manifest).
-fn child_run(config: &Path, input: &Path, output: &Path, jobs: Option<usize>) -> anyhow::Result<(f64, Manifest)> {
+fn child_run(
+    config: &Path,
+    input: &Path,
+    output: &Path,
+    jobs: Option<usize>,
+) -> anyhow::Result<(f64, Manifest)> {
     let exe = std::env::current_exe().context("cannot find the gongwen executable")?;
     let mut cmd = Command::new(exe);
-    cmd.args(["--log-level", "warn", "run", "--full", "--no-progress", "--config"])
-        .arg(config)
-        .arg("--input")
-        .arg(input)
-        .arg("--output")
-        .arg(output);
+    cmd.args([
+        "--log-level",
+        "warn",
+        "run",
+        "--full",
+        "--no-progress",
+        "--config",
+    ])
+    .arg(config)
+    .arg("--input")
+    .arg(input)
+    .arg("--output")
+    .arg(output);
     if let Some(j) = jobs {
         cmd.arg("--jobs").arg(j.to_string());
     }
     let t = Instant::now();
     let status = cmd.status().context("cannot start the pipeline run")?;
     let wall = t.elapsed().as_secs_f64();
-    anyhow::ensure!(status.code().is_some_and(|c| c <= 1), "pipeline run failed: {status}");
+    anyhow::ensure!(
+        status.code().is_some_and(|c| c <= 1),
+        "pipeline run failed: {status}"
+    );
     let m = Manifest::read(&output.join("manifest.json")).context("reading the run's manifest")?;
     Ok((wall, m))
 }
@@ -242,7 +279,11 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<i32> {
         None => std::env::temp_dir().join(format!("gongwen-bench-{}", std::process::id())),
     };
     std::fs::create_dir_all(&work).with_context(|| format!("creating {work:?}"))?;
-    let result = if args.rss { bench_rss(args, &config, &samples, &work) } else { bench_speed(args, &config, &samples, &work) };
+    let result = if args.rss {
+        bench_rss(args, &config, &samples, &work)
+    } else {
+        bench_speed(args, &config, &samples, &work)
+    };
     if !args.keep && args.work.is_none() {
         let _ = std::fs::remove_dir_all(&work);
     }
@@ -255,11 +296,17 @@ fn bench_speed(args: &BenchArgs, config: &Path, samples: &Path, work: &Path) -> 
     let t = Instant::now();
     let (files, bytes) = generate_corpus(samples, &corpus, args.size_mb * 1_000_000, args.seed)?;
     let mb = bytes as f64 / 1e6;
-    println!("corpus: {files} files, {mb:.1} MB, generated in {:.1}s ({corpus:?})", t.elapsed().as_secs_f64());
+    println!(
+        "corpus: {files} files, {mb:.1} MB, generated in {:.1}s ({corpus:?})",
+        t.elapsed().as_secs_f64()
+    );
 
     let (jb, js) = jieba_alone(&corpus);
     let jieba_rate = jb as f64 / 1e6 / js.max(1e-9);
-    println!("jieba-rs tag (HMM), 1 thread, same text: {:.1} MB in {js:.1}s = {jieba_rate:.2} MB/s", jb as f64 / 1e6);
+    println!(
+        "jieba-rs tag (HMM), 1 thread, same text: {:.1} MB in {js:.1}s = {jieba_rate:.2} MB/s",
+        jb as f64 / 1e6
+    );
 
     let mut rates = Vec::new();
     for jobs in [1usize, 2] {
@@ -278,10 +325,16 @@ fn bench_speed(args: &BenchArgs, config: &Path, samples: &Path, work: &Path) -> 
             "    stage seconds (summed over documents): ingest {:.1}, clean {:.1}, segment {:.1}, tabulate {:.1}, cache {:.1}, keywords {:.1}",
             s.ingest, s.clean, s.segment, s.tabulate, s.cache, s.keywords
         );
-        println!("    documents {} ok, {} empty, {} error; rows {:?}", m.documents.ok, m.documents.empty, m.documents.error, m.rows);
+        println!(
+            "    documents {} ok, {} empty, {} error; rows {:?}",
+            m.documents.ok, m.documents.empty, m.documents.error, m.rows
+        );
     }
     if let [r1, r2] = rates[..] {
-        println!("per-core end to end / jieba alone = {:.2} (target ≥ 0.5)", r1 / jieba_rate);
+        println!(
+            "per-core end to end / jieba alone = {:.2} (target ≥ 0.5)",
+            r1 / jieba_rate
+        );
         println!("--jobs 2 / --jobs 1 = {:.2} (target ≥ 1.7)", r2 / r1);
     }
     Ok(())
@@ -308,7 +361,12 @@ fn bench_rss(args: &BenchArgs, config: &Path, samples: &Path, work: &Path) -> an
         let _ = std::fs::remove_dir_all(&out);
     }
     if let [small, large] = peaks[..] {
-        println!("peak RSS {} MB / {} MB = {:.2} (target ≤ 1.5)", args.large_mb, args.small_mb, large / small.max(1.0));
+        println!(
+            "peak RSS {} MB / {} MB = {:.2} (target ≤ 1.5)",
+            args.large_mb,
+            args.small_mb,
+            large / small.max(1.0)
+        );
     }
     Ok(())
 }
@@ -320,13 +378,20 @@ mod tests {
     #[test]
     fn generated_files_differ_and_reach_the_size() {
         let samples = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(samples.path().join("a.txt"), "标题\n2023年5月\n来源：本报\n第一段123。\n第二段456。\n第三段。\n")
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            samples.path().join("a.txt"),
+            "标题\n2023年5月\n来源：本报\n第一段123。\n第二段456。\n第三段。\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let (n, bytes) = generate_corpus(samples.path(), out.path(), 20_000, 7).unwrap_or_else(|e| panic!("{e}"));
+        let (n, bytes) = generate_corpus(samples.path(), out.path(), 20_000, 7)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(bytes >= 20_000 && n > 10);
         let files = corpus_files(out.path());
-        let mut hashes: Vec<_> = files.iter().map(|f| blake3::hash(&std::fs::read(f).unwrap_or_default())).collect();
+        let mut hashes: Vec<_> = files
+            .iter()
+            .map(|f| blake3::hash(&std::fs::read(f).unwrap_or_default()))
+            .collect();
         hashes.sort_by_key(|h| *h.as_bytes());
         hashes.dedup();
         assert_eq!(hashes.len(), files.len());

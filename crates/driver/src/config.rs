@@ -14,7 +14,9 @@ use gongwen_tabulate::OutputConfig;
 use serde::de::DeserializeOwned;
 
 /// The sections of pipeline.toml, in the order they are documented.
-pub const SECTIONS: [&str; 6] = ["ingest", "clean", "segment", "numbers", "entities", "output"];
+pub const SECTIONS: [&str; 6] = [
+    "ingest", "clean", "segment", "numbers", "entities", "output",
+];
 
 /// The whole pipeline configuration: one section per stage. Every section is optional and
 /// defaults to the stage's defaults; unknown sections and keys are errors.
@@ -97,13 +99,26 @@ pub fn format_problems(problems: &[ConfigProblem]) -> String {
 /// Reads, parses and validates the config at `path` with `overrides` applied. Returns every
 /// problem at once ([`ConfigError::Invalid`]) rather than the first.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let abs_path = absolute(path);
-    let base_dir = abs_path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-    let config = parse(&text, &base_dir, overrides)
-        .map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })?;
+    let base_dir = abs_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let config = parse(&text, &base_dir, overrides).map_err(|problems| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    })?;
     let hash = config_hash(&text, &base_dir);
-    Ok(LoadedConfig { config: config.0, path: abs_path, base_dir, hash })
+    Ok(LoadedConfig {
+        config: config.0,
+        path: abs_path,
+        base_dir,
+        hash,
+    })
 }
 
 /// `path` made absolute against the current folder (without touching the filesystem).
@@ -111,7 +126,9 @@ pub fn absolute(path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
     }
 }
 
@@ -131,7 +148,10 @@ fn parse(text: &str, base_dir: &Path, overrides: &Overrides) -> Result<Parsed, V
         if !SECTIONS.contains(&key.as_str()) {
             problems.push(ConfigProblem::new(
                 key.clone(),
-                format!("unknown section `{key}`, expected one of {}", SECTIONS.join(", ")),
+                format!(
+                    "unknown section `{key}`, expected one of {}",
+                    SECTIONS.join(", ")
+                ),
             ));
         }
     }
@@ -165,8 +185,17 @@ fn parse(text: &str, base_dir: &Path, overrides: &Overrides) -> Result<Parsed, V
         problems.extend(c.validate());
     }
     match (ingest, clean, segment, numbers, entities, output) {
-        (Some(ingest), Some(clean), Some(segment), Some(numbers), Some(entities), Some(output)) if problems.is_empty() => {
-            Ok(Parsed(PipelineConfig { ingest, clean, segment, numbers, entities, output }))
+        (Some(ingest), Some(clean), Some(segment), Some(numbers), Some(entities), Some(output))
+            if problems.is_empty() =>
+        {
+            Ok(Parsed(PipelineConfig {
+                ingest,
+                clean,
+                segment,
+                numbers,
+                entities,
+                output,
+            }))
         }
         _ => Err(problems),
     }
@@ -184,7 +213,12 @@ fn apply_overrides(root: &mut toml::Table, overrides: &Overrides) {
         set_key(root, "ingest", "inputs", toml::Value::Array(list));
     }
     if let Some(out) = &overrides.output {
-        set_key(root, "output", "dir", toml::Value::String(absolute(out).to_string_lossy().into_owned()));
+        set_key(
+            root,
+            "output",
+            "dir",
+            toml::Value::String(absolute(out).to_string_lossy().into_owned()),
+        );
     }
 }
 
@@ -201,12 +235,19 @@ fn set_key(root: &mut toml::Table, section: &str, key: &str, value: toml::Value)
 /// Deserialises one section, collecting every problem: after each error the offending key
 /// is removed and deserialisation retried, so one run reports all unknown keys and bad
 /// values of the section. Returns the value only when there was no problem.
-fn section<T: DeserializeOwned>(root: &toml::Table, name: &str, problems: &mut Vec<ConfigProblem>) -> Option<T> {
+fn section<T: DeserializeOwned>(
+    root: &toml::Table,
+    name: &str,
+    problems: &mut Vec<ConfigProblem>,
+) -> Option<T> {
     let mut table = match root.get(name) {
         None => toml::Table::new(),
         Some(toml::Value::Table(t)) => t.clone(),
         Some(other) => {
-            problems.push(ConfigProblem::new(name, format!("expected a table, found a {}", other.type_str())));
+            problems.push(ConfigProblem::new(
+                name,
+                format!("expected a table, found a {}", other.type_str()),
+            ));
             return None;
         }
     };
@@ -280,7 +321,12 @@ pub fn config_hash(text: &str, base_dir: &Path) -> String {
     } else {
         hasher.update(text.as_bytes());
     }
-    hasher.finalize().to_hex().get(..16).unwrap_or_default().to_string()
+    hasher
+        .finalize()
+        .to_hex()
+        .get(..16)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Writes `value` with sorted keys; hashes the contents of strings naming existing files.
@@ -350,7 +396,10 @@ mod tests {
             Err(p) => p,
         };
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].path.starts_with("ingest.inputs"), "{problems:?}");
+        assert!(
+            problems[0].path.starts_with("ingest.inputs"),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -365,7 +414,10 @@ mod tests {
     #[test]
     fn hash_ignores_key_order_inputs_and_output() {
         let dir = Path::new("/nonexistent-dir-gongwen");
-        let a = config_hash("[ingest]\ninputs=[\"a\"]\n[output]\ndir=\"x\"\n[clean]\n", dir);
+        let a = config_hash(
+            "[ingest]\ninputs=[\"a\"]\n[output]\ndir=\"x\"\n[clean]\n",
+            dir,
+        );
         let b = config_hash("[clean]\n[ingest]\ninputs=[\"b\"]\n", dir);
         assert_eq!(a, b);
         let c = config_hash("[clean]\nfoo = 1\n", dir);

@@ -24,4 +24,6 @@ pub mod state;
 
 pub use config::{load, LoadedConfig, Overrides, PipelineConfig};
 pub use manifest::Manifest;
-pub use run::{run, RunError, RunOptions, RunReport, Shard, EXIT_CONFIG, EXIT_FAILED_FILES, EXIT_OK};
+pub use run::{
+    run, RunError, RunOptions, RunReport, Shard, EXIT_CONFIG, EXIT_FAILED_FILES, EXIT_OK,
+};

@@ -65,16 +65,30 @@ impl OutputLock {
         };
         let body = serde_json::to_vec_pretty(&me).unwrap_or_default();
         for _attempt in 0..3 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
                 Ok(mut f) => {
-                    f.write_all(&body).map_err(|source| LockError::Io { path: path.to_path_buf(), source })?;
-                    return Ok(OutputLock { path: path.to_path_buf() });
+                    f.write_all(&body).map_err(|source| LockError::Io {
+                        path: path.to_path_buf(),
+                        source,
+                    })?;
+                    return Ok(OutputLock {
+                        path: path.to_path_buf(),
+                    });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read(path).ok().and_then(|b| serde_json::from_slice::<LockHolder>(&b).ok());
+                    let holder = std::fs::read(path)
+                        .ok()
+                        .and_then(|b| serde_json::from_slice::<LockHolder>(&b).ok());
                     match holder {
                         Some(h) if is_alive(&h) => {
-                            return Err(LockError::Held { path: path.to_path_buf(), holder: h });
+                            return Err(LockError::Held {
+                                path: path.to_path_buf(),
+                                holder: h,
+                            });
                         }
                         Some(h) => {
                             log::warn!("removing stale lock {:?} of pid {} (run {}, since {}): the process is gone", path, h.pid, h.run_id, h.since);
@@ -82,10 +96,15 @@ impl OutputLock {
                         None => {
                             // Unreadable: maybe being written right now. Give it a moment.
                             std::thread::sleep(std::time::Duration::from_millis(200));
-                            let again = std::fs::read(path).ok().and_then(|b| serde_json::from_slice::<LockHolder>(&b).ok());
+                            let again = std::fs::read(path)
+                                .ok()
+                                .and_then(|b| serde_json::from_slice::<LockHolder>(&b).ok());
                             if let Some(h) = again {
                                 if is_alive(&h) {
-                                    return Err(LockError::Held { path: path.to_path_buf(), holder: h });
+                                    return Err(LockError::Held {
+                                        path: path.to_path_buf(),
+                                        holder: h,
+                                    });
                                 }
                             }
                             log::warn!("removing unreadable lock file {:?}", path);
@@ -93,7 +112,12 @@ impl OutputLock {
                     }
                     let _ = std::fs::remove_file(path);
                 }
-                Err(source) => return Err(LockError::Io { path: path.to_path_buf(), source }),
+                Err(source) => {
+                    return Err(LockError::Io {
+                        path: path.to_path_buf(),
+                        source,
+                    })
+                }
             }
         }
         Err(LockError::Io {
@@ -154,7 +178,10 @@ mod tests {
         let path = dir.path().join("lock");
         let first = OutputLock::acquire(&path, "a");
         assert!(first.is_ok());
-        assert!(matches!(OutputLock::acquire(&path, "b"), Err(LockError::Held { .. })));
+        assert!(matches!(
+            OutputLock::acquire(&path, "b"),
+            Err(LockError::Held { .. })
+        ));
         drop(first);
         // A stale lock: a pid that cannot exist.
         let stale = LockHolder {
@@ -164,7 +191,8 @@ mod tests {
             run_id: "old".into(),
             since: "x".into(),
         };
-        std::fs::write(&path, serde_json::to_vec(&stale).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, serde_json::to_vec(&stale).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(OutputLock::acquire(&path, "c").is_ok());
     }
 

@@ -16,7 +16,12 @@ impl Log for StderrLogger {
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "[{}] {}", record.level().as_str().to_lowercase(), record.args());
+            let _ = writeln!(
+                err,
+                "[{}] {}",
+                record.level().as_str().to_lowercase(),
+                record.args()
+            );
         }
     }
 

@@ -71,7 +71,8 @@ struct RunArgs {
 }
 
 fn parse_level(s: &str) -> Result<log::LevelFilter, String> {
-    s.parse().map_err(|_| format!("unknown log level {s:?}: use off, error, warn, info, debug or trace"))
+    s.parse()
+        .map_err(|_| format!("unknown log level {s:?}: use off, error, warn, info, debug or trace"))
 }
 
 fn main() -> ExitCode {
@@ -96,9 +97,18 @@ fn dispatch(command: Command) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Merge { dir, config } => {
-            let loaded = load_config(&config, &Overrides { inputs: Vec::new(), output: Some(dir.clone()) })?;
-            let Some(loaded) = loaded else { return Ok(EXIT_CONFIG) };
-            let m = gongwen::merge::merge(&loaded).with_context(|| format!("merging part files in {dir:?}"))?;
+            let loaded = load_config(
+                &config,
+                &Overrides {
+                    inputs: Vec::new(),
+                    output: Some(dir.clone()),
+                },
+            )?;
+            let Some(loaded) = loaded else {
+                return Ok(EXIT_CONFIG);
+            };
+            let m = gongwen::merge::merge(&loaded)
+                .with_context(|| format!("merging part files in {dir:?}"))?;
             Ok(m.exit_code)
         }
         Command::Bench(args) => gongwen::bench::bench(&args).context("benchmark failed"),
@@ -106,19 +116,38 @@ fn dispatch(command: Command) -> anyhow::Result<i32> {
 }
 
 fn run(args: RunArgs) -> anyhow::Result<i32> {
-    let overrides = Overrides { inputs: args.input, output: args.output };
-    let Some(loaded) = load_config(&args.config, &overrides)? else { return Ok(EXIT_CONFIG) };
-    let opts = RunOptions { jobs: args.jobs, full: args.full, shard: args.shard, progress: !args.no_progress, ..Default::default() };
-    let report = gongwen::run(&loaded, &opts).with_context(|| format!("run of {:?} failed", loaded.path))?;
+    let overrides = Overrides {
+        inputs: args.input,
+        output: args.output,
+    };
+    let Some(loaded) = load_config(&args.config, &overrides)? else {
+        return Ok(EXIT_CONFIG);
+    };
+    let opts = RunOptions {
+        jobs: args.jobs,
+        full: args.full,
+        shard: args.shard,
+        progress: !args.no_progress,
+        ..Default::default()
+    };
+    let report =
+        gongwen::run(&loaded, &opts).with_context(|| format!("run of {:?} failed", loaded.path))?;
     Ok(report.manifest.exit_code)
 }
 
 /// Loads a config; prints its problems and returns `None` when it has any.
-fn load_config(path: &std::path::Path, overrides: &Overrides) -> anyhow::Result<Option<config::LoadedConfig>> {
+fn load_config(
+    path: &std::path::Path,
+    overrides: &Overrides,
+) -> anyhow::Result<Option<config::LoadedConfig>> {
     match config::load(path, overrides) {
         Ok(c) => Ok(Some(c)),
         Err(ConfigError::Invalid { path, problems }) => {
-            eprintln!("error: {} problem(s) in config {}:", problems.len(), path.display());
+            eprintln!(
+                "error: {} problem(s) in config {}:",
+                problems.len(),
+                path.display()
+            );
             eprint!("{}", config::format_problems(&problems));
             Ok(None)
         }
@@ -133,7 +162,11 @@ fn check(path: &std::path::Path) -> i32 {
             0
         }
         Err(ConfigError::Invalid { path, problems }) => {
-            eprintln!("error: {} problem(s) in config {}:", problems.len(), path.display());
+            eprintln!(
+                "error: {} problem(s) in config {}:",
+                problems.len(),
+                path.display()
+            );
             eprint!("{}", config::format_problems(&problems));
             EXIT_CONFIG
         }

@@ -33,18 +33,28 @@ pub fn schema_text() -> String {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::Output { path: path.to_path_buf(), source }
+    move |source| RunError::Output {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn invalid(path: &Path, message: String) -> RunError {
-    RunError::Output { path: path.to_path_buf(), source: std::io::Error::other(message) }
+    RunError::Output {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(message),
+    }
 }
 
 /// Merges the shard part files in the config's output folder (`--output` / `output.dir`).
 pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let run_id = format!("{}-{}", manifest::compact_timestamp(started), std::process::id());
+    let run_id = format!(
+        "{}-{}",
+        manifest::compact_timestamp(started),
+        std::process::id()
+    );
     let out = loaded.output_dir();
     let private = out.join(PRIVATE_DIR);
     std::fs::create_dir_all(&private).map_err(io_err(&private))?;
@@ -53,25 +63,42 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
     // The shards' manifests: one N, every index, one config.
     let parts = part_manifests(&out)?;
     let Some(first) = parts.first() else {
-        return Err(invalid(&out, "no shard manifests (manifest.part-I-of-N.json) to merge".into()));
+        return Err(invalid(
+            &out,
+            "no shard manifests (manifest.part-I-of-N.json) to merge".into(),
+        ));
     };
-    let count = shard_count(&first.1).ok_or_else(|| invalid(&first.0, "manifest has no shard".into()))?;
+    let count =
+        shard_count(&first.1).ok_or_else(|| invalid(&first.0, "manifest has no shard".into()))?;
     let mut present = vec![false; usize::try_from(count).unwrap_or(0)];
     for (path, m) in &parts {
         let n = shard_count(m).ok_or_else(|| invalid(path, "manifest has no shard".into()))?;
         if n != count {
-            return Err(invalid(path, format!("shards of different counts in one folder: {n} and {count}")));
+            return Err(invalid(
+                path,
+                format!("shards of different counts in one folder: {n} and {count}"),
+            ));
         }
         if m.config_hash != first.1.config_hash {
             return Err(invalid(path, "shards ran with different configs".into()));
         }
-        if let Some(slot) = shard_index(m).and_then(|i| present.get_mut(usize::try_from(i).unwrap_or(usize::MAX))) {
+        if let Some(slot) =
+            shard_index(m).and_then(|i| present.get_mut(usize::try_from(i).unwrap_or(usize::MAX)))
+        {
             *slot = true;
         }
     }
-    let missing: Vec<String> = present.iter().enumerate().filter(|(_, p)| !**p).map(|(i, _)| format!("{i}/{count}")).collect();
+    let missing: Vec<String> = present
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !**p)
+        .map(|(i, _)| format!("{i}/{count}"))
+        .collect();
     if !missing.is_empty() {
-        return Err(invalid(&out, format!("shard(s) not run yet: {}", missing.join(", "))));
+        return Err(invalid(
+            &out,
+            format!("shard(s) not run yet: {}", missing.join(", ")),
+        ));
     }
 
     let staging = private.join(format!("staging-merge-{run_id}"));
@@ -112,7 +139,9 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
         let stages = Stages::build(loaded)?;
         let mut docs: Vec<(String, TermCounts)> = Vec::new();
         for i in 0..count {
-            let path = private.join("terms").join(format!("part-{i}-of-{count}.jsonl.zst"));
+            let path = private
+                .join("terms")
+                .join(format!("part-{i}-of-{count}.jsonl.zst"));
             docs.extend(read_terms_file(&path)?);
         }
         docs.sort_by(|a, b| a.0.cmp(&b.0));
@@ -127,14 +156,19 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
         std::fs::create_dir_all(&kw_dir).map_err(io_err(&kw_dir))?;
         let mut writer = TableWriter::create(&loaded.config.output, &kw_dir, None)?;
         for (doc_id, terms) in &docs {
-            let keywords = stages.segmenter.rank_keywords(terms, &doc_freq, docs.len(), top_k);
+            let keywords = stages
+                .segmenter
+                .rank_keywords(terms, &doc_freq, docs.len(), top_k);
             writer.write_keywords(doc_id, &keywords)?;
         }
         let kw_counts = writer.finish()?;
         if let Some((_, n)) = kw_counts.iter().find(|(t, _)| *t == "keywords") {
             m.rows.insert("keywords".into(), *n);
         }
-        for entry in std::fs::read_dir(&kw_dir).map_err(io_err(&kw_dir))?.flatten() {
+        for entry in std::fs::read_dir(&kw_dir)
+            .map_err(io_err(&kw_dir))?
+            .flatten()
+        {
             let name = entry.file_name();
             if name.to_string_lossy().starts_with("keywords.") {
                 let dest = tables.join(&name);
@@ -145,8 +179,12 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
     }
 
     // Into place, then the parts go (the folder reads as one dataset).
-    let mut merged: Vec<PathBuf> =
-        std::fs::read_dir(&tables).map_err(io_err(&tables))?.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+    let mut merged: Vec<PathBuf> = std::fs::read_dir(&tables)
+        .map_err(io_err(&tables))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
     merged.sort();
     for src in merged {
         if let Some(name) = src.file_name() {
@@ -160,7 +198,11 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
     m.finished_at = manifest::now_rfc3339();
     m.wall_seconds = clock.elapsed().as_secs_f64();
     m.peak_rss_kib = manifest::peak_rss_kib();
-    m.exit_code = if m.files.failed > 0 { EXIT_FAILED_FILES } else { EXIT_OK };
+    m.exit_code = if m.files.failed > 0 {
+        EXIT_FAILED_FILES
+    } else {
+        EXIT_OK
+    };
     let path = out.join("manifest.json");
     m.write(&path).map_err(io_err(&path))?;
     log::info!("{}", crate::run::summary_line(&m));
@@ -192,7 +234,9 @@ fn shard_index(m: &Manifest) -> Option<u64> {
 /// Deletes `<table>.part-I-of-N.<ext>` files (the shard manifests, states and term files
 /// stay: the next shard runs are incremental).
 fn remove_part_tables(out: &Path, count: u64) {
-    let Ok(entries) = std::fs::read_dir(out) else { return };
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_part = (0..count).any(|i| name.contains(&format!(".part-{i}-of-{count}.")));

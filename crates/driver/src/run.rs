@@ -65,9 +65,17 @@ impl FromStr for Shard {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Shard, String> {
-        let (i, n) = s.split_once('/').ok_or_else(|| format!("shard {s:?} is not I/N (e.g. 0/4)"))?;
-        let index: u64 = i.trim().parse().map_err(|_| format!("shard index {i:?} is not a number"))?;
-        let count: u64 = n.trim().parse().map_err(|_| format!("shard count {n:?} is not a number"))?;
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("shard {s:?} is not I/N (e.g. 0/4)"))?;
+        let index: u64 = i
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard index {i:?} is not a number"))?;
+        let count: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard count {n:?} is not a number"))?;
         if count == 0 || index >= count {
             return Err(format!("shard {s:?}: need 0 <= I < N"));
         }
@@ -141,7 +149,10 @@ pub enum RunError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::Output { path: path.to_path_buf(), source }
+    move |source| RunError::Output {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Every stage, built once from a config.
@@ -160,13 +171,26 @@ impl Stages {
     pub fn build(loaded: &LoadedConfig) -> Result<Stages, RunError> {
         let c = &loaded.config;
         let base = &loaded.base_dir;
-        let ingest = Ingest::build(&c.ingest, base)
-            .map_err(|e| RunError::Build { stage: "ingest", message: e.to_string() })?;
-        let cleaner =
-            Cleaner::build(&c.clean, base).map_err(|e| RunError::Build { stage: "clean", message: e.to_string() })?;
-        let segmenter = Segmenter::build(&c.segment, &c.numbers, &c.entities, base)
-            .map_err(|e| RunError::Build { stage: "segment", message: e.to_string() })?;
-        Ok(Stages { ingest, cleaner, segmenter })
+        let ingest = Ingest::build(&c.ingest, base).map_err(|e| RunError::Build {
+            stage: "ingest",
+            message: e.to_string(),
+        })?;
+        let cleaner = Cleaner::build(&c.clean, base).map_err(|e| RunError::Build {
+            stage: "clean",
+            message: e.to_string(),
+        })?;
+        let segmenter =
+            Segmenter::build(&c.segment, &c.numbers, &c.entities, base).map_err(|e| {
+                RunError::Build {
+                    stage: "segment",
+                    message: e.to_string(),
+                }
+            })?;
+        Ok(Stages {
+            ingest,
+            cleaner,
+            segmenter,
+        })
     }
 
     /// Runs one input file through ingest, clean and segment. Never panics: a stage
@@ -184,25 +208,37 @@ impl Stages {
         times.ingest += t.elapsed().as_secs_f64();
         let raws = match raws {
             Ok(r) => r,
-            Err(f) => return vec![CachedDoc { outcome: DocOutcome::Failed(f), terms: Vec::new() }],
+            Err(f) => {
+                return vec![CachedDoc {
+                    outcome: DocOutcome::Failed(f),
+                    terms: Vec::new(),
+                }]
+            }
         };
         let mut docs = Vec::with_capacity(raws.len());
         for raw in raws {
             let raw = match raw {
                 Ok(r) => r,
                 Err(f) => {
-                    docs.push(CachedDoc { outcome: DocOutcome::Failed(f), terms: Vec::new() });
+                    docs.push(CachedDoc {
+                        outcome: DocOutcome::Failed(f),
+                        terms: Vec::new(),
+                    });
                     continue;
                 }
             };
             let source = raw.source.clone();
             let t = Instant::now();
-            let cleaned = guarded(Stage::Clean, &source, || self.cleaner.clean(raw)).and_then(|r| r);
+            let cleaned =
+                guarded(Stage::Clean, &source, || self.cleaner.clean(raw)).and_then(|r| r);
             times.clean += t.elapsed().as_secs_f64();
             let clean = match cleaned {
                 Ok(c) => c,
                 Err(f) => {
-                    docs.push(CachedDoc { outcome: DocOutcome::Failed(f), terms: Vec::new() });
+                    docs.push(CachedDoc {
+                        outcome: DocOutcome::Failed(f),
+                        terms: Vec::new(),
+                    });
                     continue;
                 }
             };
@@ -214,8 +250,14 @@ impl Stages {
             });
             times.segment += t.elapsed().as_secs_f64();
             docs.push(match segmented {
-                Ok((seg, terms)) => CachedDoc { outcome: DocOutcome::Done(seg), terms },
-                Err(f) => CachedDoc { outcome: DocOutcome::Failed(f), terms: Vec::new() },
+                Ok((seg, terms)) => CachedDoc {
+                    outcome: DocOutcome::Done(seg),
+                    terms,
+                },
+                Err(f) => CachedDoc {
+                    outcome: DocOutcome::Failed(f),
+                    terms: Vec::new(),
+                },
             });
         }
         docs
@@ -231,7 +273,11 @@ fn guarded<T>(stage: Stage, source: &SourceInfo, f: impl FnOnce() -> T) -> Resul
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        log::error!("{} stage panicked on {}: {what}", stage.as_str(), source.source_path);
+        log::error!(
+            "{} stage panicked on {}: {what}",
+            stage.as_str(),
+            source.source_path
+        );
         Failure {
             source: source.clone(),
             stage,
@@ -301,8 +347,11 @@ impl Sink {
                 m.files.duplicates += 1;
             }
             if matches!(item.work, Work::Process | Work::Cached) {
-                self.state.files.insert(item.file.path.clone(), item.file.doc_id.clone());
-                self.keep.insert(self.cache.entry_path(&item.file.doc_id, &item.file.path));
+                self.state
+                    .files
+                    .insert(item.file.path.clone(), item.file.doc_id.clone());
+                self.keep
+                    .insert(self.cache.entry_path(&item.file.doc_id, &item.file.path));
             }
             let mut file_failed = false;
             for doc in &result.docs {
@@ -322,8 +371,14 @@ impl Sink {
                         }
                         self.n_ranked_docs += 1;
                         let path = &self.terms_path;
-                        serde_json::to_writer(&mut self.terms_out, &(&seg.doc.source.doc_id, &doc.terms))
-                            .map_err(|e| RunError::Output { path: path.clone(), source: e.into() })?;
+                        serde_json::to_writer(
+                            &mut self.terms_out,
+                            &(&seg.doc.source.doc_id, &doc.terms),
+                        )
+                        .map_err(|e| RunError::Output {
+                            path: path.clone(),
+                            source: e.into(),
+                        })?;
                         self.terms_out.write_all(b"\n").map_err(io_err(path))?;
                     }
                     DocOutcome::Failed(f) => match f.status {
@@ -368,10 +423,17 @@ struct Layout {
 impl Layout {
     fn new(out: PathBuf, shard: Option<Shard>) -> Layout {
         let private = out.join(PRIVATE_DIR);
-        Layout { out, private, part: shard.map(|s| s.part_name()) }
+        Layout {
+            out,
+            private,
+            part: shard.map(|s| s.part_name()),
+        }
     }
     fn suffix(&self) -> String {
-        self.part.as_ref().map(|p| format!(".{p}")).unwrap_or_default()
+        self.part
+            .as_ref()
+            .map(|p| format!(".{p}"))
+            .unwrap_or_default()
     }
     fn lock(&self) -> PathBuf {
         self.private.join(format!("lock{}", self.suffix()))
@@ -397,34 +459,53 @@ impl Layout {
 pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunError> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let run_id = format!("{}-{}", manifest::compact_timestamp(started), std::process::id());
+    let run_id = format!(
+        "{}-{}",
+        manifest::compact_timestamp(started),
+        std::process::id()
+    );
     let layout = Layout::new(loaded.output_dir(), opts.shard);
     std::fs::create_dir_all(&layout.private).map_err(io_err(&layout.private))?;
     let _lock = OutputLock::acquire(&layout.lock(), &run_id)?;
 
     let stages = Stages::build(loaded)?;
-    let jobs = opts.jobs.filter(|&j| j > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = opts
+        .jobs
+        .filter(|&j| j > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
-        .map_err(|e| RunError::Threads { jobs, message: e.to_string() })?;
+        .map_err(|e| RunError::Threads {
+            jobs,
+            message: e.to_string(),
+        })?;
 
     // Discover and plan.
     let discovery = stages.ingest.discover();
     let files_seen = discovery.files.len() + discovery.failures.len();
-    let previous = if opts.full { None } else { RunState::read(&layout.state()) };
+    let previous = if opts.full {
+        None
+    } else {
+        RunState::read(&layout.state())
+    };
     let full_run_reason = if opts.full {
         Some("--full".to_string())
     } else {
         match &previous {
             None => Some("no previous state".to_string()),
-            Some(s) if s.config_hash != loaded.hash => Some("config or gongwen version changed".to_string()),
+            Some(s) if s.config_hash != loaded.hash => {
+                Some("config or gongwen version changed".to_string())
+            }
             Some(_) => None,
         }
     };
     // Cache entries validate themselves (content hash, path, config hash inside), so they
     // are reused even without a state file, e.g. the work of a run that was killed.
-    let reuse = !opts.full && previous.as_ref().map_or(true, |s| s.config_hash == loaded.hash);
+    let reuse = !opts.full
+        && previous
+            .as_ref()
+            .map_or(true, |s| s.config_hash == loaded.hash);
     let cache = Cache::new(layout.private.join("cache"));
     let plan = make_plan(discovery, opts.shard, reuse, &cache);
     let total_bytes: u64 = plan.iter().map(|p| p.file.size).sum();
@@ -432,16 +513,24 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         "{} file(s) found, {} in this run{}; output {:?}",
         files_seen,
         plan.len(),
-        opts.shard.map(|s| format!(" (shard {}/{})", s.index, s.count)).unwrap_or_default(),
+        opts.shard
+            .map(|s| format!(" (shard {}/{})", s.index, s.count))
+            .unwrap_or_default(),
         layout.out
     );
 
     // Staging.
     clean_stale_staging(&layout);
-    let staging = layout.private.join(format!("{}{run_id}", layout.staging_prefix()));
+    let staging = layout
+        .private
+        .join(format!("{}{run_id}", layout.staging_prefix()));
     let staging_tables = staging.join("tables");
     std::fs::create_dir_all(&staging_tables).map_err(io_err(&staging_tables))?;
-    let writer = TableWriter::create(&loaded.config.output, &staging_tables, layout.part.as_deref())?;
+    let writer = TableWriter::create(
+        &loaded.config.output,
+        &staging_tables,
+        layout.part.as_deref(),
+    )?;
     let terms_path = staging.join("terms.jsonl.zst");
     let terms_file = std::fs::File::create(&terms_path).map_err(io_err(&terms_path))?;
     let terms_out = zstd::stream::write::Encoder::new(std::io::BufWriter::new(terms_file), 1)
@@ -455,7 +544,13 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         gongwen_version: env!("CARGO_PKG_VERSION").into(),
         config_path: loaded.path.to_string_lossy().into_owned(),
         config_hash: loaded.hash.clone(),
-        inputs: loaded.config.ingest.inputs.iter().map(|p| loaded.base_dir.join(p).to_string_lossy().into_owned()).collect(),
+        inputs: loaded
+            .config
+            .ingest
+            .inputs
+            .iter()
+            .map(|p| loaded.base_dir.join(p).to_string_lossy().into_owned())
+            .collect(),
         output_dir: layout.out.to_string_lossy().into_owned(),
         shard: opts.shard.map(|s| format!("{}/{}", s.index, s.count)),
         jobs,
@@ -500,7 +595,12 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
                     Some((items, results)) => sink.consume(items, results),
                     None => Ok(()),
                 },
-                || chunk.par_iter().map(|item| run_item(&stages, &cache, &loaded.hash, item)).collect::<Vec<ItemResult>>(),
+                || {
+                    chunk
+                        .par_iter()
+                        .map(|item| run_item(&stages, &cache, &loaded.hash, item))
+                        .collect::<Vec<ItemResult>>()
+                },
             )
         });
         written?;
@@ -509,22 +609,47 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     if let Some((items, results)) = pending.take() {
         sink.consume(items, results)?;
     }
-    let Sink { mut writer, manifest: mut m, doc_freq, n_ranked_docs, terms_out, state: new_state, keep, bar, .. } = sink;
+    let Sink {
+        mut writer,
+        manifest: mut m,
+        doc_freq,
+        n_ranked_docs,
+        terms_out,
+        state: new_state,
+        keep,
+        bar,
+        ..
+    } = sink;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    terms_out.finish().and_then(|mut w| w.flush()).map_err(io_err(&terms_path))?;
+    terms_out
+        .finish()
+        .and_then(|mut w| w.flush())
+        .map_err(io_err(&terms_path))?;
 
     // Keywords: corpus-wide document frequencies are known only now.
     let t = Instant::now();
-    let top_k = opts.keywords_top_k.unwrap_or_else(|| stages.segmenter.keyword_top_k());
-    write_keywords(&stages.segmenter, &terms_path, &doc_freq, n_ranked_docs, top_k, &mut writer)?;
+    let top_k = opts
+        .keywords_top_k
+        .unwrap_or_else(|| stages.segmenter.keyword_top_k());
+    write_keywords(
+        &stages.segmenter,
+        &terms_path,
+        &doc_freq,
+        n_ranked_docs,
+        top_k,
+        &mut writer,
+    )?;
     drop(doc_freq);
     m.stage_seconds.keywords = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let rows = writer.finish()?;
     m.stage_seconds.tabulate += t.elapsed().as_secs_f64();
-    m.rows = rows.iter().map(|(name, n)| (name.to_string(), *n)).collect();
+    m.rows = rows
+        .iter()
+        .map(|(name, n)| (name.to_string(), *n))
+        .collect();
 
     // Move into place: every table file, then (for a shard) its term counts for `merge`.
     move_files(&staging_tables, &layout.out)?;
@@ -535,7 +660,9 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         std::fs::rename(&terms_path, &dest).map_err(io_err(&dest))?;
     }
     let _ = std::fs::remove_dir_all(&staging);
-    new_state.write(&layout.state()).map_err(io_err(&layout.state()))?;
+    new_state
+        .write(&layout.state())
+        .map_err(io_err(&layout.state()))?;
     let removed = cache.collect_garbage(&keep, opts.shard);
     if removed > 0 {
         log::debug!("removed {removed} cache entries of deleted or changed files");
@@ -545,16 +672,28 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     m.finished_at = manifest::now_rfc3339();
     m.wall_seconds = clock.elapsed().as_secs_f64();
     m.peak_rss_kib = manifest::peak_rss_kib();
-    m.exit_code = if m.files.failed > 0 { EXIT_FAILED_FILES } else { EXIT_OK };
-    m.write(&layout.manifest()).map_err(io_err(&layout.manifest()))?;
+    m.exit_code = if m.files.failed > 0 {
+        EXIT_FAILED_FILES
+    } else {
+        EXIT_OK
+    };
+    m.write(&layout.manifest())
+        .map_err(io_err(&layout.manifest()))?;
     log::info!("{}", summary_line(&m));
-    Ok(RunReport { manifest: m, output_dir: layout.out })
+    Ok(RunReport {
+        manifest: m,
+        output_dir: layout.out,
+    })
 }
 
 /// One line saying what a run did (printed at the end of every run).
 pub fn summary_line(m: &Manifest) -> String {
     let mb = m.input_bytes as f64 / 1e6;
-    let rate = if m.wall_seconds > 0.0 { m.processed_bytes as f64 / 1e6 / m.wall_seconds } else { 0.0 };
+    let rate = if m.wall_seconds > 0.0 {
+        m.processed_bytes as f64 / 1e6 / m.wall_seconds
+    } else {
+        0.0
+    };
     format!(
         "gongwen {}: {} file(s) ({:.1} MB): {} processed, {} unchanged, {} duplicate, {} failed; documents {} ok, {} empty, {} error; {} sentences, {} tokens; {:.1}s ({:.2} MB/s) → {}",
         m.command,
@@ -599,12 +738,17 @@ fn make_plan(
             doc_id: f.source.doc_id.clone(),
             duplicate_of: None,
         };
-        plan.push(PlanItem { file, work: Work::Failed(f) });
+        plan.push(PlanItem {
+            file,
+            work: Work::Failed(f),
+        });
     }
     let mut first_of_id: Option<(String, String)> = None;
     for mut file in files {
         let work = match &first_of_id {
-            Some((id, path)) if *id == file.doc_id && !file.doc_id.is_empty() => Work::Duplicate(path.clone()),
+            Some((id, path)) if *id == file.doc_id && !file.doc_id.is_empty() => {
+                Work::Duplicate(path.clone())
+            }
             _ => {
                 first_of_id = Some((file.doc_id.clone(), file.path.clone()));
                 let unchanged = reuse && cache.entry_path(&file.doc_id, &file.path).is_file();
@@ -624,16 +768,35 @@ fn make_plan(
         plan.retain(|p| s.contains(&p.file.doc_id));
     }
     // Stable: failures without an id first, then by id.
-    plan.sort_by(|a, b| a.file.doc_id.cmp(&b.file.doc_id).then_with(|| a.file.path.cmp(&b.file.path)));
+    plan.sort_by(|a, b| {
+        a.file
+            .doc_id
+            .cmp(&b.file.doc_id)
+            .then_with(|| a.file.path.cmp(&b.file.path))
+    });
     plan
 }
 
 fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) -> ItemResult {
     let mut times = StageSeconds::default();
     let file = &item.file;
-    let result = |docs, processed, from_cache, times| ItemResult { docs, times, processed, from_cache, bytes: file.size };
+    let result = |docs, processed, from_cache, times| ItemResult {
+        docs,
+        times,
+        processed,
+        from_cache,
+        bytes: file.size,
+    };
     match &item.work {
-        Work::Failed(f) => result(vec![CachedDoc { outcome: DocOutcome::Failed(f.clone()), terms: Vec::new() }], false, false, times),
+        Work::Failed(f) => result(
+            vec![CachedDoc {
+                outcome: DocOutcome::Failed(f.clone()),
+                terms: Vec::new(),
+            }],
+            false,
+            false,
+            times,
+        ),
         Work::Duplicate(of) => {
             let failure = Failure {
                 source: SourceInfo {
@@ -647,7 +810,15 @@ fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) 
                 status: FailureStatus::Duplicate,
                 message: format!("same bytes as {of}"),
             };
-            result(vec![CachedDoc { outcome: DocOutcome::Failed(failure), terms: Vec::new() }], false, false, times)
+            result(
+                vec![CachedDoc {
+                    outcome: DocOutcome::Failed(failure),
+                    terms: Vec::new(),
+                }],
+                false,
+                false,
+                times,
+            )
         }
         Work::Cached | Work::Process => {
             if matches!(item.work, Work::Cached) {
@@ -657,7 +828,10 @@ fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) 
                 if let Some(docs) = cached {
                     return result(docs, false, true, times);
                 }
-                log::debug!("cache entry of {} unusable (other config, or unreadable): processing it", file.path);
+                log::debug!(
+                    "cache entry of {} unusable (other config, or unreadable): processing it",
+                    file.path
+                );
             }
             let docs = stages.process_file(file, &mut times);
             let t = Instant::now();
@@ -686,14 +860,19 @@ fn write_keywords(
     writer: &mut TableWriter,
 ) -> Result<(), RunError> {
     let file = std::fs::File::open(terms_path).map_err(io_err(terms_path))?;
-    let reader = std::io::BufReader::new(zstd::stream::read::Decoder::new(file).map_err(io_err(terms_path))?);
+    let reader = std::io::BufReader::new(
+        zstd::stream::read::Decoder::new(file).map_err(io_err(terms_path))?,
+    );
     for line in reader.lines() {
         let line = line.map_err(io_err(terms_path))?;
         if line.is_empty() {
             continue;
         }
         let (doc_id, terms): (String, TermCounts) =
-            serde_json::from_str(&line).map_err(|e| RunError::Output { path: terms_path.to_path_buf(), source: e.into() })?;
+            serde_json::from_str(&line).map_err(|e| RunError::Output {
+                path: terms_path.to_path_buf(),
+                source: e.into(),
+            })?;
         let keywords = segmenter.rank_keywords(&terms, doc_freq, n_docs, top_k);
         writer.write_keywords(&doc_id, &keywords)?;
     }
@@ -703,7 +882,11 @@ fn write_keywords(
 /// Renames every file of `from` into `to` (same filesystem: each rename is atomic).
 fn move_files(from: &Path, to: &Path) -> Result<(), RunError> {
     let entries = std::fs::read_dir(from).map_err(io_err(from))?;
-    let mut names: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+    let mut names: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
     names.sort();
     for src in names {
         if let Some(name) = src.file_name() {
@@ -721,7 +904,10 @@ fn clean_stale_staging(layout: &Layout) {
     if let Ok(entries) = std::fs::read_dir(&layout.private) {
         for e in entries.flatten() {
             if e.file_name().to_string_lossy().starts_with(&prefix) {
-                log::info!("removing staging folder of an interrupted run: {:?}", e.path());
+                log::info!(
+                    "removing staging folder of an interrupted run: {:?}",
+                    e.path()
+                );
                 let _ = std::fs::remove_dir_all(e.path());
             }
         }
@@ -746,14 +932,18 @@ fn progress_bar(enabled: bool, total_bytes: u64, n_files: usize) -> Option<indic
 /// Reads the per-document term counts written by shard runs (`OUT/.gongwen/terms/*.jsonl.zst`).
 pub(crate) fn read_terms_file(path: &Path) -> Result<Vec<(String, TermCounts)>, RunError> {
     let file = std::fs::File::open(path).map_err(io_err(path))?;
-    let reader = std::io::BufReader::new(zstd::stream::read::Decoder::new(file).map_err(io_err(path))?);
+    let reader =
+        std::io::BufReader::new(zstd::stream::read::Decoder::new(file).map_err(io_err(path))?);
     let mut out = Vec::new();
     for line in reader.lines() {
         let line = line.map_err(io_err(path))?;
         if line.is_empty() {
             continue;
         }
-        out.push(serde_json::from_str(&line).map_err(|e| RunError::Output { path: path.to_path_buf(), source: e.into() })?);
+        out.push(serde_json::from_str(&line).map_err(|e| RunError::Output {
+            path: path.to_path_buf(),
+            source: e.into(),
+        })?);
     }
     Ok(out)
 }
@@ -768,9 +958,16 @@ mod tests {
         assert!("4/4".parse::<Shard>().is_err());
         assert!("x".parse::<Shard>().is_err());
         assert!("0/0".parse::<Shard>().is_err());
-        let ids = ["0000000000000004", "0000000000000005", "ffffffffffffffff", "bad"];
+        let ids = [
+            "0000000000000004",
+            "0000000000000005",
+            "ffffffffffffffff",
+            "bad",
+        ];
         for id in ids {
-            let owners: Vec<u64> = (0..4).filter(|&i| Shard { index: i, count: 4 }.contains(id)).collect();
+            let owners: Vec<u64> = (0..4)
+                .filter(|&i| Shard { index: i, count: 4 }.contains(id))
+                .collect();
             assert_eq!(owners.len(), 1, "{id}");
         }
         assert!(Shard { index: 1, count: 4 }.contains("0000000000000005"));

@@ -47,7 +47,10 @@ impl RunState {
     /// Writes it atomically.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec(self).map_err(std::io::Error::other)?)?;
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec(self).map_err(std::io::Error::other)?,
+        )?;
         std::fs::rename(&tmp, path)
     }
 }
@@ -90,7 +93,10 @@ impl Cache {
     pub fn entry_path(&self, doc_id: &str, path: &str) -> PathBuf {
         let path_hash = blake3::hash(path.as_bytes()).to_hex();
         let prefix = doc_id.get(..2).unwrap_or("__");
-        self.dir.join(prefix).join(format!("{doc_id}-{}.json.zst", path_hash.get(..16).unwrap_or_default()))
+        self.dir.join(prefix).join(format!(
+            "{doc_id}-{}.json.zst",
+            path_hash.get(..16).unwrap_or_default()
+        ))
     }
 
     /// The cached documents of a file, when its entry exists, is readable and was made with
@@ -98,9 +104,13 @@ impl Cache {
     pub fn load(&self, doc_id: &str, path: &str, config_hash: &str) -> Option<Vec<CachedDoc>> {
         let file = std::fs::File::open(self.entry_path(doc_id, path)).ok()?;
         let mut json = Vec::new();
-        zstd::stream::read::Decoder::new(file).ok()?.read_to_end(&mut json).ok()?;
+        zstd::stream::read::Decoder::new(file)
+            .ok()?
+            .read_to_end(&mut json)
+            .ok()?;
         let entry: CacheEntry = serde_json::from_slice(&json).ok()?;
-        (entry.config_hash == config_hash && entry.doc_id == doc_id && entry.path == path).then_some(entry.docs)
+        (entry.config_hash == config_hash && entry.doc_id == doc_id && entry.path == path)
+            .then_some(entry.docs)
     }
 
     /// Stores an entry (temp file + rename, so a killed run never leaves a torn entry).
@@ -123,9 +133,13 @@ impl Cache {
     /// leftover temp files. Returns how many were removed.
     pub fn collect_garbage(&self, keep: &HashSet<PathBuf>, shard: Option<Shard>) -> usize {
         let mut removed = 0;
-        let Ok(prefixes) = std::fs::read_dir(&self.dir) else { return 0 };
+        let Ok(prefixes) = std::fs::read_dir(&self.dir) else {
+            return 0;
+        };
         for prefix in prefixes.flatten() {
-            let Ok(entries) = std::fs::read_dir(prefix.path()) else { continue };
+            let Ok(entries) = std::fs::read_dir(prefix.path()) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let p = e.path();
                 let name = e.file_name().to_string_lossy().into_owned();
@@ -153,7 +167,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let cache = Cache::new(dir.path().join("cache"));
         let outcome = DocOutcome::Failed(Failure {
-            source: SourceInfo { doc_id: "abcdef0123456789".into(), source_path: "a.txt".into(), ..Default::default() },
+            source: SourceInfo {
+                doc_id: "abcdef0123456789".into(),
+                source_path: "a.txt".into(),
+                ..Default::default()
+            },
             stage: Stage::Ingest,
             status: FailureStatus::Empty,
             message: "empty".into(),
@@ -162,10 +180,16 @@ mod tests {
             config_hash: "h1".into(),
             path: "a.txt".into(),
             doc_id: "abcdef0123456789".into(),
-            docs: vec![CachedDoc { outcome, terms: vec![("词语".into(), 2)] }],
+            docs: vec![CachedDoc {
+                outcome,
+                terms: vec![("词语".into(), 2)],
+            }],
         };
         assert!(cache.store(&entry).is_ok());
-        assert_eq!(cache.load("abcdef0123456789", "a.txt", "h1"), Some(entry.docs.clone()));
+        assert_eq!(
+            cache.load("abcdef0123456789", "a.txt", "h1"),
+            Some(entry.docs.clone())
+        );
         assert_eq!(cache.load("abcdef0123456789", "a.txt", "h2"), None);
         assert_eq!(cache.load("abcdef0123456789", "b.txt", "h1"), None);
         assert_eq!(cache.collect_garbage(&HashSet::new(), None), 1);

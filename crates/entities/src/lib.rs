@@ -323,7 +323,12 @@ impl EntityRecognizer {
                 .tokens
                 .iter()
                 .filter(|t| t.span.start >= s.start)
-                .map(|t| Tok { start: t.span.start - s.start, end: t.span.end.saturating_sub(s.start), pos: t.pos.as_str() })
+                .map(|t| Tok {
+                    start: t.span.start - s.start,
+                    end: t.span.end.saturating_sub(s.start),
+                    pos: t.pos.as_str(),
+                    word: t.word.as_str(),
+                })
                 .collect();
             let ctx = SentCtx::new(lex, s.text, toks);
             candidates.push(sentence_candidates(lex, &ctx, &self.settings));

@@ -22,6 +22,8 @@ pub(crate) struct Tok<'a> {
     pub start: usize,
     pub end: usize,
     pub pos: &'a str,
+    /// The word as segment gave it ("" for characters no token covered).
+    pub word: &'a str,
 }
 
 /// A lexicon match, sentence-relative.
@@ -57,10 +59,37 @@ pub(crate) struct SentCtx<'a> {
     /// Token index covering each character.
     pub tok_at: Vec<usize>,
     pub hits: Vec<Hit>,
-    /// Hit indices by end offset.
-    pub hits_by_end: Vec<Vec<usize>>,
-    /// Hit indices by start offset.
-    pub hits_by_start: Vec<Vec<usize>>,
+    /// Hit indices grouped by end offset: those ending at `e` are
+    /// `by_end[end_at[e]..end_at[e + 1]]`.
+    by_end: Vec<u32>,
+    end_at: Vec<u32>,
+    /// Hit indices grouped by start offset, likewise.
+    by_start: Vec<u32>,
+    start_at: Vec<u32>,
+}
+
+/// Groups `keys` (one per hit) into a compressed index: (hit indices, offsets).
+fn group_by(keys: impl Iterator<Item = usize> + Clone, n: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut offsets = vec![0u32; n + 2];
+    for k in keys.clone() {
+        if let Some(o) = offsets.get_mut(k.min(n) + 1) {
+            *o += 1;
+        }
+    }
+    for i in 1..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    let mut fill = offsets.clone();
+    let mut out = vec![0u32; keys.clone().count()];
+    for (i, k) in keys.enumerate() {
+        if let Some(f) = fill.get_mut(k.min(n)) {
+            if let Some(slot) = out.get_mut(*f as usize) {
+                *slot = i as u32;
+            }
+            *f += 1;
+        }
+    }
+    (out, offsets)
 }
 
 impl<'a> SentCtx<'a> {
@@ -77,14 +106,14 @@ impl<'a> SentCtx<'a> {
                 continue;
             }
             while pos < t.start {
-                toks.push(Tok { start: pos, end: pos + 1, pos: "x" });
+                toks.push(Tok { start: pos, end: pos + 1, pos: "x", word: "" });
                 pos += 1;
             }
             pos = t.end;
             toks.push(t);
         }
         while pos < n {
-            toks.push(Tok { start: pos, end: pos + 1, pos: "x" });
+            toks.push(Tok { start: pos, end: pos + 1, pos: "x", word: "" });
             pos += 1;
         }
         let mut tok_start = vec![false; n + 1];
@@ -100,37 +129,22 @@ impl<'a> SentCtx<'a> {
         tok_start[n] = true;
         tok_end[0] = true;
 
-        // Byte offset → char offset.
-        let mut byte_to_char = vec![0usize; text.len() + 1];
-        let mut ci = 0usize;
-        for (bi, ch) in text.char_indices() {
-            for slot in byte_to_char.iter_mut().skip(bi).take(ch.len_utf8()) {
-                *slot = ci;
-            }
-            ci += 1;
-        }
-        if let Some(last) = byte_to_char.last_mut() {
-            *last = ci;
-        }
+        // Byte offset of each character, to turn match offsets into character offsets.
+        let mut byte_starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        byte_starts.push(text.len());
+        let to_char = |b: usize| byte_starts.binary_search(&b).unwrap_or_else(|i| i);
         let mut hits = Vec::new();
-        let mut hits_by_end = vec![Vec::new(); n + 1];
-        let mut hits_by_start = vec![Vec::new(); n + 1];
         for m in lex.ac.find_overlapping_iter(text) {
-            let start = byte_to_char.get(m.start()).copied().unwrap_or(n);
-            let end = byte_to_char.get(m.end()).copied().unwrap_or(n);
-            if end <= start {
+            let start = to_char(m.start());
+            let end = to_char(m.end());
+            if end <= start || end > n {
                 continue;
             }
-            let idx = hits.len();
             hits.push(Hit { start, end, pat: m.pattern().as_usize() });
-            if let Some(v) = hits_by_end.get_mut(end) {
-                v.push(idx);
-            }
-            if let Some(v) = hits_by_start.get_mut(start) {
-                v.push(idx);
-            }
         }
-        SentCtx { chars, toks, tok_start, tok_end, tok_at, hits, hits_by_end, hits_by_start }
+        let (by_end, end_at) = group_by(hits.iter().map(|h| h.end), n);
+        let (by_start, start_at) = group_by(hits.iter().map(|h| h.start), n);
+        SentCtx { chars, toks, tok_start, tok_end, tok_at, hits, by_end, end_at, by_start, start_at }
     }
 
     pub fn len(&self) -> usize {
@@ -143,6 +157,29 @@ impl<'a> SentCtx<'a> {
 
     fn aligned(&self, start: usize, end: usize) -> bool {
         self.tok_start.get(start).copied().unwrap_or(false) && self.tok_end.get(end).copied().unwrap_or(false)
+    }
+
+    /// Hits ending at `end`.
+    pub fn hits_ending(&self, end: usize) -> impl Iterator<Item = &Hit> {
+        let a = self.end_at.get(end).copied().unwrap_or(0) as usize;
+        let b = self.end_at.get(end + 1).copied().unwrap_or(0) as usize;
+        self.by_end.get(a..b).unwrap_or(&[]).iter().filter_map(|&i| self.hits.get(i as usize))
+    }
+
+    /// Hits starting at `start`.
+    pub fn hits_starting(&self, start: usize) -> impl Iterator<Item = &Hit> {
+        let a = self.start_at.get(start).copied().unwrap_or(0) as usize;
+        let b = self.start_at.get(start + 1).copied().unwrap_or(0) as usize;
+        self.by_start.get(a..b).unwrap_or(&[]).iter().filter_map(|&i| self.hits.get(i as usize))
+    }
+
+    /// The word of token `t` (its text when segment gave none).
+    pub fn word(&self, t: &Tok<'a>) -> std::borrow::Cow<'a, str> {
+        if t.word.is_empty() {
+            std::borrow::Cow::Owned(self.text(t.start, t.end))
+        } else {
+            std::borrow::Cow::Borrowed(t.word)
+        }
     }
 
     fn char_at(&self, i: usize) -> Option<char> {
@@ -160,10 +197,7 @@ impl<'a> SentCtx<'a> {
 
     /// The longest hit of a kind matching `pred` ending at `end`.
     fn longest_ending_at(&self, lex: &Lexicon, end: usize, pred: impl Fn(&Kind) -> bool) -> Option<Hit> {
-        self.hits_by_end
-            .get(end)?
-            .iter()
-            .filter_map(|&i| self.hits.get(i))
+        self.hits_ending(end)
             .filter(|h| self.kinds(lex, h).iter().any(&pred))
             .max_by_key(|h| h.end - h.start)
             .copied()
@@ -171,10 +205,7 @@ impl<'a> SentCtx<'a> {
 
     /// The longest hit of a kind matching `pred` starting at `start`.
     fn longest_starting_at(&self, lex: &Lexicon, start: usize, pred: impl Fn(&Kind) -> bool) -> Option<Hit> {
-        self.hits_by_start
-            .get(start)?
-            .iter()
-            .filter_map(|&i| self.hits.get(i))
+        self.hits_starting(start)
             .filter(|h| self.kinds(lex, h).iter().any(&pred))
             .max_by_key(|h| h.end - h.start)
             .copied()
@@ -345,11 +376,9 @@ fn lexicon_names(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         }
         // A short form whose full name is written (临清 in 临清市委) is not a mention alone.
         if !kinds.iter().any(|k| matches!(k, Kind::Place | Kind::Division | Kind::Org))
-            && ctx.hits_by_start.get(h.start).is_some_and(|v| {
-                v.iter().filter_map(|&i| ctx.hits.get(i)).any(|d| {
-                    d.end > h.end && ctx.kinds(lex, d).iter().any(|k| matches!(k, Kind::Division))
-                })
-            })
+            && ctx
+                .hits_starting(h.start)
+                .any(|d| d.end > h.end && ctx.kinds(lex, d).iter().any(|k| matches!(k, Kind::Division)))
         {
             continue;
         }
@@ -407,7 +436,7 @@ fn extend_left(
         if t.end != start {
             break;
         }
-        let word = ctx.text(t.start, t.end);
+        let word = ctx.word(t);
         if word.chars().any(breaks_name) {
             break;
         }
@@ -421,7 +450,7 @@ fn extend_left(
         if !(placeholder || ordinal || number || known || name_part_pos(t.pos)) {
             break;
         }
-        if lex.stopwords.contains(&word) {
+        if lex.stopwords.contains(word.as_ref()) {
             break;
         }
         if ctx.longest_ending_at(lex, t.end, |k| matches!(k, Kind::FixedPhrase)).is_some() {
@@ -458,8 +487,8 @@ fn has_proper(lex: &Lexicon, ctx: &SentCtx<'_>, start: usize, end: usize) -> boo
                 )
             })
             .is_some_and(|h| h.end <= end);
-        let word = ctx.text(i, t_end);
-        if known || (proper_pos(t.pos) && !lex.person_stopwords.contains(&word) && t.end <= end) {
+        let word = ctx.word(t);
+        if known || (proper_pos(t.pos) && t.end <= end && t_end == t.end && !lex.person_stopwords.contains(word.as_ref())) {
             return true;
         }
         i = t.end.max(i + 1);
@@ -560,7 +589,7 @@ fn first_token_text(ctx: &SentCtx<'_>, start: usize) -> String {
     ctx.tok_at
         .get(start)
         .and_then(|&ti| ctx.toks.get(ti))
-        .map(|t| ctx.text(t.start, t.end))
+        .map(|t| ctx.word(t).into_owned())
         .unwrap_or_default()
 }
 
@@ -618,7 +647,7 @@ fn body_abbreviations(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
 fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     const HEADS: &[&str] = &["企业", "公司", "集团", "院所", "厂商", "车企", "药企", "银行", "高校", "院校"];
     for (ti, t) in ctx.toks.iter().enumerate() {
-        if ctx.text(t.start, t.end) != "等" {
+        if ctx.word(t) != "等" {
             continue;
         }
         let tail = ctx.text(t.end, (t.end + 8).min(ctx.len()));
@@ -634,7 +663,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         while k > 0 {
             k -= 1;
             let Some(p) = ctx.toks.get(k) else { break };
-            let w = ctx.text(p.start, p.end);
+            let w = ctx.word(p);
             if w == "、" {
                 segments.push(Vec::new());
                 continue;
@@ -657,7 +686,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
             if si == 0 {
                 // The last item may follow 和/及/与: cut there.
                 if let Some(pos) = idx.iter().position(|&j| {
-                    ctx.toks.get(j).is_some_and(|q| matches!(ctx.text(q.start, q.end).as_str(), "和" | "及" | "与" | "以及"))
+                    ctx.toks.get(j).is_some_and(|q| matches!(ctx.word(q).as_ref(), "和" | "及" | "与" | "以及"))
                 }) {
                     if let Some(item) = span_of(ctx, &idx[..pos]) {
                         items.push(item);
@@ -676,7 +705,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
                     .take_while(|&&j| {
                         ctx.toks.get(j).is_some_and(|q| {
                             !matches!(q.pos, "v" | "p" | "u" | "ul" | "uj" | "uz" | "c" | "r" | "d" | "vd")
-                                && !lex.stopwords.contains(&ctx.text(q.start, q.end))
+                                && !lex.stopwords.contains(ctx.word(q).as_ref())
                         })
                     })
                     .count();
@@ -917,7 +946,7 @@ fn pos_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         if !t.pos.starts_with("nr") {
             continue;
         }
-        let word = ctx.text(t.start, t.end);
+        let word = ctx.word(t);
         if !name_shape(lex, &word) || is_rejected_name(lex, ctx, t.start, t.end) {
             continue;
         }

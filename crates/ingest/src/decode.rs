@@ -2,7 +2,7 @@
 //!
 //! Order: a byte-order mark decides (UTF-8, UTF-16LE, UTF-16BE); else bytes that are valid
 //! UTF-8 without NUL bytes are UTF-8; else every candidate (UTF-8 with replacement, GB18030,
-//! Big5, UTF-16LE, UTF-16BE and chardetng's guess) decodes a sample and the candidate whose
+//! Big5, UTF-16LE, UTF-16BE and chardetng's guess) decodes a 32 KB sample and the candidate whose
 //! text scores best wins. The score rewards common Chinese characters (from
 //! `data/ingest/common_chars.txt`, simplified and traditional) and punishes rare ones,
 //! replacement characters, control characters and private-use characters, so a Big5 text

@@ -106,33 +106,68 @@ impl OutputConfig {
             problems.push(ConfigProblem::new("output.dir", "must not be empty"));
         }
         if self.formats.is_empty() {
-            problems.push(ConfigProblem::new("output.formats", "must name at least one of \"parquet\", \"csv\""));
+            problems.push(ConfigProblem::new(
+                "output.formats",
+                "must name at least one of \"parquet\", \"csv\"",
+            ));
         }
         for (i, format) in self.formats.iter().enumerate() {
             let path = format!("output.formats[{i}]");
             if !FORMATS.contains(&format.as_str()) {
-                problems.push(ConfigProblem::new(path, format!("unknown format {format:?}; expected \"parquet\" or \"csv\"")));
-            } else if self.formats.get(..i).is_some_and(|before| before.contains(format)) {
-                problems.push(ConfigProblem::new(path, format!("format {format:?} is listed twice")));
+                problems.push(ConfigProblem::new(
+                    path,
+                    format!("unknown format {format:?}; expected \"parquet\" or \"csv\""),
+                ));
+            } else if self
+                .formats
+                .get(..i)
+                .is_some_and(|before| before.contains(format))
+            {
+                problems.push(ConfigProblem::new(
+                    path,
+                    format!("format {format:?} is listed twice"),
+                ));
             }
         }
         if self.tables.is_empty() {
-            problems.push(ConfigProblem::new("output.tables", "must name at least one table"));
+            problems.push(ConfigProblem::new(
+                "output.tables",
+                "must name at least one table",
+            ));
         }
         for (i, table) in self.tables.iter().enumerate() {
             let path = format!("output.tables[{i}]");
             if !TABLES.iter().any(|t| t.name == table) {
                 let known: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
-                problems.push(ConfigProblem::new(path, format!("unknown table {table:?}; expected one of {}", known.join(", "))));
-            } else if self.tables.get(..i).is_some_and(|before| before.contains(table)) {
-                problems.push(ConfigProblem::new(path, format!("table {table:?} is listed twice")));
+                problems.push(ConfigProblem::new(
+                    path,
+                    format!(
+                        "unknown table {table:?}; expected one of {}",
+                        known.join(", ")
+                    ),
+                ));
+            } else if self
+                .tables
+                .get(..i)
+                .is_some_and(|before| before.contains(table))
+            {
+                problems.push(ConfigProblem::new(
+                    path,
+                    format!("table {table:?} is listed twice"),
+                ));
             }
         }
         if !(1..=22).contains(&self.zstd_level) {
-            problems.push(ConfigProblem::new("output.zstd_level", format!("{} is out of range; expected 1 to 22", self.zstd_level)));
+            problems.push(ConfigProblem::new(
+                "output.zstd_level",
+                format!("{} is out of range; expected 1 to 22", self.zstd_level),
+            ));
         }
         if self.batch_rows == 0 {
-            problems.push(ConfigProblem::new("output.batch_rows", "0 is out of range; expected at least 1"));
+            problems.push(ConfigProblem::new(
+                "output.batch_rows",
+                "0 is out of range; expected at least 1",
+            ));
         }
         problems
     }
@@ -234,7 +269,11 @@ pub fn schemas() -> Vec<TableSchema> {
             columns: t
                 .columns
                 .iter()
-                .map(|c| ColumnSchema { name: c.name, dtype: c.kind.user_name(), doc: c.doc })
+                .map(|c| ColumnSchema {
+                    name: c.name,
+                    dtype: c.kind.user_name(),
+                    doc: c.doc,
+                })
                 .collect(),
         })
         .collect()
@@ -245,7 +284,10 @@ pub type RowCounts = Vec<(&'static str, usize)>;
 
 /// True when `part` can be used in a file name (`part-0-of-4`).
 fn valid_part_name(part: &str) -> bool {
-    !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !part.is_empty()
+        && part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Appends rows of every table, one document at a time, and writes the files on `finish`.
@@ -256,7 +298,9 @@ pub struct TableWriter {
 
 impl std::fmt::Debug for TableWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TableWriter").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("TableWriter")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -265,7 +309,11 @@ impl TableWriter {
     /// names part files of a shard (`documents.part-0-of-4.parquet`); `None` writes
     /// `documents.parquet`. Fails on an invalid config or part name, or when a file cannot be
     /// created.
-    pub fn create(config: &OutputConfig, dir: &Path, part: Option<&str>) -> Result<TableWriter, TabulateError> {
+    pub fn create(
+        config: &OutputConfig,
+        dir: &Path,
+        part: Option<&str>,
+    ) -> Result<TableWriter, TabulateError> {
         let problems = config.validate();
         if !problems.is_empty() {
             return Err(TabulateError::Config(problems));
@@ -275,7 +323,10 @@ impl TableWriter {
                 return Err(TabulateError::BadPartName(p.to_string()));
             }
         }
-        std::fs::create_dir_all(dir).map_err(|source| TabulateError::Io { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| TabulateError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let options = config.sink_options();
         let mut sinks: [Option<TableSink>; schema::N_TABLES] = Default::default();
         for (slot, table) in sinks.iter_mut().zip(Table::ALL) {
@@ -284,7 +335,10 @@ impl TableWriter {
                 *slot = Some(TableSink::create(def, dir, part, &options)?);
             }
         }
-        Ok(TableWriter { dir: dir.to_path_buf(), sinks: rows::Sinks(sinks) })
+        Ok(TableWriter {
+            dir: dir.to_path_buf(),
+            sinks: rows::Sinks(sinks),
+        })
     }
 
     /// Appends the rows of one document (a failure gives a `documents` row and, unless it is
@@ -294,7 +348,11 @@ impl TableWriter {
     }
 
     /// Appends one document's keywords (called after all documents, in `doc_id` order).
-    pub fn write_keywords(&mut self, doc_id: &str, keywords: &[Keyword]) -> Result<(), TabulateError> {
+    pub fn write_keywords(
+        &mut self,
+        doc_id: &str,
+        keywords: &[Keyword],
+    ) -> Result<(), TabulateError> {
         self.sinks.write_keywords(doc_id, keywords)
     }
 

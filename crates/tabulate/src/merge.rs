@@ -21,15 +21,24 @@ use crate::sink::{file_name, CsvOut, ParquetOut, BOM};
 use crate::{valid_part_name, OutputConfig, RowCounts, TabulateError};
 
 fn io_err(path: &Path, source: std::io::Error) -> TabulateError {
-    TabulateError::Io { path: path.to_path_buf(), source }
+    TabulateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn polars_err(path: &Path, source: polars::prelude::PolarsError) -> TabulateError {
-    TabulateError::Parquet { path: path.to_path_buf(), source }
+    TabulateError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn csv_err(path: &Path, source: csv::Error) -> TabulateError {
-    TabulateError::Csv { path: path.to_path_buf(), source }
+    TabulateError::Csv {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Part files found in a folder: (table index, extension) → part paths sorted by part name.
@@ -44,11 +53,20 @@ fn find_parts(dir: &Path) -> Result<PartFiles, TabulateError> {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         for ext in crate::FORMATS {
-            let Some(stem) = name.strip_suffix(ext).and_then(|s| s.strip_suffix('.')) else { continue };
-            let Some((table, part)) = stem.split_once('.') else { continue };
-            let Some(index) = TABLES.iter().position(|t| t.name == table) else { continue };
+            let Some(stem) = name.strip_suffix(ext).and_then(|s| s.strip_suffix('.')) else {
+                continue;
+            };
+            let Some((table, part)) = stem.split_once('.') else {
+                continue;
+            };
+            let Some(index) = TABLES.iter().position(|t| t.name == table) else {
+                continue;
+            };
             if valid_part_name(part) {
-                found.entry((index, ext)).or_default().push((part.to_string(), entry.path()));
+                found
+                    .entry((index, ext))
+                    .or_default()
+                    .push((part.to_string(), entry.path()));
             }
         }
     }
@@ -77,12 +95,20 @@ pub fn merge_parts(config: &OutputConfig, dir: &Path) -> Result<RowCounts, Tabul
 
 /// Merges the part files in `parts_dir` into whole tables written to `out_dir` (created if
 /// missing), leaving the part files in place. Returns rows per merged table.
-pub fn merge_parts_into(config: &OutputConfig, parts_dir: &Path, out_dir: &Path) -> Result<RowCounts, TabulateError> {
+pub fn merge_parts_into(
+    config: &OutputConfig,
+    parts_dir: &Path,
+    out_dir: &Path,
+) -> Result<RowCounts, TabulateError> {
     let parts = find_parts(parts_dir)?;
     merge_found(config, &parts, out_dir)
 }
 
-fn merge_found(config: &OutputConfig, parts: &PartFiles, out_dir: &Path) -> Result<RowCounts, TabulateError> {
+fn merge_found(
+    config: &OutputConfig,
+    parts: &PartFiles,
+    out_dir: &Path,
+) -> Result<RowCounts, TabulateError> {
     let problems = config.validate();
     if !problems.is_empty() {
         return Err(TabulateError::Config(problems));
@@ -98,7 +124,9 @@ fn merge_found(config: &OutputConfig, parts: &PartFiles, out_dir: &Path) -> Resu
             if !config.writes_format(ext) {
                 continue;
             }
-            let Some(paths) = parts.get(&(index, ext)) else { continue };
+            let Some(paths) = parts.get(&(index, ext)) else {
+                continue;
+            };
             let target = out_dir.join(file_name(def.name, None, ext));
             let staging = out_dir.join(format!(".{}.merging", file_name(def.name, None, ext)));
             let rows = if ext == "parquet" {
@@ -111,7 +139,9 @@ fn merge_found(config: &OutputConfig, parts: &PartFiles, out_dir: &Path) -> Resu
                 Some(other) if other != rows => {
                     return Err(TabulateError::Mismatch {
                         path: target,
-                        message: format!("{rows} rows, but {other} rows in the table's other format"),
+                        message: format!(
+                            "{rows} rows, but {other} rows in the table's other format"
+                        ),
                     });
                 }
                 _ => table_rows = Some(rows),
@@ -128,11 +158,16 @@ fn merge_found(config: &OutputConfig, parts: &PartFiles, out_dir: &Path) -> Resu
 fn open_csv(path: &Path) -> Result<csv::Reader<BufReader<File>>, TabulateError> {
     let file = File::open(path).map_err(|e| io_err(path, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let has_bom = reader.fill_buf().map_err(|e| io_err(path, e))?.starts_with(BOM);
+    let has_bom = reader
+        .fill_buf()
+        .map_err(|e| io_err(path, e))?
+        .starts_with(BOM);
     if has_bom {
         reader.consume(BOM.len());
     }
-    Ok(csv::ReaderBuilder::new().has_headers(false).from_reader(reader))
+    Ok(csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(reader))
 }
 
 /// One part's CSV reader and its current record.
@@ -145,17 +180,28 @@ struct CsvCursor {
 impl CsvCursor {
     /// Reads the next record; false at the end.
     fn advance(&mut self) -> Result<bool, TabulateError> {
-        self.reader.read_byte_record(&mut self.record).map_err(|e| csv_err(&self.path, e))
+        self.reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_err(&self.path, e))
     }
 }
 
-fn merge_csv(def: &TableDef, paths: &[PathBuf], out: &Path, bom: bool) -> Result<usize, TabulateError> {
+fn merge_csv(
+    def: &TableDef,
+    paths: &[PathBuf],
+    out: &Path,
+    bom: bool,
+) -> Result<usize, TabulateError> {
     let header: Vec<&str> = def.columns.iter().map(|c| c.name).collect();
     let key_col = def.column_index("doc_id").unwrap_or(0);
     let mut cursors = Vec::with_capacity(paths.len());
     let mut heap = BinaryHeap::new();
     for (i, path) in paths.iter().enumerate() {
-        let mut cursor = CsvCursor { path: path.clone(), reader: open_csv(path)?, record: csv::ByteRecord::new() };
+        let mut cursor = CsvCursor {
+            path: path.clone(),
+            reader: open_csv(path)?,
+            record: csv::ByteRecord::new(),
+        };
         let has_header = cursor.advance()?;
         let matches = has_header && cursor.record.iter().eq(header.iter().map(|h| h.as_bytes()));
         if !matches {
@@ -165,18 +211,26 @@ fn merge_csv(def: &TableDef, paths: &[PathBuf], out: &Path, bom: bool) -> Result
             });
         }
         if cursor.advance()? {
-            heap.push(Reverse((cursor.record.get(key_col).unwrap_or_default().to_vec(), i)));
+            heap.push(Reverse((
+                cursor.record.get(key_col).unwrap_or_default().to_vec(),
+                i,
+            )));
         }
         cursors.push(cursor);
     }
     let mut output = CsvOut::create(out, bom, &header)?;
     let mut rows = 0usize;
     while let Some(Reverse((_, i))) = heap.pop() {
-        let Some(cursor) = cursors.get_mut(i) else { break };
+        let Some(cursor) = cursors.get_mut(i) else {
+            break;
+        };
         output.write_byte_record(&cursor.record)?;
         rows += 1;
         if cursor.advance()? {
-            heap.push(Reverse((cursor.record.get(key_col).unwrap_or_default().to_vec(), i)));
+            heap.push(Reverse((
+                cursor.record.get(key_col).unwrap_or_default().to_vec(),
+                i,
+            )));
         }
     }
     output.finish()?;
@@ -200,7 +254,15 @@ impl ParquetCursor {
         let mut reader = ParquetReader::new(file);
         let metadata = Arc::clone(reader.get_metadata().map_err(|e| polars_err(path, e))?);
         let total = metadata.num_rows;
-        Ok(ParquetCursor { path: path.to_path_buf(), metadata, total, next_offset: 0, chunk: DataFrame::empty(), pos: 0, key_col })
+        Ok(ParquetCursor {
+            path: path.to_path_buf(),
+            metadata,
+            total,
+            next_offset: 0,
+            chunk: DataFrame::empty(),
+            pos: 0,
+            key_col,
+        })
     }
 
     /// Makes sure a current row is loaded; false at the end of the file.
@@ -230,10 +292,14 @@ impl ParquetCursor {
 
     /// The key of row `pos` of the current chunk.
     fn key_at(&self, pos: usize) -> Result<String, TabulateError> {
-        let column = self.chunk.columns().get(self.key_col).ok_or_else(|| TabulateError::Mismatch {
-            path: self.path.clone(),
-            message: "no doc_id column".to_string(),
-        })?;
+        let column =
+            self.chunk
+                .columns()
+                .get(self.key_col)
+                .ok_or_else(|| TabulateError::Mismatch {
+                    path: self.path.clone(),
+                    message: "no doc_id column".to_string(),
+                })?;
         let strings = column.str().map_err(|e| polars_err(&self.path, e))?;
         Ok(strings.get(pos).unwrap_or_default().to_string())
     }
@@ -275,7 +341,12 @@ impl BatchCollector {
     }
 }
 
-fn merge_parquet(def: &TableDef, paths: &[PathBuf], out: &Path, config: &OutputConfig) -> Result<usize, TabulateError> {
+fn merge_parquet(
+    def: &TableDef,
+    paths: &[PathBuf],
+    out: &Path,
+    config: &OutputConfig,
+) -> Result<usize, TabulateError> {
     let key_col = def.column_index("doc_id").unwrap_or(0);
     let chunk_rows = config.batch_rows.max(1);
     let mut cursors = Vec::with_capacity(paths.len());
@@ -295,7 +366,9 @@ fn merge_parquet(def: &TableDef, paths: &[PathBuf], out: &Path, config: &OutputC
     let mut rows = 0usize;
     while let Some(Reverse((_, i))) = heap.pop() {
         let next = heap.peek().map(|Reverse(top)| top.clone());
-        let Some(cursor) = cursors.get_mut(i) else { break };
+        let Some(cursor) = cursors.get_mut(i) else {
+            break;
+        };
         // Take the longest run of rows of this part that sort before every other part's head.
         let start = cursor.pos;
         let mut end = start + 1;
@@ -312,7 +385,9 @@ fn merge_parquet(def: &TableDef, paths: &[PathBuf], out: &Path, config: &OutputC
             }
             end += 1;
         }
-        let run = cursor.chunk.slice(i64::try_from(start).unwrap_or(i64::MAX), end - start);
+        let run = cursor
+            .chunk
+            .slice(i64::try_from(start).unwrap_or(i64::MAX), end - start);
         rows += run.height();
         let path = cursor.path.clone();
         collector.push(run, &path)?;
@@ -338,13 +413,20 @@ pub struct TableFileCounts {
 
 /// Counts the rows of every table's files in `dir` (`part` selects part files
 /// `<table>.<part>.<ext>`). Tables with neither file are left out.
-pub fn read_row_counts(dir: &Path, part: Option<&str>) -> Result<Vec<TableFileCounts>, TabulateError> {
+pub fn read_row_counts(
+    dir: &Path,
+    part: Option<&str>,
+) -> Result<Vec<TableFileCounts>, TabulateError> {
     let mut counts = Vec::new();
     for def in TABLES.iter() {
         let parquet_path = dir.join(file_name(def.name, part, "parquet"));
         let parquet_rows = if parquet_path.exists() {
             let file = File::open(&parquet_path).map_err(|e| io_err(&parquet_path, e))?;
-            Some(ParquetReader::new(file).num_rows().map_err(|e| polars_err(&parquet_path, e))?)
+            Some(
+                ParquetReader::new(file)
+                    .num_rows()
+                    .map_err(|e| polars_err(&parquet_path, e))?,
+            )
         } else {
             None
         };
@@ -353,7 +435,10 @@ pub fn read_row_counts(dir: &Path, part: Option<&str>) -> Result<Vec<TableFileCo
             let mut reader = open_csv(&csv_path)?;
             let mut record = csv::ByteRecord::new();
             let mut n = 0usize;
-            while reader.read_byte_record(&mut record).map_err(|e| csv_err(&csv_path, e))? {
+            while reader
+                .read_byte_record(&mut record)
+                .map_err(|e| csv_err(&csv_path, e))?
+            {
                 n += 1;
             }
             Some(n.saturating_sub(1))
@@ -361,7 +446,11 @@ pub fn read_row_counts(dir: &Path, part: Option<&str>) -> Result<Vec<TableFileCo
             None
         };
         if parquet_rows.is_some() || csv_rows.is_some() {
-            counts.push(TableFileCounts { table: def.name, parquet_rows, csv_rows });
+            counts.push(TableFileCounts {
+                table: def.name,
+                parquet_rows,
+                csv_rows,
+            });
         }
     }
     Ok(counts)

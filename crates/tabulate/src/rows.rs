@@ -37,7 +37,11 @@ impl Sinks {
         let src = &doc.source;
         let id = src.doc_id.as_str();
         if let Some(sink) = self.sink(Table::Documents) {
-            let n_chars = doc.paragraphs.iter().map(|p| p.chars().count()).sum::<usize>()
+            let n_chars = doc
+                .paragraphs
+                .iter()
+                .map(|p| p.chars().count())
+                .sum::<usize>()
                 + doc.paragraphs.len().saturating_sub(1);
             sink.push(&[
                 Cell::Str(id),
@@ -137,10 +141,17 @@ impl Sinks {
         if let Some(sink) = self.sink(Table::EntityCounts) {
             let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
             for e in &seg.entities {
-                *counts.entry((e.entity_type.as_str(), e.text.as_str())).or_insert(0) += 1;
+                *counts
+                    .entry((e.entity_type.as_str(), e.text.as_str()))
+                    .or_insert(0) += 1;
             }
             for ((entity_type, text), mentions) in counts {
-                sink.push(&[Cell::Str(id), Cell::Str(text), Cell::Str(entity_type), int(mentions)])?;
+                sink.push(&[
+                    Cell::Str(id),
+                    Cell::Str(text),
+                    Cell::Str(entity_type),
+                    int(mentions),
+                ])?;
             }
         }
         if let Some(sink) = self.sink(Table::Numbers) {
@@ -190,7 +201,11 @@ impl Sinks {
                 zero,
                 zero,
                 Cell::Str(failure.status.as_str()),
-                Cell::OptStr(if is_duplicate { None } else { Some(&failure.message) }),
+                Cell::OptStr(if is_duplicate {
+                    None
+                } else {
+                    Some(&failure.message)
+                }),
                 opt_str(&src.duplicate_of),
                 Cell::Int(i64::try_from(src.n_bytes).unwrap_or(i64::MAX)),
                 Cell::Bool(src.bytes_replaced),
@@ -214,10 +229,19 @@ impl Sinks {
     }
 
     /// Appends one document's keywords, in the order given (rank order).
-    pub(crate) fn write_keywords(&mut self, doc_id: &str, keywords: &[Keyword]) -> Result<(), TabulateError> {
+    pub(crate) fn write_keywords(
+        &mut self,
+        doc_id: &str,
+        keywords: &[Keyword],
+    ) -> Result<(), TabulateError> {
         if let Some(sink) = self.sink(Table::Keywords) {
             for k in keywords {
-                sink.push(&[Cell::Str(doc_id), int(k.rank), Cell::Str(&k.word), Cell::F64(k.weight)])?;
+                sink.push(&[
+                    Cell::Str(doc_id),
+                    int(k.rank),
+                    Cell::Str(&k.word),
+                    Cell::F64(k.weight),
+                ])?;
             }
         }
         Ok(())

@@ -67,7 +67,10 @@ pub(crate) struct TableDef {
 impl TableDef {
     /// The polars schema of the table.
     pub(crate) fn polars_schema(&self) -> Schema {
-        self.columns.iter().map(|c| Field::new(c.name.into(), c.kind.polars_type())).collect()
+        self.columns
+            .iter()
+            .map(|c| Field::new(c.name.into(), c.kind.polars_type()))
+            .collect()
     }
 
     /// Position of a column by name.
@@ -120,9 +123,21 @@ const fn col(name: &'static str, kind: Kind, doc: &'static str) -> ColumnDef {
 }
 
 const DOC_ID: ColumnDef = col("doc_id", Kind::Str, "document id: 16 hex digits of the BLAKE3 hash of the file's bytes (`-NNNNNN` row suffix for a record of a CSV/JSONL export)");
-const CHAR_START: ColumnDef = col("char_start", Kind::Int, "first character (inclusive), a character offset into the document's clean text");
-const CHAR_END: ColumnDef = col("char_end", Kind::Int, "one past the last character (exclusive)");
-const SECTION_ID: ColumnDef = col("section_id", Kind::OptStr, "innermost section containing the start (`2.3.1`); null outside every section");
+const CHAR_START: ColumnDef = col(
+    "char_start",
+    Kind::Int,
+    "first character (inclusive), a character offset into the document's clean text",
+);
+const CHAR_END: ColumnDef = col(
+    "char_end",
+    Kind::Int,
+    "one past the last character (exclusive)",
+);
+const SECTION_ID: ColumnDef = col(
+    "section_id",
+    Kind::OptStr,
+    "innermost section containing the start (`2.3.1`); null outside every section",
+);
 
 /// Every table's columns, in file order. Contract columns first, extra columns after.
 pub(crate) static TABLES: [TableDef; N_TABLES] = [

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use polars::io::parquet::write::BatchedWriter;
 use polars::polars_utils::compression::ZstdLevel;
 use polars::prelude::{
-    BooleanChunkedBuilder, ChunkedBuilder, Column, CompatLevel, KeyValueMetadata, SchemaExt, DataFrame, Int64Type, IntoColumn, IntoSeries,
-    ParquetCompression, ParquetWriter, PrimitiveChunkedBuilder, Schema, StringChunkedBuilder, Float64Type,
+    BooleanChunkedBuilder, ChunkedBuilder, Column, DataFrame, Float64Type, Int64Type, IntoColumn,
+    IntoSeries, ParquetCompression, ParquetWriter, PrimitiveChunkedBuilder, Schema,
+    StringChunkedBuilder,
 };
 
 use crate::schema::{Kind, TableDef};
@@ -74,9 +75,15 @@ enum ColumnBuilder {
 impl ColumnBuilder {
     fn new(name: &str, kind: Kind, capacity: usize) -> ColumnBuilder {
         match kind {
-            Kind::Int | Kind::OptInt => ColumnBuilder::Int(PrimitiveChunkedBuilder::new(name.into(), capacity)),
-            Kind::Str | Kind::OptStr => ColumnBuilder::Str(StringChunkedBuilder::new(name.into(), capacity)),
-            Kind::F64 | Kind::OptF64 => ColumnBuilder::F64(PrimitiveChunkedBuilder::new(name.into(), capacity)),
+            Kind::Int | Kind::OptInt => {
+                ColumnBuilder::Int(PrimitiveChunkedBuilder::new(name.into(), capacity))
+            }
+            Kind::Str | Kind::OptStr => {
+                ColumnBuilder::Str(StringChunkedBuilder::new(name.into(), capacity))
+            }
+            Kind::F64 | Kind::OptF64 => {
+                ColumnBuilder::F64(PrimitiveChunkedBuilder::new(name.into(), capacity))
+            }
             Kind::Bool => ColumnBuilder::Bool(BooleanChunkedBuilder::new(name.into(), capacity)),
         }
     }
@@ -112,8 +119,14 @@ impl ColumnBuilder {
 struct SharedFile(Arc<Mutex<BufWriter<File>>>);
 
 impl SharedFile {
-    fn with<T>(&self, f: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<T>) -> std::io::Result<T> {
-        let mut guard = self.0.lock().map_err(|_| std::io::Error::other("parquet file lock poisoned"))?;
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
+        let mut guard = self
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("parquet file lock poisoned"))?;
         f(&mut guard)
     }
 }
@@ -133,28 +146,24 @@ impl Write for SharedFile {
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> TabulateError {
-    TabulateError::Io { path: path.to_path_buf(), source }
+    TabulateError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn polars_err(path: &Path, source: polars::prelude::PolarsError) -> TabulateError {
-    TabulateError::Parquet { path: path.to_path_buf(), source }
+    TabulateError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn csv_err(path: &Path, source: csv::Error) -> TabulateError {
-    TabulateError::Csv { path: path.to_path_buf(), source }
-}
-
-/// The `ARROW:schema` metadata of a Parquet file of `schema`, with strings as Arrow
-/// `large_string` rather than `string_view`.
-///
-/// polars' batched writer stores its in-memory types (`string_view`), which pyarrow before
-/// version 15 (still common under pandas) refuses to read ("Unrecognized type: 24"). The
-/// Parquet data is the same either way (UTF-8 byte arrays); only the stored Arrow type differs,
-/// and `large_string` is what polars itself stores at `CompatLevel::oldest()`.
-fn compatible_arrow_schema(schema: &Schema) -> KeyValueMetadata {
-    let arrow_schema = schema.to_arrow(CompatLevel::oldest());
-    let key_value = polars_parquet::write::schema_to_metadata_key(&arrow_schema);
-    KeyValueMetadata::from_static(vec![(key_value.key, key_value.value.unwrap_or_default())])
+    TabulateError::Csv {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// A Parquet file written one row group per batch.
@@ -167,16 +176,27 @@ pub(crate) struct ParquetOut {
 
 impl ParquetOut {
     /// Creates `path` for a table of `schema`, zstd-compressed at `zstd_level`.
-    pub(crate) fn create(path: &Path, schema: Schema, zstd_level: i32) -> Result<ParquetOut, TabulateError> {
+    pub(crate) fn create(
+        path: &Path,
+        schema: Schema,
+        zstd_level: i32,
+    ) -> Result<ParquetOut, TabulateError> {
         let level = ZstdLevel::try_new(zstd_level).map_err(|e| polars_err(path, e))?;
         let file = File::create(path).map_err(|e| io_err(path, e))?;
-        let shared = SharedFile(Arc::new(Mutex::new(BufWriter::with_capacity(1 << 20, file))));
+        let shared = SharedFile(Arc::new(Mutex::new(BufWriter::with_capacity(
+            1 << 20,
+            file,
+        ))));
         let writer = ParquetWriter::new(shared.clone())
             .with_compression(ParquetCompression::Zstd(Some(level)))
-            .with_key_value_metadata(Some(compatible_arrow_schema(&schema)))
             .batched(&schema)
             .map_err(|e| polars_err(path, e))?;
-        Ok(ParquetOut { path: path.to_path_buf(), schema, file: shared, writer })
+        Ok(ParquetOut {
+            path: path.to_path_buf(),
+            schema,
+            file: shared,
+            writer,
+        })
     }
 
     /// Writes `df` (which must have the table's schema) as one row group.
@@ -191,12 +211,16 @@ impl ParquetOut {
             });
         }
         df.rechunk_mut();
-        self.writer.write_batch(df).map_err(|e| polars_err(&self.path, e))
+        self.writer
+            .write_batch(df)
+            .map_err(|e| polars_err(&self.path, e))
     }
 
     /// Writes the footer, flushes and syncs the file.
     pub(crate) fn finish(self) -> Result<(), TabulateError> {
-        self.writer.finish().map_err(|e| polars_err(&self.path, e))?;
+        self.writer
+            .finish()
+            .map_err(|e| polars_err(&self.path, e))?;
         let path = self.path;
         drop(self.writer);
         self.file
@@ -224,29 +248,46 @@ impl CsvOut {
         }
         let mut writer = csv::WriterBuilder::new().from_writer(buffered);
         writer.write_record(header).map_err(|e| csv_err(path, e))?;
-        Ok(CsvOut { path: path.to_path_buf(), writer })
+        Ok(CsvOut {
+            path: path.to_path_buf(),
+            writer,
+        })
     }
 
     /// Writes one field of the current row.
     fn write_field(&mut self, field: &str) -> Result<(), TabulateError> {
-        self.writer.write_field(field).map_err(|e| csv_err(&self.path, e))
+        self.writer
+            .write_field(field)
+            .map_err(|e| csv_err(&self.path, e))
     }
 
     /// Ends the current row.
     fn end_row(&mut self) -> Result<(), TabulateError> {
-        self.writer.write_record(None::<&[u8]>).map_err(|e| csv_err(&self.path, e))
+        self.writer
+            .write_record(None::<&[u8]>)
+            .map_err(|e| csv_err(&self.path, e))
     }
 
     /// Writes a whole record as read from another CSV file.
-    pub(crate) fn write_byte_record(&mut self, record: &csv::ByteRecord) -> Result<(), TabulateError> {
-        self.writer.write_byte_record(record).map_err(|e| csv_err(&self.path, e))
+    pub(crate) fn write_byte_record(
+        &mut self,
+        record: &csv::ByteRecord,
+    ) -> Result<(), TabulateError> {
+        self.writer
+            .write_byte_record(record)
+            .map_err(|e| csv_err(&self.path, e))
     }
 
     /// Flushes and syncs the file.
     pub(crate) fn finish(self) -> Result<(), TabulateError> {
         let path = self.path;
-        let buffered = self.writer.into_inner().map_err(|e| io_err(&path, std::io::Error::other(e.to_string())))?;
-        let file = buffered.into_inner().map_err(|e| io_err(&path, e.into_error()))?;
+        let buffered = self
+            .writer
+            .into_inner()
+            .map_err(|e| io_err(&path, std::io::Error::other(e.to_string())))?;
+        let file = buffered
+            .into_inner()
+            .map_err(|e| io_err(&path, e.into_error()))?;
         file.sync_all().map_err(|e| io_err(&path, e))
     }
 }
@@ -291,7 +332,11 @@ impl TableSink {
         let batch_rows = options.batch_rows.max(1);
         let parquet = if options.parquet {
             let path = dir.join(file_name(def.name, part, "parquet"));
-            Some(ParquetOut::create(&path, def.polars_schema(), options.zstd_level)?)
+            Some(ParquetOut::create(
+                &path,
+                def.polars_schema(),
+                options.zstd_level,
+            )?)
         } else {
             None
         };
@@ -302,7 +347,16 @@ impl TableSink {
         } else {
             None
         };
-        let mut sink = TableSink { def, batch_rows, rows: 0, pending: 0, builders: Vec::new(), parquet, csv, field: String::new() };
+        let mut sink = TableSink {
+            def,
+            batch_rows,
+            rows: 0,
+            pending: 0,
+            builders: Vec::new(),
+            parquet,
+            csv,
+            field: String::new(),
+        };
         sink.reset_builders();
         Ok(sink)
     }
@@ -310,7 +364,11 @@ impl TableSink {
     fn reset_builders(&mut self) {
         self.builders = if self.parquet.is_some() {
             let capacity = self.batch_rows.min(1 << 16);
-            self.def.columns.iter().map(|c| ColumnBuilder::new(c.name, c.kind, capacity)).collect()
+            self.def
+                .columns
+                .iter()
+                .map(|c| ColumnBuilder::new(c.name, c.kind, capacity))
+                .collect()
         } else {
             Vec::new()
         };
@@ -319,11 +377,17 @@ impl TableSink {
     /// Appends one row. Its cells must match the table's columns in number and kind.
     pub(crate) fn push(&mut self, cells: &[Cell<'_>]) -> Result<(), TabulateError> {
         if cells.len() != self.def.columns.len()
-            || cells.iter().zip(self.def.columns).any(|(cell, col)| cell.kind() != col.kind)
+            || cells
+                .iter()
+                .zip(self.def.columns)
+                .any(|(cell, col)| cell.kind() != col.kind)
         {
             return Err(TabulateError::Mismatch {
                 path: PathBuf::from(self.def.name),
-                message: format!("a row of {} cells does not fit the table's columns", cells.len()),
+                message: format!(
+                    "a row of {} cells does not fit the table's columns",
+                    cells.len()
+                ),
             });
         }
         if let Some(csv) = self.csv.as_mut() {
@@ -353,11 +417,15 @@ impl TableSink {
             return Ok(());
         }
         let height = self.pending;
-        let columns: Vec<Column> = std::mem::take(&mut self.builders).into_iter().map(ColumnBuilder::finish).collect();
+        let columns: Vec<Column> = std::mem::take(&mut self.builders)
+            .into_iter()
+            .map(ColumnBuilder::finish)
+            .collect();
         self.reset_builders();
         self.pending = 0;
         if let Some(parquet) = self.parquet.as_mut() {
-            let mut df = DataFrame::new(height, columns).map_err(|e| polars_err(&parquet.path, e))?;
+            let mut df =
+                DataFrame::new(height, columns).map_err(|e| polars_err(&parquet.path, e))?;
             parquet.write_row_group(&mut df)?;
         }
         Ok(())

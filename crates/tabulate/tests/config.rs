@@ -45,7 +45,16 @@ batch_rows = 0
     .unwrap();
     let problems = config.validate();
     let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
-    assert_eq!(paths, ["output.formats[1]", "output.formats[2]", "output.tables[1]", "output.zstd_level", "output.batch_rows"]);
+    assert_eq!(
+        paths,
+        [
+            "output.formats[1]",
+            "output.formats[2]",
+            "output.tables[1]",
+            "output.zstd_level",
+            "output.batch_rows"
+        ]
+    );
     assert!(problems[0].message.contains("\"xlsx\""));
     assert!(problems[2].message.contains("\"tokenz\""));
 }
@@ -62,7 +71,10 @@ fn the_bundled_pipeline_toml_output_section_is_valid() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../pipeline.toml");
     let text = std::fs::read_to_string(path).unwrap();
     let value: toml::Table = toml::from_str(&text).unwrap();
-    let section = value.get("output").cloned().unwrap_or(toml::Value::Table(toml::Table::new()));
+    let section = value
+        .get("output")
+        .cloned()
+        .unwrap_or(toml::Value::Table(toml::Table::new()));
     let config: OutputConfig = section.try_into().unwrap();
     assert!(config.validate().is_empty(), "{:?}", config.validate());
 }

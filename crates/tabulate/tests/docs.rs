@@ -10,9 +10,17 @@ const END: &str = "<!-- END GENERATED: columns -->";
 fn render() -> String {
     let mut out = String::new();
     for table in schemas() {
-        out.push_str(&format!("\n### `{}`\n\n| column | type | meaning |\n|---|---|---|\n", table.name));
+        out.push_str(&format!(
+            "\n### `{}`\n\n| column | type | meaning |\n|---|---|---|\n",
+            table.name
+        ));
         for c in &table.columns {
-            out.push_str(&format!("| `{}` | {} | {} |\n", c.name, c.dtype, c.doc.replace('|', "\\|")));
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                c.name,
+                c.dtype,
+                c.doc.replace('|', "\\|")
+            ));
         }
     }
     out.push('\n');
@@ -27,9 +35,18 @@ fn docs_tables_md_lists_every_table_and_column() {
     let end = text.find(END).unwrap();
     let generated = render();
     if std::env::var_os("GONGWEN_REGENERATE_DOCS").is_some() {
-        let new = format!("{}{}{}", text.get(..start).unwrap(), generated, text.get(end..).unwrap());
+        let new = format!(
+            "{}{}{}",
+            text.get(..start).unwrap(),
+            generated,
+            text.get(end..).unwrap()
+        );
         std::fs::write(path, new).unwrap();
     } else {
-        assert_eq!(text.get(start..end).unwrap(), generated, "docs/tables.md is stale: regenerate it (see this file's header)");
+        assert_eq!(
+            text.get(start..end).unwrap(),
+            generated,
+            "docs/tables.md is stale: regenerate it (see this file's header)"
+        );
     }
 }

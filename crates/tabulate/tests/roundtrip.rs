@@ -11,7 +11,10 @@ use proptest::prelude::*;
 fn paragraph() -> impl Strategy<Value = String> {
     // Any characters but line breaks, mixed with Chinese text and CSV-special characters.
     prop::collection::vec(
-        prop_oneof![any::<char>().prop_filter("no \\n", |c| *c != '\n'), prop::sample::select(vec!['同', '志', '。', ',', '"', '\r', '！', 'X', '＊'])],
+        prop_oneof![
+            any::<char>().prop_filter("no \\n", |c| *c != '\n'),
+            prop::sample::select(vec!['同', '志', '。', ',', '"', '\r', '！', 'X', '＊'])
+        ],
         1..40,
     )
     .prop_map(|chars| chars.into_iter().collect())

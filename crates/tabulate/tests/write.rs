@@ -9,14 +9,19 @@ use std::path::Path;
 
 use common::{failure, read_csv, read_parquet, sample};
 use gongwen_model::{slice_chars, DocOutcome, FailureStatus, Keyword, Span};
-use gongwen_tabulate::{merge_parts, merge_parts_into, read_row_counts, schemas, OutputConfig, TableWriter};
+use gongwen_tabulate::{
+    merge_parts, merge_parts_into, read_row_counts, schemas, OutputConfig, TableWriter,
+};
 use polars::prelude::DataType;
 
 const IDS: [&str; 3] = ["0a1b2c3d4e5f6071", "5d41402abc4b2a76", "c4ca4238a0b92382"];
 
 /// A small batch, so row groups are cut many times.
 fn config() -> OutputConfig {
-    OutputConfig { batch_rows: 7, ..OutputConfig::default() }
+    OutputConfig {
+        batch_rows: 7,
+        ..OutputConfig::default()
+    }
 }
 
 fn outcomes() -> Vec<DocOutcome> {
@@ -32,14 +37,31 @@ fn outcomes() -> Vec<DocOutcome> {
 
 fn keywords() -> Vec<Keyword> {
     vec![
-        Keyword { rank: 1, word: "乡村振兴".to_string(), weight: 0.4125 },
-        Keyword { rank: 2, word: "洛川县".to_string(), weight: 0.25 },
-        Keyword { rank: 3, word: "财政".to_string(), weight: 3.0 },
+        Keyword {
+            rank: 1,
+            word: "乡村振兴".to_string(),
+            weight: 0.4125,
+        },
+        Keyword {
+            rank: 2,
+            word: "洛川县".to_string(),
+            weight: 0.25,
+        },
+        Keyword {
+            rank: 3,
+            word: "财政".to_string(),
+            weight: 3.0,
+        },
     ]
 }
 
 /// Writes `docs` (sorted by doc_id) into `dir`.
-fn write(config: &OutputConfig, dir: &Path, part: Option<&str>, docs: &[DocOutcome]) -> gongwen_tabulate::RowCounts {
+fn write(
+    config: &OutputConfig,
+    dir: &Path,
+    part: Option<&str>,
+    docs: &[DocOutcome],
+) -> gongwen_tabulate::RowCounts {
     let mut docs: Vec<&DocOutcome> = docs.iter().collect();
     docs.sort_by(|a, b| a.source().doc_id.cmp(&b.source().doc_id));
     let mut writer = TableWriter::create(config, dir, part).unwrap();
@@ -48,14 +70,19 @@ fn write(config: &OutputConfig, dir: &Path, part: Option<&str>, docs: &[DocOutco
     }
     for d in &docs {
         if let DocOutcome::Done(_) = d {
-            writer.write_keywords(&d.source().doc_id, &keywords()).unwrap();
+            writer
+                .write_keywords(&d.source().doc_id, &keywords())
+                .unwrap();
         }
     }
     writer.finish().unwrap()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     names.sort();
     names
 }
@@ -66,9 +93,16 @@ fn every_table_is_written_with_its_columns_and_types_in_both_formats() {
     let counts = write(&config(), dir.path(), None, &outcomes());
     let counts: HashMap<&str, usize> = counts.into_iter().collect();
     assert_eq!(counts["documents"], 6);
-    assert_eq!(counts["errors"], 2, "error and empty give errors rows; duplicate does not");
+    assert_eq!(
+        counts["errors"], 2,
+        "error and empty give errors rows; duplicate does not"
+    );
     assert_eq!(counts["keywords"], 9);
-    assert_eq!(counts["entity_counts"], 3 * 3, "洛川县 twice, 王XX, 乡村振兴 per document");
+    assert_eq!(
+        counts["entity_counts"],
+        3 * 3,
+        "洛川县 twice, 王XX, 乡村振兴 per document"
+    );
 
     for table in schemas() {
         let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
@@ -76,10 +110,24 @@ fn every_table_is_written_with_its_columns_and_types_in_both_formats() {
         assert!(bom, "{}: BOM expected by default", table.name);
         assert_eq!(header, names, "{}: CSV header", table.name);
         let df = read_parquet(&dir.path().join(format!("{}.parquet", table.name)));
-        let parquet_names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+        let parquet_names: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(parquet_names, names, "{}: Parquet columns", table.name);
-        assert_eq!(df.height(), rows.len(), "{}: Parquet and CSV row counts", table.name);
-        assert_eq!(df.height(), counts[table.name], "{}: reported row count", table.name);
+        assert_eq!(
+            df.height(),
+            rows.len(),
+            "{}: Parquet and CSV row counts",
+            table.name
+        );
+        assert_eq!(
+            df.height(),
+            counts[table.name],
+            "{}: reported row count",
+            table.name
+        );
         for (column, schema) in df.columns().iter().zip(&table.columns) {
             let expected = match schema.dtype.trim_end_matches('?') {
                 "i64" => DataType::Int64,
@@ -90,7 +138,13 @@ fn every_table_is_written_with_its_columns_and_types_in_both_formats() {
             };
             assert_eq!(column.dtype(), &expected, "{}.{}", table.name, schema.name);
             if !schema.dtype.ends_with('?') {
-                assert_eq!(column.null_count(), 0, "{}.{} must not hold nulls", table.name, schema.name);
+                assert_eq!(
+                    column.null_count(),
+                    0,
+                    "{}.{} must not hold nulls",
+                    table.name,
+                    schema.name
+                );
             }
         }
     }
@@ -111,12 +165,19 @@ fn documents_rows_carry_fields_status_and_zero_counts_for_failures() {
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted, "rows sorted by doc_id");
-    let by_id: HashMap<&str, &Vec<String>> = rows.iter().map(|r| (r[col("doc_id")].as_str(), r)).collect();
+    let by_id: HashMap<&str, &Vec<String>> = rows
+        .iter()
+        .map(|r| (r[col("doc_id")].as_str(), r))
+        .collect();
 
     let ok = by_id[IDS[0]];
     assert_eq!(ok[col("status")], "ok");
     assert_eq!(ok[col("error")], "");
-    assert_eq!(ok[col("title")], format!("关于“{}”的报告, 第一部分", IDS[0]), "comma and quotes survive");
+    assert_eq!(
+        ok[col("title")],
+        format!("关于“{}”的报告, 第一部分", IDS[0]),
+        "comma and quotes survive"
+    );
     assert_eq!(ok[col("date")], "2024-03-05");
     assert_eq!(ok[col("script")], "traditional");
     assert_eq!(ok[col("doc_type")], "speech");
@@ -149,7 +210,10 @@ fn documents_rows_carry_fields_status_and_zero_counts_for_failures() {
     let (_, header, rows) = read_csv(&dir.path().join("errors.csv"));
     assert_eq!(&header[..3], ["source_path", "stage", "message"]);
     let paths: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(paths, ["input/3f2a9b0c1d2e3f40.bin", "input/ffffffff00000000.bin"]);
+    assert_eq!(
+        paths,
+        ["input/3f2a9b0c1d2e3f40.bin", "input/ffffffff00000000.bin"]
+    );
     assert!(rows.iter().all(|r| r[1] == "ingest"));
 }
 
@@ -157,7 +221,10 @@ fn documents_rows_carry_fields_status_and_zero_counts_for_failures() {
 fn slicing_the_clean_text_at_each_span_gives_the_row_text() {
     let dir = tempfile::tempdir().unwrap();
     write(&config(), dir.path(), None, &outcomes());
-    let texts: HashMap<String, String> = IDS.iter().map(|id| (id.to_string(), sample(id).doc.text())).collect();
+    let texts: HashMap<String, String> = IDS
+        .iter()
+        .map(|id| (id.to_string(), sample(id).doc.text()))
+        .collect();
     // (table, text column): sections have no text column; their span starts with the marker.
     for (table, text_col) in [
         ("paragraphs", "text"),
@@ -171,10 +238,16 @@ fn slicing_the_clean_text_at_each_span_gives_the_row_text() {
         let col = |name: &str| header.iter().position(|h| h == name).unwrap();
         assert!(!rows.is_empty(), "{table} has rows");
         for row in &rows {
-            let span = Span::new(row[col("char_start")].parse().unwrap(), row[col("char_end")].parse().unwrap());
+            let span = Span::new(
+                row[col("char_start")].parse().unwrap(),
+                row[col("char_end")].parse().unwrap(),
+            );
             let sliced = slice_chars(&texts[&row[col("doc_id")]], span);
             if table == "sections" {
-                assert!(sliced.starts_with(&row[col(text_col)]), "{table}: {sliced:?}");
+                assert!(
+                    sliced.starts_with(&row[col(text_col)]),
+                    "{table}: {sliced:?}"
+                );
             } else {
                 assert_eq!(sliced, row[col(text_col)], "{table}");
             }
@@ -182,8 +255,15 @@ fn slicing_the_clean_text_at_each_span_gives_the_row_text() {
         // The same spans in Parquet.
         let df = read_parquet(&dir.path().join(format!("{table}.parquet")));
         let starts = df.column("char_start").unwrap().i64().unwrap().clone();
-        let csv_starts: Vec<i64> = rows.iter().map(|r| r[col("char_start")].parse().unwrap()).collect();
-        assert_eq!(starts.into_no_null_iter().collect::<Vec<_>>(), csv_starts, "{table}");
+        let csv_starts: Vec<i64> = rows
+            .iter()
+            .map(|r| r[col("char_start")].parse().unwrap())
+            .collect();
+        assert_eq!(
+            starts.into_no_null_iter().collect::<Vec<_>>(),
+            csv_starts,
+            "{table}"
+        );
     }
 }
 
@@ -196,7 +276,10 @@ fn numbers_are_written_so_python_float_reads_them_back() {
     let low = header.iter().position(|h| h == "low").unwrap();
     let values: Vec<&str> = rows.iter().take(3).map(|r| r[value].as_str()).collect();
     assert_eq!(values, ["12850000000", "6.2", "1000000000"]);
-    assert!(rows.iter().all(|r| r[low].is_empty()), "null is an empty field");
+    assert!(
+        rows.iter().all(|r| r[low].is_empty()),
+        "null is an empty field"
+    );
     let (_, _, rows) = read_csv(&dir.path().join("keywords.csv"));
     let weights: Vec<&str> = rows.iter().take(3).map(|r| r[3].as_str()).collect();
     assert_eq!(weights, ["0.4125", "0.25", "3"]);
@@ -205,9 +288,17 @@ fn numbers_are_written_so_python_float_reads_them_back() {
 #[test]
 fn entity_counts_are_per_document_sorted_by_type_then_text() {
     let dir = tempfile::tempdir().unwrap();
-    write(&config(), dir.path(), None, &[DocOutcome::Done(sample(IDS[0]))]);
+    write(
+        &config(),
+        dir.path(),
+        None,
+        &[DocOutcome::Done(sample(IDS[0]))],
+    );
     let (_, _, rows) = read_csv(&dir.path().join("entity_counts.csv"));
-    let rows: Vec<(String, String, String)> = rows.into_iter().map(|r| (r[1].clone(), r[2].clone(), r[3].clone())).collect();
+    let rows: Vec<(String, String, String)> = rows
+        .into_iter()
+        .map(|r| (r[1].clone(), r[2].clone(), r[3].clone()))
+        .collect();
     assert_eq!(
         rows,
         [
@@ -226,7 +317,11 @@ fn writing_twice_gives_identical_bytes() {
     write(&config(), b.path(), None, &outcomes());
     assert_eq!(files_in(a.path()), files_in(b.path()));
     for name in files_in(a.path()) {
-        assert_eq!(std::fs::read(a.path().join(&name)).unwrap(), std::fs::read(b.path().join(&name)).unwrap(), "{name}");
+        assert_eq!(
+            std::fs::read(a.path().join(&name)).unwrap(),
+            std::fs::read(b.path().join(&name)).unwrap(),
+            "{name}"
+        );
     }
 }
 
@@ -247,7 +342,10 @@ fn bom_formats_and_tables_follow_the_config() {
     assert_eq!(rows.len(), 6);
 
     let dir = tempfile::tempdir().unwrap();
-    let config = OutputConfig { formats: vec!["parquet".to_string()], ..OutputConfig::default() };
+    let config = OutputConfig {
+        formats: vec!["parquet".to_string()],
+        ..OutputConfig::default()
+    };
     write(&config, dir.path(), None, &outcomes());
     assert!(files_in(dir.path()).iter().all(|n| n.ends_with(".parquet")));
 }
@@ -291,7 +389,10 @@ fn part_files_merged_equal_one_unsharded_write() {
         // Shard by the doc_id's last hex digit, as a driver would by hash.
         let mine: Vec<DocOutcome> = docs
             .iter()
-            .filter(|d| u32::from_str_radix(d.source().doc_id.get(15..).unwrap(), 16).unwrap() % shards == shard)
+            .filter(|d| {
+                u32::from_str_radix(d.source().doc_id.get(15..).unwrap(), 16).unwrap() % shards
+                    == shard
+            })
             .cloned()
             .collect();
         let part = format!("part-{shard}-of-{shards}");
@@ -317,26 +418,47 @@ fn part_files_merged_equal_one_unsharded_write() {
     assert_eq!(counts, whole_counts);
     assert_eq!(files_in(sharded.path()), files_in(whole.path()));
     for name in files_in(whole.path()) {
-        assert_eq!(std::fs::read(whole.path().join(&name)).unwrap(), std::fs::read(sharded.path().join(&name)).unwrap(), "{name}");
+        assert_eq!(
+            std::fs::read(whole.path().join(&name)).unwrap(),
+            std::fs::read(sharded.path().join(&name)).unwrap(),
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn merge_with_a_larger_batch_than_the_parts_still_matches() {
     let docs = corpus(25);
-    let big = OutputConfig { batch_rows: 50, ..OutputConfig::default() };
+    let big = OutputConfig {
+        batch_rows: 50,
+        ..OutputConfig::default()
+    };
     let whole = tempfile::tempdir().unwrap();
     write(&big, whole.path(), None, &docs);
     let sharded = tempfile::tempdir().unwrap();
     for shard in 0..2u32 {
-        let mine: Vec<DocOutcome> =
-            docs.iter().filter(|d| u32::from_str_radix(d.source().doc_id.get(15..).unwrap(), 16).unwrap() % 2 == shard).cloned().collect();
+        let mine: Vec<DocOutcome> = docs
+            .iter()
+            .filter(|d| {
+                u32::from_str_radix(d.source().doc_id.get(15..).unwrap(), 16).unwrap() % 2 == shard
+            })
+            .cloned()
+            .collect();
         // Parts written with small row groups; the merge re-cuts them at the merge's batch size.
-        write(&config(), sharded.path(), Some(&format!("part-{shard}-of-2")), &mine);
+        write(
+            &config(),
+            sharded.path(),
+            Some(&format!("part-{shard}-of-2")),
+            &mine,
+        );
     }
     merge_parts(&big, sharded.path()).unwrap();
     for name in files_in(whole.path()) {
-        assert_eq!(std::fs::read(whole.path().join(&name)).unwrap(), std::fs::read(sharded.path().join(&name)).unwrap(), "{name}");
+        assert_eq!(
+            std::fs::read(whole.path().join(&name)).unwrap(),
+            std::fs::read(sharded.path().join(&name)).unwrap(),
+            "{name}"
+        );
     }
 }
 

@@ -12,7 +12,8 @@ use polars::prelude::{DataFrame, ParquetReader, SerReader};
 fn find_chars(text: &str, needle: &str, from: usize) -> Option<usize> {
     let chars: Vec<char> = text.chars().collect();
     let needle: Vec<char> = needle.chars().collect();
-    (from..=chars.len().saturating_sub(needle.len())).find(|&i| chars.get(i..i + needle.len()) == Some(&needle[..]))
+    (from..=chars.len().saturating_sub(needle.len()))
+        .find(|&i| chars.get(i..i + needle.len()) == Some(&needle[..]))
 }
 
 /// A segmented document of `paragraphs`, with sentences split after 。！？, tokens of two
@@ -42,15 +43,24 @@ pub fn doc(
         speaker: None,
         paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
         original: paragraphs.join("\n"),
-        stats: CleanStats { doc_mill_chars: 2, placeholders: 1, ..CleanStats::default() },
+        stats: CleanStats {
+            doc_mill_chars: 2,
+            placeholders: 1,
+            ..CleanStats::default()
+        },
     };
     let text = clean.text();
-    let mut seg = SegmentedDoc { doc: clean.clone(), ..SegmentedDoc::default() };
+    let mut seg = SegmentedDoc {
+        doc: clean.clone(),
+        ..SegmentedDoc::default()
+    };
     let mut offset = 0;
     let mut sent_idx = 0;
     for (para_idx, para) in paragraphs.iter().enumerate() {
         let len = para.chars().count();
-        let section_id = if para.starts_with(['一', '二', '三', '四', '五']) && para.chars().nth(1) == Some('、') {
+        let section_id = if para.starts_with(['一', '二', '三', '四', '五'])
+            && para.chars().nth(1) == Some('、')
+        {
             let n = seg.sections.len() + 1;
             let heading: String = para.chars().skip(2).take_while(|c| *c != '。').collect();
             seg.sections.push(Section {
@@ -79,15 +89,31 @@ pub fn doc(
             if matches!(chars[i], '。' | '！' | '？') || i + 1 == chars.len() {
                 let span = Span::new(offset + start, offset + i + 1);
                 let sent_text: String = chars[start..=i].iter().collect();
-                seg.sentences.push(Sentence { sent_idx, para_idx, section_id: section_id.clone(), span, text: sent_text });
+                seg.sentences.push(Sentence {
+                    sent_idx,
+                    para_idx,
+                    section_id: section_id.clone(),
+                    span,
+                    text: sent_text,
+                });
                 // Tokens: two characters each.
                 let mut t = start;
                 let mut tok_idx = 0;
                 while t <= i {
                     let e = (t + 2).min(i + 1);
                     let word: String = chars[t..e].iter().collect();
-                    let pos = if word.chars().any(|c| c.is_ascii_digit()) { "m" } else { "n" };
-                    seg.tokens.push(Token { sent_idx, tok_idx, word, pos: pos.to_string(), span: Span::new(offset + t, offset + e) });
+                    let pos = if word.chars().any(|c| c.is_ascii_digit()) {
+                        "m"
+                    } else {
+                        "n"
+                    };
+                    seg.tokens.push(Token {
+                        sent_idx,
+                        tok_idx,
+                        word,
+                        pos: pos.to_string(),
+                        span: Span::new(offset + t, offset + e),
+                    });
                     tok_idx += 1;
                     t = e;
                 }
@@ -98,7 +124,11 @@ pub fn doc(
         offset += len + 1;
     }
     let sentence_of = |pos: usize, seg: &SegmentedDoc| {
-        seg.sentences.iter().find(|s| s.span.start <= pos && pos < s.span.end).map(|s| (s.sent_idx, s.section_id.clone())).unwrap()
+        seg.sentences
+            .iter()
+            .find(|s| s.span.start <= pos && pos < s.span.end)
+            .map(|s| (s.sent_idx, s.section_id.clone()))
+            .unwrap()
     };
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (needle, entity_type) in entities {
@@ -157,7 +187,11 @@ pub fn sample(doc_id: &str) -> SegmentedDoc {
             ("乡村振兴", EntityType::Term),
             ("洛川县", EntityType::Loc),
         ],
-        &[("128.5亿元", NumberKind::Money, Some(12_850_000_000.0)), ("6.2%", NumberKind::Percent, Some(6.2)), ("10亿元", NumberKind::Money, Some(1e9))],
+        &[
+            ("128.5亿元", NumberKind::Money, Some(12_850_000_000.0)),
+            ("6.2%", NumberKind::Percent, Some(6.2)),
+            ("10亿元", NumberKind::Money, Some(1e9)),
+        ],
     )
 }
 
@@ -171,7 +205,8 @@ pub fn failure(doc_id: &str, status: FailureStatus) -> DocOutcome {
             encoding: None,
             bytes_replaced: false,
             n_bytes: 99,
-            duplicate_of: (status == FailureStatus::Duplicate).then(|| "input/original.txt".to_string()),
+            duplicate_of: (status == FailureStatus::Duplicate)
+                .then(|| "input/original.txt".to_string()),
         },
         stage: Stage::Ingest,
         status,
@@ -184,13 +219,25 @@ pub fn read_csv(path: &Path) -> (bool, Vec<String>, Vec<Vec<String>>) {
     let bytes = std::fs::read(path).unwrap();
     let bom = bytes.starts_with(b"\xEF\xBB\xBF");
     let body = if bom { &bytes[3..] } else { &bytes[..] };
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(body);
-    let header = reader.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(body);
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
     (bom, header, rows)
 }
 
 /// Reads a Parquet file with polars.
 pub fn read_parquet(path: &Path) -> DataFrame {
-    ParquetReader::new(File::open(path).unwrap()).finish().unwrap()
+    ParquetReader::new(File::open(path).unwrap())
+        .finish()
+        .unwrap()
 }
