@@ -1,14 +1,14 @@
 //! Main-text extraction and metadata: line structure, line classes, the main block, title,
 //! date, source, document type and speaker.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use regex::Regex;
 
 use gongwen_model::{DocType, PageMeta};
 
 use crate::rules::{ChromeRules, CueScope, DocTypeRule};
-use crate::text::{han_count, is_clause_punct, is_closing, is_han, is_terminal};
+use crate::text::{han_count, is_clause_punct, is_closing, is_han, is_terminal, FastMap};
 
 /// Numeric knobs of extraction (from the config).
 #[derive(Debug, Clone)]
@@ -152,6 +152,10 @@ impl Patterns {
 struct Line {
     text: String,
     class: Class,
+    /// Number of characters of `text`.
+    chars: usize,
+    /// Number of Han characters of `text`.
+    han: usize,
 }
 
 impl Extractor {
@@ -240,14 +244,13 @@ impl Extractor {
 
     // ---------------------------------------------------------------- classification
 
-    fn classify(&self, line: &str) -> Class {
-        let n = line.chars().count();
+    fn classify(&self, line: &str, n: usize, han: usize) -> Class {
         let short = self.params.short_line_max_chars;
         if n <= 2 * short && self.chrome.tail.is_match(line) {
             return Class::Barrier;
         }
         // a sentence that ends like prose is not a short chrome line, whatever words it uses
-        let prose_sentence = han_count(line) >= self.params.body_min_chars
+        let prose_sentence = han >= self.params.body_min_chars
             && line
                 .trim_end_matches(is_closing)
                 .chars()
@@ -258,19 +261,18 @@ impl Extractor {
         {
             return Class::Chrome;
         }
-        if self.is_salutation(line) {
+        if n <= 60 && self.re.salutation.is_match(line) {
             return Class::Salutation;
         }
-        if self.is_dateline(line) || (n <= 120 && self.re.meta_label.is_match(line)) {
+        if (n <= 40 && self.re.dateline.is_match(line)) || (n <= 120 && self.re.meta_label.is_match(line)) {
             return Class::Meta;
         }
         if n <= 50 && self.re.byline.is_match(line) {
             return Class::Byline;
         }
-        if self.url_dominant(line) || nav_separated(line) || menu_of_short_tokens(line) {
+        if self.url_dominant(line, han) || nav_separated(line) || menu_of_short_tokens(line) {
             return Class::Chrome;
         }
-        let han = han_count(line);
         if han == 0 {
             return if line.chars().all(|c| !c.is_alphanumeric()) {
                 Class::Neutral
@@ -278,33 +280,34 @@ impl Extractor {
                 Class::Chrome
             };
         }
-        let non_space = line.chars().filter(|c| !c.is_whitespace()).count();
         if han >= self.params.body_min_chars
             && line.chars().any(is_clause_punct)
-            && han * 2 >= non_space
+            && han * 2 >= line.chars().filter(|&c| !is_space(c)).count()
         {
             return Class::Body;
         }
         Class::Neutral
     }
 
-    fn url_dominant(&self, line: &str) -> bool {
+    fn url_dominant(&self, line: &str, han: usize) -> bool {
+        // a line with 20 Han characters is never URL-dominated: skip the URL search
+        if han >= 20 {
+            return false;
+        }
         let url_chars: usize = self
             .re
             .url
             .find_iter(line)
             .map(|m| m.as_str().chars().count())
             .sum();
-        let non_space = line.chars().filter(|c| !c.is_whitespace()).count();
-        url_chars > 0
-            && url_chars * 2 >= non_space.saturating_sub(han_count(line) / 2).max(1)
-            && han_count(line) < 20
+        let non_space = line.chars().filter(|&c| !is_space(c)).count();
+        url_chars > 0 && url_chars * 2 >= non_space.saturating_sub(han / 2).max(1)
     }
 
     fn weight(&self, line: &Line) -> i64 {
-        let n = line.text.chars().count() as i64;
+        let n = line.chars as i64;
         match line.class {
-            Class::Body => han_count(&line.text) as i64,
+            Class::Body => line.han as i64,
             Class::Salutation => self.params.body_min_chars as i64,
             Class::Neutral | Class::Byline => -(1 + n / 4),
             Class::Meta => -10,
@@ -319,10 +322,19 @@ impl Extractor {
     /// cleaned again until they no longer change (splits can expose a line that, standing
     /// alone, reads as chrome), so cleaning the output again changes nothing.
     pub fn extract(&self, text: &str, meta: &PageMeta) -> Extracted {
-        let mut out = self.extract_once(text, meta);
+        // A line's class depends on its text alone: the re-runs look up the lines they have
+        // already seen instead of classifying them again.
+        let mut seen: FastMap<String, Class> = FastMap::default();
+        let mut out = self.extract_once(text, meta, true, &mut seen);
         for _ in 0..4 {
+            // only the paragraphs of a re-run are used: its metadata is not computed
             let again = self
-                .extract_once(&out.paragraphs.join("\n"), &PageMeta::default())
+                .extract_once(
+                    &out.paragraphs.join("\n"),
+                    &PageMeta::default(),
+                    false,
+                    &mut seen,
+                )
                 .paragraphs;
             if again == out.paragraphs || again.is_empty() {
                 break;
@@ -332,7 +344,15 @@ impl Extractor {
         out
     }
 
-    fn extract_once(&self, text: &str, meta: &PageMeta) -> Extracted {
+    /// One pass of extraction; `metadata = false` leaves date, publisher, speaker and type
+    /// unset (the title is still found: the paragraphs drop a repeat of it).
+    fn extract_once(
+        &self,
+        text: &str,
+        meta: &PageMeta,
+        metadata: bool,
+        seen: &mut FastMap<String, Class>,
+    ) -> Extracted {
         let mut lines: Vec<Line> = Vec::new();
         for raw in text.lines() {
             let raw = raw.trim();
@@ -340,13 +360,27 @@ impl Extractor {
                 continue;
             }
             for piece in self.split_long_line(raw, true) {
-                let class = self.classify(&piece);
-                lines.push(Line { text: piece, class });
+                let chars = piece.chars().count();
+                let han = han_count(&piece);
+                let class = match seen.get(piece.as_str()) {
+                    Some(&class) => class,
+                    None => {
+                        let class = self.classify(&piece, chars, han);
+                        seen.insert(piece.clone(), class);
+                        class
+                    }
+                };
+                lines.push(Line {
+                    text: piece,
+                    class,
+                    chars,
+                    han,
+                });
             }
         }
         let total = lines.len();
         // Without a single Han character the Chinese line features mean nothing: keep the text.
-        if !self.params.extract_main_text || han_count(text) == 0 {
+        if !self.params.extract_main_text || !lines.iter().any(|l| l.han > 0) {
             let paragraphs: Vec<String> = lines.into_iter().map(|l| l.text).collect();
             let mut out = Extracted {
                 paragraphs,
@@ -374,7 +408,7 @@ impl Extractor {
                     })
                 })
                 .collect();
-            let keys: Vec<String> = content
+            let keys: Vec<Cow<'_, str>> = content
                 .iter()
                 .map(|&i| lines.get(i).map(|l| dedup_key(&l.text)).unwrap_or_default())
                 .collect();
@@ -405,6 +439,9 @@ impl Extractor {
                     .collect();
                 out.lines_dropped = total - kept.len();
                 out.paragraphs = self.finish_paragraphs(kept);
+                if !metadata {
+                    return out;
+                }
                 out.title = meta
                     .title
                     .as_deref()
@@ -452,6 +489,9 @@ impl Extractor {
         }
         out.lines_dropped = total - kept.len();
         out.paragraphs = self.finish_paragraphs(kept);
+        if !metadata {
+            return out;
+        }
 
         out.date = self.date(&lines, start, end, meta);
         out.publisher = self.source(&lines, start, end, title_idx, meta);
@@ -500,7 +540,7 @@ impl Extractor {
         let body_total: usize = block
             .iter()
             .filter(|l| l.class == Class::Body)
-            .map(|l| han_count(&l.text))
+            .map(|l| l.han)
             .sum();
         let mut before = 0usize;
         for (k, line) in block.iter().enumerate() {
@@ -511,7 +551,7 @@ impl Extractor {
                 break;
             }
             if line.class == Class::Body {
-                before += han_count(&line.text);
+                before += line.han;
             }
         }
         // a byline right above or below the text belongs to it
@@ -615,14 +655,11 @@ impl Extractor {
         if max == 0 {
             return None;
         }
-        let chars: Vec<char> = p.chars().collect();
-        let last_end = chars.iter().rposition(|&c| is_terminal(c))?;
-        let mut cut = last_end + 1;
-        while chars.get(cut).copied().is_some_and(is_closing) {
-            cut += 1;
-        }
-        let tail: String = chars.get(cut..)?.iter().collect();
-        let tail = tail.trim();
+        let (last_end, terminal) = p.char_indices().rev().find(|&(_, c)| is_terminal(c))?;
+        let after = p.get(last_end + terminal.len_utf8()..)?;
+        let rest = after.trim_start_matches(is_closing);
+        let cut = p.len() - rest.len();
+        let tail = rest.trim();
         let n = tail.chars().count();
         if n < 4 || n > max || tail.chars().any(is_clause_punct) {
             return None;
@@ -634,7 +671,7 @@ impl Extractor {
         if han_count(tail) * 10 < n * 6 || self.starts_with_marker(tail) {
             return None;
         }
-        let head: String = chars.get(..cut)?.iter().collect();
+        let head = p.get(..cut)?;
         Some((head.trim_end().to_string(), tail.to_string()))
     }
 
@@ -927,9 +964,19 @@ impl Extractor {
     }
 }
 
+/// `char::is_whitespace`, answering the many characters above U+3000 (Han, full-width
+/// punctuation) without a table lookup: no white space character lies above U+3000.
+fn is_space(c: char) -> bool {
+    (c as u32) <= 0x3000 && c.is_whitespace()
+}
+
 /// Removes whitespace: the key under which two lines count as the same.
 fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+    let mut out = String::with_capacity(s.len());
+    for part in s.split(is_space) {
+        out.push_str(part);
+    }
+    out
 }
 
 fn trim_source(v: &str) -> String {
@@ -1013,20 +1060,26 @@ fn han_small_number(s: &str) -> Option<u32> {
 }
 
 /// Comparison key of a line or paragraph: no whitespace, no trailing ellipsis.
-fn dedup_key(s: &str) -> String {
-    squash(s).trim_end_matches(['…', '.', '。']).to_string()
+fn dedup_key(s: &str) -> Cow<'_, str> {
+    if !s.contains(is_space) {
+        return Cow::Borrowed(s.trim_end_matches(['…', '.', '。']));
+    }
+    let mut key = squash(s);
+    let kept = key.trim_end_matches(['…', '.', '。']).len();
+    key.truncate(kept);
+    Cow::Owned(key)
 }
 
 /// Marks the earlier copy of text shown twice (a doc-mill page's preview, then the full text):
 /// a run of lines equal to a later run, or truncated versions of it, short lines included when
 /// they sit in the run (the preview's 同志们：).
-fn preview_copies(keys: &[String]) -> Vec<bool> {
+fn preview_copies(keys: &[Cow<'_, str>]) -> Vec<bool> {
     const MIN_KEY: usize = 10;
     let mut drop = vec![false; keys.len()];
-    let mut first_at: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut first_at: FastMap<&str, Vec<usize>> = FastMap::default();
     for (i, k) in keys.iter().enumerate() {
         if k.chars().count() >= MIN_KEY {
-            first_at.entry(k.as_str()).or_default().push(i);
+            first_at.entry(k.as_ref()).or_default().push(i);
         }
     }
     let same_or_truncated =
@@ -1036,7 +1089,7 @@ fn preview_copies(keys: &[String]) -> Vec<bool> {
         let later = keys
             .get(i)
             .filter(|k| k.chars().count() >= MIN_KEY)
-            .and_then(|k| first_at.get(k.as_str()))
+            .and_then(|k| first_at.get(k.as_ref()))
             .and_then(|v| v.iter().copied().find(|&j| j > i));
         let Some(j) = later else {
             i += 1;
@@ -1078,44 +1131,62 @@ fn preview_copies(keys: &[String]) -> Vec<bool> {
 /// without a trailing ellipsis, begins the later paragraph): a doc-mill page shows the text
 /// twice and the main text keeps one copy.
 fn dedup_paragraphs(paragraphs: Vec<String>) -> Vec<String> {
+    let drop = {
+        let keys: Vec<Cow<'_, str>> = paragraphs.iter().map(|p| dedup_key(p)).collect();
+        repeated_or_truncated(&keys)
+    };
+    paragraphs
+        .into_iter()
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// The first `n` characters of `s` (all of it when shorter).
+fn char_prefix(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => s.get(..i).unwrap_or(s),
+        None => s,
+    }
+}
+
+/// Which keys repeat an earlier key, or are a truncated copy of a later, longer one.
+fn repeated_or_truncated(keys: &[Cow<'_, str>]) -> Vec<bool> {
     const MIN_KEY: usize = 10;
     const PREFIX: usize = 16;
-    let keys: Vec<String> = paragraphs
-        .iter()
-        .map(|p| squash(p).trim_end_matches(['…', '.', '。']).to_string())
-        .collect();
     // first PREFIX chars → indices of paragraphs starting with them
-    let mut by_prefix: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, k) in keys.iter().enumerate() {
-        if k.chars().count() >= MIN_KEY {
+    let mut by_prefix: FastMap<&str, Vec<usize>> = FastMap::default();
+    let counts: Vec<usize> = keys.iter().map(|k| k.chars().count()).collect();
+    for ((i, k), &n) in keys.iter().enumerate().zip(&counts) {
+        if n >= MIN_KEY {
             by_prefix
-                .entry(k.chars().take(PREFIX).collect())
+                .entry(char_prefix(k, PREFIX))
                 .or_default()
                 .push(i);
         }
     }
-    let mut drop = vec![false; paragraphs.len()];
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, k) in keys.iter().enumerate() {
-        if k.chars().count() < MIN_KEY {
+    let mut drop = vec![false; keys.len()];
+    let mut seen: FastMap<&str, usize> = FastMap::default();
+    for ((i, k), &n) in keys.iter().enumerate().zip(&counts) {
+        if n < MIN_KEY {
             continue;
         }
-        if seen.contains_key(k.as_str()) {
+        if seen.contains_key(k.as_ref()) {
             if let Some(d) = drop.get_mut(i) {
                 *d = true;
             }
             continue;
         }
-        seen.insert(k.as_str(), i);
+        seen.insert(k.as_ref(), i);
         // a truncated preview: a LATER, longer paragraph begins with this one
-        let p: String = k.chars().take(PREFIX).collect();
-        if k.chars().count() >= 20 {
-            if let Some(others) = by_prefix.get(&p) {
+        if n >= 20 {
+            if let Some(others) = by_prefix.get(char_prefix(k, PREFIX)) {
                 let truncated = others.iter().any(|&j| {
                     j > i
                         && keys
                             .get(j)
-                            .is_some_and(|o| o.len() > k.len() && o.starts_with(k.as_str()))
+                            .is_some_and(|o| o.len() > k.len() && o.starts_with(k.as_ref()))
                 });
                 if truncated {
                     if let Some(d) = drop.get_mut(i) {
@@ -1125,12 +1196,7 @@ fn dedup_paragraphs(paragraphs: Vec<String>) -> Vec<String> {
             }
         }
     }
-    paragraphs
-        .into_iter()
-        .zip(drop)
-        .filter(|(_, d)| !d)
-        .map(|(p, _)| p)
-        .collect()
+    drop
 }
 
 #[cfg(test)]

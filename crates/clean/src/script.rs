@@ -165,12 +165,15 @@ impl Converter {
     pub fn convert(&self, text: &str) -> Conversion {
         let converted = self.convert_text(text);
         let han_chars = text.chars().filter(|&c| is_han(c)).count();
-        let mut changed = text
-            .chars()
-            .zip(converted.chars())
-            .filter(|(a, b)| a != b)
-            .count();
-        changed += text.chars().count().abs_diff(converted.chars().count());
+        let changed = if converted == text {
+            0
+        } else {
+            text.chars()
+                .zip(converted.chars())
+                .filter(|(a, b)| a != b)
+                .count()
+                + text.chars().count().abs_diff(converted.chars().count())
+        };
         Conversion {
             text: converted,
             han_chars,

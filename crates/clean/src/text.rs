@@ -116,6 +116,15 @@ pub fn normalize_whitespace(text: &str) -> String {
     let mut line_has_text = false;
     for c in text.chars() {
         match c {
+            // fast path: above U+3000 only U+FEFF and U+FFFC are dropped (no space, no control)
+            c if (c as u32) > 0x3000 && c != '\u{FEFF}' && c != '\u{FFFC}' => {
+                if pending_space && line_has_text {
+                    out.push(' ');
+                }
+                pending_space = false;
+                line_has_text = true;
+                out.push(c);
+            }
             '\n' => {
                 out.push('\n');
                 pending_space = false;
@@ -146,6 +155,10 @@ pub fn normalize_whitespace(text: &str) -> String {
 /// Full-width digits and Latin letters become ASCII; punctuation (，。：；！？（）) stays.
 /// Returns the text and the number of characters changed.
 pub fn fold_width(text: &str) -> (String, usize) {
+    // every full-width digit and letter (U+FF10–U+FF5A) is encoded with a leading 0xEF byte
+    if !text.as_bytes().contains(&0xEF) {
+        return (text.to_string(), 0);
+    }
     let mut changed = 0;
     let out = text
         .chars()
@@ -163,7 +176,10 @@ pub fn fold_width(text: &str) -> (String, usize) {
 /// A table of doc-mill characters (travesties of common characters) and what they stand for.
 #[derive(Debug, Default)]
 pub struct DocMillTable {
-    map: HashMap<char, char>,
+    map: FastMap<char, char>,
+    /// One bit per Basic Multilingual Plane character: set when it is in `map` (a fast
+    /// prefilter; characters beyond the BMP are looked up in `map`).
+    bmp: Vec<u64>,
 }
 
 impl DocMillTable {
@@ -182,6 +198,15 @@ impl DocMillTable {
                 (Some(f), Some(m)) if f.chars().count() == 1 && m.chars().count() == 1 => {
                     if let (Some(fc), Some(mc)) = (f.chars().next(), m.chars().next()) {
                         self.map.insert(fc, mc);
+                        let code = fc as usize;
+                        if code < 0x10000 {
+                            if self.bmp.is_empty() {
+                                self.bmp = vec![0; 0x10000 / 64];
+                            }
+                            if let Some(w) = self.bmp.get_mut(code / 64) {
+                                *w |= 1 << (code % 64);
+                            }
+                        }
                     }
                 }
                 _ => bad.push(i + 1),
@@ -190,11 +215,22 @@ impl DocMillTable {
         bad
     }
 
+    fn contains(&self, c: char) -> bool {
+        let code = c as usize;
+        if code < 0x10000 {
+            self.bmp
+                .get(code / 64)
+                .is_some_and(|w| w & (1 << (code % 64)) != 0)
+        } else {
+            self.map.contains_key(&c)
+        }
+    }
+
     /// Counts doc-mill characters in `text` and, when `repair`, replaces them (1:1, so no
     /// offset moves).
     pub fn apply(&self, text: &str, repair: bool) -> (String, usize) {
         let mut found = 0;
-        if !text.chars().any(|c| self.map.contains_key(&c)) {
+        if !text.chars().any(|c| self.contains(c)) {
             return (text.to_string(), 0);
         }
         let out = text
@@ -300,3 +336,61 @@ mod tests {
         assert_eq!(count_placeholders("XX县委书记××同志"), 2);
     }
 }
+
+/// A fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's `FxHasher`) for
+/// the per-document maps keyed by line text, where SipHash cost more than the lookups saved.
+/// Keys come from one document at a time, so the lack of DoS resistance costs little.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher {
+    hash: u64,
+}
+
+const FAST_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FAST_SEED);
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            if let Some(w) = word.get_mut(..rest.len()) {
+                w.copy_from_slice(rest);
+            }
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A `HashMap` with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;

@@ -86,7 +86,7 @@ fn samples_against_gold() {
     for w in rec.dictionary_words() {
         jieba.add_word(&w.word, None, w.pos.as_deref());
     }
-    let t2s = ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s).expect("opencc");
+    let t2s = opencc_fmmseg::OpenCC::new();
     let mut tally: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
     let mut files: Vec<_> = std::fs::read_dir(&gold_dir).expect("gold dir").flatten().map(|e| e.path()).collect();
     files.sort();
@@ -100,7 +100,7 @@ fn samples_against_gold() {
             continue;
         };
         if gold["document"]["script"] == "traditional" {
-            raw = t2s.convert(&raw);
+            raw = t2s.convert(&raw, "t2s", false);
         }
         let Some(text) = body(&raw, gold["body"]["starts_with"].as_str().unwrap_or(""), gold["body"]["ends_with"].as_str().unwrap_or("")) else {
             eprintln!("{stem}: body not found");
