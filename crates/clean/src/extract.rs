@@ -147,6 +147,9 @@ impl Patterns {
     }
 }
 
+/// What extraction computes from a line's text alone: class, characters, Han characters.
+type LineFeatures = (Class, usize, usize);
+
 /// A line with its class.
 #[derive(Debug)]
 struct Line {
@@ -182,12 +185,13 @@ impl Extractor {
         self.re.heading_marker.is_match(s)
     }
 
+    // (a character takes at most 4 bytes: a longer string has too many characters, uncounted)
     fn is_salutation(&self, s: &str) -> bool {
-        s.chars().count() <= 60 && self.re.salutation.is_match(s)
+        s.len() <= 4 * 60 && s.chars().count() <= 60 && self.re.salutation.is_match(s)
     }
 
     fn is_dateline(&self, s: &str) -> bool {
-        s.chars().count() <= 40 && self.re.dateline.is_match(s)
+        s.len() <= 4 * 40 && s.chars().count() <= 40 && self.re.dateline.is_match(s)
     }
 
     // ---------------------------------------------------------------- line structure
@@ -197,7 +201,7 @@ impl Extractor {
     /// after a heading that runs up to a space, and at every space of its unpunctuated head
     /// (title, subtitle, dateline before the first sentence).
     pub fn split_long_line(&self, line: &str, header_mode: bool) -> Vec<String> {
-        if line.chars().count() < self.params.split_long_lines_min_chars || !line.contains(' ') {
+        if !line.contains(' ') || line.chars().count() < self.params.split_long_lines_min_chars {
             return vec![line.to_string()];
         }
         let tokens: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
@@ -264,7 +268,9 @@ impl Extractor {
         if n <= 60 && self.re.salutation.is_match(line) {
             return Class::Salutation;
         }
-        if (n <= 40 && self.re.dateline.is_match(line)) || (n <= 120 && self.re.meta_label.is_match(line)) {
+        if (n <= 40 && self.re.dateline.is_match(line))
+            || (n <= 120 && self.re.meta_label.is_match(line))
+        {
             return Class::Meta;
         }
         if n <= 50 && self.re.byline.is_match(line) {
@@ -324,8 +330,11 @@ impl Extractor {
     pub fn extract(&self, text: &str, meta: &PageMeta) -> Extracted {
         // A line's class depends on its text alone: the re-runs look up the lines they have
         // already seen instead of classifying them again.
-        let mut seen: FastMap<String, Class> = FastMap::default();
-        let mut out = self.extract_once(text, meta, true, &mut seen);
+        let mut seen: FastMap<String, LineFeatures> = FastMap::default();
+        // Whether the text's only white space is ' ' and '\n': then so is every line's and
+        // paragraph's (extraction adds nothing else), and a byte search finds their spaces.
+        let ascii_spaces = !text.chars().any(|c| c != ' ' && c != '\n' && is_space(c));
+        let mut out = self.extract_once(text, meta, true, &mut seen, ascii_spaces);
         for _ in 0..4 {
             // only the paragraphs of a re-run are used: its metadata is not computed
             let again = self
@@ -334,12 +343,19 @@ impl Extractor {
                     &PageMeta::default(),
                     false,
                     &mut seen,
+                    ascii_spaces,
                 )
                 .paragraphs;
-            if again == out.paragraphs || again.is_empty() {
+            if again == out.paragraphs {
                 break;
             }
+            // An empty re-run means what was left reads as chrome once split: the document
+            // has no main text (keeping the first result would make cleaning non-idempotent).
+            let empty = again.is_empty();
             out.paragraphs = again;
+            if empty {
+                break;
+            }
         }
         out
     }
@@ -351,7 +367,8 @@ impl Extractor {
         text: &str,
         meta: &PageMeta,
         metadata: bool,
-        seen: &mut FastMap<String, Class>,
+        seen: &mut FastMap<String, LineFeatures>,
+        ascii_spaces: bool,
     ) -> Extracted {
         let mut lines: Vec<Line> = Vec::new();
         for raw in text.lines() {
@@ -360,14 +377,14 @@ impl Extractor {
                 continue;
             }
             for piece in self.split_long_line(raw, true) {
-                let chars = piece.chars().count();
-                let han = han_count(&piece);
-                let class = match seen.get(piece.as_str()) {
-                    Some(&class) => class,
+                let (class, chars, han) = match seen.get(piece.as_str()) {
+                    Some(&features) => features,
                     None => {
-                        let class = self.classify(&piece, chars, han);
-                        seen.insert(piece.clone(), class);
-                        class
+                        let chars = piece.chars().count();
+                        let han = han_count(&piece);
+                        let features = (self.classify(&piece, chars, han), chars, han);
+                        seen.insert(piece.clone(), features);
+                        features
                     }
                 };
                 lines.push(Line {
@@ -410,7 +427,12 @@ impl Extractor {
                 .collect();
             let keys: Vec<Cow<'_, str>> = content
                 .iter()
-                .map(|&i| lines.get(i).map(|l| dedup_key(&l.text)).unwrap_or_default())
+                .map(|&i| {
+                    lines
+                        .get(i)
+                        .map(|l| dedup_key(&l.text, ascii_spaces))
+                        .unwrap_or_default()
+                })
                 .collect();
             let drop = preview_copies(&keys);
             if drop.iter().any(|&d| d) {
@@ -438,7 +460,7 @@ impl Extractor {
                     .map(|l| l.text.clone())
                     .collect();
                 out.lines_dropped = total - kept.len();
-                out.paragraphs = self.finish_paragraphs(kept);
+                out.paragraphs = self.finish_paragraphs(kept, ascii_spaces);
                 if !metadata {
                     return out;
                 }
@@ -488,7 +510,7 @@ impl Extractor {
             kept.push(line.text.clone());
         }
         out.lines_dropped = total - kept.len();
-        out.paragraphs = self.finish_paragraphs(kept);
+        out.paragraphs = self.finish_paragraphs(kept, ascii_spaces);
         if !metadata {
             return out;
         }
@@ -571,7 +593,8 @@ impl Extractor {
 
     /// Rejoins lines broken mid-sentence, splits unpunctuated subheadings glued to the end of
     /// a paragraph, drops repeated paragraphs.
-    fn finish_paragraphs(&self, lines: Vec<String>) -> Vec<String> {
+    /// `ascii_spaces`: the lines' only white space is ' ' (see [`dedup_key`]).
+    fn finish_paragraphs(&self, lines: Vec<String>, ascii_spaces: bool) -> Vec<String> {
         let mut joined: Vec<String> = Vec::with_capacity(lines.len());
         for line in lines {
             if let Some(prev) = joined.last_mut() {
@@ -611,7 +634,7 @@ impl Extractor {
             .filter(|p| !p.is_empty())
             .collect();
         if self.params.dedup_paragraphs {
-            dedup_paragraphs(split)
+            dedup_paragraphs(split, ascii_spaces)
         } else {
             split
         }
@@ -970,6 +993,21 @@ fn is_space(c: char) -> bool {
     (c as u32) <= 0x3000 && c.is_whitespace()
 }
 
+/// `s.contains(char::is_whitespace)`, scanning bytes: every white space character is ASCII or
+/// begins with byte C2 (U+0085, U+00A0), E1 (U+1680), E2 (U+2000–U+205F) or E3 (U+3000); only
+/// there is a character decoded.
+fn has_space(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        0..=0x20 => (b as char).is_whitespace(),
+        0xC2 | 0xE1 | 0xE2 | 0xE3 => s
+            .get(i..)
+            .and_then(|t| t.chars().next())
+            .is_some_and(char::is_whitespace),
+        _ => false,
+    })
+}
+
 /// Removes whitespace: the key under which two lines count as the same.
 fn squash(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -1060,8 +1098,14 @@ fn han_small_number(s: &str) -> Option<u32> {
 }
 
 /// Comparison key of a line or paragraph: no whitespace, no trailing ellipsis.
-fn dedup_key(s: &str) -> Cow<'_, str> {
-    if !s.contains(is_space) {
+/// `ascii_spaces`: the caller knows that `s` has no white space but ' '.
+fn dedup_key(s: &str, ascii_spaces: bool) -> Cow<'_, str> {
+    let spaced = if ascii_spaces {
+        s.as_bytes().contains(&b' ')
+    } else {
+        has_space(s)
+    };
+    if !spaced {
         return Cow::Borrowed(s.trim_end_matches(['…', '.', '。']));
     }
     let mut key = squash(s);
@@ -1130,9 +1174,12 @@ fn preview_copies(keys: &[Cow<'_, str>]) -> Vec<bool> {
 /// Drops a paragraph equal to an earlier one, or a truncated preview of a later one (its text,
 /// without a trailing ellipsis, begins the later paragraph): a doc-mill page shows the text
 /// twice and the main text keeps one copy.
-fn dedup_paragraphs(paragraphs: Vec<String>) -> Vec<String> {
+fn dedup_paragraphs(paragraphs: Vec<String>, ascii_spaces: bool) -> Vec<String> {
     let drop = {
-        let keys: Vec<Cow<'_, str>> = paragraphs.iter().map(|p| dedup_key(p)).collect();
+        let keys: Vec<Cow<'_, str>> = paragraphs
+            .iter()
+            .map(|p| dedup_key(p, ascii_spaces))
+            .collect();
         repeated_or_truncated(&keys)
     };
     paragraphs
@@ -1160,10 +1207,7 @@ fn repeated_or_truncated(keys: &[Cow<'_, str>]) -> Vec<bool> {
     let counts: Vec<usize> = keys.iter().map(|k| k.chars().count()).collect();
     for ((i, k), &n) in keys.iter().enumerate().zip(&counts) {
         if n >= MIN_KEY {
-            by_prefix
-                .entry(char_prefix(k, PREFIX))
-                .or_default()
-                .push(i);
+            by_prefix.entry(char_prefix(k, PREFIX)).or_default().push(i);
         }
     }
     let mut drop = vec![false; keys.len()];
@@ -1223,14 +1267,17 @@ mod tests {
     #[test]
     fn dedup_keeps_one_copy_of_a_preview() {
         let p = |s: &str| s.to_string();
-        let out = dedup_paragraphs(vec![
-            p("这是第一段正文内容，讲述了全县农业发展的总体情况。"),
-            p("第二段正文内容，讲述了工业发展的具体措施和成…"),
-            p("这是第一段正文内容，讲述了全县农业发展的总体情况。"),
-            p("第二段正文内容，讲述了工业发展的具体措施和成效。"),
-            p("短句"),
-            p("短句"),
-        ]);
+        let out = dedup_paragraphs(
+            vec![
+                p("这是第一段正文内容，讲述了全县农业发展的总体情况。"),
+                p("第二段正文内容，讲述了工业发展的具体措施和成…"),
+                p("这是第一段正文内容，讲述了全县农业发展的总体情况。"),
+                p("第二段正文内容，讲述了工业发展的具体措施和成效。"),
+                p("短句"),
+                p("短句"),
+            ],
+            false,
+        );
         assert_eq!(out.len(), 4);
         assert!(out[1].ends_with("成效。"));
     }

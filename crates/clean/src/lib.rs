@@ -399,6 +399,11 @@ impl Cleaner {
         if self.config.doc_mill != DocMillMode::Off {
             let repair = self.config.doc_mill == DocMillMode::Repair;
             for p in paragraphs.iter_mut() {
+                if !repair {
+                    // counting leaves the text as it is
+                    stats.doc_mill_chars += self.doc_mill.count(p);
+                    continue;
+                }
                 let (fixed, n) = self.doc_mill.apply(p, repair);
                 stats.doc_mill_chars += n;
                 *p = fixed;

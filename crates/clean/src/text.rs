@@ -156,7 +156,8 @@ pub fn normalize_whitespace(text: &str) -> String {
 /// Returns the text and the number of characters changed.
 pub fn fold_width(text: &str) -> (String, usize) {
     // every full-width digit and letter (U+FF10–U+FF5A) is encoded with a leading 0xEF byte
-    if !text.as_bytes().contains(&0xEF) {
+    let foldable = |c: char| matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ');
+    if !text.as_bytes().contains(&0xEF) || !text.contains(foldable) {
         return (text.to_string(), 0);
     }
     let mut changed = 0;
@@ -226,6 +227,11 @@ impl DocMillTable {
         }
     }
 
+    /// Number of doc-mill characters in `text` (what [`DocMillTable::apply`] counts).
+    pub fn count(&self, text: &str) -> usize {
+        text.chars().filter(|&c| self.contains(c)).count()
+    }
+
     /// Counts doc-mill characters in `text` and, when `repair`, replaces them (1:1, so no
     /// offset moves).
     pub fn apply(&self, text: &str, repair: bool) -> (String, usize) {
@@ -259,6 +265,9 @@ fn is_placeholder_char(c: char) -> bool {
 /// (`X高质量发展`, `“六个*”`, `回****`). An X touching a Latin letter is a word, not a placeholder
 /// (`XML`, `Xi`); × between digits is multiplication.
 pub fn count_placeholders(text: &str) -> usize {
+    if !text.contains(is_placeholder_char) {
+        return 0;
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut count = 0;
     let mut i = 0;
@@ -355,6 +364,17 @@ impl FastHasher {
 
 impl std::hash::Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
+        // Long keys (whole lines) are hashed by their length and their first and last 32
+        // bytes: lines that differ only in the middle merely share a bucket (the map still
+        // compares keys), and hashing stays cheap however long the lines are.
+        if bytes.len() > 64 {
+            self.add(bytes.len() as u64);
+            if let (Some(head), Some(tail)) = (bytes.get(..32), bytes.get(bytes.len() - 32..)) {
+                self.write(head);
+                self.write(tail);
+            }
+            return;
+        }
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
             let mut word = [0u8; 8];
