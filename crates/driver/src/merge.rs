@@ -179,19 +179,7 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
     }
 
     // Into place, then the parts go (the folder reads as one dataset).
-    let mut merged: Vec<PathBuf> = std::fs::read_dir(&tables)
-        .map_err(io_err(&tables))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .collect();
-    merged.sort();
-    for src in merged {
-        if let Some(name) = src.file_name() {
-            let dest = out.join(name);
-            std::fs::rename(&src, &dest).map_err(io_err(&dest))?;
-        }
-    }
+    crate::run::move_files(&tables, &out)?;
     let _ = std::fs::remove_dir_all(&staging);
     remove_part_tables(&out, count);
 

@@ -880,7 +880,7 @@ fn write_keywords(
 }
 
 /// Renames every file of `from` into `to` (same filesystem: each rename is atomic).
-fn move_files(from: &Path, to: &Path) -> Result<(), RunError> {
+pub(crate) fn move_files(from: &Path, to: &Path) -> Result<(), RunError> {
     let entries = std::fs::read_dir(from).map_err(io_err(from))?;
     let mut names: Vec<PathBuf> = entries
         .flatten()

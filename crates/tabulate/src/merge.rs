@@ -17,29 +17,8 @@ use std::sync::Arc;
 use polars::prelude::{DataFrame, FileMetadataRef, ParquetReader, SerReader};
 
 use crate::schema::{TableDef, TABLES};
-use crate::sink::{file_name, CsvOut, ParquetOut, BOM};
+use crate::sink::{csv_err, file_name, io_err, polars_err, CsvOut, ParquetOut, BOM};
 use crate::{valid_part_name, OutputConfig, RowCounts, TabulateError};
-
-fn io_err(path: &Path, source: std::io::Error) -> TabulateError {
-    TabulateError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn polars_err(path: &Path, source: polars::prelude::PolarsError) -> TabulateError {
-    TabulateError::Parquet {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn csv_err(path: &Path, source: csv::Error) -> TabulateError {
-    TabulateError::Csv {
-        path: path.to_path_buf(),
-        source,
-    }
-}
 
 /// Part files found in a folder: (table index, extension) → part paths sorted by part name.
 type PartFiles = BTreeMap<(usize, &'static str), Vec<PathBuf>>;

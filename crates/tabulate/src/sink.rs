@@ -145,21 +145,24 @@ impl Write for SharedFile {
     }
 }
 
-fn io_err(path: &Path, source: std::io::Error) -> TabulateError {
+/// Wraps an error with the path it concerns.
+pub(crate) fn io_err(path: &Path, source: std::io::Error) -> TabulateError {
     TabulateError::Io {
         path: path.to_path_buf(),
         source,
     }
 }
 
-fn polars_err(path: &Path, source: polars::prelude::PolarsError) -> TabulateError {
+/// Wraps an error with the path it concerns.
+pub(crate) fn polars_err(path: &Path, source: polars::prelude::PolarsError) -> TabulateError {
     TabulateError::Parquet {
         path: path.to_path_buf(),
         source,
     }
 }
 
-fn csv_err(path: &Path, source: csv::Error) -> TabulateError {
+/// Wraps an error with the path it concerns.
+pub(crate) fn csv_err(path: &Path, source: csv::Error) -> TabulateError {
     TabulateError::Csv {
         path: path.to_path_buf(),
         source,
