@@ -105,6 +105,19 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Stamps the end of a run or merge: end time, wall time, peak RSS and the exit code
+    /// (failed files make it [`crate::EXIT_FAILED_FILES`]).
+    pub fn finish(&mut self, elapsed: std::time::Duration) {
+        self.finished_at = now_rfc3339();
+        self.wall_seconds = elapsed.as_secs_f64();
+        self.peak_rss_kib = peak_rss_kib();
+        self.exit_code = if self.files.failed > 0 {
+            crate::EXIT_FAILED_FILES
+        } else {
+            crate::EXIT_OK
+        };
+    }
+
     /// Writes the manifest as pretty JSON to `path` atomically (temp file + rename).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let tmp = path.with_extension("json.tmp");

@@ -16,7 +16,7 @@ use gongwen_tabulate::TableWriter;
 use crate::config::LoadedConfig;
 use crate::lock::OutputLock;
 use crate::manifest::{self, Manifest};
-use crate::run::{read_terms_file, RunError, Stages, EXIT_FAILED_FILES, EXIT_OK, PRIVATE_DIR};
+use crate::run::{read_terms_file, RunError, Stages, PRIVATE_DIR};
 use crate::state::TermCounts;
 
 /// Every table's columns and types, as printed by `gongwen schema`.
@@ -183,14 +183,7 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
     let _ = std::fs::remove_dir_all(&staging);
     remove_part_tables(&out, count);
 
-    m.finished_at = manifest::now_rfc3339();
-    m.wall_seconds = clock.elapsed().as_secs_f64();
-    m.peak_rss_kib = manifest::peak_rss_kib();
-    m.exit_code = if m.files.failed > 0 {
-        EXIT_FAILED_FILES
-    } else {
-        EXIT_OK
-    };
+    m.finish(clock.elapsed());
     let path = out.join("manifest.json");
     m.write(&path).map_err(io_err(&path))?;
     log::info!("{}", crate::run::summary_line(&m));

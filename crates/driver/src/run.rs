@@ -669,14 +669,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     }
 
     m.full_run = m.files.skipped == 0;
-    m.finished_at = manifest::now_rfc3339();
-    m.wall_seconds = clock.elapsed().as_secs_f64();
-    m.peak_rss_kib = manifest::peak_rss_kib();
-    m.exit_code = if m.files.failed > 0 {
-        EXIT_FAILED_FILES
-    } else {
-        EXIT_OK
-    };
+    m.finish(clock.elapsed());
     m.write(&layout.manifest())
         .map_err(io_err(&layout.manifest()))?;
     log::info!("{}", summary_line(&m));

@@ -100,6 +100,24 @@ fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
     })
 }
 
+/// The first two columns of a row, or a problem recorded for `line`.
+fn two_columns<'a>(
+    line: usize,
+    cols: &[&'a str],
+    problems: &mut Vec<TableProblem>,
+) -> Option<(&'a str, &'a str)> {
+    match (cols.first(), cols.get(1)) {
+        (Some(w), Some(u)) => Some((*w, *u)),
+        _ => {
+            problems.push(TableProblem {
+                line,
+                message: format!("expected 2 columns, got {:?}", cols),
+            });
+            None
+        }
+    }
+}
+
 /// Parses a kind name as written in the tables.
 pub fn parse_kind(s: &str) -> Option<NumberKind> {
     Some(match s {
@@ -262,15 +280,11 @@ impl Tables {
     pub fn add_cues(&mut self, text: &str) -> Vec<TableProblem> {
         let mut problems = Vec::new();
         for (line, cols) in rows(text) {
-            let (Some(w), Some(u)) = (cols.first(), cols.get(1)) else {
-                problems.push(TableProblem {
-                    line,
-                    message: format!("expected 2 columns, got {:?}", cols),
-                });
+            let Some((w, u)) = two_columns(line, &cols, &mut problems) else {
                 continue;
             };
             let chars: Vec<char> = w.chars().collect();
-            match *u {
+            match u {
                 "one" => self.one_cues.push(chars),
                 "money" => self.money_cues.push(chars),
                 other => problems.push(TableProblem {
@@ -287,15 +301,11 @@ impl Tables {
     pub fn add_subject_words(&mut self, text: &str) -> Vec<TableProblem> {
         let mut problems = Vec::new();
         for (line, cols) in rows(text) {
-            let (Some(w), Some(u)) = (cols.first(), cols.get(1)) else {
-                problems.push(TableProblem {
-                    line,
-                    message: format!("expected 2 columns, got {:?}", cols),
-                });
+            let Some((w, u)) = two_columns(line, &cols, &mut problems) else {
                 continue;
             };
             let chars: Vec<char> = w.chars().collect();
-            match *u {
+            match u {
                 "before" => self.subject_before.push(chars),
                 "verb" => self.subject_verb.push(chars),
                 "keep" => self.subject_keep.push(chars),
