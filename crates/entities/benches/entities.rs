@@ -54,7 +54,7 @@ fn main() {
             .enumerate()
             .map(|(k, t)| {
                 let n = t.word.chars().count();
-                let tok = Token { sent_idx: i, tok_idx: k, word: t.word.to_string(), pos: t.tag.to_string(), span: Span::new(pos, pos + n) };
+                let tok = Token { sent_idx: i, tok_idx: k, word: t.word.into(), pos: t.tag.into(), span: Span::new(pos, pos + n) };
                 pos += n;
                 tok
             })

@@ -29,7 +29,7 @@ pub(crate) fn tokens(jieba: &Jieba, text: &str, start: usize, sent_idx: usize) -
         .enumerate()
         .map(|(i, t)| {
             let n = t.word.chars().count();
-            let tok = Token { sent_idx, tok_idx: i, word: t.word.to_string(), pos: t.tag.to_string(), span: Span::new(pos, pos + n) };
+            let tok = Token { sent_idx, tok_idx: i, word: t.word.into(), pos: t.tag.into(), span: Span::new(pos, pos + n) };
             pos += n;
             tok
         })

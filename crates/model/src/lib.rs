@@ -15,6 +15,8 @@
 //! [`CleanDoc::text`]: its paragraphs joined with `\n`. Slicing the clean text at a row's
 //! span gives the row's `text`. Later stages never shift offsets.
 
+/// A string stored inline when short (≤ 24 bytes), re-exported for stages that build tokens.
+pub use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A half-open range `start..end` of character offsets into a document's clean text.
@@ -320,10 +322,11 @@ pub struct Token {
     pub sent_idx: usize,
     /// 0-based position in the sentence.
     pub tok_idx: usize,
-    /// The word (equals the clean text sliced at `span`).
-    pub word: String,
-    /// jieba POS tag (`n`, `v`, `nr`, `ns`, `nt`, `m`, `x`…).
-    pub pos: String,
+    /// The word (equals the clean text sliced at `span`); stored inline when short (most
+    /// words), so millions of tokens cost no allocation each.
+    pub word: CompactString,
+    /// jieba POS tag (`n`, `v`, `nr`, `ns`, `nt`, `m`, `x`…), stored inline.
+    pub pos: CompactString,
     /// Where it is in the clean text.
     pub span: Span,
 }

@@ -1,5 +1,6 @@
 //! Word segmentation with jieba-rs plus user dictionaries.
 
+use gongwen_model::CompactString;
 use jieba_rs::Jieba;
 
 /// A problem in a user dictionary, by line.
@@ -33,9 +34,9 @@ pub(crate) struct RawToken {
     /// One past the last character.
     pub end: usize,
     /// The word.
-    pub word: String,
+    pub word: CompactString,
     /// jieba POS tag (`x` for whitespace and gaps).
-    pub pos: String,
+    pub pos: CompactString,
 }
 
 impl Tokenizer {
@@ -111,7 +112,7 @@ impl Tokenizer {
                     out.push(RawToken {
                         start: pos,
                         end: t.start,
-                        word: gap.to_string(),
+                        word: gap.into(),
                         pos: "x".into(),
                     });
                 }
@@ -119,8 +120,8 @@ impl Tokenizer {
             out.push(RawToken {
                 start: t.start,
                 end: t.end,
-                word: t.word.to_string(),
-                pos: if t.tag.is_empty() { "x" } else { t.tag }.to_string(),
+                word: t.word.into(),
+                pos: if t.tag.is_empty() { "x" } else { t.tag }.into(),
             });
             pos = t.end;
             byte_pos = t.byte_end;
@@ -131,7 +132,7 @@ impl Tokenizer {
                 out.push(RawToken {
                     start: pos,
                     end: pos + n,
-                    word: rest.to_string(),
+                    word: rest.into(),
                     pos: "x".into(),
                 });
             }

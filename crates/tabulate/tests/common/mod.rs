@@ -110,8 +110,8 @@ pub fn doc(
                     seg.tokens.push(Token {
                         sent_idx,
                         tok_idx,
-                        word,
-                        pos: pos.to_string(),
+                        word: word.into(),
+                        pos: pos.into(),
                         span: Span::new(offset + t, offset + e),
                     });
                     tok_idx += 1;
