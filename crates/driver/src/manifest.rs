@@ -100,6 +100,9 @@ pub struct Manifest {
     pub stage_seconds: StageSeconds,
     /// Peak resident memory of the process in KiB (VmHWM), when known.
     pub peak_rss_kib: Option<u64>,
+    /// CPU time of the process (user + system, all threads) in seconds, when known.
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
     /// The exit code: 0 ok, 1 some files failed, 2 configuration or output error.
     pub exit_code: i32,
 }
@@ -111,6 +114,7 @@ impl Manifest {
         self.finished_at = now_rfc3339();
         self.wall_seconds = elapsed.as_secs_f64();
         self.peak_rss_kib = peak_rss_kib();
+        self.cpu_seconds = cpu_seconds();
         self.exit_code = if self.files.failed > 0 {
             crate::EXIT_FAILED_FILES
         } else {
@@ -138,6 +142,18 @@ pub fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// CPU time of this process, all threads, user + system, in seconds (`utime` + `stime` of
+/// `/proc/self/stat`, in clock ticks of 1/100 s, Linux's USER_HZ on every common platform).
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces) start with the state, field 3.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 /// Now as RFC 3339 UTC with seconds (`2026-11-21T06:23:31Z`).
@@ -197,6 +213,7 @@ mod tests {
     fn peak_rss_is_known_on_linux() {
         if Path::new("/proc/self/status").exists() {
             assert!(peak_rss_kib().unwrap_or(0) > 0);
+            assert!(cpu_seconds().is_some());
         }
     }
 }

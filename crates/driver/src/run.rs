@@ -323,6 +323,8 @@ struct Sink {
     n_ranked_docs: usize,
     terms_out: zstd::stream::write::Encoder<'static, std::io::BufWriter<std::fs::File>>,
     terms_path: PathBuf,
+    /// Reused buffer of one line of `terms_out`.
+    line: Vec<u8>,
     state: RunState,
     keep: HashSet<PathBuf>,
     files_done: usize,
@@ -370,16 +372,21 @@ impl Sink {
                             }
                         }
                         self.n_ranked_docs += 1;
+                        // One write per line: the zstd encoder is slow on many tiny writes.
                         let path = &self.terms_path;
+                        self.line.clear();
                         serde_json::to_writer(
-                            &mut self.terms_out,
+                            &mut self.line,
                             &(&seg.doc.source.doc_id, &doc.terms),
                         )
                         .map_err(|e| RunError::Output {
                             path: path.clone(),
                             source: e.into(),
                         })?;
-                        self.terms_out.write_all(b"\n").map_err(io_err(path))?;
+                        self.line.push(b'\n');
+                        self.terms_out
+                            .write_all(&self.line)
+                            .map_err(io_err(path))?;
                     }
                     DocOutcome::Failed(f) => match f.status {
                         FailureStatus::Error => {
@@ -575,6 +582,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         n_ranked_docs: 0,
         terms_out,
         terms_path: terms_path.clone(),
+        line: Vec::new(),
         state: new_state,
         keep: HashSet::new(),
         files_done: 0,

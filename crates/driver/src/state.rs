@@ -4,8 +4,10 @@
 //! ```text
 //! OUT/.gongwen/state.json                 (state.part-I-of-N.json for a shard)
 //!     {version, config_hash, run_id, files: {path: doc_id}}
-//! OUT/.gongwen/cache/<ab>/<doc_id>-<path hash>.json.zst
-//!     one entry per input file: its documents' outcomes and keyword term counts
+//! OUT/.gongwen/cache/<ab>/<doc_id>-<path hash>.bin.zst
+//!     one entry per input file: its documents' outcomes and keyword term counts, in a
+//!     compact binary form (see [`compact`]): bincode, zstd level 1, tokens stored as
+//!     columns without their words (the words are cut back out of the clean text)
 //! ```
 //! A file is taken from the cache when the state lists it with the same content hash, the
 //! config hash is unchanged and its entry is readable; everything else is processed. Tables
@@ -13,13 +15,14 @@
 //! same tables as a full run.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use gongwen_model::DocOutcome;
 use serde::{Deserialize, Serialize};
 
 use crate::run::Shard;
+
+mod compact;
 
 /// Keyword candidates of one document with their counts (from `Segmenter::term_counts`).
 pub type TermCounts = Vec<(String, u32)>;
@@ -77,6 +80,12 @@ pub struct CacheEntry {
     pub docs: Vec<CachedDoc>,
 }
 
+/// Version of the cache entry encoding; entries of another version are ignored (reprocessed).
+const CACHE_FORMAT: u32 = 1;
+
+/// zstd level of cache entries: the fastest, as entries are written for every processed file.
+const CACHE_ZSTD_LEVEL: i32 = 1;
+
 /// The cache folder.
 #[derive(Debug, Clone)]
 pub struct Cache {
@@ -94,23 +103,26 @@ impl Cache {
         let path_hash = blake3::hash(path.as_bytes()).to_hex();
         let prefix = doc_id.get(..2).unwrap_or("__");
         self.dir.join(prefix).join(format!(
-            "{doc_id}-{}.json.zst",
+            "{doc_id}-{}.bin.zst",
             path_hash.get(..16).unwrap_or_default()
         ))
     }
 
-    /// The cached documents of a file, when its entry exists, is readable and was made with
-    /// `config_hash`.
+    /// The cached documents of a file, when its entry exists, is readable, has this
+    /// version's encoding and was made with `config_hash`.
     pub fn load(&self, doc_id: &str, path: &str, config_hash: &str) -> Option<Vec<CachedDoc>> {
-        let file = std::fs::File::open(self.entry_path(doc_id, path)).ok()?;
-        let mut json = Vec::new();
-        zstd::stream::read::Decoder::new(file)
-            .ok()?
-            .read_to_end(&mut json)
-            .ok()?;
-        let entry: CacheEntry = serde_json::from_slice(&json).ok()?;
-        (entry.config_hash == config_hash && entry.doc_id == doc_id && entry.path == path)
-            .then_some(entry.docs)
+        let compressed = std::fs::read(self.entry_path(doc_id, path)).ok()?;
+        let bytes = zstd::stream::decode_all(compressed.as_slice()).ok()?;
+        let (entry, _): (compact::Entry, usize) =
+            bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).ok()?;
+        let matches = entry.format == CACHE_FORMAT
+            && entry.config_hash == config_hash
+            && entry.doc_id == doc_id
+            && entry.path == path;
+        if !matches {
+            return None;
+        }
+        entry.docs.into_iter().map(compact::Doc::expand).collect()
     }
 
     /// Stores an entry (temp file + rename, so a killed run never leaves a torn entry).
@@ -119,13 +131,12 @@ impl Cache {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
+        let stored = compact::EntryRef::new(entry);
+        let bytes = bincode::serde::encode_to_vec(&stored, bincode::config::standard())
+            .map_err(std::io::Error::other)?;
+        let compressed = zstd::bulk::compress(&bytes, CACHE_ZSTD_LEVEL)?;
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        {
-            let file = std::fs::File::create(&tmp)?;
-            let mut enc = zstd::stream::write::Encoder::new(std::io::BufWriter::new(file), 1)?;
-            serde_json::to_writer(&mut enc, entry).map_err(std::io::Error::other)?;
-            enc.finish()?.flush()?;
-        }
+        std::fs::write(&tmp, compressed)?;
         std::fs::rename(&tmp, &path)
     }
 
