@@ -150,10 +150,10 @@ impl Patterns {
 /// What extraction computes from a line's text alone: class, characters, Han characters.
 type LineFeatures = (Class, usize, usize);
 
-/// A line with its class.
+/// A line with its class; its text borrows the document's unless a long line was split.
 #[derive(Debug)]
-struct Line {
-    text: String,
+struct Line<'a> {
+    text: Cow<'a, str>,
     class: Class,
     /// Number of characters of `text`.
     chars: usize,
@@ -196,12 +196,17 @@ impl Extractor {
 
     // ---------------------------------------------------------------- line structure
 
+    /// Whether [`Extractor::split_long_line`] may split `line`: it is long and has a space.
+    fn may_split(&self, line: &str) -> bool {
+        at_least_chars(line, self.params.split_long_lines_min_chars) && has_ascii_space(line)
+    }
+
     /// Splits a long line (a whole document on one line, paragraphs separated by spaces) at
     /// its paragraph breaks: after sentence ends, before heading markers, around datelines,
     /// after a heading that runs up to a space, and at every space of its unpunctuated head
     /// (title, subtitle, dateline before the first sentence).
     pub fn split_long_line(&self, line: &str, header_mode: bool) -> Vec<String> {
-        if !line.contains(' ') || line.chars().count() < self.params.split_long_lines_min_chars {
+        if !self.may_split(line) {
             return vec![line.to_string()];
         }
         let tokens: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
@@ -362,28 +367,36 @@ impl Extractor {
 
     /// One pass of extraction; `metadata = false` leaves date, publisher, speaker and type
     /// unset (the title is still found: the paragraphs drop a repeat of it).
-    fn extract_once(
+    fn extract_once<'t>(
         &self,
-        text: &str,
+        text: &'t str,
         meta: &PageMeta,
         metadata: bool,
         seen: &mut FastMap<String, LineFeatures>,
         ascii_spaces: bool,
     ) -> Extracted {
-        let mut lines: Vec<Line> = Vec::new();
+        let mut lines: Vec<Line<'t>> = Vec::new();
         for raw in text.lines() {
             let raw = raw.trim();
             if raw.is_empty() {
                 continue;
             }
-            for piece in self.split_long_line(raw, true) {
-                let (class, chars, han) = match seen.get(piece.as_str()) {
+            let pieces: Vec<Cow<'t, str>> = if self.may_split(raw) {
+                self.split_long_line(raw, true)
+                    .into_iter()
+                    .map(Cow::Owned)
+                    .collect()
+            } else {
+                vec![Cow::Borrowed(raw)]
+            };
+            for piece in pieces {
+                let (class, chars, han) = match seen.get(piece.as_ref()) {
                     Some(&features) => features,
                     None => {
                         let chars = piece.chars().count();
                         let han = han_count(&piece);
                         let features = (self.classify(&piece, chars, han), chars, han);
-                        seen.insert(piece.clone(), features);
+                        seen.insert(piece.to_string(), features);
                         features
                     }
                 };
@@ -398,7 +411,7 @@ impl Extractor {
         let total = lines.len();
         // Without a single Han character the Chinese line features mean nothing: keep the text.
         if !self.params.extract_main_text || !lines.iter().any(|l| l.han > 0) {
-            let paragraphs: Vec<String> = lines.into_iter().map(|l| l.text).collect();
+            let paragraphs: Vec<String> = lines.into_iter().map(|l| l.text.into_owned()).collect();
             let mut out = Extracted {
                 paragraphs,
                 ..Default::default()
@@ -457,7 +470,7 @@ impl Extractor {
                             Class::Body | Class::Neutral | Class::Salutation | Class::Byline
                         )
                     })
-                    .map(|l| l.text.clone())
+                    .map(|l| l.text.to_string())
                     .collect();
                 out.lines_dropped = total - kept.len();
                 out.paragraphs = self.finish_paragraphs(kept, ascii_spaces);
@@ -507,7 +520,7 @@ impl Extractor {
             {
                 continue;
             }
-            kept.push(line.text.clone());
+            kept.push(line.text.to_string());
         }
         out.lines_dropped = total - kept.len();
         out.paragraphs = self.finish_paragraphs(kept, ascii_spaces);
@@ -522,7 +535,7 @@ impl Extractor {
             .get(..start)
             .unwrap_or(&[])
             .iter()
-            .map(|l| l.text.as_str())
+            .map(|l| l.text.as_ref())
             .collect();
         out.doc_type = self.doc_type(&out, &header);
         out
@@ -618,7 +631,12 @@ impl Extractor {
         }
         let mut split = Vec::with_capacity(joined.len());
         for p in joined {
-            for piece in self.split_long_line(&p, false) {
+            let pieces = if self.may_split(&p) {
+                self.split_long_line(&p, false)
+            } else {
+                vec![p]
+            };
+            for piece in pieces {
                 match self.split_trailing_subheading(&piece) {
                     Some((head, sub)) => {
                         split.push(head);
@@ -630,7 +648,14 @@ impl Extractor {
         }
         let split: Vec<String> = split
             .into_iter()
-            .map(|p| p.trim().to_string())
+            .map(|p| {
+                // most pieces are already trimmed: keep their buffer
+                if p.trim().len() == p.len() {
+                    p
+                } else {
+                    p.trim().to_string()
+                }
+            })
             .filter(|p| !p.is_empty())
             .collect();
         if self.params.dedup_paragraphs {
@@ -666,7 +691,7 @@ impl Extractor {
         }
         let continues =
             is_han(first) || first.is_alphanumeric() || matches!(first, '“' | '《' | '（' | '(');
-        a.chars().count() >= self.params.rejoin_min_chars
+        at_least_chars(a, self.params.rejoin_min_chars)
             && (is_han(last) || last.is_alphanumeric())
             && continues
             && a.chars().any(is_clause_punct)
@@ -717,7 +742,7 @@ impl Extractor {
             if !matches!(line.class, Class::Neutral | Class::Body) {
                 continue;
             }
-            let t = line.text.as_str();
+            let t = line.text.as_ref();
             let n = t.chars().count();
             if n > self.params.title_max_chars
                 || han_count(t) < 4
@@ -810,7 +835,7 @@ impl Extractor {
         let labelled = |upload: bool| {
             lines.iter().enumerate().filter(move |(i, l)| {
                 (outside(*i) || l.class == Class::Meta)
-                    && l.text.chars().count() <= 160
+                    && l.chars <= 160
                     && self.re.meta_label.is_match(&l.text)
                     && self.re.upload_label.is_match(&l.text) == upload
             })
@@ -841,7 +866,7 @@ impl Extractor {
             .map(|(_, l)| l)
             .collect();
         let from_label = outside.iter().find_map(|l| {
-            if l.text.chars().count() > 160 {
+            if l.chars > 160 {
                 return None;
             }
             let c = self.re.source_label.captures(&l.text)?;
@@ -889,9 +914,9 @@ impl Extractor {
             .iter()
             .take(10)
             .find_map(|l| {
-                let n = l.text.chars().count();
+                let n = l.chars;
                 (l.class == Class::Neutral && (2..=8).contains(&n) && l.text.chars().all(is_han))
-                    .then(|| l.text.clone())
+                    .then(|| l.text.to_string())
             });
         if brand.is_some() {
             return brand;
@@ -934,13 +959,13 @@ impl Extractor {
                 if let Some(name) = self.speaker_in_line(&line.text) {
                     return Some(name);
                 }
-                let n = line.text.chars().count();
+                let n = line.chars;
                 if line.class == Class::Neutral
                     && (2..=3).contains(&n)
                     && line.text.chars().all(is_han)
                     && !self.titles.iter().any(|x| line.text.ends_with(x.as_str()))
                 {
-                    return Some(line.text.clone());
+                    return Some(line.text.to_string());
                 }
             }
         }
@@ -1008,6 +1033,18 @@ fn has_space(s: &str) -> bool {
     })
 }
 
+/// `s.contains(' ')`, testing every byte without stopping early: the loop vectorises and
+/// beats the byte search on the lines here (long, and mostly without a space).
+fn has_ascii_space(s: &str) -> bool {
+    s.bytes().fold(false, |found, b| found | (b == b' '))
+}
+
+/// `s.chars().count() >= n`, without counting when the byte length decides it (a character
+/// takes one to four bytes).
+fn at_least_chars(s: &str, n: usize) -> bool {
+    s.len() >= n.saturating_mul(4) || (s.len() >= n && s.chars().count() >= n)
+}
+
 /// Removes whitespace: the key under which two lines count as the same.
 fn squash(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -1038,28 +1075,39 @@ fn nav_separated(line: &str) -> bool {
     if line.contains('。') {
         return false;
     }
-    let segments: Vec<&str> = line
-        .split(['|', '｜', '>', '›', '»', '》'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
     let seps = line
         .chars()
         .filter(|c| matches!(c, '|' | '｜' | '>' | '›' | '»'))
         .count();
-    if seps < 2 || segments.len() < 2 {
+    if seps < 2 {
         return false;
     }
-    let total: usize = segments.iter().map(|s| s.chars().count()).sum();
-    total / segments.len() <= 14
+    let (mut segments, mut total) = (0usize, 0usize);
+    for s in line
+        .split(['|', '｜', '>', '›', '»', '》'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        segments += 1;
+        total += s.chars().count();
+    }
+    segments >= 2 && total / segments <= 14
 }
 
 /// A menu: five or more short space-separated tokens without prose punctuation.
 fn menu_of_short_tokens(line: &str) -> bool {
-    let tokens: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
-    tokens.len() >= 5
-        && tokens.iter().all(|t| t.chars().count() <= 8)
-        && !line.chars().any(is_clause_punct)
+    // cheapest test first: prose has clause punctuation (usually early in the line)
+    if line.chars().any(is_clause_punct) {
+        return false;
+    }
+    let mut tokens = 0;
+    for t in line.split(' ').filter(|t| !t.is_empty()) {
+        if !(t.len() <= 8 || t.chars().count() <= 8) {
+            return false;
+        }
+        tokens += 1;
+    }
+    tokens >= 5
 }
 
 fn han_digit(c: char) -> Option<u32> {
@@ -1101,7 +1149,7 @@ fn han_small_number(s: &str) -> Option<u32> {
 /// `ascii_spaces`: the caller knows that `s` has no white space but ' '.
 fn dedup_key(s: &str, ascii_spaces: bool) -> Cow<'_, str> {
     let spaced = if ascii_spaces {
-        s.as_bytes().contains(&b' ')
+        has_ascii_space(s)
     } else {
         has_space(s)
     };
@@ -1122,17 +1170,16 @@ fn preview_copies(keys: &[Cow<'_, str>]) -> Vec<bool> {
     let mut drop = vec![false; keys.len()];
     let mut first_at: FastMap<&str, Vec<usize>> = FastMap::default();
     for (i, k) in keys.iter().enumerate() {
-        if k.chars().count() >= MIN_KEY {
+        if at_least_chars(k, MIN_KEY) {
             first_at.entry(k.as_ref()).or_default().push(i);
         }
     }
-    let same_or_truncated =
-        |a: &str, b: &str| a == b || (a.chars().count() >= 4 && b.starts_with(a));
+    let same_or_truncated = |a: &str, b: &str| a == b || (at_least_chars(a, 4) && b.starts_with(a));
     let mut i = 0;
     while i < keys.len() {
         let later = keys
             .get(i)
-            .filter(|k| k.chars().count() >= MIN_KEY)
+            .filter(|k| at_least_chars(k, MIN_KEY))
             .and_then(|k| first_at.get(k.as_ref()))
             .and_then(|v| v.iter().copied().find(|&j| j > i));
         let Some(j) = later else {
@@ -1204,16 +1251,15 @@ fn repeated_or_truncated(keys: &[Cow<'_, str>]) -> Vec<bool> {
     const PREFIX: usize = 16;
     // first PREFIX chars → indices of paragraphs starting with them
     let mut by_prefix: FastMap<&str, Vec<usize>> = FastMap::default();
-    let counts: Vec<usize> = keys.iter().map(|k| k.chars().count()).collect();
-    for ((i, k), &n) in keys.iter().enumerate().zip(&counts) {
-        if n >= MIN_KEY {
+    for (i, k) in keys.iter().enumerate() {
+        if at_least_chars(k, MIN_KEY) {
             by_prefix.entry(char_prefix(k, PREFIX)).or_default().push(i);
         }
     }
     let mut drop = vec![false; keys.len()];
     let mut seen: FastMap<&str, usize> = FastMap::default();
-    for ((i, k), &n) in keys.iter().enumerate().zip(&counts) {
-        if n < MIN_KEY {
+    for (i, k) in keys.iter().enumerate() {
+        if !at_least_chars(k, MIN_KEY) {
             continue;
         }
         if seen.contains_key(k.as_ref()) {
@@ -1224,7 +1270,7 @@ fn repeated_or_truncated(keys: &[Cow<'_, str>]) -> Vec<bool> {
         }
         seen.insert(k.as_ref(), i);
         // a truncated preview: a LATER, longer paragraph begins with this one
-        if n >= 20 {
+        if at_least_chars(k, 20) {
             if let Some(others) = by_prefix.get(char_prefix(k, PREFIX)) {
                 let truncated = others.iter().any(|&j| {
                     j > i
@@ -1253,6 +1299,39 @@ mod tests {
         assert_eq!(han_small_number("二十八"), Some(28));
         assert_eq!(han_small_number("十二"), Some(12));
         assert_eq!(han_small_number("十"), Some(10));
+    }
+
+    #[test]
+    fn has_ascii_space_agrees_with_contains() {
+        for s in [
+            "",
+            " ",
+            "中文",
+            "中 文",
+            "a\u{3000}b",
+            "x\ty",
+            "长长长长长长长长长长长长长长长长长 ",
+        ] {
+            assert_eq!(has_ascii_space(s), s.contains(' '), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn at_least_chars_agrees_with_counting() {
+        for s in [
+            "",
+            "a",
+            "中",
+            "中文",
+            "abcd",
+            "中文ab",
+            "𠀀𠀀",
+            "1234567890中文",
+        ] {
+            for n in 0..12 {
+                assert_eq!(at_least_chars(s, n), s.chars().count() >= n, "{s:?} {n}");
+            }
+        }
     }
 
     #[test]

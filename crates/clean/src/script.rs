@@ -4,10 +4,10 @@
 //! (`data/clean/t2s_overrides.tsv`).
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use opencc_fmmseg::OpenCC;
+use opencc_fmmseg::{DictMaxLen, DictionaryMaxlength, OpenCC};
 use serde::Deserialize;
 
-use crate::text::is_han;
+use crate::text::{han_count, FastMap};
 
 /// Built-in overrides, `SOURCE<TAB>REPLACEMENT`.
 const BUILTIN_OVERRIDES: &str = include_str!("../../../data/clean/t2s_overrides.tsv");
@@ -35,6 +35,24 @@ impl OpenccConfig {
             OpenccConfig::Hk2s => opencc_fmmseg::OpenccConfig::Hk2s,
             OpenccConfig::Tw2sp => opencc_fmmseg::OpenccConfig::Tw2sp,
         }
+    }
+
+    /// The dictionaries opencc-fmmseg 0.13 applies for this configuration (without
+    /// punctuation), in all its rounds: what [`ChangeFilter`] is built from. Taking more
+    /// dictionaries than the conversion uses is safe (the filter only lets more text through).
+    fn dictionaries(self, d: &DictionaryMaxlength) -> Vec<&DictMaxLen> {
+        let mut v = match self {
+            OpenccConfig::T2s => Vec::new(),
+            OpenccConfig::Tw2s => vec![&d.tw_variants_rev_phrases, &d.tw_variants_rev],
+            OpenccConfig::Hk2s => vec![&d.hk_variants_rev_phrases, &d.hk_variants_rev],
+            OpenccConfig::Tw2sp => vec![
+                &d.tw_phrases_rev,
+                &d.tw_variants_rev_phrases,
+                &d.tw_variants_rev,
+            ],
+        };
+        v.extend([&d.ts_phrases, &d.ts_characters]);
+        v
     }
 
     fn name(self) -> &'static str {
@@ -99,12 +117,168 @@ impl Overrides {
     }
 }
 
+/// A set of characters: a bitmap over the Basic Multilingual Plane, a map beyond it.
+struct CharSet {
+    bmp: Box<[u64; 1024]>,
+    astral: FastMap<char, ()>,
+}
+
+impl Default for CharSet {
+    fn default() -> Self {
+        CharSet {
+            bmp: Box::new([0; 1024]),
+            astral: FastMap::default(),
+        }
+    }
+}
+
+impl CharSet {
+    fn insert(&mut self, c: char) {
+        let code = c as usize;
+        if code > 0xFFFF {
+            self.astral.insert(c, ());
+            return;
+        }
+        if let Some(w) = self.bmp.get_mut(code / 64) {
+            *w |= 1 << (code % 64);
+        }
+    }
+
+    fn contains(&self, c: char) -> bool {
+        self.contains_code(c as u32)
+    }
+
+    /// [`CharSet::contains`] for a code point (false for one that is not a character).
+    fn contains_code(&self, code: u32) -> bool {
+        if code > 0xFFFF {
+            return char::from_u32(code).is_some_and(|c| self.astral.contains_key(&c));
+        }
+        // code ≤ U+FFFF: the index is below 1024 and the check is compiled away
+        let code = code as usize;
+        self.bmp
+            .get((code / 64) & 1023)
+            .is_some_and(|w| w & (1 << (code % 64)) != 0)
+    }
+}
+
+/// A cheap test of whether the conversion can change a text, so that simplified text (almost
+/// all of the input) skips OpenCC.
+///
+/// OpenCC replaces the dictionary keys it finds in the text by their values; a text in which
+/// no *changing* key (value ≠ key) occurs comes out unchanged, in every round. The filter
+/// knows every changing key: the single characters, and the longer keys that contain none of
+/// them (藉口 → 借口, 新抱 → 媳妇), by their first character. It may let through text that does
+/// not change after all (a key inside a longer identity key), never the other way round.
+struct ChangeFilter {
+    /// Changing single-character keys.
+    single: CharSet,
+    /// First characters of `phrases`.
+    first: CharSet,
+    /// `single` and `first` together: the one test most characters need.
+    either: CharSet,
+    /// Changing keys of two or more characters without a changing single character, by first
+    /// character.
+    phrases: FastMap<char, Vec<String>>,
+    /// No dictionary key contains a line break, so converting line by line gives the same
+    /// text as converting the whole (OpenCC segments at line breaks anyway).
+    line_by_line: bool,
+}
+
+impl ChangeFilter {
+    fn new(dictionaries: &[&DictMaxLen]) -> ChangeFilter {
+        let changing = || {
+            dictionaries
+                .iter()
+                .flat_map(|d| d.iter())
+                .filter(|(k, v)| !k.iter().copied().eq(v.chars()))
+        };
+        let mut filter = ChangeFilter {
+            single: CharSet::default(),
+            first: CharSet::default(),
+            either: CharSet::default(),
+            phrases: FastMap::default(),
+            line_by_line: !dictionaries
+                .iter()
+                .any(|d| d.iter().any(|(k, _)| k.contains(&'\n'))),
+        };
+        for (key, _) in changing() {
+            if let [c] = key {
+                filter.single.insert(*c);
+                filter.either.insert(*c);
+            }
+        }
+        for (key, _) in changing() {
+            let Some(&first) = key.first() else { continue };
+            if key.len() < 2 || key.iter().any(|&c| filter.single.contains(c)) {
+                continue;
+            }
+            filter.first.insert(first);
+            filter.either.insert(first);
+            filter
+                .phrases
+                .entry(first)
+                .or_default()
+                .push(key.iter().collect());
+        }
+        filter
+    }
+
+    /// False when no changing key occurs in `text`: then converting it gives it back unchanged.
+    fn may_change(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            // decode the character at `i`: most are 3-byte (Han, CJK punctuation) or ASCII
+            let (code, width) = if b < 0x80 {
+                (u32::from(b), 1)
+            } else if b & 0xF0 == 0xE0 {
+                match bytes.get(i + 1..i + 3) {
+                    Some(&[b1, b2]) => (
+                        (u32::from(b & 0x0F) << 12)
+                            | (u32::from(b1 & 0x3F) << 6)
+                            | u32::from(b2 & 0x3F),
+                        3,
+                    ),
+                    _ => break,
+                }
+            } else {
+                match text.get(i..).and_then(|t| t.chars().next()) {
+                    Some(c) => (c as u32, c.len_utf8()),
+                    None => break,
+                }
+            };
+            if self.either.contains_code(code) {
+                if let Some(c) = char::from_u32(code) {
+                    if self.single.contains(c)
+                        || (self.first.contains(c) && self.phrase_at(text, i, c))
+                    {
+                        return true;
+                    }
+                }
+            }
+            i += width;
+        }
+        false
+    }
+
+    /// True when `c`, at byte `i` of `text`, begins one of the changing phrases.
+    fn phrase_at(&self, text: &str, i: usize, c: char) -> bool {
+        let Some(rest) = text.get(i..) else {
+            return false;
+        };
+        self.phrases
+            .get(&c)
+            .is_some_and(|keys| keys.iter().any(|k| rest.starts_with(k.as_str())))
+    }
+}
+
 /// A loaded converter: the embedded OpenCC dictionaries and the override table. Immutable and
 /// `Sync`; built once per stage.
 pub struct Converter {
     opencc: OpenCC,
     config: OpenccConfig,
     overrides: Overrides,
+    filter: ChangeFilter,
 }
 
 impl std::fmt::Debug for Converter {
@@ -121,7 +295,8 @@ impl std::fmt::Debug for Converter {
 pub struct Conversion {
     /// The converted text.
     pub text: String,
-    /// Han characters in the input.
+    /// Han characters in the input; counted only when the conversion changed something
+    /// (0 otherwise, where the share is 0 whatever the count).
     pub han_chars: usize,
     /// Characters that differ between input and output.
     pub changed: usize,
@@ -144,7 +319,10 @@ impl Converter {
     /// Sequential conversion (`set_parallel(false)`): the driver already runs documents in
     /// parallel. An error means the embedded data is broken (a defect of the build).
     pub fn new(config: OpenccConfig) -> Result<Self, String> {
-        let mut opencc = OpenCC::new();
+        let dictionary = DictionaryMaxlength::new()
+            .map_err(|e| format!("opencc-fmmseg dictionaries did not load: {e}"))?;
+        let filter = ChangeFilter::new(&config.dictionaries(&dictionary));
+        let mut opencc = OpenCC::from_dictionary(dictionary);
         opencc.set_parallel(false);
         // `OpenCC::new` falls back to empty dictionaries instead of failing: probe them.
         let probe = opencc.convert_with_config("漢字轉換", config.fmmseg(), false);
@@ -158,21 +336,24 @@ impl Converter {
             opencc,
             config,
             overrides: Overrides::parse(BUILTIN_OVERRIDES)?,
+            filter,
         })
     }
 
     /// Converts `text` (phrase-aware, overrides applied) and counts what changed.
     pub fn convert(&self, text: &str) -> Conversion {
         let converted = self.convert_text(text);
-        let han_chars = text.chars().filter(|&c| is_han(c)).count();
-        let changed = if converted == text {
-            0
+        // Han characters are only counted for a text that changed: the share is 0 either way
+        let (han_chars, changed) = if converted == text {
+            (0, 0)
         } else {
-            text.chars()
+            let changed = text
+                .chars()
                 .zip(converted.chars())
                 .filter(|(a, b)| a != b)
                 .count()
-                + text.chars().count().abs_diff(converted.chars().count())
+                + text.chars().count().abs_diff(converted.chars().count());
+            (han_count(text), changed)
         };
         Conversion {
             text: converted,
@@ -181,9 +362,40 @@ impl Converter {
         }
     }
 
+    /// OpenCC's conversion of `text`, running OpenCC only on the lines it can change (runs of
+    /// such lines at once).
     fn convert_plain(&self, text: &str) -> String {
-        self.opencc
-            .convert_with_config(text, self.config.fmmseg(), false)
+        let opencc = |s: &str| {
+            self.opencc
+                .convert_with_config(s, self.config.fmmseg(), false)
+        };
+        if !self.filter.line_by_line {
+            return if self.filter.may_change(text) {
+                opencc(text)
+            } else {
+                text.to_string()
+            };
+        }
+        let mut out = String::with_capacity(text.len());
+        // byte range of the pending run of lines to convert
+        let mut run: Option<(usize, usize)> = None;
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            let end = start + line.len();
+            if self.filter.may_change(line) {
+                run = Some((run.map_or(start, |(s, _)| s), end));
+            } else {
+                if let Some((s, e)) = run.take() {
+                    out.push_str(&opencc(text.get(s..e).unwrap_or("")));
+                }
+                out.push_str(line);
+            }
+            start = end;
+        }
+        if let Some((s, e)) = run {
+            out.push_str(&opencc(text.get(s..e).unwrap_or("")));
+        }
+        out
     }
 
     /// The converted text: the pieces between override phrases go through OpenCC, each
@@ -268,6 +480,78 @@ mod tests {
         let err = Overrides::parse("# comment\n甚么\t甚么\nno tab here\n").err();
         assert!(err.is_some_and(|e| e.contains("[3]")));
         assert!(Overrides::parse("").is_ok_and(|o| o.matcher.is_none()));
+    }
+
+    /// The pre-check never skips text that OpenCC would change: every dictionary key (of every
+    /// dictionary, not only the configuration's) and every BMP character the filter lets pass
+    /// converts to itself.
+    #[test]
+    fn change_filter_never_skips_a_change() {
+        let d = DictionaryMaxlength::new().expect("loads");
+        let mut keys: Vec<String> = [
+            &d.st_characters,
+            &d.st_phrases,
+            &d.ts_characters,
+            &d.ts_phrases,
+            &d.tw_phrases,
+            &d.tw_phrases_rev,
+            &d.hk_phrases,
+            &d.hk_phrases_rev,
+            &d.tw_variants,
+            &d.tw_variants_phrases,
+            &d.tw_variants_rev,
+            &d.tw_variants_rev_phrases,
+            &d.hk_variants,
+            &d.hk_variants_phrases,
+            &d.hk_variants_rev,
+            &d.hk_variants_rev_phrases,
+        ]
+        .iter()
+        .flat_map(|dict| dict.iter().map(|(k, _)| k.iter().collect::<String>()))
+        .collect();
+        keys.extend(
+            (0x2E80u32..0x10000)
+                .chain(0x20000..0x20100)
+                .filter_map(char::from_u32)
+                .map(String::from),
+        );
+        for config in [
+            OpenccConfig::T2s,
+            OpenccConfig::Tw2s,
+            OpenccConfig::Hk2s,
+            OpenccConfig::Tw2sp,
+        ] {
+            let c = Converter::new(config).expect("loads");
+            let mut passed = 0;
+            for k in &keys {
+                for text in [k.clone(), format!("在{k}中")] {
+                    if !c.filter.may_change(&text) {
+                        passed += 1;
+                        let out = c.opencc.convert_with_config(&text, config.fmmseg(), false);
+                        assert_eq!(out, text, "{} changes {text:?}", config.name());
+                    }
+                }
+            }
+            assert!(
+                passed > 20_000,
+                "the filter lets almost nothing pass: {passed}"
+            );
+        }
+    }
+
+    #[test]
+    fn line_by_line_conversion_equals_whole_text_conversion() {
+        let c = Converter::new(OpenccConfig::T2s).expect("loads");
+        assert!(c.filter.line_by_line);
+        let text =
+            "简体第一行，没有繁体字。\n這是繁體的第二行\n\n第四行又是简体\n藉口与借口\n新抱\n最后";
+        let whole = c
+            .opencc
+            .convert_with_config(text, OpenccConfig::T2s.fmmseg(), false);
+        assert_eq!(c.convert_plain(text), whole);
+        assert_eq!(c.convert(text).text, whole);
+        assert!(c.filter.may_change("找藉口") && c.filter.may_change("新抱"));
+        assert!(!c.filter.may_change("创新是第一动力，什么也挡不住"));
     }
 
     #[test]

@@ -32,9 +32,44 @@ pub fn is_closing(c: char) -> bool {
     )
 }
 
-/// Number of Han characters in `s`.
+/// Number of Han characters in `s` (what `s.chars().filter(|&c| is_han(c)).count()` gives),
+/// read from the UTF-8 bytes without decoding: a BMP Han character is told by its lead byte
+/// and the next one, in a loop the compiler vectorises. Characters beyond the BMP (4-byte)
+/// are rare and decoded.
 pub fn han_count(s: &str) -> usize {
-    s.chars().filter(|&c| is_han(c)).count()
+    let bytes = s.as_bytes();
+    let mut n = 0usize;
+    let mut astral = 0u8;
+    // `x` runs over every byte but the last (which never begins a 3- or 4-byte character),
+    // `y` is the byte after it; continuation bytes (80–BF) match none of the tests, and a
+    // byte matches at most one. Counted in chunks of 224 bytes (at most 255, and a multiple
+    // of the 32 bytes the vector loop takes at a time) in a `u8`, so that the compiler uses
+    // 16 lanes per vector register.
+    let firsts = bytes.get(..bytes.len().saturating_sub(1)).unwrap_or(&[]);
+    let seconds = bytes.get(1..).unwrap_or(&[]);
+    for (xs, ys) in firsts.chunks(224).zip(seconds.chunks(224)) {
+        let mut in_chunk = 0u8;
+        for (&x, &y) in xs.iter().zip(ys) {
+            // U+5000–U+9FFF
+            let e5_e9 = x.wrapping_sub(0xE5) < 5;
+            // U+4000–U+4DBF and U+4E00–U+4FFF (E4 B7 is U+4DC0–U+4DFF, hexagrams)
+            let e4 = (x == 0xE4) & (y != 0xB7);
+            // U+3400–U+3FFF
+            let e3 = (x == 0xE3) & (y >= 0x90);
+            // U+F900–U+FAFF
+            let ef = (x == 0xEF) & (y.wrapping_sub(0xA4) < 8);
+            in_chunk += u8::from(e5_e9 | e4 | e3 | ef);
+            astral |= u8::from(x >= 0xF0);
+        }
+        n += usize::from(in_chunk);
+    }
+    if astral != 0 {
+        n += s
+            .chars()
+            .filter(|&c| (c as u32) > 0xFFFF && is_han(c))
+            .count();
+    }
+    n
 }
 
 /// The steps that repair text without changing what it says: stray tags, entities,
@@ -110,33 +145,38 @@ fn decode_entity(name: &str) -> Option<char> {
 
 /// Invisible characters are removed, every kind of space (NBSP, ideographic space, tabs…)
 /// becomes one ASCII space, runs of spaces collapse to one, lines are trimmed, `\r` goes.
+///
+/// Runs of characters that stay as they are (printable ASCII, Han, full-width punctuation…)
+/// are found on the UTF-8 bytes and copied whole; only the other characters are decoded.
 pub fn normalize_whitespace(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     let mut line_has_text = false;
-    for c in text.chars() {
-        match c {
-            // fast path: above U+3000 only U+FEFF and U+FFFC are dropped (no space, no control)
-            c if (c as u32) > 0x3000 && c != '\u{FEFF}' && c != '\u{FFFC}' => {
-                if pending_space && line_has_text {
-                    out.push(' ');
-                }
-                pending_space = false;
-                line_has_text = true;
-                out.push(c);
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = plain_run_end(bytes, i);
+        if end > i {
+            if pending_space && line_has_text {
+                out.push(' ');
             }
+            pending_space = false;
+            line_has_text = true;
+            out.push_str(text.get(i..end).unwrap_or(""));
+            i = end;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
+        match c {
             '\n' => {
                 out.push('\n');
                 pending_space = false;
                 line_has_text = false;
             }
-            '\u{200B}'..='\u{200F}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{FEFF}'
-            | '\u{00AD}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{FFFC}' => {}
+            c if is_invisible(c) => {}
             c if c.is_whitespace() || c == '\u{00A0}' => pending_space = true,
             c if c.is_control() => {}
             c => {
@@ -152,26 +192,94 @@ pub fn normalize_whitespace(text: &str) -> String {
     out
 }
 
+/// Characters removed outright: zero-width, BOM, soft hyphen, bidi marks, object replacement.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{FEFF}'
+        | '\u{00AD}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FFFC}')
+}
+
+/// End of the run of characters from byte `i` that [`normalize_whitespace`] keeps unchanged
+/// and that are not white space: printable ASCII, and every character above U+3000 but U+FEFF
+/// and U+FFFC (none of which is white space or a control character). `i` is a char boundary.
+fn plain_run_end(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(&b) = bytes.get(i) {
+        let width = match b {
+            0x21..=0x7E => 1,
+            // U+4000–U+EFFF
+            0xE4..=0xEE => 3,
+            // U+3000–U+3FFF, except U+3000 itself (E3 80 80), the ideographic space
+            0xE3 if bytes.get(i + 1..i + 3) != Some(&[0x80, 0x80]) => 3,
+            // U+F000–U+FFFF, except U+FEFF (EF BB BF) and U+FFFC (EF BF BC)
+            0xEF if !matches!(bytes.get(i + 1..i + 3), Some([0xBB, 0xBF] | [0xBF, 0xBC])) => 3,
+            0xF0..=0xF4 => 4,
+            _ => break,
+        };
+        i += width;
+    }
+    i.min(bytes.len())
+}
+
 /// Full-width digits and Latin letters become ASCII; punctuation (，。：；！？（）) stays.
 /// Returns the text and the number of characters changed.
 pub fn fold_width(text: &str) -> (String, usize) {
-    // every full-width digit and letter (U+FF10–U+FF5A) is encoded with a leading 0xEF byte
-    let foldable = |c: char| matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ');
-    if !text.as_bytes().contains(&0xEF) || !text.contains(foldable) {
+    // every full-width digit and letter (U+FF10–U+FF5A) is encoded EF BC 90–99 (０-９),
+    // EF BC A1–BA (Ａ-Ｚ) or EF BD 81–9A (ａ-ｚ); the ASCII character is U+0020 less
+    let bytes = text.as_bytes();
+    let folded_at = |i: usize| -> Option<u8> {
+        match bytes.get(i..i + 3)? {
+            [0xEF, 0xBC, b @ (0x90..=0x99 | 0xA1..=0xBA)] => Some(b - 0x60),
+            [0xEF, 0xBD, b @ 0x81..=0x9A] => Some(b - 0x20),
+            _ => None,
+        }
+    };
+    if !has_full_width_alnum(bytes) {
         return (text.to_string(), 0);
     }
+    let mut out: Option<String> = None;
     let mut changed = 0;
-    let out = text
-        .chars()
-        .map(|c| match c {
-            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-                changed += 1;
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            c => c,
-        })
-        .collect();
-    (out, changed)
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes.get(i) != Some(&0xEF) {
+            i += 1;
+            continue;
+        }
+        if let Some(ascii) = folded_at(i) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(text.get(copied..i).unwrap_or(""));
+            o.push(char::from(ascii));
+            changed += 1;
+            copied = i + 3;
+        }
+        i += 3;
+    }
+    match out {
+        None => (text.to_string(), 0),
+        Some(mut o) => {
+            o.push_str(text.get(copied..).unwrap_or(""));
+            (o, changed)
+        }
+    }
+}
+
+/// True when `bytes` contain a full-width digit or Latin letter (EF BC 90–99, EF BC A1–BA,
+/// EF BD 81–9A). Tests every position without stopping early, so the loop vectorises.
+fn has_full_width_alnum(bytes: &[u8]) -> bool {
+    let n = bytes.len().saturating_sub(2);
+    let at = |i: usize| bytes.get(i..i + n).unwrap_or(&[]);
+    let mut found = false;
+    for ((&x, &y), &z) in at(0).iter().zip(at(1)).zip(at(2)) {
+        let bc = (y == 0xBC) & ((z.wrapping_sub(0x90) < 10) | (z.wrapping_sub(0xA1) < 26));
+        let bd = (y == 0xBD) & (z.wrapping_sub(0x81) < 26);
+        found |= (x == 0xEF) & (bc | bd);
+    }
+    found
 }
 
 /// A table of doc-mill characters (travesties of common characters) and what they stand for.
@@ -181,6 +289,10 @@ pub struct DocMillTable {
     /// One bit per Basic Multilingual Plane character: set when it is in `map` (a fast
     /// prefilter; characters beyond the BMP are looked up in `map`).
     bmp: Vec<u64>,
+    /// After [`DocMillTable::prepare`]: the UTF-8 bytes of the table's characters outside the
+    /// two blocks most of them are in (see [`in_doc_mill_blocks`]): a few ordinary-looking
+    /// Han characters (旳, 昰…); `None` when one of them is not a 3-byte character.
+    others: Option<Vec<[u8; 3]>>,
 }
 
 impl DocMillTable {
@@ -216,6 +328,16 @@ impl DocMillTable {
         bad
     }
 
+    /// Builds the fast counter once every table is added (counting works without it, slower).
+    pub fn prepare(&mut self) {
+        self.others = self
+            .map
+            .keys()
+            .filter(|&&c| !in_doc_mill_blocks(&c.to_string()))
+            .map(|c| <[u8; 3]>::try_from(c.to_string().as_bytes()).ok())
+            .collect();
+    }
+
     fn contains(&self, c: char) -> bool {
         let code = c as usize;
         if code < 0x10000 {
@@ -229,6 +351,13 @@ impl DocMillTable {
 
     /// Number of doc-mill characters in `text` (what [`DocMillTable::apply`] counts).
     pub fn count(&self, text: &str) -> usize {
+        // the usual case, a text without any table character, told from its bytes
+        let none = self.others.as_ref().is_some_and(|others| {
+            !in_doc_mill_blocks(text) && !others.iter().any(|&seq| contains_seq3(text, seq))
+        });
+        if none {
+            return 0;
+        }
         text.chars().filter(|&c| self.contains(c)).count()
     }
 
@@ -257,37 +386,92 @@ impl DocMillTable {
     }
 }
 
+/// True when `text` has a character of U+2E80–U+2FFF (CJK radicals supplement, Kangxi
+/// radicals: UTF-8 E2 BA–BF …) or U+F900–U+FAFF (CJK compatibility ideographs: EF A4–AB …),
+/// where most doc-mill characters are. Tests every byte without stopping early, so the loop
+/// vectorises.
+fn in_doc_mill_blocks(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let firsts = bytes.get(..bytes.len().saturating_sub(1)).unwrap_or(&[]);
+    let seconds = bytes.get(1..).unwrap_or(&[]);
+    let mut found = false;
+    for (&x, &y) in firsts.iter().zip(seconds) {
+        found |= ((x == 0xE2) & (y >= 0xBA)) | ((x == 0xEF) & (y.wrapping_sub(0xA4) < 8));
+    }
+    found
+}
+
+/// True when the bytes of `text` contain `seq`. Tests every position without stopping early,
+/// so the loop vectorises.
+fn contains_seq3(text: &str, seq: [u8; 3]) -> bool {
+    let bytes = text.as_bytes();
+    let n = bytes.len().saturating_sub(2);
+    let at = |i: usize| bytes.get(i..i + n).unwrap_or(&[]);
+    let [a, b, c] = seq;
+    let mut found = false;
+    for ((&x, &y), &z) in at(0).iter().zip(at(1)).zip(at(2)) {
+        found |= (x == a) & (y == b) & (z == c);
+    }
+    found
+}
+
 fn is_placeholder_char(c: char) -> bool {
     matches!(c, 'X' | '*' | '＊' | '×' | 'Ｘ')
+}
+
+/// `text.contains(is_placeholder_char)`, on the bytes: `X`, `*`, `×` (C3 97), `＊` (EF BC 8A),
+/// `Ｘ` (EF BC B8). Tests every byte without stopping early, so the loop vectorises.
+fn has_placeholder_char(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let n = bytes.len().saturating_sub(2);
+    let at = |i: usize| bytes.get(i..i + n).unwrap_or(&[]);
+    let mut found = false;
+    for ((&x, &y), &z) in at(0).iter().zip(at(1)).zip(at(2)) {
+        found |= (x == b'X')
+            | (x == b'*')
+            | ((x == 0xC3) & (y == 0x97))
+            | ((x == 0xEF) & (y == 0xBC) & ((z == 0x8A) | (z == 0xB8)));
+    }
+    // the last two bytes (the loop stops where `z` runs out): only an ASCII `X` or `*`, or
+    // a `×`, can end there
+    let tail = bytes.get(bytes.len().saturating_sub(2)..).unwrap_or(&[]);
+    found || tail.iter().any(|&b| b == b'X' || b == b'*') || tail == [0xC3, 0x97]
 }
 
 /// Counts redaction placeholders: runs of X, *, ＊, × standing for a name or number
 /// (`X高质量发展`, `“六个*”`, `回****`). An X touching a Latin letter is a word, not a placeholder
 /// (`XML`, `Xi`); × between digits is multiplication.
 pub fn count_placeholders(text: &str) -> usize {
-    if !text.contains(is_placeholder_char) {
+    if !has_placeholder_char(text) {
         return 0;
     }
-    let chars: Vec<char> = text.chars().collect();
     let mut count = 0;
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars.get(i).copied().is_some_and(is_placeholder_char) {
-            i += 1;
+    let mut chars = text.chars().peekable();
+    let mut before: Option<char> = None;
+    while let Some(c) = chars.next() {
+        if !is_placeholder_char(c) {
+            before = Some(c);
             continue;
         }
-        let start = i;
-        while chars.get(i).copied().is_some_and(is_placeholder_char) {
-            i += 1;
+        // a run of placeholder characters, `c` first
+        let mut all_times = c == '×';
+        let mut last = c;
+        while let Some(&next) = chars.peek() {
+            if !is_placeholder_char(next) {
+                break;
+            }
+            all_times &= next == '×';
+            last = next;
+            chars.next();
         }
-        let before = start.checked_sub(1).and_then(|j| chars.get(j)).copied();
-        let after = chars.get(i).copied();
-        let run = chars.get(start..i).unwrap_or(&[]);
+        let after = chars.peek().copied();
+        let run_before = before;
+        before = Some(last);
         let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
-        if letter(before) || letter(after) {
+        if letter(run_before) || letter(after) {
             continue;
         }
-        if run.iter().all(|&c| c == '×') && before.is_some_and(|c| c.is_ascii_digit()) {
+        if all_times && run_before.is_some_and(|c| c.is_ascii_digit()) {
             continue;
         }
         // A lone asterisk right after a word and before a space or line end is a footnote mark
@@ -335,6 +519,165 @@ mod tests {
             ("会议旳任务旳".to_string(), 2)
         );
         assert_eq!(t.apply("会议旳任务", true), ("会议的任务".to_string(), 1));
+    }
+
+    use proptest::prelude::*;
+
+    /// The character-by-character original of [`normalize_whitespace`] (a test oracle).
+    /// Invisible characters are removed, every kind of space (NBSP, ideographic space, tabs…)
+    /// becomes one ASCII space, runs of spaces collapse to one, lines are trimmed, `\r` goes.
+    fn normalize_whitespace_reference(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut pending_space = false;
+        let mut line_has_text = false;
+        for c in text.chars() {
+            match c {
+                // fast path: above U+3000 only U+FEFF and U+FFFC are dropped (no space, no control)
+                c if (c as u32) > 0x3000 && c != '\u{FEFF}' && c != '\u{FFFC}' => {
+                    if pending_space && line_has_text {
+                        out.push(' ');
+                    }
+                    pending_space = false;
+                    line_has_text = true;
+                    out.push(c);
+                }
+                '\n' => {
+                    out.push('\n');
+                    pending_space = false;
+                    line_has_text = false;
+                }
+                '\u{200B}'..='\u{200F}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{FEFF}'
+                | '\u{00AD}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FFFC}' => {}
+                c if c.is_whitespace() || c == '\u{00A0}' => pending_space = true,
+                c if c.is_control() => {}
+                c => {
+                    if pending_space && line_has_text {
+                        out.push(' ');
+                    }
+                    pending_space = false;
+                    line_has_text = true;
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+
+    fn han_count_reference(s: &str) -> usize {
+        s.chars().filter(|&c| is_han(c)).count()
+    }
+
+    fn fold_width_reference(text: &str) -> (String, usize) {
+        let mut changed = 0;
+        let out = text
+            .chars()
+            .map(|c| match c {
+                '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
+                    changed += 1;
+                    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+                }
+                c => c,
+            })
+            .collect();
+        (out, changed)
+    }
+
+    /// Characters around every boundary the byte-level code tests.
+    const EDGES: &str = "\u{2FFF}\u{3000}\u{3001}\u{3400}\u{33FF}\u{4DBF}\u{4DC0}\u{4DFF}\u{4E00}\u{9FFF}\u{A000}\u{EFFF}\u{F000}\u{F8FF}\u{F900}\u{FAFF}\u{FB00}\u{FEFF}\u{FEFE}\u{FF00}\u{FF0F}\u{FF10}\u{FF19}\u{FF1A}\u{FF20}\u{FF21}\u{FF3A}\u{FF3B}\u{FF40}\u{FF41}\u{FF5A}\u{FF5B}\u{FFFC}\u{FFFD}\u{FFFF}\u{10000}\u{1FFFF}\u{20000}\u{2EBEF}\u{2EBF0}\u{30000}\u{3134F}\u{31350}\u{200B}\u{2060}\u{205F}\u{2065}\u{00AD}\u{00A0}\u{0085}\u{1680}\u{2028}\u{202F}\u{001C}\u{007F} \t\r\n\u{000B}\u{000C}X*×＊Ｘa";
+
+    fn edgy_text() -> impl Strategy<Value = String> {
+        let edges: Vec<char> = EDGES.chars().collect();
+        prop::collection::vec(
+            prop_oneof![
+                prop::sample::select(edges),
+                any::<char>(),
+                prop::char::range('\u{3000}', '\u{3100}'),
+                prop::char::range('\u{FF00}', '\u{FF60}'),
+            ],
+            0..40,
+        )
+        .prop_map(|v| v.into_iter().collect())
+    }
+
+    fn count_placeholders_reference(text: &str) -> usize {
+        let chars: Vec<char> = text.chars().collect();
+        let mut count = 0;
+        let mut i = 0;
+        while i < chars.len() {
+            if !chars.get(i).copied().is_some_and(is_placeholder_char) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while chars.get(i).copied().is_some_and(is_placeholder_char) {
+                i += 1;
+            }
+            let before = start.checked_sub(1).and_then(|j| chars.get(j)).copied();
+            let after = chars.get(i).copied();
+            let run = chars.get(start..i).unwrap_or(&[]);
+            let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+            if letter(before) || letter(after) {
+                continue;
+            }
+            if run.iter().all(|&c| c == '×') && before.is_some_and(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            count += 1;
+        }
+        count
+    }
+
+    fn builtin_doc_mill() -> DocMillTable {
+        let mut t = DocMillTable::default();
+        assert!(t.add_tsv(crate::rules::builtin::DOC_MILL).is_empty());
+        t.prepare();
+        t
+    }
+
+    proptest! {
+        #[test]
+        fn placeholder_and_doc_mill_counts_match_the_originals(
+            s in prop::collection::vec(
+                prop::sample::select("X*×＊Ｘa1 ，中旳昰⼀⼈⺟\u{F900}\u{FA0E}".chars().collect::<Vec<_>>()),
+                0..30,
+            ).prop_map(|v| v.into_iter().collect::<String>())
+        ) {
+            prop_assert_eq!(count_placeholders(&s), count_placeholders_reference(&s));
+            let t = builtin_doc_mill();
+            prop_assert_eq!(t.count(&s), s.chars().filter(|&c| t.contains(c)).count());
+        }
+
+        #[test]
+        fn byte_level_scans_match_the_char_level_originals(s in edgy_text()) {
+            prop_assert_eq!(normalize_whitespace(&s), normalize_whitespace_reference(&s));
+            prop_assert_eq!(han_count(&s), han_count_reference(&s));
+            prop_assert_eq!(fold_width(&s), fold_width_reference(&s));
+            prop_assert_eq!(has_placeholder_char(&s), s.contains(is_placeholder_char));
+            prop_assert_eq!(count_placeholders(&s), count_placeholders_reference(&s));
+            let t = builtin_doc_mill();
+            prop_assert_eq!(t.count(&s), s.chars().filter(|&c| t.contains(c)).count());
+        }
+    }
+
+    #[test]
+    fn byte_level_scans_on_every_edge_character() {
+        for c in EDGES.chars() {
+            for s in [c.to_string(), format!("甲 {c} 乙"), format!("{c}{c}\n{c}")] {
+                assert_eq!(
+                    normalize_whitespace(&s),
+                    normalize_whitespace_reference(&s),
+                    "{s:?}"
+                );
+                assert_eq!(han_count(&s), han_count_reference(&s), "{s:?}");
+                assert_eq!(fold_width(&s), fold_width_reference(&s), "{s:?}");
+                assert_eq!(has_placeholder_char(&s), s.contains(is_placeholder_char));
+            }
+        }
     }
 
     #[test]

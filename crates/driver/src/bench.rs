@@ -363,8 +363,10 @@ fn bench_rss(args: &BenchArgs, config: &Path, samples: &Path, work: &Path) -> an
             peak / 1024
         );
         peaks.push(peak as f64);
-        let _ = std::fs::remove_dir_all(&corpus);
-        let _ = std::fs::remove_dir_all(&out);
+        if !args.keep {
+            let _ = std::fs::remove_dir_all(&corpus);
+            let _ = std::fs::remove_dir_all(&out);
+        }
     }
     if let [small, large] = peaks[..] {
         println!(

@@ -1,7 +1,7 @@
 //! The run: build every stage once, plan, stream documents through the stages in parallel
 //! chunks, write tables into a staging folder, move them into place, write the manifest.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead as _, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::config::LoadedConfig;
 use crate::lock::{LockError, OutputLock};
 use crate::manifest::{self, Manifest, StageSeconds};
-use crate::state::{Cache, CacheEntry, CachedDoc, RunState, TermCounts};
+use crate::state::{Cache, CacheEntry, CacheRef, CachedDoc, PackWriter, RunState, TermCounts};
 
 /// Documents processed per parallel chunk: memory holds at most this many documents'
 /// results at once.
@@ -292,8 +292,8 @@ fn guarded<T>(stage: Stage, source: &SourceInfo, f: impl FnOnce() -> T) -> Resul
 enum Work {
     /// Read and process it.
     Process,
-    /// Unchanged since the last run: take it from the cache.
-    Cached,
+    /// Unchanged since the last run: take it from the cache, here.
+    Cached(CacheRef),
     /// Same bytes as an earlier file.
     Duplicate(String),
     /// Discovery could not even look at it.
@@ -313,6 +313,9 @@ struct ItemResult {
     processed: bool,
     from_cache: bool,
     bytes: u64,
+    /// The file's cache entry, encoded, to append to this run's pack (`None` when it could
+    /// not be encoded; the file is then processed again next time).
+    cache_entry: Option<Vec<u8>>,
 }
 
 /// Receives processed chunks in order: writes rows, counts, spills keyword terms.
@@ -326,11 +329,10 @@ struct Sink {
     /// Reused buffer of one line of `terms_out`.
     line: Vec<u8>,
     state: RunState,
-    keep: HashSet<PathBuf>,
+    pack: PackWriter,
     files_done: usize,
     files_total: usize,
     bar: Option<indicatif::ProgressBar>,
-    cache: Cache,
 }
 
 impl Sink {
@@ -348,12 +350,20 @@ impl Sink {
             if matches!(item.work, Work::Duplicate(_)) {
                 m.files.duplicates += 1;
             }
-            if matches!(item.work, Work::Process | Work::Cached) {
+            if matches!(item.work, Work::Process | Work::Cached(_)) {
                 self.state
                     .files
                     .insert(item.file.path.clone(), item.file.doc_id.clone());
-                self.keep
-                    .insert(self.cache.entry_path(&item.file.doc_id, &item.file.path));
+                if let Some(blob) = &result.cache_entry {
+                    let t = Instant::now();
+                    match self.pack.append(blob) {
+                        Ok(at) => {
+                            self.state.cache.insert(item.file.path.clone(), at);
+                        }
+                        Err(e) => log::warn!("cannot cache {}: {e}", item.file.path),
+                    }
+                    m.stage_seconds.cache += t.elapsed().as_secs_f64();
+                }
             }
             let mut file_failed = false;
             for doc in &result.docs {
@@ -507,14 +517,13 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
             Some(_) => None,
         }
     };
-    // Cache entries validate themselves (content hash, path, config hash inside), so they
-    // are reused even without a state file, e.g. the work of a run that was killed.
-    let reuse = !opts.full
-        && previous
-            .as_ref()
-            .map_or(true, |s| s.config_hash == loaded.hash);
+    // The previous run's cache, when its config was the same.
+    let reusable = previous
+        .as_ref()
+        .filter(|s| !opts.full && s.config_hash == loaded.hash);
     let cache = Cache::new(layout.private.join("cache"));
-    let plan = make_plan(discovery, opts.shard, reuse, &cache);
+    let plan = make_plan(discovery, opts.shard, reusable);
+    drop(previous);
     let total_bytes: u64 = plan.iter().map(|p| p.file.size).sum();
     log::info!(
         "{} file(s) found, {} in this run{}; output {:?}",
@@ -574,7 +583,16 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         config_hash: loaded.hash.clone(),
         run_id: run_id.clone(),
         files: Default::default(),
+        cache: Default::default(),
     };
+    // Unique even for two runs in one second in one process (tests): a new pack never
+    // overwrites the one the previous state points into.
+    let nanos = started
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let pack_name = Cache::pack_name(layout.part.as_deref(), &format!("{run_id}-{nanos:09}"));
+    let pack_path = layout.private.join("cache").join(&pack_name);
+    let pack = cache.create_pack(&pack_name).map_err(io_err(&pack_path))?;
     let mut sink = Sink {
         writer,
         manifest: m,
@@ -584,11 +602,10 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         terms_path: terms_path.clone(),
         line: Vec::new(),
         state: new_state,
-        keep: HashSet::new(),
+        pack,
         files_done: 0,
         files_total: plan.len(),
         bar,
-        cache: cache.clone(),
     };
 
     // Stream: process chunk k+1 in parallel while chunk k is written, in order. Both run in
@@ -624,7 +641,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         n_ranked_docs,
         terms_out,
         state: new_state,
-        keep,
+        pack,
         bar,
         ..
     } = sink;
@@ -649,6 +666,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         top_k,
         &mut writer,
     )?;
+    log::debug!("{} distinct keyword terms over {n_ranked_docs} documents", doc_freq.len());
     drop(doc_freq);
     m.stage_seconds.keywords = t.elapsed().as_secs_f64();
     let t = Instant::now();
@@ -668,12 +686,13 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         std::fs::rename(&terms_path, &dest).map_err(io_err(&dest))?;
     }
     let _ = std::fs::remove_dir_all(&staging);
+    pack.finish().map_err(io_err(&pack_path))?;
     new_state
         .write(&layout.state())
         .map_err(io_err(&layout.state()))?;
-    let removed = cache.collect_garbage(&keep, opts.shard);
+    let removed = cache.collect_garbage(&pack_name);
     if removed > 0 {
-        log::debug!("removed {removed} cache entries of deleted or changed files");
+        log::debug!("removed {removed} cache pack(s) of earlier or interrupted runs");
     }
 
     m.full_run = m.files.skipped == 0;
@@ -726,8 +745,7 @@ fn add_times(total: &mut StageSeconds, t: &StageSeconds) {
 fn make_plan(
     discovery: gongwen_ingest::Discovery,
     shard: Option<Shard>,
-    reuse: bool,
-    cache: &Cache,
+    previous: Option<&RunState>,
 ) -> Vec<PlanItem> {
     let mut files = discovery.files;
     files.sort_by(|a, b| a.doc_id.cmp(&b.doc_id).then_with(|| a.path.cmp(&b.path)));
@@ -752,11 +770,13 @@ fn make_plan(
             }
             _ => {
                 first_of_id = Some((file.doc_id.clone(), file.path.clone()));
-                let unchanged = reuse && cache.entry_path(&file.doc_id, &file.path).is_file();
-                if unchanged {
-                    Work::Cached
-                } else {
-                    Work::Process
+                let cached = previous.and_then(|prev| {
+                    let same_bytes = prev.files.get(&file.path) == Some(&file.doc_id);
+                    same_bytes.then(|| prev.cache.get(&file.path)).flatten()
+                });
+                match cached {
+                    Some(at) => Work::Cached(at.clone()),
+                    None => Work::Process,
                 }
             }
         };
@@ -781,23 +801,23 @@ fn make_plan(
 fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) -> ItemResult {
     let mut times = StageSeconds::default();
     let file = &item.file;
-    let result = |docs, processed, from_cache, times| ItemResult {
+    let result = |docs, processed, from_cache, times, cache_entry| ItemResult {
         docs,
         times,
         processed,
         from_cache,
         bytes: file.size,
+        cache_entry,
+    };
+    let failed = |failure: Failure, times| {
+        let doc = CachedDoc {
+            outcome: DocOutcome::Failed(failure),
+            terms: Vec::new(),
+        };
+        result(vec![doc], false, false, times, None)
     };
     match &item.work {
-        Work::Failed(f) => result(
-            vec![CachedDoc {
-                outcome: DocOutcome::Failed(f.clone()),
-                terms: Vec::new(),
-            }],
-            false,
-            false,
-            times,
-        ),
+        Work::Failed(f) => failed(f.clone(), times),
         Work::Duplicate(of) => {
             let failure = Failure {
                 source: SourceInfo {
@@ -811,23 +831,18 @@ fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) 
                 status: FailureStatus::Duplicate,
                 message: format!("same bytes as {of}"),
             };
-            result(
-                vec![CachedDoc {
-                    outcome: DocOutcome::Failed(failure),
-                    terms: Vec::new(),
-                }],
-                false,
-                false,
-                times,
-            )
+            failed(failure, times)
         }
-        Work::Cached | Work::Process => {
-            if matches!(item.work, Work::Cached) {
+        Work::Cached(_) | Work::Process => {
+            if let Work::Cached(at) = &item.work {
                 let t = Instant::now();
-                let cached = cache.load(&file.doc_id, &file.path, config_hash);
+                let cached = cache.read(at).and_then(|blob| {
+                    let docs = Cache::decode(&blob, &file.doc_id, &file.path, config_hash)?;
+                    Some((docs, blob))
+                });
                 times.cache += t.elapsed().as_secs_f64();
-                if let Some(docs) = cached {
-                    return result(docs, false, true, times);
+                if let Some((docs, blob)) = cached {
+                    return result(docs, false, true, times, Some(blob));
                 }
                 log::debug!(
                     "cache entry of {} unusable (other config, or unreadable): processing it",
@@ -842,11 +857,11 @@ fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) 
                 doc_id: file.doc_id.clone(),
                 docs,
             };
-            if let Err(e) = cache.store(&entry) {
-                log::warn!("cannot cache {}: {e}", file.path);
-            }
+            let blob = Cache::encode(&entry)
+                .map_err(|e| log::warn!("cannot cache {}: {e}", file.path))
+                .ok();
             times.cache += t.elapsed().as_secs_f64();
-            result(entry.docs, true, false, times)
+            result(entry.docs, true, false, times, blob)
         }
     }
 }

@@ -1,26 +1,30 @@
-//! Incremental runs: the state file and the per-file cache of processed documents.
+//! Incremental runs: the state file and the cache of processed documents.
 //!
 //! Layout inside the output folder:
 //! ```text
 //! OUT/.gongwen/state.json                 (state.part-I-of-N.json for a shard)
-//!     {version, config_hash, run_id, files: {path: doc_id}}
-//! OUT/.gongwen/cache/<ab>/<doc_id>-<path hash>.bin.zst
-//!     one entry per input file: its documents' outcomes and keyword term counts, in a
-//!     compact binary form (see [`compact`]): bincode, zstd level 1, tokens stored as
-//!     columns without their words (the words are cut back out of the clean text)
+//!     {version, config_hash, run_id, files: {path: doc_id}, cache: {path: where}}
+//! OUT/.gongwen/cache/<all|part-I-of-N>.<run id>.pack
+//!     the cache pack of the last run (of this shard): one entry per input file, its
+//!     documents' outcomes and keyword term counts, each entry zstd-compressed (level 1)
+//!     bincode in a compact form (see [`compact`]: tokens stored as columns without their
+//!     words, which are cut back out of the clean text)
 //! ```
 //! A file is taken from the cache when the state lists it with the same content hash, the
-//! config hash is unchanged and its entry is readable; everything else is processed. Tables
-//! are always rewritten whole from cache + new results, so an incremental run produces the
-//! same tables as a full run.
+//! config hash is unchanged and its entry is readable and matches; everything else is
+//! processed. Every run writes one new pack holding every entry it needs next time (entries
+//! of unchanged files are copied over still compressed), and removes the older packs once its
+//! state file is in place. One file per run instead of one per input keeps the cache cheap:
+//! creating thousands of small files cost more than compressing them. Tables are always
+//! rewritten whole from cache + new results, so an incremental run produces the same tables
+//! as a full run.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+use std::io::{Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use gongwen_model::DocOutcome;
 use serde::{Deserialize, Serialize};
-
-use crate::run::Shard;
 
 mod compact;
 
@@ -38,6 +42,9 @@ pub struct RunState {
     pub run_id: String,
     /// Every input file of that run (path → content hash), duplicates excluded.
     pub files: BTreeMap<String, String>,
+    /// Where each input file's processed documents are in the cache (path → entry).
+    #[serde(default)]
+    pub cache: BTreeMap<String, CacheRef>,
 }
 
 impl RunState {
@@ -56,6 +63,17 @@ impl RunState {
         )?;
         std::fs::rename(&tmp, path)
     }
+}
+
+/// Where one cache entry is: a byte range of a pack file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheRef {
+    /// File name of the pack, inside the cache folder.
+    pub pack: String,
+    /// First byte of the entry.
+    pub offset: u64,
+    /// Length of the entry in bytes.
+    pub len: u64,
 }
 
 /// One document as cached: its outcome and its keyword term counts.
@@ -81,38 +99,47 @@ pub struct CacheEntry {
 }
 
 /// Version of the cache entry encoding; entries of another version are ignored (reprocessed).
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
 
 /// zstd level of cache entries: the fastest, as entries are written for every processed file.
 const CACHE_ZSTD_LEVEL: i32 = 1;
 
-/// The cache folder.
+/// Largest entry read back (a guard against a damaged state file).
+const MAX_ENTRY_BYTES: u64 = 1 << 30;
+
+/// Extension of pack files.
+const PACK_EXT: &str = "pack";
+
+/// The cache folder (`OUT/.gongwen/cache`).
 #[derive(Debug, Clone)]
 pub struct Cache {
     dir: PathBuf,
 }
 
 impl Cache {
-    /// The cache under `dir` (`OUT/.gongwen/cache`).
+    /// The cache under `dir`.
     pub fn new(dir: PathBuf) -> Cache {
         Cache { dir }
     }
 
-    /// Where the entry of file `path` with content hash `doc_id` lives.
-    pub fn entry_path(&self, doc_id: &str, path: &str) -> PathBuf {
-        let path_hash = blake3::hash(path.as_bytes()).to_hex();
-        let prefix = doc_id.get(..2).unwrap_or("__");
-        self.dir.join(prefix).join(format!(
-            "{doc_id}-{}.bin.zst",
-            path_hash.get(..16).unwrap_or_default()
-        ))
+    /// Encodes and compresses an entry, ready to be appended to a pack (pure: runs in the
+    /// workers).
+    pub fn encode(entry: &CacheEntry) -> std::io::Result<Vec<u8>> {
+        let stored = compact::EntryRef::new(entry);
+        let bytes = bincode::serde::encode_to_vec(&stored, bincode::config::standard())
+            .map_err(std::io::Error::other)?;
+        zstd::bulk::compress(&bytes, CACHE_ZSTD_LEVEL)
     }
 
-    /// The cached documents of a file, when its entry exists, is readable, has this
-    /// version's encoding and was made with `config_hash`.
-    pub fn load(&self, doc_id: &str, path: &str, config_hash: &str) -> Option<Vec<CachedDoc>> {
-        let compressed = std::fs::read(self.entry_path(doc_id, path)).ok()?;
-        let bytes = zstd::stream::decode_all(compressed.as_slice()).ok()?;
+    /// Decodes an entry made by [`Cache::encode`] when it has this version's encoding and
+    /// belongs to file `path` with content hash `doc_id` processed with `config_hash`.
+    pub fn decode(
+        blob: &[u8],
+        doc_id: &str,
+        path: &str,
+        config_hash: &str,
+    ) -> Option<Vec<CachedDoc>> {
+        let bytes = zstd::stream::decode_all(blob).ok()?;
         let (entry, _): (compact::Entry, usize) =
             bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).ok()?;
         let matches = entry.format == CACHE_FORMAT
@@ -125,46 +152,88 @@ impl Cache {
         entry.docs.into_iter().map(compact::Doc::expand).collect()
     }
 
-    /// Stores an entry (temp file + rename, so a killed run never leaves a torn entry).
-    pub fn store(&self, entry: &CacheEntry) -> std::io::Result<()> {
-        let path = self.entry_path(&entry.doc_id, &entry.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+    /// The stored bytes of the entry at `at`, when its pack is there and long enough.
+    pub fn read(&self, at: &CacheRef) -> Option<Vec<u8>> {
+        if at.len > MAX_ENTRY_BYTES || at.pack.contains(['/', '\\']) {
+            return None;
         }
-        let stored = compact::EntryRef::new(entry);
-        let bytes = bincode::serde::encode_to_vec(&stored, bincode::config::standard())
-            .map_err(std::io::Error::other)?;
-        let compressed = zstd::bulk::compress(&bytes, CACHE_ZSTD_LEVEL)?;
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, compressed)?;
-        std::fs::rename(&tmp, &path)
+        let mut file = std::fs::File::open(self.dir.join(&at.pack)).ok()?;
+        file.seek(std::io::SeekFrom::Start(at.offset)).ok()?;
+        let mut blob = vec![0; usize::try_from(at.len).ok()?];
+        file.read_exact(&mut blob).ok()?;
+        Some(blob)
     }
 
-    /// Removes entries of this shard (all entries without a shard) not in `keep`, and
-    /// leftover temp files. Returns how many were removed.
-    pub fn collect_garbage(&self, keep: &HashSet<PathBuf>, shard: Option<Shard>) -> usize {
-        let mut removed = 0;
-        let Ok(prefixes) = std::fs::read_dir(&self.dir) else {
+    /// File name of the pack of run `run_id` of a shard (`part`, e.g. `part-0-of-4`) or of
+    /// an unsharded run (`None`).
+    pub fn pack_name(part: Option<&str>, run_id: &str) -> String {
+        format!("{}.{run_id}.{PACK_EXT}", part.unwrap_or("all"))
+    }
+
+    /// Creates the pack `name` for writing.
+    pub fn create_pack(&self, name: &str) -> std::io::Result<PackWriter> {
+        std::fs::create_dir_all(&self.dir)?;
+        let file = std::fs::File::create(self.dir.join(name))?;
+        Ok(PackWriter {
+            name: name.to_string(),
+            out: std::io::BufWriter::with_capacity(1 << 20, file),
+            offset: 0,
+        })
+    }
+
+    /// Removes every pack of the same shard (same name up to the first `.`) as `keep`,
+    /// other than `keep` itself: packs of earlier runs and of killed runs. Also removes what
+    /// older versions of gongwen left (a folder per entry prefix). Returns how many files
+    /// and folders were removed.
+    pub fn collect_garbage(&self, keep: &str) -> usize {
+        let shard_prefix = keep.split('.').next().unwrap_or_default();
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return 0;
         };
-        for prefix in prefixes.flatten() {
-            let Ok(entries) = std::fs::read_dir(prefix.path()) else {
-                continue;
+        let mut removed = 0;
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let path = e.path();
+            let gone = if path.is_dir() {
+                std::fs::remove_dir_all(&path).is_ok()
+            } else {
+                let ours = name.split('.').next() == Some(shard_prefix)
+                    && name.ends_with(PACK_EXT)
+                    && name != keep;
+                ours && std::fs::remove_file(&path).is_ok()
             };
-            for e in entries.flatten() {
-                let p = e.path();
-                let name = e.file_name().to_string_lossy().into_owned();
-                let doc_id = name.split('-').next().unwrap_or_default();
-                let ours = match shard {
-                    None => true,
-                    Some(s) => s.contains(doc_id),
-                };
-                if ours && !keep.contains(&p) && std::fs::remove_file(&p).is_ok() {
-                    removed += 1;
-                }
+            if gone {
+                removed += 1;
             }
         }
         removed
+    }
+}
+
+/// A pack being written: entries appended one after the other.
+pub struct PackWriter {
+    name: String,
+    out: std::io::BufWriter<std::fs::File>,
+    offset: u64,
+}
+
+impl PackWriter {
+    /// Appends one entry; returns where it is.
+    pub fn append(&mut self, blob: &[u8]) -> std::io::Result<CacheRef> {
+        self.out.write_all(blob)?;
+        let at = CacheRef {
+            pack: self.name.clone(),
+            offset: self.offset,
+            len: blob.len() as u64,
+        };
+        self.offset += blob.len() as u64;
+        Ok(at)
+    }
+
+    /// Flushes and syncs the pack (before the state file naming it is written).
+    pub fn finish(self) -> std::io::Result<()> {
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()
     }
 }
 
@@ -173,37 +242,82 @@ mod tests {
     use super::*;
     use gongwen_model::{Failure, FailureStatus, SourceInfo, Stage};
 
-    #[test]
-    fn entries_round_trip_and_check_the_config_hash() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let cache = Cache::new(dir.path().join("cache"));
+    fn entry(path: &str) -> CacheEntry {
         let outcome = DocOutcome::Failed(Failure {
             source: SourceInfo {
                 doc_id: "abcdef0123456789".into(),
-                source_path: "a.txt".into(),
+                source_path: path.into(),
                 ..Default::default()
             },
             stage: Stage::Ingest,
             status: FailureStatus::Empty,
             message: "empty".into(),
         });
-        let entry = CacheEntry {
+        CacheEntry {
             config_hash: "h1".into(),
-            path: "a.txt".into(),
+            path: path.into(),
             doc_id: "abcdef0123456789".into(),
             docs: vec![CachedDoc {
                 outcome,
                 terms: vec![("词语".into(), 2)],
             }],
-        };
-        assert!(cache.store(&entry).is_ok());
+        }
+    }
+
+    #[test]
+    fn entries_round_trip_through_a_pack_and_check_what_they_belong_to() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = Cache::new(dir.path().join("cache"));
+        let (a, b) = (entry("a.txt"), entry("b.txt"));
+        let name = Cache::pack_name(None, "run1");
+        let mut pack = cache
+            .create_pack(&name)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut refs = Vec::new();
+        for e in [&a, &b] {
+            let blob = Cache::encode(e).unwrap_or_else(|e| panic!("{e}"));
+            refs.push(pack.append(&blob).unwrap_or_else(|e| panic!("{e}")));
+        }
+        pack.finish().unwrap_or_else(|e| panic!("{e}"));
+        let blob_b = cache.read(&refs[1]).unwrap_or_default();
         assert_eq!(
-            cache.load("abcdef0123456789", "a.txt", "h1"),
-            Some(entry.docs.clone())
+            Cache::decode(&blob_b, "abcdef0123456789", "b.txt", "h1"),
+            Some(b.docs.clone())
         );
-        assert_eq!(cache.load("abcdef0123456789", "a.txt", "h2"), None);
-        assert_eq!(cache.load("abcdef0123456789", "b.txt", "h1"), None);
-        assert_eq!(cache.collect_garbage(&HashSet::new(), None), 1);
-        assert_eq!(cache.load("abcdef0123456789", "a.txt", "h1"), None);
+        // Another config, another file or another content hash: not used.
+        assert_eq!(Cache::decode(&blob_b, "abcdef0123456789", "b.txt", "h2"), None);
+        assert_eq!(Cache::decode(&blob_b, "abcdef0123456789", "a.txt", "h1"), None);
+        assert_eq!(Cache::decode(&blob_b, "ffff", "b.txt", "h1"), None);
+        // A reference past the end of the pack or outside the folder reads nothing.
+        let past = CacheRef {
+            offset: 1 << 20,
+            ..refs[0].clone()
+        };
+        assert_eq!(cache.read(&past), None);
+        let outside = CacheRef {
+            pack: "../x".into(),
+            ..refs[0].clone()
+        };
+        assert_eq!(cache.read(&outside), None);
+    }
+
+    #[test]
+    fn garbage_collection_keeps_the_current_pack_and_other_shards() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cache = Cache::new(dir.path().join("cache"));
+        let names = [
+            Cache::pack_name(None, "old"),
+            Cache::pack_name(None, "new"),
+            Cache::pack_name(Some("part-0-of-2"), "old"),
+        ];
+        for n in &names {
+            let pack = cache.create_pack(n).unwrap_or_else(|e| panic!("{e}"));
+            pack.finish().unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::create_dir_all(dir.path().join("cache/ab")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cache.collect_garbage(&names[1]), 2);
+        assert!(dir.path().join("cache").join(&names[1]).is_file());
+        assert!(dir.path().join("cache").join(&names[2]).is_file());
+        assert!(!dir.path().join("cache").join(&names[0]).exists());
     }
 }

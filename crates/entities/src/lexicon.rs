@@ -1,10 +1,14 @@
 //! Word lists the recogniser matches: the divisions gazetteer (full names and derived short
-//! forms), places, organisations, bodies, titles and suffixes, all in one Aho-Corasick
-//! automaton built once.
+//! forms), places, organisations, bodies, titles and suffixes, all in one character trie
+//! built once.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use crate::trie::{CharTrie, FastHasher};
+
+/// A set of words with a fast hash (looked up for every token).
+pub(crate) type WordSet = HashSet<String, BuildHasherDefault<FastHasher>>;
 
 /// What a lexicon entry is. One string may have several kinds (a short form that is also a
 /// suffix, a title prefix that is also a generic body).
@@ -62,10 +66,12 @@ pub(crate) mod builtin {
     pub const CITIES: &str = include_str!("../../../data/divisions/cities.csv");
     pub const AREAS: &str = include_str!("../../../data/divisions/areas.csv");
     pub const PLACES: &str = include_str!("../../../data/entities/places.txt");
-    pub const AMBIGUOUS_SHORT_FORMS: &str = include_str!("../../../data/entities/ambiguous_short_forms.txt");
+    pub const AMBIGUOUS_SHORT_FORMS: &str =
+        include_str!("../../../data/entities/ambiguous_short_forms.txt");
     pub const ORGANISATIONS: &str = include_str!("../../../data/entities/organisations.txt");
     pub const GENERIC_BODIES: &str = include_str!("../../../data/entities/generic_bodies.txt");
-    pub const BODY_ABBREVIATIONS: &str = include_str!("../../../data/entities/body_abbreviations.txt");
+    pub const BODY_ABBREVIATIONS: &str =
+        include_str!("../../../data/entities/body_abbreviations.txt");
     pub const TITLES: &str = include_str!("../../../data/entities/titles.txt");
     pub const TITLE_PREFIXES: &str = include_str!("../../../data/entities/title_prefixes.txt");
     pub const SURNAMES: &str = include_str!("../../../data/entities/surnames.txt");
@@ -107,10 +113,61 @@ pub(crate) fn list_words(text: &str) -> impl Iterator<Item = &str> {
 /// Ethnic group names (without 族) removed from autonomous divisions to get their short
 /// form (延边朝鲜族自治州 → 延边); longest first.
 const ETHNIC_GROUPS: &[&str] = &[
-    "乌孜别克", "柯尔克孜", "维吾尔", "哈萨克", "达斡尔", "塔吉克", "鄂温克", "鄂伦春", "塔塔尔", "蒙古", "布依",
-    "朝鲜", "土家", "哈尼", "傈僳", "高山", "拉祜", "东乡", "纳西", "景颇", "仫佬", "布朗", "撒拉", "毛南", "仡佬",
-    "锡伯", "阿昌", "普米", "俄罗斯", "德昂", "保安", "裕固", "独龙", "赫哲", "门巴", "珞巴", "基诺", "回", "藏",
-    "苗", "彝", "壮", "满", "侗", "瑶", "白", "傣", "黎", "佤", "畲", "水", "土", "羌", "怒", "京",
+    "乌孜别克",
+    "柯尔克孜",
+    "维吾尔",
+    "哈萨克",
+    "达斡尔",
+    "塔吉克",
+    "鄂温克",
+    "鄂伦春",
+    "塔塔尔",
+    "蒙古",
+    "布依",
+    "朝鲜",
+    "土家",
+    "哈尼",
+    "傈僳",
+    "高山",
+    "拉祜",
+    "东乡",
+    "纳西",
+    "景颇",
+    "仫佬",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "俄罗斯",
+    "德昂",
+    "保安",
+    "裕固",
+    "独龙",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+    "回",
+    "藏",
+    "苗",
+    "彝",
+    "壮",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "傣",
+    "黎",
+    "佤",
+    "畲",
+    "水",
+    "土",
+    "羌",
+    "怒",
+    "京",
 ];
 
 /// Groups written without 族 in division names (博尔塔拉蒙古自治州).
@@ -146,15 +203,45 @@ fn strip_ethnic(stem: &str) -> &str {
 
 /// Division suffixes, longest first; the short form is the name without it.
 const DIVISION_SUFFIXES: &[&str] = &[
-    "特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "新区", "市", "县", "区", "旗", "盟", "省",
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "地区",
+    "林区",
+    "新区",
+    "市",
+    "县",
+    "区",
+    "旗",
+    "盟",
+    "省",
 ];
 
 /// Parts of full names that are not real divisions (skipped entirely).
-const NOT_A_DIVISION: &[&str] =
-    &["市辖区", "县", "城区", "郊区", "矿区", "新区", "省直辖县级行政区划", "自治区直辖县级行政区划"];
+const NOT_A_DIVISION: &[&str] = &[
+    "市辖区",
+    "县",
+    "城区",
+    "郊区",
+    "矿区",
+    "新区",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+];
 
 /// Parts that make a full name a zone rather than a division: no short form.
-const ZONE_MARKERS: &[&str] = &["开发区", "园区", "管理区", "管委会", "委员会", "群岛", "海域", "新城"];
+const ZONE_MARKERS: &[&str] = &[
+    "开发区",
+    "园区",
+    "管理区",
+    "管委会",
+    "委员会",
+    "群岛",
+    "海域",
+    "新城",
+];
 
 /// The short form of a division's full name, if it has a usable one (at least two
 /// characters; autonomous divisions lose their ethnic part).
@@ -164,41 +251,50 @@ pub(crate) fn short_form(full: &str) -> Option<String> {
     }
     let suffix = DIVISION_SUFFIXES.iter().find(|s| full.ends_with(*s))?;
     let stem = full.strip_suffix(suffix)?;
-    let short = if suffix.starts_with("自治") { strip_ethnic(stem) } else { stem }.to_string();
+    let short = if suffix.starts_with("自治") {
+        strip_ethnic(stem)
+    } else {
+        stem
+    }
+    .to_string();
     if short.chars().count() < 2 {
         return None;
     }
     Some(short)
 }
 
-/// The lexicon: one automaton over every listed string, with each string's kinds.
+/// The lexicon: one trie over every listed string, with each string's kinds.
 #[derive(Debug)]
 pub(crate) struct Lexicon {
-    pub ac: AhoCorasick,
+    pub trie: CharTrie,
     pub kinds: Vec<Vec<Kind>>,
+    /// Every pattern's kinds one after the other (small, so lookups stay in the cache)…
+    pub flat_kinds: Vec<Kind>,
+    /// …and where each pattern's are in it (start, end).
+    pub kind_spans: Vec<(u32, u32)>,
     pub patterns: Vec<String>,
-    pub surnames: HashSet<String>,
-    pub stopwords: HashSet<String>,
-    pub person_stopwords: HashSet<String>,
+    pub surnames: WordSet,
+    pub stopwords: WordSet,
+    pub person_stopwords: WordSet,
     pub speech_verbs: Vec<String>,
-    pub figurative: HashSet<String>,
+    pub figurative: WordSet,
     pub person_cues: Vec<String>,
-    pub generic_modifiers: HashSet<String>,
+    pub generic_modifiers: WordSet,
     pub role_verbs: Vec<String>,
 }
 
-/// Collects strings and kinds before the automaton is built.
+/// Collects strings and kinds before the trie is built.
 #[derive(Default)]
 pub(crate) struct LexiconBuilder {
     entries: HashMap<String, Vec<Kind>>,
-    pub surnames: HashSet<String>,
-    pub stopwords: HashSet<String>,
-    pub person_stopwords: HashSet<String>,
-    pub ambiguous_short_forms: HashSet<String>,
+    pub surnames: WordSet,
+    pub stopwords: WordSet,
+    pub person_stopwords: WordSet,
+    pub ambiguous_short_forms: WordSet,
     pub speech_verbs: Vec<String>,
-    pub figurative: HashSet<String>,
+    pub figurative: WordSet,
     pub person_cues: Vec<String>,
-    pub generic_modifiers: HashSet<String>,
+    pub generic_modifiers: WordSet,
     pub role_verbs: Vec<String>,
 }
 
@@ -223,7 +319,10 @@ impl LexiconBuilder {
     /// Adds a divisions CSV (`code,name,…`): full names as places, short forms as short
     /// places unless ambiguous. Returns the number of rows read.
     pub fn add_divisions_csv(&mut self, text: &str) -> Result<usize, csv::Error> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(text.as_bytes());
         let mut rows = 0;
         for record in reader.records() {
             let record = record?;
@@ -271,15 +370,26 @@ impl LexiconBuilder {
         }
     }
 
-    pub fn build(self) -> Result<Lexicon, aho_corasick::BuildError> {
+    pub fn build(self) -> Lexicon {
         let mut patterns: Vec<String> = self.entries.keys().cloned().collect();
         patterns.sort();
-        let kinds: Vec<Vec<Kind>> =
-            patterns.iter().map(|p| self.entries.get(p).cloned().unwrap_or_default()).collect();
-        let ac = AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&patterns)?;
-        Ok(Lexicon {
-            ac,
+        let kinds: Vec<Vec<Kind>> = patterns
+            .iter()
+            .map(|p| self.entries.get(p).cloned().unwrap_or_default())
+            .collect();
+        let trie = CharTrie::new(&patterns);
+        let mut flat_kinds = Vec::new();
+        let mut kind_spans = Vec::with_capacity(kinds.len());
+        for k in &kinds {
+            let start = flat_kinds.len() as u32;
+            flat_kinds.extend_from_slice(k);
+            kind_spans.push((start, flat_kinds.len() as u32));
+        }
+        Lexicon {
+            trie,
             kinds,
+            flat_kinds,
+            kind_spans,
             patterns,
             surnames: self.surnames,
             stopwords: self.stopwords,
@@ -289,7 +399,7 @@ impl LexiconBuilder {
             person_cues: self.person_cues,
             generic_modifiers: self.generic_modifiers,
             role_verbs: self.role_verbs,
-        })
+        }
     }
 }
 
@@ -306,7 +416,10 @@ mod tests {
         assert_eq!(short_form("广西壮族自治区").as_deref(), Some("广西"));
         assert_eq!(short_form("延边朝鲜族自治州").as_deref(), Some("延边"));
         assert_eq!(short_form("湘西土家族苗族自治州").as_deref(), Some("湘西"));
-        assert_eq!(short_form("博尔塔拉蒙古自治州").as_deref(), Some("博尔塔拉"));
+        assert_eq!(
+            short_form("博尔塔拉蒙古自治州").as_deref(),
+            Some("博尔塔拉")
+        );
         assert_eq!(short_form("长阳土家族自治县").as_deref(), Some("长阳"));
         assert_eq!(short_form("城区"), None);
         assert_eq!(short_form("和县"), None);
@@ -316,6 +429,9 @@ mod tests {
     #[test]
     fn list_lines_read_words_and_kinds() {
         let lines: Vec<_> = list_lines("# c\n甲 乙\t丙\n\n丁 # x\n").collect();
-        assert_eq!(lines, vec![(vec!["甲", "乙"], Some("丙")), (vec!["丁"], None)]);
+        assert_eq!(
+            lines,
+            vec![(vec!["甲", "乙"], Some("丙")), (vec!["丁"], None)]
+        );
     }
 }

@@ -27,16 +27,18 @@
 
 mod lexicon;
 mod recognize;
+mod trie;
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 
-use aho_corasick::AhoCorasick;
 use gongwen_model::{ConfigProblem, Entity, EntityType, Span, Token};
 use serde::Deserialize;
 
 use crate::lexicon::{builtin, list_lines, list_words, Kind, Lexicon, LexiconBuilder};
 use crate::recognize::{resolve, sentence_candidates, Cand, RuleSettings, SentCtx, Tok};
+use crate::trie::{keep_standard_matches, CharTrie, FastHasher};
 
 /// `[entities]` section of pipeline.toml.
 #[derive(Debug, Clone, Deserialize)]
@@ -138,7 +140,10 @@ impl EntitiesConfig {
         if self.min_term_chars == 0 || self.min_term_chars > self.max_term_chars {
             problems.push(ConfigProblem::new(
                 "entities.min_term_chars",
-                format!("must be between 1 and max_term_chars ({}), got {}", self.max_term_chars, self.min_term_chars),
+                format!(
+                    "must be between 1 and max_term_chars ({}), got {}",
+                    self.max_term_chars, self.min_term_chars
+                ),
             ));
         }
         if !(2..=100).contains(&self.max_name_chars) {
@@ -208,25 +213,42 @@ pub struct EntityRecognizer {
 
 fn read_extra(base_dir: &Path, file: &Path) -> Result<String, EntitiesError> {
     let path = base_dir.join(file);
-    std::fs::read_to_string(&path).map_err(|source| EntitiesError::Io { path: path.display().to_string(), source })
+    std::fs::read_to_string(&path).map_err(|source| EntitiesError::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 impl EntityRecognizer {
     /// Validates the config and loads gazetteers and title lists.
-    pub fn build(config: &EntitiesConfig, base_dir: &Path) -> Result<EntityRecognizer, EntitiesError> {
+    pub fn build(
+        config: &EntitiesConfig,
+        base_dir: &Path,
+    ) -> Result<EntityRecognizer, EntitiesError> {
         let problems = config.validate(base_dir);
         if !problems.is_empty() {
             return Err(EntitiesError::Config(problems));
         }
         let mut b = LexiconBuilder::default();
-        b.ambiguous_short_forms = list_words(builtin::AMBIGUOUS_SHORT_FORMS).map(str::to_string).collect();
+        b.ambiguous_short_forms = list_words(builtin::AMBIGUOUS_SHORT_FORMS)
+            .map(str::to_string)
+            .collect();
         for (words, kind) in list_lines(builtin::STOPWORDS) {
-            let set = if kind == Some("generic") { &mut b.generic_modifiers } else { &mut b.stopwords };
+            let set = if kind == Some("generic") {
+                &mut b.generic_modifiers
+            } else {
+                &mut b.stopwords
+            };
             set.extend(words.iter().map(|w| w.to_string()));
         }
-        b.person_cues = list_words(builtin::PERSON_CUES).map(str::to_string).collect();
-        b.person_cues.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
-        b.person_stopwords = list_words(builtin::PERSON_STOPWORDS).map(str::to_string).collect();
+        b.person_cues = list_words(builtin::PERSON_CUES)
+            .map(str::to_string)
+            .collect();
+        b.person_cues
+            .sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
+        b.person_stopwords = list_words(builtin::PERSON_STOPWORDS)
+            .map(str::to_string)
+            .collect();
         b.surnames = list_words(builtin::SURNAMES).map(str::to_string).collect();
         for (words, kind) in list_lines(builtin::TERM_RULES) {
             match kind {
@@ -242,13 +264,19 @@ impl EntityRecognizer {
             }
         }
         // Longest speech verbs first so 说道 is tried before 道.
-        b.speech_verbs.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
-        b.role_verbs.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
-        for (name, text) in
-            [("provinces.csv", builtin::PROVINCES), ("cities.csv", builtin::CITIES), ("areas.csv", builtin::AREAS)]
-        {
-            b.add_divisions_csv(text)
-                .map_err(|e| EntitiesError::Data { file: name.into(), message: e.to_string() })?;
+        b.speech_verbs
+            .sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
+        b.role_verbs
+            .sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
+        for (name, text) in [
+            ("provinces.csv", builtin::PROVINCES),
+            ("cities.csv", builtin::CITIES),
+            ("areas.csv", builtin::AREAS),
+        ] {
+            b.add_divisions_csv(text).map_err(|e| EntitiesError::Data {
+                file: name.into(),
+                message: e.to_string(),
+            })?;
         }
         b.add_list(builtin::PLACES, Kind::Place);
         b.add_list(builtin::ORGANISATIONS, Kind::Org);
@@ -272,8 +300,7 @@ impl EntityRecognizer {
             let text = read_extra(base_dir, file)?;
             b.surnames.extend(list_words(&text).map(str::to_string));
         }
-        let lexicon =
-            b.build().map_err(|e| EntitiesError::Data { file: "lexicon".into(), message: e.to_string() })?;
+        let lexicon = b.build();
         Ok(EntityRecognizer {
             lexicon,
             settings: RuleSettings {
@@ -296,18 +323,30 @@ impl EntityRecognizer {
             if pattern.chars().count() < 2 || pattern.chars().any(char::is_whitespace) {
                 continue;
             }
-            let pos = if kinds.iter().any(|k| matches!(k, Kind::Place | Kind::Division | Kind::ShortPlace)) {
+            let pos = if kinds
+                .iter()
+                .any(|k| matches!(k, Kind::Place | Kind::Division | Kind::ShortPlace))
+            {
                 Some("ns")
-            } else if kinds.iter().any(|k| matches!(k, Kind::Org | Kind::GenericBody | Kind::BodyAbbrev)) {
+            } else if kinds
+                .iter()
+                .any(|k| matches!(k, Kind::Org | Kind::GenericBody | Kind::BodyAbbrev))
+            {
                 Some("nt")
             } else if kinds.iter().any(|k| matches!(k, Kind::Title)) {
                 Some("n")
-            } else if kinds.iter().any(|k| matches!(k, Kind::OrgSuffix(_) | Kind::LocSuffix(_))) {
+            } else if kinds
+                .iter()
+                .any(|k| matches!(k, Kind::OrgSuffix(_) | Kind::LocSuffix(_)))
+            {
                 Some("n")
             } else {
                 continue;
             };
-            words.push(DictWord { word: pattern.clone(), pos: pos.map(str::to_string) });
+            words.push(DictWord {
+                word: pattern.clone(),
+                pos: pos.map(str::to_string),
+            });
         }
         words
     }
@@ -316,30 +355,47 @@ impl EntityRecognizer {
     /// document; `section_id` is `None` (segment fills it).
     pub fn recognize(&self, sentences: &[SentenceView<'_>]) -> Vec<Entity> {
         let lex = &self.lexicon;
-        let mut contexts: Vec<SentCtx<'_>> = Vec::with_capacity(sentences.len());
-        let mut candidates: Vec<Vec<Cand>> = Vec::with_capacity(sentences.len());
+        // One sentence context and candidate buffer, reused for every sentence.
+        let mut ctx = SentCtx::default();
+        let mut sent_cands: Vec<Cand> = Vec::new();
+        // Every sentence's candidates, one sentence after the other; for each sentence, how
+        // many it has and its length in characters.
+        let mut cands: Vec<Cand> = Vec::new();
+        let mut counts: Vec<(usize, usize)> = Vec::with_capacity(sentences.len());
+        let mut names = PropagatedNames::default();
         for s in sentences {
-            let toks: Vec<Tok<'_>> = s
-                .tokens
-                .iter()
-                .filter(|t| t.span.start >= s.start)
-                .map(|t| Tok {
-                    start: t.span.start - s.start,
-                    end: t.span.end.saturating_sub(s.start),
-                    pos: t.pos.as_str(),
-                    word: t.word.as_str(),
-                })
-                .collect();
-            let ctx = SentCtx::new(lex, s.text, toks);
-            candidates.push(sentence_candidates(lex, &ctx, &self.settings));
-            contexts.push(ctx);
+            ctx.set_tokens(s.text, sentence_toks(s));
+            ctx.find_hits(lex);
+            sentence_candidates(lex, &ctx, &self.settings, &mut sent_cands);
+            if self.propagate_titles {
+                names.collect(&ctx, &sent_cands);
+            }
+            counts.push((sent_cands.len(), ctx.len()));
+            cands.append(&mut sent_cands);
         }
+        // Candidates at other mentions of the names, as (sentence index, candidate).
+        let mut propagated: Vec<(usize, Cand)> = Vec::new();
         if self.propagate_titles {
-            self.propagate(&contexts, &mut candidates);
+            names.propagate(sentences, &mut ctx, &mut propagated);
         }
+        let mut propagated = propagated.into_iter().peekable();
+        let mut cands = cands.into_iter();
+        let mut taken = Vec::new();
         let mut out = Vec::new();
-        for ((s, ctx), cands) in sentences.iter().zip(&contexts).zip(candidates) {
-            for c in resolve(cands, ctx.len()) {
+        for (i, (s, (count, n))) in sentences.iter().zip(counts).enumerate() {
+            sent_cands.clear();
+            sent_cands.extend(cands.by_ref().take(count));
+            while let Some((_, c)) = propagated.next_if(|(k, _)| *k == i) {
+                sent_cands.push(c);
+            }
+            if sent_cands.is_empty() {
+                continue;
+            }
+            resolve(&mut sent_cands, n, &mut taken);
+            // Kept candidates are in text order and do not overlap: one forward walk over
+            // the characters gives their byte offsets.
+            let mut bytes = ByteCursor::new(s.text);
+            for c in sent_cands.drain(..) {
                 let Some(ty) = c.ty else { continue };
                 if c.redacted && !self.keep_redacted {
                     continue;
@@ -348,7 +404,7 @@ impl EntityRecognizer {
                     sent_idx: s.sent_idx,
                     section_id: None,
                     span: Span::new(s.start + c.start, s.start + c.end),
-                    text: ctx.text(c.start, c.end),
+                    text: bytes.slice(c.start, c.end).to_string(),
                     entity_type: ty,
                     title: if ty == EntityType::Per { c.title } else { None },
                     redacted: c.redacted,
@@ -357,49 +413,141 @@ impl EntityRecognizer {
         }
         out
     }
+}
 
-    /// Adds a titled PER candidate at every other token-aligned mention of a name that was
-    /// seen with a title somewhere in the document, and an ORG candidate at every other
-    /// mention of an organisation name a rule found.
-    fn propagate(&self, contexts: &[SentCtx<'_>], candidates: &mut [Vec<Cand>]) {
-        // Name → (type, title). Organisations found by a rule (rank below the lexicon's
-        // ORG of equal length is fine: they are added with rank 2).
-        let mut titled: HashMap<String, (EntityType, Option<String>)> = HashMap::new();
-        for (ctx, cands) in contexts.iter().zip(candidates.iter()) {
-            for c in cands {
-                if c.redacted {
-                    continue;
+/// Converts increasing character offsets of a text to byte offsets in one forward walk.
+struct ByteCursor<'t> {
+    text: &'t str,
+    chars: std::str::CharIndices<'t>,
+    /// Character index and byte offset of the walk's position.
+    at: (usize, usize),
+}
+
+impl<'t> ByteCursor<'t> {
+    fn new(text: &'t str) -> Self {
+        ByteCursor {
+            text,
+            chars: text.char_indices(),
+            at: (0, 0),
+        }
+    }
+
+    /// Byte offset of character `c` (the text's length past the end). Offsets asked for
+    /// must not decrease.
+    fn byte(&mut self, c: usize) -> usize {
+        while self.at.0 < c {
+            let Some((_, ch)) = self.chars.next() else {
+                return self.text.len();
+            };
+            self.at = (self.at.0 + 1, self.at.1 + ch.len_utf8());
+        }
+        self.at.1
+    }
+
+    /// The text of characters `start..end`.
+    fn slice(&mut self, start: usize, end: usize) -> &'t str {
+        let a = self.byte(start);
+        let b = self.byte(end);
+        self.text.get(a..b).unwrap_or("")
+    }
+}
+
+/// The tokens of sentence `s` with sentence-relative offsets (tokens starting before the
+/// sentence are left out).
+fn sentence_toks<'a>(s: &SentenceView<'a>) -> impl Iterator<Item = Tok<'a>> {
+    let start = s.start;
+    let tokens: &'a [Token] = s.tokens;
+    tokens
+        .iter()
+        .filter(move |t| t.span.start >= start)
+        .map(move |t| Tok {
+            start: t.span.start - start,
+            end: t.span.end.saturating_sub(start),
+            pos: t.pos.as_str(),
+            word: t.word.as_str(),
+        })
+}
+
+/// Names to propagate through a document: names seen with a title (PER with that title)
+/// and organisation names a rule found (ORG), the first occurrence deciding.
+#[derive(Default)]
+struct PropagatedNames {
+    names: HashMap<String, (EntityType, Option<String>), BuildHasherDefault<FastHasher>>,
+}
+
+impl PropagatedNames {
+    /// Records the names among one sentence's candidates.
+    fn collect(&mut self, ctx: &SentCtx<'_>, cands: &[Cand]) {
+        for c in cands {
+            if c.redacted {
+                continue;
+            }
+            // Organisations found by a rule (rank below the lexicon's ORG of equal length is
+            // fine: they are added with rank 2).
+            let value = match (c.ty, &c.title) {
+                (Some(EntityType::Per), Some(t)) => (EntityType::Per, Some(t)),
+                (Some(EntityType::Org), _) if c.rank >= 4 && c.end - c.start >= 4 => {
+                    (EntityType::Org, None)
                 }
-                match (c.ty, &c.title) {
-                    (Some(EntityType::Per), Some(t)) => {
-                        titled.entry(ctx.text(c.start, c.end)).or_insert_with(|| (EntityType::Per, Some(t.clone())));
-                    }
-                    (Some(EntityType::Org), _) if c.rank >= 4 && c.end - c.start >= 4 => {
-                        titled.entry(ctx.text(c.start, c.end)).or_insert((EntityType::Org, None));
-                    }
-                    _ => {}
-                }
+                _ => continue,
+            };
+            let name = ctx.slice(c.start, c.end);
+            if !self.names.contains_key(name) {
+                self.names
+                    .insert(name.to_string(), (value.0, value.1.cloned()));
             }
         }
-        if titled.is_empty() {
+    }
+
+    /// Adds a titled PER candidate at every other token-aligned mention of a name seen with
+    /// a title, and an ORG candidate at every other mention of an organisation name a rule
+    /// found, to `out` as (sentence index, candidate) in sentence order. Does nothing (no
+    /// scan) when no name was recorded.
+    fn propagate<'a>(
+        &self,
+        sentences: &[SentenceView<'a>],
+        ctx: &mut SentCtx<'a>,
+        out: &mut Vec<(usize, Cand)>,
+    ) {
+        if self.names.is_empty() {
             return;
         }
-        let mut names: Vec<&String> = titled.keys().collect();
+        let mut names: Vec<&String> = self.names.keys().collect();
         names.sort();
-        let Ok(ac) = AhoCorasick::new(&names) else { return };
-        for (ctx, cands) in contexts.iter().zip(candidates.iter_mut()) {
-            let text: String = ctx.chars.iter().collect();
-            for m in ac.find_iter(&text) {
-                let start = text.get(..m.start()).map(|p| p.chars().count()).unwrap_or(0);
-                let Some(name) = names.get(m.pattern().as_usize()) else { continue };
-                let end = start + name.chars().count();
-                if !ctx.tok_start.get(start).copied().unwrap_or(false) || !ctx.tok_end.get(end).copied().unwrap_or(false)
+        let trie = CharTrie::new(&names);
+        let mut found = Vec::new();
+        for (i, s) in sentences.iter().enumerate() {
+            // Mentions that do not overlap, leftmost first (as a standard Aho-Corasick
+            // search finds them).
+            found.clear();
+            trie.for_each_match(s.text.chars(), |start, end, p| found.push((start, end, p)));
+            if found.is_empty() {
+                continue;
+            }
+            keep_standard_matches(&mut found);
+            ctx.set_tokens(s.text, sentence_toks(s));
+            for &(start, end, p) in &found {
+                if !ctx.tok_start.get(start).copied().unwrap_or(false)
+                    || !ctx.tok_end.get(end).copied().unwrap_or(false)
                 {
                     continue;
                 }
-                let Some((ty, title)) = titled.get(*name).cloned() else { continue };
+                let Some(name) = names.get(p) else { continue };
+                let Some((ty, title)) = self.names.get(*name).cloned() else {
+                    continue;
+                };
                 let rank = if ty == EntityType::Per { 3 } else { 2 };
-                cands.push(Cand { start, end, ty: Some(ty), title, rank, redacted: false });
+                out.push((
+                    i,
+                    Cand {
+                        start,
+                        end,
+                        ty: Some(ty),
+                        title,
+                        rank,
+                        redacted: false,
+                    },
+                ));
             }
         }
     }

@@ -17,7 +17,9 @@ fn jieba() -> &'static Jieba {
 
 fn recognizer() -> &'static EntityRecognizer {
     static R: OnceLock<EntityRecognizer> = OnceLock::new();
-    R.get_or_init(|| EntityRecognizer::build(&EntitiesConfig::default(), Path::new(".")).expect("builds"))
+    R.get_or_init(|| {
+        EntityRecognizer::build(&EntitiesConfig::default(), Path::new(".")).expect("builds")
+    })
 }
 
 /// Tokens of `text` as segment would pass them (sentence starting at `start`).
@@ -29,7 +31,13 @@ pub(crate) fn tokens(jieba: &Jieba, text: &str, start: usize, sent_idx: usize) -
         .enumerate()
         .map(|(i, t)| {
             let n = t.word.chars().count();
-            let tok = Token { sent_idx, tok_idx: i, word: t.word.into(), pos: t.tag.into(), span: Span::new(pos, pos + n) };
+            let tok = Token {
+                sent_idx,
+                tok_idx: i,
+                word: t.word.into(),
+                pos: t.tag.into(),
+                span: Span::new(pos, pos + n),
+            };
             pos += n;
             tok
         })
@@ -44,11 +52,22 @@ fn run(text: &str) -> Vec<Entity> {
         views_data.push((i, start, s, tokens(j, s, start, i)));
         start += s.chars().count();
     }
-    let views: Vec<SentenceView<'_>> =
-        views_data.iter().map(|(i, st, s, t)| SentenceView { sent_idx: *i, start: *st, text: s, tokens: t }).collect();
+    let views: Vec<SentenceView<'_>> = views_data
+        .iter()
+        .map(|(i, st, s, t)| SentenceView {
+            sent_idx: *i,
+            start: *st,
+            text: s,
+            tokens: t,
+        })
+        .collect();
     let ents = recognizer().recognize(&views);
     for e in &ents {
-        assert_eq!(gongwen_model::slice_chars(text, e.span), e.text, "span matches text");
+        assert_eq!(
+            gongwen_model::slice_chars(text, e.span),
+            e.text,
+            "span matches text"
+        );
     }
     ents
 }
@@ -58,15 +77,27 @@ fn has(ents: &[Entity], text: &str, ty: EntityType) -> bool {
 }
 
 fn title_of(ents: &[Entity], text: &str) -> Option<String> {
-    ents.iter().find(|e| e.text == text && e.entity_type == EntityType::Per).and_then(|e| e.title.clone())
+    ents.iter()
+        .find(|e| e.text == text && e.entity_type == EntityType::Per)
+        .and_then(|e| e.title.clone())
 }
 
 #[test]
 fn titled_people() {
-    let e = run("省委书记王振华出席会议并讲话，市委副书记、市长李卫东主持会议。王振华强调，要抓好落实。");
+    let e = run(
+        "省委书记王振华出席会议并讲话，市委副书记、市长李卫东主持会议。王振华强调，要抓好落实。",
+    );
     assert_eq!(title_of(&e, "王振华").as_deref(), Some("省委书记"), "{e:?}");
-    assert_eq!(title_of(&e, "李卫东").as_deref(), Some("市委副书记、市长"), "{e:?}");
-    assert_eq!(e.iter().filter(|x| x.text == "王振华").count(), 2, "propagated: {e:?}");
+    assert_eq!(
+        title_of(&e, "李卫东").as_deref(),
+        Some("市委副书记、市长"),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.iter().filter(|x| x.text == "王振华").count(),
+        2,
+        "propagated: {e:?}"
+    );
 }
 
 #[test]
@@ -76,7 +107,10 @@ fn company_titles_and_bylines() {
     assert_eq!(title_of(&e, "赵一鸣").as_deref(), Some("记者"), "{e:?}");
     assert_eq!(title_of(&e, "孙晓").as_deref(), Some("记者"), "{e:?}");
     assert!(has(&e, "潍坊日报", EntityType::Org), "{e:?}");
-    assert!(!has(&e, "潍坊", EntityType::Loc), "no place inside the newspaper: {e:?}");
+    assert!(
+        !has(&e, "潍坊", EntityType::Loc),
+        "no place inside the newspaper: {e:?}"
+    );
 }
 
 #[test]
@@ -112,7 +146,11 @@ fn quoted_terms_not_speech() {
 #[test]
 fn redacted_names_are_dropped() {
     let e = run("X集团和某某县相关负责人参加，推进“六个*”建设。");
-    assert!(e.iter().all(|x| !x.text.contains('X') && !x.text.contains('*')), "{e:?}");
+    assert!(
+        e.iter()
+            .all(|x| !x.text.contains('X') && !x.text.contains('*')),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -125,7 +163,11 @@ fn suffix_organisations() {
 
 #[test]
 fn config_problems_have_paths() {
-    let cfg = EntitiesConfig { max_term_chars: 0, extra_places: vec!["nope.txt".into()], ..Default::default() };
+    let cfg = EntitiesConfig {
+        max_term_chars: 0,
+        extra_places: vec!["nope.txt".into()],
+        ..Default::default()
+    };
     let p = cfg.validate(Path::new("/nonexistent"));
     let paths: Vec<&str> = p.iter().map(|x| x.path.as_str()).collect();
     assert!(paths.contains(&"entities.max_term_chars"), "{p:?}");
@@ -136,7 +178,12 @@ fn config_problems_have_paths() {
 #[test]
 fn no_panic_without_tokens() {
     let text = "“”「」『』\"\"X*市委书记";
-    let views = [SentenceView { sent_idx: 0, start: 0, text, tokens: &[] }];
+    let views = [SentenceView {
+        sent_idx: 0,
+        start: 0,
+        text,
+        tokens: &[],
+    }];
     let _ = recognizer().recognize(&views);
 }
 
@@ -150,4 +197,63 @@ proptest::proptest! {
             proptest::prop_assert_eq!(gongwen_model::slice_chars(&s, e.span), e.text.as_str());
         }
     }
+}
+
+/// One sentence's mentions, as (text, type, title), recognised by `rec` alone or after other
+/// sentences (the recogniser reuses its buffers from one sentence to the next).
+fn mentions_of_last(
+    rec: &EntityRecognizer,
+    sentences: &[&str],
+) -> Vec<(String, EntityType, Option<String>)> {
+    let j = jieba();
+    let mut data = Vec::new();
+    let mut start = 0;
+    for (i, s) in sentences.iter().enumerate() {
+        data.push((i, start, *s, tokens(j, s, start, i)));
+        start += s.chars().count();
+    }
+    let views: Vec<SentenceView<'_>> = data
+        .iter()
+        .map(|(i, st, s, t)| SentenceView {
+            sent_idx: *i,
+            start: *st,
+            text: s,
+            tokens: t,
+        })
+        .collect();
+    let last = sentences.len().saturating_sub(1);
+    rec.recognize(&views)
+        .into_iter()
+        .filter(|e| e.sent_idx == last)
+        .map(|e| (e.text, e.entity_type, e.title))
+        .collect()
+}
+
+#[test]
+fn reused_sentence_buffers_do_not_leak_between_sentences() {
+    let rec = EntityRecognizer::build(
+        &EntitiesConfig {
+            propagate_titles: false,
+            ..Default::default()
+        },
+        Path::new("."),
+    )
+    .expect("builds");
+    let long = "省委副书记、市长李卫东在潍坊市教育局和华星集团调研，推进“三个一批”工程和淮河流域综合治理，要求市发改委抓好落实。";
+    for short in ["寿光", "青州市委书记王振华说。", "“链长制”", "X", ""] {
+        let alone = mentions_of_last(&rec, &[short]);
+        let after = mentions_of_last(&rec, &[long, short]);
+        assert_eq!(alone, after, "{short:?}");
+    }
+}
+
+#[test]
+fn items_of_a_company_list_are_organisations() {
+    let e = run("会议表彰了宏达、远航和金盛等十家企业。");
+    for o in ["宏达", "远航", "金盛"] {
+        assert!(has(&e, o, EntityType::Org), "{o}: {e:?}");
+    }
+    // The head word (企业) must start within four characters after 等.
+    let e = run("会议表彰了宏达、远航和金盛等各个部门单位和企业。");
+    assert!(!has(&e, "宏达", EntityType::Org), "{e:?}");
 }

@@ -40,7 +40,11 @@ fn body(raw: &str, starts: &str, ends: &str) -> Option<String> {
     let rest = raw.get(b..)?;
     let e = rest.find(last_line)? + last_line.len();
     let text = rest.get(..e)?;
-    let paras: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let paras: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     Some(paras.join("\n"))
 }
 
@@ -52,7 +56,13 @@ fn tokens(jieba: &Jieba, text: &str, start: usize, sent_idx: usize) -> Vec<Token
         .enumerate()
         .map(|(i, t)| {
             let n = t.word.chars().count();
-            let tok = Token { sent_idx, tok_idx: i, word: t.word.into(), pos: t.tag.into(), span: Span::new(pos, pos + n) };
+            let tok = Token {
+                sent_idx,
+                tok_idx: i,
+                word: t.word.into(),
+                pos: t.tag.into(),
+                span: Span::new(pos, pos + n),
+            };
             pos += n;
             tok
         })
@@ -88,31 +98,55 @@ fn samples_against_gold() {
     }
     let t2s = opencc_fmmseg::OpenCC::new();
     let mut tally: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
-    let mut files: Vec<_> = std::fs::read_dir(&gold_dir).expect("gold dir").flatten().map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&gold_dir)
+        .expect("gold dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
     for path in files {
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
             continue;
         }
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        let gold: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("gold")).expect("json");
-        let Ok(mut raw) = std::fs::read_to_string(root().join("data/samples").join(format!("{stem}.txt"))) else {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let gold: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("gold")).expect("json");
+        let Ok(mut raw) =
+            std::fs::read_to_string(root().join("data/samples").join(format!("{stem}.txt")))
+        else {
             continue;
         };
         if gold["document"]["script"] == "traditional" {
             raw = t2s.convert(&raw, "t2s", false);
         }
-        let Some(text) = body(&raw, gold["body"]["starts_with"].as_str().unwrap_or(""), gold["body"]["ends_with"].as_str().unwrap_or("")) else {
+        let Some(text) = body(
+            &raw,
+            gold["body"]["starts_with"].as_str().unwrap_or(""),
+            gold["body"]["ends_with"].as_str().unwrap_or(""),
+        ) else {
             eprintln!("{stem}: body not found");
             continue;
         };
         let sents = sentences(&text);
-        let toks: Vec<Vec<Token>> = sents.iter().enumerate().map(|(i, (st, s))| tokens(&jieba, s, *st, i)).collect();
+        let toks: Vec<Vec<Token>> = sents
+            .iter()
+            .enumerate()
+            .map(|(i, (st, s))| tokens(&jieba, s, *st, i))
+            .collect();
         let views: Vec<SentenceView<'_>> = sents
             .iter()
             .zip(&toks)
             .enumerate()
-            .map(|(i, ((st, s), t))| SentenceView { sent_idx: i, start: *st, text: s, tokens: t })
+            .map(|(i, ((st, s), t))| SentenceView {
+                sent_idx: i,
+                start: *st,
+                text: s,
+                tokens: t,
+            })
             .collect();
         let ents = rec.recognize(&views);
         if std::env::var("DEBUG_TOKENS").is_ok_and(|v| stem.starts_with(&v)) {
@@ -124,12 +158,17 @@ fn samples_against_gold() {
         for e in &ents {
             assert_eq!(gongwen_model::slice_chars(&text, e.span), e.text);
         }
-        let sys: BTreeSet<(String, String)> =
-            ents.iter().map(|e| (norm(&e.text), e.entity_type.as_str().to_string())).collect();
+        let sys: BTreeSet<(String, String)> = ents
+            .iter()
+            .map(|e| (norm(&e.text), e.entity_type.as_str().to_string()))
+            .collect();
         let mut req = BTreeSet::new();
         let mut opt = BTreeSet::new();
         for g in gold["entities"].as_array().into_iter().flatten() {
-            let k = (norm(g["text"].as_str().unwrap_or("")), g["type"].as_str().unwrap_or("").to_string());
+            let k = (
+                norm(g["text"].as_str().unwrap_or("")),
+                g["type"].as_str().unwrap_or("").to_string(),
+            );
             if g["optional"].as_bool().unwrap_or(false) {
                 opt.insert(k);
             } else {
@@ -138,7 +177,11 @@ fn samples_against_gold() {
         }
         for typ in ["PER", "LOC", "ORG", "TERM"] {
             let g: BTreeSet<_> = req.iter().filter(|x| x.1 == typ).cloned().collect();
-            let s: BTreeSet<_> = sys.iter().filter(|x| x.1 == typ && !opt.contains(*x)).cloned().collect();
+            let s: BTreeSet<_> = sys
+                .iter()
+                .filter(|x| x.1 == typ && !opt.contains(*x))
+                .cloned()
+                .collect();
             let tp = g.intersection(&s).count();
             let fp: Vec<_> = s.difference(&g).map(|x| x.0.clone()).collect();
             let fn_: Vec<_> = g.difference(&s).map(|x| x.0.clone()).collect();
@@ -148,14 +191,29 @@ fn samples_against_gold() {
             t.1 += fp.len();
             t.2 += fn_.len();
         }
-        for e in ents.iter().filter(|e| e.entity_type == gongwen_model::EntityType::Per) {
+        for e in ents
+            .iter()
+            .filter(|e| e.entity_type == gongwen_model::EntityType::Per)
+        {
             println!("{stem} PER {} title {:?}", e.text, e.title);
         }
     }
     for (typ, (tp, fp, fn_)) in &tally {
-        let p = if tp + fp > 0 { *tp as f64 / (tp + fp) as f64 } else { 1.0 };
-        let r = if tp + fn_ > 0 { *tp as f64 / (tp + fn_) as f64 } else { 1.0 };
-        let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+        let p = if tp + fp > 0 {
+            *tp as f64 / (tp + fp) as f64
+        } else {
+            1.0
+        };
+        let r = if tp + fn_ > 0 {
+            *tp as f64 / (tp + fn_) as f64
+        } else {
+            1.0
+        };
+        let f = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
         println!("TOTAL {typ}: P {p:.3} R {r:.3} F1 {f:.3} (tp {tp} fp {fp} fn {fn_})");
     }
 }

@@ -13,60 +13,73 @@ use ego_tree::iter::Edge;
 use gongwen_model::PageMeta;
 use scraper::{ElementRef, Html, Node};
 
+use crate::scan;
+
 /// Elements dropped together with everything inside them.
 const DROPPED: &[&str] = &[
     "script", "style", "noscript", "template", "nav", "aside", "footer", "head",
 ];
 
-/// Elements whose start and end are line breaks.
-const BLOCKS: &[&str] = &[
-    "p",
-    "div",
-    "br",
-    "li",
-    "td",
-    "th",
-    "tr",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "table",
-    "tbody",
-    "thead",
-    "tfoot",
-    "ul",
-    "ol",
-    "dl",
-    "dt",
-    "dd",
-    "blockquote",
-    "pre",
-    "section",
-    "article",
-    "main",
-    "form",
-    "hr",
-    "address",
-    "figure",
-    "figcaption",
-    "center",
-    "caption",
-    "fieldset",
-    "legend",
-    "details",
-    "summary",
-    "header",
-    "option",
-    "body",
-    "html",
-    "title",
-    "dialog",
-    "menu",
-    "hgroup",
-];
+/// True for elements whose start and end are line breaks (lowercase name).
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "td"
+            | "th"
+            | "tr"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "table"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "blockquote"
+            | "pre"
+            | "section"
+            | "article"
+            | "main"
+            | "form"
+            | "hr"
+            | "address"
+            | "figure"
+            | "figcaption"
+            | "center"
+            | "caption"
+            | "fieldset"
+            | "legend"
+            | "details"
+            | "summary"
+            | "header"
+            | "option"
+            | "body"
+            | "html"
+            | "title"
+            | "dialog"
+            | "menu"
+            | "hgroup"
+    )
+}
+
+/// True for elements dropped together with everything inside them (lowercase name): the
+/// names of [`DROPPED`].
+fn is_dropped(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "noscript" | "template" | "nav" | "aside" | "footer" | "head"
+    )
+}
 
 /// The `<meta>` key table (see `data/ingest/html_meta.txt`).
 const META_KEYS: &str = include_str!("../../../data/ingest/html_meta.txt");
@@ -130,6 +143,48 @@ fn is_wide(ch: char) -> bool {
         || (0x20000..=0x3FFFF).contains(&cp)
 }
 
+/// True for the bytes of a collapsible whitespace character at the start of `bytes`: ASCII
+/// whitespace (space, `\t`, `\n`, form feed, `\r`) or U+00A0 (`C2 A0`); gives its length.
+fn space_at(bytes: &[u8]) -> Option<usize> {
+    match bytes {
+        [b' ' | b'\t' | b'\n' | 0x0C | b'\r', ..] => Some(1),
+        [0xC2, 0xA0, ..] => Some(2),
+        _ => None,
+    }
+}
+
+/// Byte length of the whitespace run at the start of `text`.
+fn leading_space_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut len = 0;
+    while let Some(n) = bytes.get(len..).and_then(space_at) {
+        len += n;
+    }
+    len
+}
+
+/// Byte length of the run without whitespace at the start of `text` (ends on a character
+/// boundary: whitespace bytes are never inside a multi-byte character).
+fn leading_word_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    loop {
+        let candidate = bytes.get(from..).and_then(|rest| {
+            scan::position(rest, |b| {
+                (b == b' ') | (b == b'\t') | (b == b'\n') | (b == 0x0C) | (b == b'\r') | (b == 0xC2)
+            })
+        });
+        let Some(i) = candidate else {
+            return bytes.len();
+        };
+        let at = from + i;
+        if bytes.get(at..).and_then(space_at).is_some() {
+            return at;
+        }
+        from = at + 1;
+    }
+}
+
 /// Builds text with browser-like whitespace handling (shared with the XML reader).
 #[derive(Default)]
 pub(crate) struct TextBuilder {
@@ -139,26 +194,47 @@ pub(crate) struct TextBuilder {
 }
 
 impl TextBuilder {
+    /// Appends a text node: whitespace runs (ASCII whitespace and U+00A0) collapse to one
+    /// space, dropped at a line start and between two wide characters when the run holds a
+    /// line break. Preformatted text is kept as is (`\r` becomes `\n`). Works run by run:
+    /// the text between two whitespace runs is copied at once.
     pub(crate) fn push_text(&mut self, text: &str, preformatted: bool) {
-        for ch in text.chars() {
-            if preformatted {
+        if preformatted {
+            if !text.is_empty() {
                 self.pending_space = None;
-                self.out.push(if ch == '\r' { '\n' } else { ch });
-                continue;
+                let mut parts = text.split('\r');
+                self.out.push_str(parts.next().unwrap_or_default());
+                for part in parts {
+                    self.out.push('\n');
+                    self.out.push_str(part);
+                }
             }
-            if ch.is_ascii_whitespace() || ch == '\u{A0}' {
-                let newline = ch == '\n' || ch == '\r';
+            return;
+        }
+        let mut rest = text;
+        while !rest.is_empty() {
+            let space_len = leading_space_len(rest);
+            if space_len > 0 {
+                let space = rest.get(..space_len).unwrap_or_default();
+                let newline = space.contains(['\n', '\r']);
                 self.pending_space = Some(self.pending_space.unwrap_or(false) || newline);
+                rest = rest.get(space_len..).unwrap_or_default();
                 continue;
             }
+            let word_len = leading_word_len(rest);
+            let word = rest.get(..word_len).unwrap_or(rest);
             if let Some(had_newline) = self.pending_space.take() {
                 match self.out.chars().next_back() {
                     None | Some('\n') => {}
-                    Some(last) if had_newline && is_wide(last) && is_wide(ch) => {}
+                    Some(last)
+                        if had_newline
+                            && is_wide(last)
+                            && word.chars().next().is_some_and(is_wide) => {}
                     Some(_) => self.out.push(' '),
                 }
             }
-            self.out.push(ch);
+            self.out.push_str(word);
+            rest = rest.get(word_len..).unwrap_or_default();
         }
     }
 
@@ -170,7 +246,23 @@ impl TextBuilder {
     }
 
     /// Lines trimmed, empty lines dropped.
-    pub(crate) fn finish(self) -> String {
+    pub(crate) fn finish(mut self) -> String {
+        // Usually already so (leading and trailing spaces of a line are never written, and
+        // line breaks do not repeat; only preformatted text differs): then the buffer is
+        // the result, without its final line break.
+        let body = self.out.strip_suffix('\n').unwrap_or(&self.out);
+        let tidy = body.split('\n').all(|line| {
+            matches!(
+                (line.as_bytes().first(), line.as_bytes().last()),
+                (Some(first), Some(last)) if !first.is_ascii_whitespace() && !last.is_ascii_whitespace()
+            )
+        });
+        if tidy {
+            if self.out.ends_with('\n') {
+                self.out.pop();
+            }
+            return self.out;
+        }
         let mut text = String::with_capacity(self.out.len());
         for line in self
             .out
@@ -221,77 +313,87 @@ const OPTIONAL_END: &[&str] = &[
     "p", "li", "td", "th", "tr", "dt", "dd", "option", "tbody", "thead", "colgroup",
 ];
 
-/// One tag found by [`scan_tags`]: byte range, name (lowercase), closing or not.
-struct TagAt {
+/// One tag found by [`scan_tags`]: byte range, name (as written), closing or not.
+struct TagAt<'a> {
     start: usize,
     end: usize,
-    name: String,
+    name: &'a str,
     closing: bool,
     self_closing: bool,
 }
 
-/// Linear scan for `<name …>` and `</name …>` tags (quotes inside the tag are skipped).
-fn scan_tags(source: &str) -> Vec<TagAt> {
-    let bytes = source.as_bytes();
-    let mut tags = Vec::new();
-    let mut i = 0;
-    while let Some(offset) = bytes
-        .get(i..)
-        .and_then(|rest| rest.iter().position(|&b| b == b'<'))
-    {
-        let start = i + offset;
-        let mut j = start + 1;
-        let closing = bytes.get(j) == Some(&b'/');
-        if closing {
-            j += 1;
-        }
-        let name_start = j;
-        while bytes.get(j).is_some_and(|b| b.is_ascii_alphanumeric()) {
-            j += 1;
-        }
-        if j == name_start || !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
-            i = start + 1;
-            continue;
-        }
-        let name = source.get(name_start..j).unwrap_or("").to_ascii_lowercase();
-        let mut quote: Option<u8> = None;
-        while let Some(&b) = bytes.get(j) {
-            match quote {
-                Some(q) if b == q => quote = None,
-                Some(_) => {}
-                None if b == b'"' || b == b'\'' => quote = Some(b),
-                None if b == b'>' => break,
-                None => {}
-            }
-            j += 1;
-        }
-        let end = (j + 1).min(bytes.len());
-        let self_closing = j > 0 && bytes.get(j - 1) == Some(&b'/');
-        tags.push(TagAt {
-            start,
-            end,
-            name,
-            closing,
-            self_closing,
-        });
-        i = end;
+impl TagAt<'_> {
+    /// True when the tag's name is one of `names` (lowercase), in any ASCII case.
+    fn is_one_of(&self, names: &[&str]) -> bool {
+        names.iter().any(|n| n.eq_ignore_ascii_case(self.name))
     }
-    tags
+}
+
+/// Linear scan for `<name …>` and `</name …>` tags (quotes inside the tag are skipped);
+/// allocates nothing.
+fn scan_tags(source: &str) -> impl Iterator<Item = TagAt<'_>> {
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while let Some(offset) = bytes
+            .get(i..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'<'))
+        {
+            let start = i + offset;
+            let mut j = start + 1;
+            let closing = bytes.get(j) == Some(&b'/');
+            if closing {
+                j += 1;
+            }
+            let name_start = j;
+            while bytes.get(j).is_some_and(|b| b.is_ascii_alphanumeric()) {
+                j += 1;
+            }
+            if j == name_start || !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
+                i = start + 1;
+                continue;
+            }
+            let name = source.get(name_start..j).unwrap_or("");
+            let mut quote: Option<u8> = None;
+            while let Some(&b) = bytes.get(j) {
+                match quote {
+                    Some(q) if b == q => quote = None,
+                    Some(_) => {}
+                    None if b == b'"' || b == b'\'' => quote = Some(b),
+                    None if b == b'>' => break,
+                    None => {}
+                }
+                j += 1;
+            }
+            let end = (j + 1).min(bytes.len());
+            let self_closing = j > 0 && bytes.get(j - 1) == Some(&b'/');
+            i = end;
+            return Some(TagAt {
+                start,
+                end,
+                name,
+                closing,
+                self_closing,
+            });
+        }
+        None
+    })
 }
 
 /// When the page nests deeper than [`MAX_NESTING`], a copy where every block tag became
 /// `<br>` and every other tag (except dropped elements and `head` content) was removed.
 fn flatten_if_deep(source: &str) -> Option<String> {
-    let tags = scan_tags(source);
+    // Every level of nesting needs a `<`: a page with few of them cannot be deep.
+    if source.bytes().filter(|&b| b == b'<').count() <= MAX_NESTING {
+        return None;
+    }
+    // A first pass only measures the depth: most pages are not deep and need no copy.
     let mut depth = 0usize;
     let mut max_depth = 0usize;
-    for tag in &tags {
+    for tag in scan_tags(source) {
         if tag.closing {
             depth = depth.saturating_sub(1);
-        } else if !tag.self_closing
-            && !VOID.contains(&tag.name.as_str())
-            && !OPTIONAL_END.contains(&tag.name.as_str())
-        {
+        } else if !tag.self_closing && !tag.is_one_of(VOID) && !tag.is_one_of(OPTIONAL_END) {
             depth += 1;
             max_depth = max_depth.max(depth);
         }
@@ -301,14 +403,12 @@ fn flatten_if_deep(source: &str) -> Option<String> {
     }
     let mut out = String::with_capacity(source.len());
     let mut copied = 0;
-    for tag in &tags {
-        let keep = DROPPED.contains(&tag.name.as_str())
-            || matches!(tag.name.as_str(), "title" | "meta" | "html" | "body");
-        if keep {
+    for tag in scan_tags(source) {
+        if tag.is_one_of(DROPPED) || tag.is_one_of(&["title", "meta", "html", "body"]) {
             continue;
         }
         out.push_str(source.get(copied..tag.start).unwrap_or(""));
-        if BLOCKS.contains(&tag.name.as_str()) {
+        if is_block(&tag.name.to_ascii_lowercase()) {
             out.push_str("<br>");
         }
         copied = tag.end;
@@ -340,7 +440,7 @@ fn extract_text(document: &Html) -> String {
                 match node.value() {
                     Node::Element(element) => {
                         let name = element.name();
-                        let dropped = DROPPED.contains(&name)
+                        let dropped = is_dropped(name)
                             || (name == "header" && article_depth == 0)
                             || is_hidden(element);
                         if dropped {
@@ -353,7 +453,7 @@ fn extract_text(document: &Html) -> String {
                         if name == "pre" || name == "textarea" || name == "listing" {
                             pre_depth += 1;
                         }
-                        if BLOCKS.contains(&name) {
+                        if is_block(name) {
                             builder.line_break();
                         }
                     }
@@ -376,7 +476,7 @@ fn extract_text(document: &Html) -> String {
                     if name == "pre" || name == "textarea" || name == "listing" {
                         pre_depth = pre_depth.saturating_sub(1);
                     }
-                    if BLOCKS.contains(&name) {
+                    if is_block(name) {
                         builder.line_break();
                     }
                 }
@@ -452,6 +552,51 @@ fn extract_meta(document: &Html) -> PageMeta {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The character-by-character definition `push_text` must match.
+    fn push_text_per_char(builder: &mut TextBuilder, text: &str, preformatted: bool) {
+        for ch in text.chars() {
+            if preformatted {
+                builder.pending_space = None;
+                builder.out.push(if ch == '\r' { '\n' } else { ch });
+                continue;
+            }
+            if ch.is_ascii_whitespace() || ch == '\u{A0}' {
+                let newline = ch == '\n' || ch == '\r';
+                builder.pending_space = Some(builder.pending_space.unwrap_or(false) || newline);
+                continue;
+            }
+            if let Some(had_newline) = builder.pending_space.take() {
+                match builder.out.chars().next_back() {
+                    None | Some('\n') => {}
+                    Some(last) if had_newline && is_wide(last) && is_wide(ch) => {}
+                    Some(_) => builder.out.push(' '),
+                }
+            }
+            builder.out.push(ch);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn push_text_matches_the_per_char_definition(
+            nodes in proptest::collection::vec(("[ \t\n\r\u{B}\u{C}\u{A0}\u{C2}\u{3000}a中，]{0,12}", any::<bool>(), any::<bool>()), 0..8)
+        ) {
+            let mut fast = TextBuilder::default();
+            let mut slow = TextBuilder::default();
+            for (text, preformatted, line_break) in &nodes {
+                fast.push_text(text, *preformatted);
+                push_text_per_char(&mut slow, text, *preformatted);
+                if *line_break {
+                    fast.line_break();
+                    slow.line_break();
+                }
+                prop_assert_eq!(&fast.out, &slow.out);
+                prop_assert_eq!(fast.pending_space, slow.pending_space);
+            }
+        }
+    }
 
     #[test]
     fn drops_chrome_elements_and_keeps_blocks() {
@@ -508,14 +653,25 @@ mod tests {
     }
 
     #[test]
+    fn element_tables_agree() {
+        assert!(DROPPED.iter().all(|name| is_dropped(name)));
+        assert!(!is_dropped("div") && !is_dropped("header") && !is_dropped("SCRIPT"));
+        assert!(["p", "br", "h6", "td", "option", "hgroup"]
+            .iter()
+            .all(|n| is_block(n)));
+        assert!(!is_block("span") && !is_block("a") && !is_block("P"));
+    }
+
+    #[test]
     fn hostile_html_does_not_panic() {
         let deep =
             "<div>".repeat(200_000) + "深<span>层</span>" + &"</div>".repeat(200_000) + "<p>尾</p>";
         let (text, _) = extract_html(&deep);
         assert_eq!(text, "深层\n尾");
-        let tags = scan_tags("<a href='x>y'>t</a><3 </B >");
-        let names: Vec<(&str, bool)> = tags.iter().map(|t| (t.name.as_str(), t.closing)).collect();
-        assert_eq!(names, [("a", false), ("a", true), ("b", true)]);
+        let names: Vec<(&str, bool)> = scan_tags("<a href='x>y'>t</a><3 </B >")
+            .map(|t| (t.name, t.closing))
+            .collect();
+        assert_eq!(names, [("a", false), ("a", true), ("B", true)]);
         let (text, meta) = extract_html("<<<>>>&&&;<p <p>\u{0}\u{FFFD}");
         assert!(meta.title.is_none());
         assert!(text.starts_with("<<<>>>&&&;"), "{text:?}");

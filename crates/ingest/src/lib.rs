@@ -22,6 +22,7 @@ mod decode;
 mod docx;
 mod html;
 mod records;
+mod scan;
 mod sniff;
 mod walk;
 mod xml;
@@ -528,11 +529,16 @@ impl Ingest {
             }
             None => {}
         }
-        let first_bytes: String = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        // Only needed for the message of a `.docx` that is not a zip.
+        let first_bytes: String = if ext == "docx" {
+            bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+        } else {
+            String::new()
+        };
         let decoded = decode::decode(bytes);
         source.encoding = Some(decoded.encoding.to_string());
         source.bytes_replaced = decoded.bytes_replaced;
-        let sample = decode::score_text(sniff::prefix_chars(&decoded.text, 65_536));
+        let sample = decode::count_garbage(sniff::prefix_chars(&decoded.text, 65_536));
         if sample.looks_binary() {
             source.format = Some(Format::Binary);
             let error = ReadError::BinaryContent {
@@ -636,7 +642,7 @@ impl Ingest {
 
 /// `\r\n` and lone `\r` become `\n`.
 fn normalise_line_endings(text: String) -> String {
-    if text.contains('\r') {
+    if scan::contains_byte(text.as_bytes(), b'\r') {
         text.replace("\r\n", "\n").replace('\r', "\n")
     } else {
         text

@@ -2,6 +2,8 @@
 
 use gongwen_model::Format;
 
+use crate::scan::{self, starts_with_ignore_ascii_case};
+
 /// What the first bytes of a file say about it, before any decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Magic {
@@ -57,10 +59,8 @@ const HTML_EXTENSIONS: &[&str] = &["html", "htm", "shtml", "xhtml", "aspx", "asp
 
 /// The first `max_chars` characters of `text` (never splits a character).
 pub fn prefix_chars(text: &str, max_chars: usize) -> &str {
-    match text.char_indices().nth(max_chars) {
-        Some((i, _)) => text.get(..i).unwrap_or(text),
-        None => text,
-    }
+    text.get(..scan::prefix_len(text, max_chars))
+        .unwrap_or(text)
 }
 
 /// Tags whose presence near the start marks a whole HTML page (not a text with stray tags).
@@ -78,34 +78,44 @@ const PAGE_MARKERS: &[&str] = &[
 /// True when `text` is an HTML page: it starts with `<!doctype html` or `<html`, or at least
 /// two page-level tags (`<html`, `<head`, `<body`, `<title`, `<meta`, …) occur in its first
 /// 8000 characters. A text dump with a few stray inline tags (`<cite>`, `<b>`) is not a page.
+/// Tags match in any ASCII case.
 pub fn looks_like_html_page(text: &str) -> bool {
-    let head = prefix_chars(text, 8000).to_ascii_lowercase();
+    let head = prefix_chars(text, 8000);
     let start = head.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
-    if start.starts_with("<!doctype html") || start.starts_with("<html") {
+    if starts_with_ignore_ascii_case(start.as_bytes(), "<!doctype html")
+        || starts_with_ignore_ascii_case(start.as_bytes(), "<html")
+    {
         return true;
     }
-    PAGE_MARKERS.iter().filter(|m| head.contains(*m)).count() >= 2
+    let mut found = [false; PAGE_MARKERS.len()];
+    for tag in scan::after_each_lt(head) {
+        for (seen, marker) in found.iter_mut().zip(PAGE_MARKERS) {
+            *seen |= starts_with_ignore_ascii_case(tag, marker);
+        }
+        if found.iter().filter(|&&seen| seen).count() >= 2 {
+            return true;
+        }
+    }
+    false
 }
 
 /// True when `text` contains at least one HTML-like tag (`<p>`, `</div`, `<br/>`…) in its
 /// first 8000 characters.
 pub fn has_tags(text: &str) -> bool {
-    let head = prefix_chars(text, 8000);
-    let bytes = head.as_bytes();
-    bytes.windows(2).any(|w| {
-        w.first() == Some(&b'<')
-            && w.get(1)
-                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/' || *c == b'!')
+    scan::after_each_lt(prefix_chars(text, 8000)).any(|tag| {
+        tag.get(1)
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/' || *c == b'!')
     })
 }
 
-/// True when `text` holds block-level HTML tags (`<p`, `<br`, `<div`): used for the text
-/// cells of CSV/JSONL records, which crawlers often store as HTML.
+/// True when `text` holds block-level HTML tags (`<p`, `<br`, `<div`), in any ASCII case:
+/// used for the text cells of CSV/JSONL records, which crawlers often store as HTML.
 pub fn has_block_tags(text: &str) -> bool {
-    let head = prefix_chars(text, 8000).to_ascii_lowercase();
-    ["<p>", "<p ", "<br", "<div", "</p>"]
-        .iter()
-        .any(|t| head.contains(t))
+    scan::after_each_lt(prefix_chars(text, 8000)).any(|tag| {
+        ["<p>", "<p ", "<br", "<div", "</p>"]
+            .iter()
+            .any(|t| starts_with_ignore_ascii_case(tag, t))
+    })
 }
 
 /// Lowercase extension of a path (`""` when none).
@@ -196,5 +206,22 @@ mod tests {
         assert!(has_tags("x <p>y"));
         assert!(!has_tags("3 < 4"));
         assert!(has_block_tags("<P>段</P>"));
+        assert!(!has_block_tags("<pre>段</pre>"));
+    }
+
+    #[test]
+    fn page_markers_match_in_any_case_and_count_once() {
+        assert!(looks_like_html_page(
+            "<TITLE>x</TITLE>\n<Meta name=\"a\">正文"
+        ));
+        assert!(!looks_like_html_page(
+            "<title>一</title><title>二</title>正文"
+        ));
+        assert!(looks_like_html_page("\u{FEFF} \n<!DocType HTML>"));
+        // Markers past the first 8000 characters do not count.
+        let late = format!("{}<head><body>", "字".repeat(8000));
+        assert!(!looks_like_html_page(&late));
+        let early = format!("{}<head><body>", "字".repeat(7980));
+        assert!(looks_like_html_page(&early));
     }
 }

@@ -1,6 +1,7 @@
 //! Discovery: walk the inputs, filter, hash, mark duplicates.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 
 use gongwen_model::{Failure, FailureStatus, InputFile, SourceInfo, Stage};
@@ -8,12 +9,26 @@ use walkdir::{DirEntry, WalkDir};
 
 use crate::{path_doc_id, Ingest};
 
-/// Buffer-free streaming hash of a file (blake3 reads it in 64 KiB chunks).
-fn hash_file(path: &Path) -> std::io::Result<blake3::Hash> {
-    let file = std::fs::File::open(path)?;
+/// Bytes read at a time when hashing.
+const HASH_BUFFER_BYTES: usize = 64 * 1024;
+
+/// Streaming hash of a file, read through `buffer` (reused from file to file: blake3's own
+/// reader zeroes a 64 KiB buffer for every file, more work than hashing a small file), and
+/// its size (asked of the open file: cheaper than a second lookup of the path).
+fn hash_file(path: &Path, buffer: &mut [u8]) -> std::io::Result<(blake3::Hash, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
     let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(file)?;
-    Ok(hasher.finalize())
+    loop {
+        let read = match file.read(buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(buffer.get(..read).unwrap_or_default());
+    }
+    Ok((hasher.finalize(), size))
 }
 
 fn is_hidden(entry: &DirEntry) -> bool {
@@ -50,8 +65,8 @@ fn walk_failure(path: String, message: String) -> Failure {
 /// See [`Ingest::discover`].
 pub fn discover(ingest: &Ingest) -> crate::Discovery {
     let mut discovery = crate::Discovery::default();
-    // (path, size) of every regular file to hash.
-    let mut found: Vec<(String, u64)> = Vec::new();
+    // Path of every regular file to hash.
+    let mut found: Vec<String> = Vec::new();
     for root in &ingest.inputs {
         let mut skipped_dirs = 0usize;
         let walker = WalkDir::new(root)
@@ -62,6 +77,7 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
             let keep = entry.depth() == 0
                 || ((ingest.hidden || !is_hidden(entry))
                     && !(entry.file_type().is_dir()
+                        && !ingest.exclude.is_empty()
                         && ingest.exclude.is_match(relative(entry, root))));
             if !keep {
                 skipped_dirs += 1;
@@ -104,26 +120,29 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
                 ));
                 continue;
             }
-            let rel = relative(&entry, root);
-            let included = match &ingest.include {
-                Some(set) => set.is_match(&rel),
-                None => true,
-            };
-            if !included || ingest.exclude.is_match(&rel) {
-                discovery.skipped += 1;
-                continue;
+            // The relative path is only built when there are globs to match it against.
+            if ingest.include.is_some() || !ingest.exclude.is_empty() {
+                let rel = relative(&entry, root);
+                let included = match &ingest.include {
+                    Some(set) => set.is_match(&rel),
+                    None => true,
+                };
+                if !included || ingest.exclude.is_match(&rel) {
+                    discovery.skipped += 1;
+                    continue;
+                }
             }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            found.push((path, size));
+            found.push(path);
         }
         discovery.skipped += skipped_dirs;
     }
     found.sort();
-    found.dedup_by(|a, b| a.0 == b.0);
+    found.dedup();
     let mut first_with_hash: HashMap<[u8; 32], String> = HashMap::new();
-    for (path, size) in found {
-        match hash_file(Path::new(&path)) {
-            Ok(hash) => {
+    let mut buffer = vec![0u8; HASH_BUFFER_BYTES];
+    for path in found {
+        match hash_file(Path::new(&path), &mut buffer) {
+            Ok((hash, size)) => {
                 let (doc_id, duplicate_of) = if size == 0 {
                     (path_doc_id(&path), None)
                 } else {

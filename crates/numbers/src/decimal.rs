@@ -99,6 +99,23 @@ impl Decimal {
 
     /// The nearest `f64` (correctly rounded via the standard float parser).
     pub fn to_f64(self) -> f64 {
+        // Fast path (Clinger's): a mantissa below 2^53 and a power of ten up to 1e22 are both
+        // exact doubles, so one multiplication or division rounds correctly, as parsing does.
+        const POW10: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        ];
+        if self.mantissa.unsigned_abs() < 1u128 << 53 {
+            let m = self.mantissa as f64;
+            if let Some(&p) = POW10.get(self.exponent.unsigned_abs() as usize) {
+                return if self.exponent >= 0 { m * p } else { m / p };
+            }
+        }
+        self.to_f64_parsed()
+    }
+
+    /// The nearest `f64`, by formatting and parsing (always correct, slower).
+    fn to_f64_parsed(self) -> f64 {
         format!("{}e{}", self.mantissa, self.exponent)
             .parse::<f64>()
             .unwrap_or(f64::NAN)
@@ -159,6 +176,40 @@ fn scale_mantissa(m: i128, k: i32) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_f64_conversion_equals_parsing() {
+        let mantissas = [
+            0i128,
+            1,
+            -1,
+            3,
+            7,
+            15,
+            123,
+            4287,
+            999_999,
+            123_456_789,
+            9_007_199_254_740_991,
+            -9_007_199_254_740_991,
+            333_333_333_333,
+            1 << 52,
+            31_415_926_535_897,
+        ];
+        for m in mantissas {
+            for exponent in -30..=30 {
+                let d = Decimal {
+                    mantissa: m,
+                    exponent,
+                };
+                assert_eq!(
+                    d.to_f64().to_bits(),
+                    d.to_f64_parsed().to_bits(),
+                    "{m}e{exponent}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn folding_magnitudes_is_exact() {

@@ -180,11 +180,24 @@ impl NumberExtractor {
     /// Every number mention in `sentence`. Spans are relative to `sentence`; `sent_idx` is 0
     /// and `section_id` is `None` (segment fills both and shifts the spans).
     pub fn extract(&self, sentence: &str) -> Vec<NumberMention> {
-        if !sentence.chars().any(extract::is_candidate) {
+        let candidates = extract::CandidateChars::get();
+        if !sentence.chars().any(|c| candidates.contains(c)) {
             return Vec::new();
         }
         let chars: Vec<char> = sentence.chars().collect();
-        let s = extract::Sentence::new(&chars);
+        self.extract_chars(&chars)
+    }
+
+    /// [`NumberExtractor::extract`] for a sentence already decoded into characters (spans
+    /// are character offsets into `sentence` either way).
+    pub fn extract_chars(&self, sentence: &[char]) -> Vec<NumberMention> {
+        if extract::CandidateChars::get()
+            .next_in(sentence, 0)
+            .is_none()
+        {
+            return Vec::new();
+        }
+        let s = extract::Sentence::new(sentence);
         self.tables.scan(&s, self.subjects, self.max_subject_chars)
     }
 }

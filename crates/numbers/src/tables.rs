@@ -58,10 +58,16 @@ pub struct Tables {
     pub infix_qualifiers: Vec<QualifierForm>,
     /// Suffix qualifier forms, longest first.
     pub suffix_qualifiers: Vec<QualifierForm>,
+    /// Last characters of the prefix forms, sorted (a quick "no prefix here").
+    pub prefix_last: Vec<char>,
+    /// First characters of the suffix forms, sorted.
+    pub suffix_first: Vec<char>,
     /// Idioms and set phrases.
     pub not_numbers: HashSet<String>,
     /// Longest idiom in characters.
     pub not_numbers_max: usize,
+    /// First characters of the idioms, sorted (most places start none).
+    pub not_numbers_first: Vec<char>,
     /// Cues that make 一 + unit a quantity.
     pub one_cues: Vec<Vec<char>>,
     /// Cues that make a unitless 亿 amount money.
@@ -78,6 +84,9 @@ pub struct Tables {
     pub subject_lead: Vec<Vec<char>>,
     /// Subject trailing words.
     pub subject_trail: Vec<Vec<char>>,
+    /// First characters of the `keep`, `before`, `verb` and `action` words, sorted: the
+    /// subject scan skips every position starting with none of them.
+    pub subject_first: Vec<char>,
 }
 
 /// A problem in a table file: which line and why.
@@ -238,6 +247,9 @@ impl Tables {
                 });
                 continue;
             };
+            if form.is_empty() {
+                continue;
+            }
             let f = QualifierForm {
                 chars: form.chars().collect(),
                 qualifier: if *q == "-" {
@@ -263,6 +275,24 @@ impl Tables {
         ] {
             list.sort_by_key(|u| std::cmp::Reverse(u.chars.len()));
         }
+        let ends = |forms: &[QualifierForm], last: bool| {
+            let mut v: Vec<char> = forms
+                .iter()
+                .filter_map(|f| {
+                    if last {
+                        f.chars.last()
+                    } else {
+                        f.chars.first()
+                    }
+                })
+                .copied()
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        self.prefix_last = ends(&self.prefix_qualifiers, true);
+        self.suffix_first = ends(&self.suffix_qualifiers, false);
         problems
     }
 
@@ -272,6 +302,11 @@ impl Tables {
             if let Some(w) = cols.first() {
                 self.not_numbers_max = self.not_numbers_max.max(w.chars().count());
                 self.not_numbers.insert((*w).to_string());
+                if let Some(c) = w.chars().next() {
+                    if let Err(k) = self.not_numbers_first.binary_search(&c) {
+                        self.not_numbers_first.insert(k, c);
+                    }
+                }
             }
         }
     }
@@ -305,6 +340,9 @@ impl Tables {
                 continue;
             };
             let chars: Vec<char> = w.chars().collect();
+            if chars.is_empty() {
+                continue;
+            }
             match u {
                 "before" => self.subject_before.push(chars),
                 "verb" => self.subject_verb.push(chars),
@@ -324,6 +362,19 @@ impl Tables {
         sort_longest_first(&mut self.subject_action);
         sort_longest_first(&mut self.subject_lead);
         sort_longest_first(&mut self.subject_trail);
+        let mut first: Vec<char> = [
+            &self.subject_keep,
+            &self.subject_before,
+            &self.subject_verb,
+            &self.subject_action,
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w.first().copied())
+        .collect();
+        first.sort_unstable();
+        first.dedup();
+        self.subject_first = first;
         problems
     }
 

@@ -1,16 +1,100 @@
 //! Keyword candidates per document and TF-IDF ranking over a run.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use gongwen_model::{Keyword, Token};
+
+/// A fast, non-cryptographic hasher (the Fx hash of rustc) for the short words counted per
+/// document: SipHash costs more than the rest of keyword counting. Input is the pipeline's
+/// own documents, so hash flooding is no concern.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut buf = [0u8; 8];
+            buf.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(buf));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            for (b, c) in buf.iter_mut().zip(rest) {
+                *b = *c;
+            }
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// Builds [`FxHasher`]s.
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 
 /// What may be a keyword.
 #[derive(Debug, Clone)]
 pub(crate) struct KeywordRules {
-    stopwords: HashSet<String>,
+    stopwords: HashSet<String, FxBuild>,
     min_chars: usize,
     max_candidates: usize,
     excluded_pos: Vec<String>,
+    /// `excluded_first[b]`: some excluded prefix starts with byte `b` (or is empty), so a
+    /// tag whose first byte is not marked is never excluded — most tags, decided at once.
+    excluded_first: [bool; 256],
+}
+
+/// Whether `c` makes a token a word: a letter of any script (Han included) that is not a
+/// Chinese numeral or a number word (digits, punctuation and symbols are no letters).
+fn is_word_letter(c: char) -> bool {
+    if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+        // The main CJK block is all letters (checked in a test); skip the table lookup.
+        !matches!(
+            c,
+            '〇' | '零'
+                | '一'
+                | '二'
+                | '三'
+                | '四'
+                | '五'
+                | '六'
+                | '七'
+                | '八'
+                | '九'
+                | '十'
+                | '百'
+                | '千'
+                | '万'
+                | '亿'
+                | '两'
+                | '几'
+                | '多'
+                | '余'
+        )
+    } else {
+        c.is_alphabetic() && c != 'X' && c != '〇'
+    }
 }
 
 impl KeywordRules {
@@ -21,55 +105,77 @@ impl KeywordRules {
         max_candidates: usize,
         excluded_pos: Vec<String>,
     ) -> Self {
+        let mut excluded_first = [false; 256];
+        for p in &excluded_pos {
+            match p.as_bytes().first() {
+                Some(&b) => excluded_first[usize::from(b)] = true,
+                None => excluded_first = [true; 256],
+            }
+        }
         KeywordRules {
             stopwords: stopwords.into_iter().collect(),
             min_chars,
             max_candidates,
             excluded_pos,
+            excluded_first,
         }
     }
 
-    /// Whether a token may be a keyword.
+    /// Whether a token may be a keyword, stop words aside (see [`KeywordRules::term_counts`]).
     fn is_candidate(&self, t: &Token) -> bool {
+        let pos = t.pos.as_str();
+        let maybe_excluded = match pos.as_bytes().first() {
+            Some(&b) => self
+                .excluded_first
+                .get(usize::from(b))
+                .copied()
+                .unwrap_or(true),
+            None => self.excluded_first.iter().all(|&e| e),
+        };
+        if maybe_excluded
+            && self
+                .excluded_pos
+                .iter()
+                .any(|p| pos.starts_with(p.as_str()))
+        {
+            return false;
+        }
         let mut n = 0usize;
         let mut has_letter = false;
         for c in t.word.chars() {
             n += 1;
-            if c.is_whitespace() || c.is_control() {
+            if !matches!(c, '\u{4E00}'..='\u{9FFF}') && (c.is_whitespace() || c.is_control()) {
                 return false;
             }
-            // Letters of any script (Han included); digits, numerals, punctuation and
-            // symbols do not make a keyword.
-            if c.is_alphabetic() && !"〇零一二三四五六七八九十百千万亿两几多余X".contains(c)
-            {
-                has_letter = true;
-            }
+            has_letter = has_letter || is_word_letter(c);
         }
-        n >= self.min_chars
-            && has_letter
-            && !self
-                .excluded_pos
-                .iter()
-                .any(|p| t.pos.starts_with(p.as_str()))
-            && !self.stopwords.contains(t.word.as_str())
+        n >= self.min_chars && has_letter
     }
 
     /// Candidate words with counts: the `max_candidates` most frequent, sorted by count
     /// (descending) then word.
     pub(crate) fn term_counts(&self, tokens: &[Token]) -> Vec<(String, u32)> {
-        let mut counts: HashMap<&str, u32> = HashMap::new();
+        let mut counts: HashMap<&str, u32, FxBuild> =
+            HashMap::with_capacity_and_hasher(tokens.len() / 8, FxBuild::default());
         for t in tokens {
             if self.is_candidate(t) {
                 *counts.entry(t.word.as_str()).or_default() += 1;
             }
         }
-        let mut v: Vec<(String, u32)> = counts
+        // Stop words are dropped once per distinct word rather than looked up per token.
+        let mut v: Vec<(&str, u32)> = counts
             .into_iter()
-            .map(|(w, c)| (w.to_string(), c))
+            .filter(|(w, _)| !self.stopwords.contains(*w))
             .collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        // Words are distinct, so the order is total and the result deterministic: pick the
+        // `max_candidates` first, then sort only those.
+        let order = |a: &(&str, u32), b: &(&str, u32)| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0));
+        if v.len() > self.max_candidates && self.max_candidates > 0 {
+            v.select_nth_unstable_by(self.max_candidates - 1, order);
+        }
         v.truncate(self.max_candidates);
-        v
+        v.sort_unstable_by(order);
+        v.into_iter().map(|(w, c)| (w.to_string(), c)).collect()
     }
 }
 
@@ -141,6 +247,28 @@ mod tests {
                 ("5G".to_string(), 1),
                 ("招商".to_string(), 1)
             ]
+        );
+    }
+
+    #[test]
+    fn letter_test_agrees_with_the_original_rule() {
+        let original =
+            |c: char| c.is_alphabetic() && !"〇零一二三四五六七八九十百千万亿两几多余X".contains(c);
+        for c in (0u32..0x3_0000).filter_map(char::from_u32) {
+            assert_eq!(is_word_letter(c), original(c), "{c:?}");
+            if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+                assert!(!c.is_whitespace() && !c.is_control(), "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn excluded_pos_is_checked_by_prefix() {
+        let rules = KeywordRules::new(vec![], 2, 200, vec!["u".into()]);
+        let tokens = vec![tok("之间", "uj"), tok("之间", "f"), tok("发展", "vn")];
+        assert_eq!(
+            rules.term_counts(&tokens),
+            vec![("之间".to_string(), 1), ("发展".to_string(), 1)]
         );
     }
 

@@ -24,17 +24,18 @@ mod tokens;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use gongwen_entities::{EntitiesConfig, EntityRecognizer, SentenceView};
 use gongwen_model::{
-    CleanDoc, ConfigProblem, Keyword, Paragraph, SegmentedDoc, Sentence, Span, Token,
+    CleanDoc, CompactString, ConfigProblem, Keyword, Paragraph, SegmentedDoc, Sentence, Span, Token,
 };
 use gongwen_numbers::{NumberExtractor, NumbersConfig};
 use serde::Deserialize;
 
 use crate::keywords::KeywordRules;
 use crate::sections::{ParaView, SectionIndex, SectionRules};
-use crate::tokens::Tokenizer;
+use crate::tokens::{RawToken, Tokenizer};
 
 /// Bundled marker styles.
 const BUILTIN_MARKERS: &str = include_str!("../../../data/segment/markers.txt");
@@ -351,15 +352,35 @@ impl Segmenter {
 
     /// Segments one document. Never panics; any text gives tiling sentences and tokens.
     pub fn segment(&self, doc: CleanDoc) -> SegmentedDoc {
-        // Paragraph geometry and sentence splits.
-        let para_chars: Vec<Vec<char>> =
-            doc.paragraphs.iter().map(|p| p.chars().collect()).collect();
-        let mut starts = Vec::with_capacity(para_chars.len());
-        let mut offset = 0usize;
-        for chars in &para_chars {
-            starts.push(offset);
-            offset += chars.len() + 1;
+        self.segment_with(doc, &mut Clock::off())
+    }
+
+    /// [`Segmenter::segment`], adding the time spent in each part of the work to `profile`
+    /// (for benchmarks; the output is the same).
+    pub fn segment_profiled(&self, doc: CleanDoc, profile: &mut SegmentProfile) -> SegmentedDoc {
+        self.segment_with(doc, &mut Clock::on(profile))
+    }
+
+    fn segment_with(&self, doc: CleanDoc, clock: &mut Clock<'_>) -> SegmentedDoc {
+        // Every paragraph's characters, decoded once into one buffer. Paragraph `k` starts
+        // at character `first + k` of the clean text (one `\n` before each but the first).
+        let n_bytes: usize = doc.paragraphs.iter().map(String::len).sum();
+        let mut all_chars: Vec<char> = Vec::with_capacity(n_bytes / 2);
+        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(doc.paragraphs.len());
+        for p in &doc.paragraphs {
+            let first = all_chars.len();
+            all_chars.extend(p.chars());
+            ranges.push((first, all_chars.len()));
         }
+        let para_chars: Vec<&[char]> = ranges
+            .iter()
+            .map(|&(a, b)| all_chars.get(a..b).unwrap_or(&[]))
+            .collect();
+        let starts: Vec<usize> = ranges
+            .iter()
+            .enumerate()
+            .map(|(k, &(a, _))| a + k)
+            .collect();
         let splits: Vec<sentences::Split> = para_chars
             .iter()
             .map(|chars| sentences::split(chars, self.quote_max_chars))
@@ -377,19 +398,38 @@ impl Segmenter {
             })
             .collect();
         let sections = self.sections.detect(&views);
+        drop(views);
         let index = SectionIndex::new(&sections);
+        clock.lap(|p| &mut p.structure);
 
         // Paragraphs, sentences, tokens, numbers.
+        let n_sentences: usize = splits.iter().map(|s| s.sentences.len()).sum();
         let mut paragraphs = Vec::with_capacity(doc.paragraphs.len());
-        let mut sentence_rows = Vec::new();
-        let mut token_rows: Vec<Token> = Vec::new();
-        let mut token_ranges: Vec<(usize, usize)> = Vec::new();
+        let mut sentence_rows = Vec::with_capacity(n_sentences);
+        let mut token_rows: Vec<Token> = Vec::with_capacity(n_bytes / 4);
+        let mut token_ranges: Vec<(usize, usize)> = Vec::with_capacity(n_sentences);
         let mut numbers = Vec::new();
-        for (para_idx, ((text, chars), (&start, split))) in doc
+        // jieba first, once per paragraph and all paragraphs in a row (its tables stay in
+        // cache). Its blocks never cross a sentence end, so the tokens are those of the
+        // sentences; a paragraph where a token does cross is tagged sentence by sentence.
+        let mut raw: Vec<RawToken<'_>> = Vec::with_capacity(n_bytes / 4);
+        let mut raw_ranges: Vec<(usize, usize)> = Vec::with_capacity(doc.paragraphs.len());
+        for (text, split) in doc.paragraphs.iter().zip(&splits) {
+            let first = raw.len();
+            self.tokenizer.tokenize_into(text, &mut raw, clock);
+            let fits = raw
+                .get(first..)
+                .is_some_and(|tokens| tokens_fit(tokens, &split.sentences));
+            raw_ranges.push(if fits { (first, raw.len()) } else { (0, 0) });
+        }
+        clock.lap(|p| &mut p.tokens);
+        let mut sentence_raw: Vec<RawToken<'_>> = Vec::new();
+        for (para_idx, (((text, chars), (&start, split)), &(raw_first, raw_end))) in doc
             .paragraphs
             .iter()
             .zip(&para_chars)
             .zip(starts.iter().zip(&splits))
+            .zip(&raw_ranges)
             .enumerate()
         {
             paragraphs.push(Paragraph {
@@ -398,38 +438,62 @@ impl Segmenter {
                 span: Span::new(start, start + chars.len()),
                 text: text.clone(),
             });
+            let para_raw = raw.get(raw_first..raw_end).unwrap_or(&[]);
+            let whole_paragraph = raw_end > raw_first || chars.is_empty();
+            let mut next_raw = 0usize;
+            let mut byte_end = 0usize;
             for &(s, e) in &split.sentences {
                 let sent_idx = sentence_rows.len();
-                let sent_text: String = chars.get(s..e).unwrap_or(&[]).iter().collect();
+                let sent_chars = chars.get(s..e).unwrap_or(&[]);
+                let byte_start = byte_end;
+                byte_end += sent_chars.iter().map(|c| c.len_utf8()).sum::<usize>();
+                let sent_text = text.get(byte_start..byte_end).unwrap_or("");
                 let sent_start = start + s;
                 let section_id = index.section_at(sent_start);
                 let first_token = token_rows.len();
-                for (tok_idx, t) in self.tokenizer.tokenize(&sent_text).into_iter().enumerate() {
-                    token_rows.push(Token {
-                        sent_idx,
-                        tok_idx,
-                        word: t.word,
-                        pos: t.pos,
-                        span: Span::new(sent_start + t.start, sent_start + t.end),
-                    });
-                }
+                clock.lap(|p| &mut p.structure);
+                let (tokens, base) = if whole_paragraph {
+                    let first = next_raw;
+                    while para_raw.get(next_raw).is_some_and(|t| t.end <= e) {
+                        next_raw += 1;
+                    }
+                    (para_raw.get(first..next_raw).unwrap_or(&[]), start)
+                } else {
+                    sentence_raw.clear();
+                    self.tokenizer
+                        .tokenize_into(sent_text, &mut sentence_raw, clock);
+                    (sentence_raw.as_slice(), sent_start)
+                };
+                token_rows.extend(tokens.iter().enumerate().map(|(tok_idx, t)| Token {
+                    sent_idx,
+                    tok_idx,
+                    word: CompactString::from(t.word),
+                    pos: CompactString::from(t.pos),
+                    span: Span::new(base + t.start, base + t.end),
+                }));
                 token_ranges.push((first_token, token_rows.len()));
-                for mut m in self.numbers.extract(&sent_text) {
+                clock.lap(|p| &mut p.tokens);
+                for mut m in self.numbers.extract_chars(sent_chars) {
                     m.span = m.span.shifted(sent_start);
                     m.sent_idx = sent_idx;
                     m.section_id = index.section_at(m.span.start);
                     numbers.push(m);
                 }
+                clock.lap(|p| &mut p.numbers);
                 sentence_rows.push(Sentence {
                     sent_idx,
                     para_idx,
                     section_id,
                     span: Span::new(sent_start, start + e),
-                    text: sent_text,
+                    text: sent_text.to_string(),
                 });
             }
         }
+        drop(raw);
+        drop(sentence_raw);
+        clock.lap(|p| &mut p.structure);
         numbers.sort_by_key(|m| (m.span.start, m.span.end));
+        clock.lap(|p| &mut p.numbers);
 
         // Entities, once per document.
         let views: Vec<SentenceView<'_>> = sentence_rows
@@ -448,6 +512,7 @@ impl Segmenter {
             e.section_id = index.section_at(e.span.start);
         }
         entities.sort_by_key(|e| (e.span.start, e.span.end));
+        clock.lap(|p| &mut p.entities);
 
         SegmentedDoc {
             doc,
@@ -483,6 +548,21 @@ impl Segmenter {
     }
 }
 
+/// Whether every token lies inside one sentence (`sentences` tile the text in order).
+fn tokens_fit(tokens: &[RawToken<'_>], sentences: &[(usize, usize)]) -> bool {
+    let mut k = 0usize;
+    for t in tokens {
+        while sentences.get(k).is_some_and(|&(_, e)| t.start >= e) {
+            k += 1;
+        }
+        match sentences.get(k) {
+            Some(&(s, e)) if s <= t.start && t.end <= e => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// Non-empty, non-comment lines of a word list, trimmed.
 fn word_list(text: &str) -> Vec<String> {
     text.lines()
@@ -495,6 +575,68 @@ fn word_list(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn raw(start: usize, end: usize) -> RawToken<'static> {
+        RawToken {
+            start,
+            end,
+            word: "",
+            pos: "x",
+        }
+    }
+
+    #[test]
+    fn tokens_fit_only_when_no_token_crosses_a_sentence_end() {
+        let sentences = [(0, 3), (3, 5)];
+        assert!(tokens_fit(&[raw(0, 2), raw(2, 3), raw(3, 5)], &sentences));
+        assert!(!tokens_fit(&[raw(0, 2), raw(2, 4), raw(4, 5)], &sentences));
+        assert!(!tokens_fit(&[raw(0, 3), raw(3, 6)], &sentences));
+        assert!(tokens_fit(&[], &sentences));
+    }
+
+    /// Tagging a paragraph at once must give exactly the tokens of tagging each sentence.
+    #[test]
+    fn paragraph_tagging_gives_the_tokens_of_sentence_tagging() {
+        let segmenter = Segmenter::build(
+            &SegmentConfig::default(),
+            &NumbersConfig::default(),
+            &EntitiesConfig::default(),
+            Path::new("."),
+        );
+        let Ok(segmenter) = segmenter else {
+            panic!("segmenter builds");
+        };
+        let doc = CleanDoc {
+            paragraphs: vec![
+                "他说：“要干！”。然后走了 好吗?是的;a;b 3.5%的增长……结束".into(),
+                "版本v1.2;v2.0!OK?“引号。”　全角空格。  两个空格。X亿元；ab-cd".into(),
+                "（注：数据未审计。）合计三项。\"ASCII引号。\"完".into(),
+            ],
+            ..Default::default()
+        };
+        let out = segmenter.segment(doc);
+        let mut clock = Clock::off();
+        for sentence in &out.sentences {
+            let mut expected = Vec::new();
+            segmenter
+                .tokenizer
+                .tokenize_into(&sentence.text, &mut expected, &mut clock);
+            let got: Vec<(usize, usize, &str, &str)> = out
+                .tokens
+                .iter()
+                .filter(|t| t.sent_idx == sentence.sent_idx)
+                .map(|t| (t.span.start, t.span.end, t.word.as_str(), t.pos.as_str()))
+                .collect();
+            let expected: Vec<(usize, usize, &str, &str)> = expected
+                .iter()
+                .map(|t| {
+                    let start = sentence.span.start;
+                    (start + t.start, start + t.end, t.word, t.pos)
+                })
+                .collect();
+            assert_eq!(got, expected, "{:?}", sentence.text);
+        }
+    }
 
     #[test]
     fn segmenter_is_shareable_across_threads() {
@@ -536,5 +678,62 @@ mod tests {
                 "segment.keyword_excluded_pos[0]"
             ]
         );
+    }
+}
+
+/// Where the time of [`Segmenter::segment_profiled`] calls went, summed over calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SegmentProfile {
+    /// Sentence splitting, section detection, paragraph and sentence rows.
+    pub structure: Duration,
+    /// jieba's `tag` calls.
+    pub jieba: Duration,
+    /// Turning jieba's tags into token rows.
+    pub tokens: Duration,
+    /// Number extraction, with offsets and sections set.
+    pub numbers: Duration,
+    /// Entity recognition, with sections set.
+    pub entities: Duration,
+}
+
+impl SegmentProfile {
+    /// Sum of the parts.
+    pub fn total(&self) -> Duration {
+        self.structure + self.jieba + self.tokens + self.numbers + self.entities
+    }
+}
+
+/// Charges elapsed time to the parts of a [`SegmentProfile`]; does nothing when off.
+pub(crate) struct Clock<'a> {
+    profile: Option<&'a mut SegmentProfile>,
+    last: Option<Instant>,
+}
+
+impl<'a> Clock<'a> {
+    /// A clock that measures nothing (the normal path).
+    pub(crate) fn off() -> Self {
+        Clock {
+            profile: None,
+            last: None,
+        }
+    }
+
+    /// A clock adding to `profile`, started now.
+    fn on(profile: &'a mut SegmentProfile) -> Self {
+        Clock {
+            profile: Some(profile),
+            last: Some(Instant::now()),
+        }
+    }
+
+    /// Charges the time since the previous lap to `part`.
+    pub(crate) fn lap(&mut self, part: fn(&mut SegmentProfile) -> &mut Duration) {
+        if let Some(profile) = self.profile.as_deref_mut() {
+            let now = Instant::now();
+            if let Some(last) = self.last {
+                *part(profile) += now.saturating_duration_since(last);
+            }
+            self.last = Some(now);
+        }
     }
 }

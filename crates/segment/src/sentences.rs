@@ -21,6 +21,12 @@ pub(crate) fn is_closer(c: char) -> bool {
     )
 }
 
+/// A character of the main CJK block: no terminator, colon, quote or bracket, so the
+/// per-character rules can skip it at once (most characters of the text).
+fn is_plain_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}')
+}
+
 /// The closing character of an opening quote or bracket.
 fn closer_of(c: char) -> Option<char> {
     Some(match c {
@@ -52,27 +58,26 @@ pub(crate) struct Split {
 /// How far below the top of the stack a closer looks for its opener.
 const MAX_NESTING: usize = 16;
 
-/// Marks which positions lie strictly inside a balanced quote/bracket pair of at most `cap`
-/// characters. One pass with a stack; unmatched openers and closers protect nothing.
-fn protected_positions(chars: &[char], cap: usize) -> Vec<bool> {
-    let n = chars.len();
-    let mut diff = vec![0i32; n + 1];
+/// The positions lying strictly inside a balanced quote/bracket pair of at most `cap`
+/// characters, as sorted, disjoint `(start, end)` ranges. One pass with a stack; unmatched
+/// openers and closers protect nothing. (Ranges rather than a flag per character: no
+/// allocation for a paragraph without quotes, and only terminators and colons are looked up.)
+fn protected_ranges(chars: &[char], cap: usize) -> Vec<(usize, usize)> {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut stack: Vec<(char, usize)> = Vec::new();
     let mut ascii_quote: Option<usize> = None;
-    let mark = |open: usize, close: usize, diff: &mut Vec<i32>| {
+    let mut mark = |open: usize, close: usize| {
         if close > open + 1 && close - open <= cap {
-            if let Some(d) = diff.get_mut(open + 1) {
-                *d += 1;
-            }
-            if let Some(d) = diff.get_mut(close) {
-                *d -= 1;
-            }
+            ranges.push((open + 1, close));
         }
     };
     for (i, &c) in chars.iter().enumerate() {
+        if is_plain_han(c) {
+            continue;
+        }
         if c == '"' {
             match ascii_quote.take() {
-                Some(open) => mark(open, i, &mut diff),
+                Some(open) => mark(open, i),
                 None => ascii_quote = Some(i),
             }
         } else if let Some(close) = closer_of(c) {
@@ -87,31 +92,45 @@ fn protected_positions(chars: &[char], cap: usize) -> Vec<bool> {
             if let Some(k) = depth.map(|d| stack.len() - 1 - d) {
                 let open = stack.get(k).map(|&(_, o)| o).unwrap_or(i);
                 stack.truncate(k);
-                mark(open, i, &mut diff);
+                mark(open, i);
             }
         }
     }
-    let mut depth = 0i32;
-    let mut inside = Vec::with_capacity(n);
-    for d in diff.iter().take(n) {
-        depth += d;
-        inside.push(depth > 0);
+    ranges.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (s, e) in ranges {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
     }
-    inside
+    merged
+}
+
+/// Whether position `i` lies in one of `ranges` (sorted and disjoint).
+fn is_protected(ranges: &[(usize, usize)], i: usize) -> bool {
+    let k = ranges.partition_point(|&(s, _)| s <= i);
+    k.checked_sub(1)
+        .and_then(|k| ranges.get(k))
+        .is_some_and(|&(_, e)| i < e)
 }
 
 /// Splits one paragraph (as characters) into sentences. `quote_cap` is the longest quotation
 /// (in characters) inside which terminators are ignored.
 pub(crate) fn split(chars: &[char], quote_cap: usize) -> Split {
     let n = chars.len();
-    let inside = protected_positions(chars, quote_cap);
-    let is_inside = |i: usize| inside.get(i).copied().unwrap_or(false);
+    let protected = protected_ranges(chars, quote_cap);
+    let is_inside = |i: usize| is_protected(&protected, i);
     let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
     let mut out = Split::default();
     let mut start = 0;
     let mut i = 0;
     while i < n {
         let c = at(i);
+        if is_plain_han(c) {
+            i += 1;
+            continue;
+        }
         if (c == '：' || c == ':') && !is_inside(i) {
             let mut j = i + 1;
             while j < n && at(j).is_whitespace() {
@@ -211,6 +230,21 @@ mod tests {
             sentences("第一句。 第二句。"),
             vec!["第一句。 ", "第二句。"]
         );
+    }
+
+    #[test]
+    fn nested_and_overlapping_quotes_protect_their_union() {
+        let chars: Vec<char> = "甲“乙（丙。丁）戊。己”庚。".chars().collect();
+        assert_eq!(protected_ranges(&chars, 200), vec![(2, 11)]);
+        assert!(!is_protected(&[(2, 11)], 1));
+        assert!(is_protected(&[(2, 11)], 2));
+        assert!(is_protected(&[(2, 11)], 10));
+        assert!(!is_protected(&[(2, 11)], 11));
+        assert_eq!(
+            sentences("甲“乙（丙。丁）戊。己”庚。"),
+            vec!["甲“乙（丙。丁）戊。己”庚。"]
+        );
+        assert_eq!(protected_ranges(&chars, 5), vec![(4, 7)]);
     }
 
     #[test]

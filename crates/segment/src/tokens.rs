@@ -1,7 +1,8 @@
 //! Word segmentation with jieba-rs plus user dictionaries.
 
-use gongwen_model::CompactString;
 use jieba_rs::Jieba;
+
+use crate::Clock;
 
 /// A problem in a user dictionary, by line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,17 +27,18 @@ impl std::fmt::Debug for Tokenizer {
     }
 }
 
-/// One token of a sentence: character offsets relative to the sentence, word and POS tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RawToken {
-    /// First character, relative to the sentence.
+/// One token of a text: character offsets relative to the text, word and POS tag, borrowed
+/// from the text and from jieba's tag table (no allocation per token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawToken<'a> {
+    /// First character, relative to the text.
     pub start: usize,
     /// One past the last character.
     pub end: usize,
     /// The word.
-    pub word: CompactString,
+    pub word: &'a str,
     /// jieba POS tag (`x` for whitespace and gaps).
-    pub pos: CompactString,
+    pub pos: &'a str,
 }
 
 impl Tokenizer {
@@ -96,11 +98,24 @@ impl Tokenizer {
         Ok(added)
     }
 
-    /// Tokens of `sentence`, tiling it exactly: every character belongs to exactly one token
-    /// (anything jieba leaves out becomes a token tagged `x`).
-    pub(crate) fn tokenize(&self, sentence: &str) -> Vec<RawToken> {
-        let tags = self.jieba.tag(sentence, self.hmm);
-        let mut out = Vec::with_capacity(tags.len());
+    /// Appends the tokens of `text` to `out`, tiling it exactly: every character belongs to
+    /// exactly one token (anything jieba leaves out becomes a token tagged `x`).
+    ///
+    /// jieba cuts its input into blocks at every character that is not Han, ASCII
+    /// alphanumeric or one of `+#&._%-`, and segments each block on its own; so tagging a
+    /// paragraph gives the same tokens as tagging each of its sentences, whose ends are
+    /// punctuation, closing quotes or whitespace (segment still checks that no token crosses
+    /// a sentence end).
+    pub(crate) fn tokenize_into<'a>(
+        &'a self,
+        text: &'a str,
+        out: &mut Vec<RawToken<'a>>,
+        clock: &mut Clock<'_>,
+    ) {
+        clock.lap(|p| &mut p.tokens);
+        let tags = self.jieba.tag(text, self.hmm);
+        clock.lap(|p| &mut p.jieba);
+        out.reserve(tags.len());
         let mut pos = 0usize;
         let mut byte_pos = 0usize;
         for t in tags {
@@ -108,35 +123,34 @@ impl Tokenizer {
                 continue;
             }
             if t.start > pos {
-                if let Some(gap) = sentence.get(byte_pos..t.byte_start) {
+                if let Some(gap) = text.get(byte_pos..t.byte_start) {
                     out.push(RawToken {
                         start: pos,
                         end: t.start,
-                        word: gap.into(),
-                        pos: "x".into(),
+                        word: gap,
+                        pos: "x",
                     });
                 }
             }
             out.push(RawToken {
                 start: t.start,
                 end: t.end,
-                word: t.word.into(),
-                pos: if t.tag.is_empty() { "x" } else { t.tag }.into(),
+                word: t.word,
+                pos: if t.tag.is_empty() { "x" } else { t.tag },
             });
             pos = t.end;
             byte_pos = t.byte_end;
         }
-        if let Some(rest) = sentence.get(byte_pos..) {
+        if let Some(rest) = text.get(byte_pos..) {
             if !rest.is_empty() {
                 let n = rest.chars().count();
                 out.push(RawToken {
                     start: pos,
                     end: pos + n,
-                    word: rest.into(),
-                    pos: "x".into(),
+                    word: rest,
+                    pos: "x",
                 });
             }
         }
-        out
     }
 }

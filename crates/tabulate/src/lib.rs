@@ -6,10 +6,11 @@
 //! [`merge_parts`] to combine part files into whole tables. The tables and their columns are
 //! listed by [`schemas`] and documented in `docs/tables.md`.
 //!
-//! Rows are streamed: CSV rows are written as they arrive and Parquet rows are buffered per
-//! column and written as a row group every `batch_rows` rows, so memory does not grow with the
-//! corpus. Output depends only on the rows and the config, so the same input gives
-//! byte-identical files.
+//! Rows are streamed: each row goes straight from the model structs into a CSV byte buffer
+//! (`csv_out`, written out every megabyte) and into typed column buffers (`parquet_out`),
+//! which become Arrow arrays and a Parquet row group every `batch_rows` rows, so memory does
+//! not grow with the corpus. Output depends only on the rows and the config, so the same input
+//! gives byte-identical files. Files are synced to disk together on `finish`.
 //!
 //! Tabulate does NOT sort (rows must arrive in order), decide what a document contains (the
 //! earlier stages do), or move the files into place (the driver writes into a staging folder
@@ -20,7 +21,9 @@ use std::path::{Path, PathBuf};
 use gongwen_model::{ConfigProblem, DocOutcome, Keyword};
 use serde::Deserialize;
 
+mod csv_out;
 mod merge;
+mod parquet_out;
 mod rows;
 mod schema;
 mod sink;
@@ -356,14 +359,19 @@ impl TableWriter {
         self.sinks.write_keywords(doc_id, keywords)
     }
 
-    /// Flushes and closes every file; returns rows written per written table, in table order.
+    /// Writes out, syncs to disk and closes every file; returns rows written per written table,
+    /// in table order.
     pub fn finish(self) -> Result<RowCounts, TabulateError> {
         let mut counts = Vec::new();
+        let mut files = Vec::new();
         for (slot, table) in self.sinks.0.into_iter().zip(Table::ALL) {
             if let Some(sink) = slot {
-                counts.push((table.def().name, sink.finish()?));
+                let (rows, written) = sink.finish()?;
+                counts.push((table.def().name, rows));
+                files.extend(written);
             }
         }
+        sink::sync_all(&files)?;
         Ok(counts)
     }
 }

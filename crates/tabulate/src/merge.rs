@@ -16,8 +16,10 @@ use std::sync::Arc;
 
 use polars::prelude::{DataFrame, FileMetadataRef, ParquetReader, SerReader};
 
+use crate::csv_out::{CsvOut, BOM};
+use crate::parquet_out::ParquetOut;
 use crate::schema::{TableDef, TABLES};
-use crate::sink::{csv_err, file_name, io_err, polars_err, CsvOut, ParquetOut, BOM};
+use crate::sink::{csv_err, file_name, io_err, polars_err};
 use crate::{valid_part_name, OutputConfig, RowCounts, TabulateError};
 
 /// Part files found in a folder: (table index, extension) → part paths sorted by part name.
@@ -212,7 +214,7 @@ fn merge_csv(
             )));
         }
     }
-    output.finish()?;
+    output.finish()?.sync()?;
     Ok(rows)
 }
 
@@ -284,44 +286,8 @@ impl ParquetCursor {
     }
 }
 
-/// Output rows collected until a full batch can be written.
-struct BatchCollector {
-    out: ParquetOut,
-    batch_rows: usize,
-    pending: Option<DataFrame>,
-}
-
-impl BatchCollector {
-    fn push(&mut self, rows: DataFrame, path: &Path) -> Result<(), TabulateError> {
-        let mut pending = match self.pending.take() {
-            Some(mut p) => {
-                p.vstack_mut_owned(rows).map_err(|e| polars_err(path, e))?;
-                p
-            }
-            None => rows,
-        };
-        while pending.height() >= self.batch_rows {
-            let batch_rows = i64::try_from(self.batch_rows).unwrap_or(i64::MAX);
-            let (mut batch, rest) = pending.split_at(batch_rows);
-            self.out.write_row_group(&mut batch)?;
-            pending = rest;
-        }
-        if pending.height() > 0 {
-            self.pending = Some(pending);
-        }
-        Ok(())
-    }
-
-    fn finish(mut self) -> Result<(), TabulateError> {
-        if let Some(mut rest) = self.pending.take() {
-            self.out.write_row_group(&mut rest)?;
-        }
-        self.out.finish()
-    }
-}
-
 fn merge_parquet(
-    def: &TableDef,
+    def: &'static TableDef,
     paths: &[PathBuf],
     out: &Path,
     config: &OutputConfig,
@@ -337,11 +303,7 @@ fn merge_parquet(
         }
         cursors.push(cursor);
     }
-    let mut collector = BatchCollector {
-        out: ParquetOut::create(out, def.polars_schema(), config.zstd_level)?,
-        batch_rows: chunk_rows,
-        pending: None,
-    };
+    let mut output = ParquetOut::create(out, def, config.zstd_level, chunk_rows)?;
     let mut rows = 0usize;
     while let Some(Reverse((_, i))) = heap.pop() {
         let next = heap.peek().map(|Reverse(top)| top.clone());
@@ -368,14 +330,13 @@ fn merge_parquet(
             .chunk
             .slice(i64::try_from(start).unwrap_or(i64::MAX), end - start);
         rows += run.height();
-        let path = cursor.path.clone();
-        collector.push(run, &path)?;
+        output.push_frame(&run, chunk_rows)?;
         cursor.pos = end;
         if cursor.ensure_row(chunk_rows)? {
             heap.push(Reverse((cursor.key_at(cursor.pos)?, i)));
         }
     }
-    collector.finish()?;
+    output.finish()?.sync()?;
     Ok(rows)
 }
 

@@ -5,19 +5,11 @@ use std::collections::BTreeMap;
 use gongwen_model::{DocOutcome, Failure, FailureStatus, Keyword, SegmentedDoc};
 
 use crate::schema::{Table, N_TABLES};
-use crate::sink::{Cell, TableSink};
+use crate::sink::TableSink;
 use crate::TabulateError;
 
 /// The sinks of every table; `None` for a table the config turned off.
 pub(crate) struct Sinks(pub(crate) [Option<TableSink>; N_TABLES]);
-
-fn int(v: usize) -> Cell<'static> {
-    Cell::Int(i64::try_from(v).unwrap_or(i64::MAX))
-}
-
-fn opt_str(v: &Option<String>) -> Cell<'_> {
-    Cell::OptStr(v.as_deref())
-}
 
 impl Sinks {
     fn sink(&mut self, table: Table) -> Option<&mut TableSink> {
@@ -43,99 +35,99 @@ impl Sinks {
                 .map(|p| p.chars().count())
                 .sum::<usize>()
                 + doc.paragraphs.len().saturating_sub(1);
-            sink.push(&[
-                Cell::Str(id),
-                Cell::Str(&src.source_path),
-                Cell::OptStr(src.format.map(|f| f.as_str())),
-                opt_str(&src.encoding),
-                Cell::OptStr(Some(doc.script.as_str())),
-                opt_str(&doc.title),
-                opt_str(&doc.date),
-                opt_str(&doc.publisher),
-                Cell::OptStr(Some(doc.doc_type.as_str())),
-                opt_str(&doc.speaker),
-                int(n_chars),
-                int(seg.paragraphs.len()),
-                int(seg.sentences.len()),
-                int(seg.sections.len()),
-                int(seg.numbers.len()),
-                int(seg.entities.len()),
-                Cell::Str("ok"),
-                Cell::OptStr(None),
-                opt_str(&src.duplicate_of),
-                Cell::Int(i64::try_from(src.n_bytes).unwrap_or(i64::MAX)),
-                Cell::Bool(src.bytes_replaced),
-                int(doc.stats.doc_mill_chars),
-                int(doc.stats.placeholders),
-                int(seg.tokens.len()),
-            ])?;
+            sink.row()
+                .str(id)
+                .str(&src.source_path)
+                .opt_str(src.format.map(|f| f.as_str()))
+                .opt_str(src.encoding.as_deref())
+                .opt_str(Some(doc.script.as_str()))
+                .opt_str(doc.title.as_deref())
+                .opt_str(doc.date.as_deref())
+                .opt_str(doc.publisher.as_deref())
+                .opt_str(Some(doc.doc_type.as_str()))
+                .opt_str(doc.speaker.as_deref())
+                .usize(n_chars)
+                .usize(seg.paragraphs.len())
+                .usize(seg.sentences.len())
+                .usize(seg.sections.len())
+                .usize(seg.numbers.len())
+                .usize(seg.entities.len())
+                .str("ok")
+                .opt_str(None)
+                .opt_str(src.duplicate_of.as_deref())
+                .int(i64::try_from(src.n_bytes).unwrap_or(i64::MAX))
+                .bool(src.bytes_replaced)
+                .usize(doc.stats.doc_mill_chars)
+                .usize(doc.stats.placeholders)
+                .usize(seg.tokens.len())
+                .end()?;
         }
         if let Some(sink) = self.sink(Table::Paragraphs) {
             for p in &seg.paragraphs {
-                sink.push(&[
-                    Cell::Str(id),
-                    int(p.para_idx),
-                    opt_str(&p.section_id),
-                    int(p.span.start),
-                    int(p.span.end),
-                    Cell::Str(&p.text),
-                ])?;
+                sink.row()
+                    .str(id)
+                    .usize(p.para_idx)
+                    .opt_str(p.section_id.as_deref())
+                    .usize(p.span.start)
+                    .usize(p.span.end)
+                    .str(&p.text)
+                    .end()?;
             }
         }
         if let Some(sink) = self.sink(Table::Sentences) {
             for s in &seg.sentences {
-                sink.push(&[
-                    Cell::Str(id),
-                    int(s.sent_idx),
-                    int(s.para_idx),
-                    opt_str(&s.section_id),
-                    int(s.span.start),
-                    int(s.span.end),
-                    Cell::Str(&s.text),
-                ])?;
+                sink.row()
+                    .str(id)
+                    .usize(s.sent_idx)
+                    .usize(s.para_idx)
+                    .opt_str(s.section_id.as_deref())
+                    .usize(s.span.start)
+                    .usize(s.span.end)
+                    .str(&s.text)
+                    .end()?;
             }
         }
         if let Some(sink) = self.sink(Table::Sections) {
             for s in &seg.sections {
-                sink.push(&[
-                    Cell::Str(id),
-                    Cell::Str(&s.section_id),
-                    opt_str(&s.parent_id),
-                    Cell::Int(i64::from(s.level)),
-                    Cell::Str(&s.marker),
-                    Cell::OptInt(s.ordinal.map(i64::from)),
-                    Cell::Str(&s.heading),
-                    int(s.span.start),
-                    int(s.span.end),
-                ])?;
+                sink.row()
+                    .str(id)
+                    .str(&s.section_id)
+                    .opt_str(s.parent_id.as_deref())
+                    .int(i64::from(s.level))
+                    .str(&s.marker)
+                    .opt_int(s.ordinal.map(i64::from))
+                    .str(&s.heading)
+                    .usize(s.span.start)
+                    .usize(s.span.end)
+                    .end()?;
             }
         }
         if let Some(sink) = self.sink(Table::Tokens) {
             for t in &seg.tokens {
-                sink.push(&[
-                    Cell::Str(id),
-                    int(t.sent_idx),
-                    int(t.tok_idx),
-                    Cell::Str(&t.word),
-                    Cell::Str(&t.pos),
-                    int(t.span.start),
-                    int(t.span.end),
-                ])?;
+                sink.row()
+                    .str(id)
+                    .usize(t.sent_idx)
+                    .usize(t.tok_idx)
+                    .str(&t.word)
+                    .str(&t.pos)
+                    .usize(t.span.start)
+                    .usize(t.span.end)
+                    .end()?;
             }
         }
         if let Some(sink) = self.sink(Table::Entities) {
             for e in &seg.entities {
-                sink.push(&[
-                    Cell::Str(id),
-                    int(e.sent_idx),
-                    opt_str(&e.section_id),
-                    int(e.span.start),
-                    int(e.span.end),
-                    Cell::Str(&e.text),
-                    Cell::Str(e.entity_type.as_str()),
-                    opt_str(&e.title),
-                    Cell::Bool(e.redacted),
-                ])?;
+                sink.row()
+                    .str(id)
+                    .usize(e.sent_idx)
+                    .opt_str(e.section_id.as_deref())
+                    .usize(e.span.start)
+                    .usize(e.span.end)
+                    .str(&e.text)
+                    .str(e.entity_type.as_str())
+                    .opt_str(e.title.as_deref())
+                    .bool(e.redacted)
+                    .end()?;
             }
         }
         if let Some(sink) = self.sink(Table::EntityCounts) {
@@ -146,33 +138,33 @@ impl Sinks {
                     .or_insert(0) += 1;
             }
             for ((entity_type, text), mentions) in counts {
-                sink.push(&[
-                    Cell::Str(id),
-                    Cell::Str(text),
-                    Cell::Str(entity_type),
-                    int(mentions),
-                ])?;
+                sink.row()
+                    .str(id)
+                    .str(text)
+                    .str(entity_type)
+                    .usize(mentions)
+                    .end()?;
             }
         }
         if let Some(sink) = self.sink(Table::Numbers) {
             for n in &seg.numbers {
-                sink.push(&[
-                    Cell::Str(id),
-                    int(n.sent_idx),
-                    opt_str(&n.section_id),
-                    int(n.span.start),
-                    int(n.span.end),
-                    Cell::Str(&n.text),
-                    Cell::Str(n.kind.as_str()),
-                    Cell::OptF64(n.value),
-                    Cell::OptF64(n.low),
-                    Cell::OptF64(n.high),
-                    opt_str(&n.unit),
-                    opt_str(&n.iso),
-                    opt_str(&n.qualifier),
-                    Cell::Bool(n.redacted),
-                    opt_str(&n.subject),
-                ])?;
+                sink.row()
+                    .str(id)
+                    .usize(n.sent_idx)
+                    .opt_str(n.section_id.as_deref())
+                    .usize(n.span.start)
+                    .usize(n.span.end)
+                    .str(&n.text)
+                    .str(n.kind.as_str())
+                    .opt_f64(n.value)
+                    .opt_f64(n.low)
+                    .opt_f64(n.high)
+                    .opt_str(n.unit.as_deref())
+                    .opt_str(n.iso.as_deref())
+                    .opt_str(n.qualifier.as_deref())
+                    .bool(n.redacted)
+                    .opt_str(n.subject.as_deref())
+                    .end()?;
             }
         }
         Ok(())
@@ -182,47 +174,46 @@ impl Sinks {
         let src = &failure.source;
         let is_duplicate = failure.status == FailureStatus::Duplicate;
         if let Some(sink) = self.sink(Table::Documents) {
-            let zero = Cell::Int(0);
-            sink.push(&[
-                Cell::Str(&src.doc_id),
-                Cell::Str(&src.source_path),
-                Cell::OptStr(src.format.map(|f| f.as_str())),
-                opt_str(&src.encoding),
-                Cell::OptStr(None),
-                Cell::OptStr(None),
-                Cell::OptStr(None),
-                Cell::OptStr(None),
-                Cell::OptStr(None),
-                Cell::OptStr(None),
-                zero,
-                zero,
-                zero,
-                zero,
-                zero,
-                zero,
-                Cell::Str(failure.status.as_str()),
-                Cell::OptStr(if is_duplicate {
+            sink.row()
+                .str(&src.doc_id)
+                .str(&src.source_path)
+                .opt_str(src.format.map(|f| f.as_str()))
+                .opt_str(src.encoding.as_deref())
+                .opt_str(None)
+                .opt_str(None)
+                .opt_str(None)
+                .opt_str(None)
+                .opt_str(None)
+                .opt_str(None)
+                .int(0)
+                .int(0)
+                .int(0)
+                .int(0)
+                .int(0)
+                .int(0)
+                .str(failure.status.as_str())
+                .opt_str(if is_duplicate {
                     None
                 } else {
                     Some(&failure.message)
-                }),
-                opt_str(&src.duplicate_of),
-                Cell::Int(i64::try_from(src.n_bytes).unwrap_or(i64::MAX)),
-                Cell::Bool(src.bytes_replaced),
-                zero,
-                zero,
-                zero,
-            ])?;
+                })
+                .opt_str(src.duplicate_of.as_deref())
+                .int(i64::try_from(src.n_bytes).unwrap_or(i64::MAX))
+                .bool(src.bytes_replaced)
+                .int(0)
+                .int(0)
+                .int(0)
+                .end()?;
         }
         if !is_duplicate {
             if let Some(sink) = self.sink(Table::Errors) {
-                sink.push(&[
-                    Cell::Str(&src.source_path),
-                    Cell::Str(failure.stage.as_str()),
-                    Cell::Str(&failure.message),
-                    Cell::Str(&src.doc_id),
-                    Cell::Str(failure.status.as_str()),
-                ])?;
+                sink.row()
+                    .str(&src.source_path)
+                    .str(failure.stage.as_str())
+                    .str(&failure.message)
+                    .str(&src.doc_id)
+                    .str(failure.status.as_str())
+                    .end()?;
             }
         }
         Ok(())
@@ -236,12 +227,12 @@ impl Sinks {
     ) -> Result<(), TabulateError> {
         if let Some(sink) = self.sink(Table::Keywords) {
             for k in keywords {
-                sink.push(&[
-                    Cell::Str(doc_id),
-                    int(k.rank),
-                    Cell::Str(&k.word),
-                    Cell::F64(k.weight),
-                ])?;
+                sink.row()
+                    .str(doc_id)
+                    .usize(k.rank)
+                    .str(&k.word)
+                    .f64(k.weight)
+                    .end()?;
             }
         }
         Ok(())

@@ -3,8 +3,6 @@
 //! This is the single source of truth: the writers, `gongwen schema` and `docs/tables.md` are
 //! all derived from [`TABLES`].
 
-use polars::prelude::{DataType, Field, Schema};
-
 /// Storage kind of a column (how it is buffered, typed in Parquet and formatted in CSV).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -37,16 +35,6 @@ impl Kind {
             Kind::Bool => "bool",
         }
     }
-
-    /// The polars / Parquet type.
-    pub(crate) fn polars_type(self) -> DataType {
-        match self {
-            Kind::Int | Kind::OptInt => DataType::Int64,
-            Kind::Str | Kind::OptStr => DataType::String,
-            Kind::F64 | Kind::OptF64 => DataType::Float64,
-            Kind::Bool => DataType::Boolean,
-        }
-    }
 }
 
 /// One column's definition.
@@ -65,14 +53,6 @@ pub(crate) struct TableDef {
 }
 
 impl TableDef {
-    /// The polars schema of the table.
-    pub(crate) fn polars_schema(&self) -> Schema {
-        self.columns
-            .iter()
-            .map(|c| Field::new(c.name.into(), c.kind.polars_type()))
-            .collect()
-    }
-
     /// Position of a column by name.
     pub(crate) fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)

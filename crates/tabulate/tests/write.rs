@@ -475,3 +475,43 @@ fn bad_part_names_are_refused() {
     assert!(TableWriter::create(&config(), dir.path(), Some("")).is_err());
     assert!(TableWriter::create(&config(), dir.path(), Some("part-1-of-2")).is_ok());
 }
+
+/// The text a CSV field holds for a value read back from Parquet.
+fn csv_text(value: polars::prelude::AnyValue<'_>) -> String {
+    use polars::prelude::AnyValue;
+    match value {
+        AnyValue::Null => String::new(),
+        AnyValue::Int64(v) => v.to_string(),
+        AnyValue::Float64(v) => v.to_string(),
+        AnyValue::Boolean(v) => v.to_string(),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        other => panic!("unexpected value {other:?}"),
+    }
+}
+
+#[test]
+fn parquet_holds_the_same_values_as_csv_in_every_table() {
+    // Row groups of 7 rows cut through documents, dictionary runs and delta blocks.
+    let docs = corpus(30);
+    let dir = tempfile::tempdir().unwrap();
+    write(&config(), dir.path(), None, &docs);
+    for table in schemas() {
+        let (_, header, rows) = read_csv(&dir.path().join(format!("{}.csv", table.name)));
+        let df = read_parquet(&dir.path().join(format!("{}.parquet", table.name)));
+        assert_eq!(df.height(), rows.len(), "{}", table.name);
+        for (c, name) in header.iter().enumerate() {
+            let column = df.column(name).unwrap().as_materialized_series().clone();
+            for (r, row) in rows.iter().enumerate() {
+                let value = column.get(r).unwrap();
+                let is_null = matches!(value, polars::prelude::AnyValue::Null);
+                assert_eq!(csv_text(value), row[c], "{}.{name} row {r}", table.name);
+                // Only nullable columns hold nulls; an empty string stays a string.
+                if is_null {
+                    let def = table.columns.iter().find(|d| d.name == name).unwrap();
+                    assert!(def.dtype.ends_with('?'), "{}.{name} row {r}", table.name);
+                }
+            }
+        }
+    }
+}
