@@ -128,7 +128,21 @@ impl Cache {
         let stored = compact::EntryRef::new(entry);
         let bytes = bincode::serde::encode_to_vec(&stored, bincode::config::standard())
             .map_err(std::io::Error::other)?;
-        zstd::bulk::compress(&bytes, CACHE_ZSTD_LEVEL)
+        // One compression context per worker thread (creating one per entry is not free).
+        thread_local! {
+            static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        COMPRESSOR.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                *slot = Some(zstd::bulk::Compressor::new(CACHE_ZSTD_LEVEL)?);
+            }
+            match slot.as_mut() {
+                Some(compressor) => compressor.compress(&bytes),
+                None => zstd::bulk::compress(&bytes, CACHE_ZSTD_LEVEL),
+            }
+        })
     }
 
     /// Decodes an entry made by [`Cache::encode`] when it has this version's encoding and

@@ -116,8 +116,8 @@ struct SegRef<'a> {
     speaker: &'a Option<String>,
     paragraph_texts: &'a [String],
     stats: &'a CleanStats,
-    paragraphs: &'a [Paragraph],
-    sentences: &'a [Sentence],
+    paragraphs: Vec<UnitRef<'a>>,
+    sentences: Vec<UnitRef<'a>>,
     sections: &'a [Section],
     tokens: TokenColumns,
     entities: &'a [Entity],
@@ -127,6 +127,15 @@ struct SegRef<'a> {
 impl<'a> SegRef<'a> {
     fn new(seg: &'a SegmentedDoc) -> SegRef<'a> {
         let doc = &seg.doc;
+        let text = doc.paragraphs.join("\n");
+        let offsets = char_offsets(&text);
+        let unit = |idx, para_idx, section_id, span, own: &'a str| UnitRef {
+            idx,
+            para_idx,
+            section_id,
+            span,
+            text: (cut(&text, &offsets, span) != Some(own)).then_some(own),
+        };
         SegRef {
             source: &doc.source,
             script: doc.script,
@@ -137,10 +146,18 @@ impl<'a> SegRef<'a> {
             speaker: &doc.speaker,
             paragraph_texts: &doc.paragraphs,
             stats: &doc.stats,
-            paragraphs: &seg.paragraphs,
-            sentences: &seg.sentences,
+            paragraphs: seg
+                .paragraphs
+                .iter()
+                .map(|p| unit(p.para_idx, p.para_idx, &p.section_id, p.span, &p.text))
+                .collect(),
+            sentences: seg
+                .sentences
+                .iter()
+                .map(|s| unit(s.sent_idx, s.para_idx, &s.section_id, s.span, &s.text))
+                .collect(),
             sections: &seg.sections,
-            tokens: TokenColumns::new(&doc.paragraphs, &seg.tokens),
+            tokens: TokenColumns::new(&text, &offsets, &seg.tokens),
             entities: &seg.entities,
             numbers: &seg.numbers,
         }
@@ -159,8 +176,8 @@ pub(super) struct Seg {
     speaker: Option<String>,
     paragraph_texts: Vec<String>,
     stats: CleanStats,
-    paragraphs: Vec<Paragraph>,
-    sentences: Vec<Sentence>,
+    paragraphs: Vec<Unit>,
+    sentences: Vec<Unit>,
     sections: Vec<Section>,
     tokens: TokenColumns,
     entities: Vec<Entity>,
@@ -169,7 +186,43 @@ pub(super) struct Seg {
 
 impl Seg {
     fn expand(self) -> Option<SegmentedDoc> {
-        let tokens = self.tokens.expand(&self.paragraph_texts)?;
+        let text = self.paragraph_texts.join("\n");
+        let offsets = char_offsets(&text);
+        let tokens = self.tokens.expand(&text, &offsets)?;
+        let unit_text = |u: Unit| -> Option<(Unit, String)> {
+            let t = match &u.text {
+                Some(own) => own.clone(),
+                None => cut(&text, &offsets, u.span)?.to_string(),
+            };
+            Some((u, t))
+        };
+        let paragraphs = self
+            .paragraphs
+            .into_iter()
+            .map(|u| {
+                let (u, text) = unit_text(u)?;
+                Some(Paragraph {
+                    para_idx: u.idx,
+                    section_id: u.section_id,
+                    span: u.span,
+                    text,
+                })
+            })
+            .collect::<Option<Vec<Paragraph>>>()?;
+        let sentences = self
+            .sentences
+            .into_iter()
+            .map(|u| {
+                let (u, text) = unit_text(u)?;
+                Some(Sentence {
+                    sent_idx: u.idx,
+                    para_idx: u.para_idx,
+                    section_id: u.section_id,
+                    span: u.span,
+                    text,
+                })
+            })
+            .collect::<Option<Vec<Sentence>>>()?;
         Some(SegmentedDoc {
             doc: CleanDoc {
                 source: self.source,
@@ -183,14 +236,36 @@ impl Seg {
                 original: String::new(),
                 stats: self.stats,
             },
-            paragraphs: self.paragraphs,
-            sentences: self.sentences,
+            paragraphs,
+            sentences,
             sections: self.sections,
             tokens,
             entities: self.entities,
             numbers: self.numbers,
         })
     }
+}
+
+/// A paragraph or sentence, as written: its text only when it is not the clean text at its
+/// span (it always is, but the cache does not rely on it).
+#[derive(Serialize)]
+struct UnitRef<'a> {
+    /// `para_idx` of a paragraph, `sent_idx` of a sentence.
+    idx: usize,
+    para_idx: usize,
+    section_id: &'a Option<String>,
+    span: Span,
+    text: Option<&'a str>,
+}
+
+/// A paragraph or sentence, as read (same layout as [`UnitRef`]).
+#[derive(Deserialize)]
+struct Unit {
+    idx: usize,
+    para_idx: usize,
+    section_id: Option<String>,
+    span: Span,
+    text: Option<String>,
 }
 
 /// Tokens as columns. Each token is stored as differences from the one before it, which
@@ -233,9 +308,7 @@ fn signed(v: usize) -> i64 {
 }
 
 impl TokenColumns {
-    fn new(paragraphs: &[String], tokens: &[Token]) -> TokenColumns {
-        let text = paragraphs.join("\n");
-        let offsets = char_offsets(&text);
+    fn new(text: &str, offsets: &[usize], tokens: &[Token]) -> TokenColumns {
         let mut cols = TokenColumns::default();
         let mut tag_ids: HashMap<&str, u32> = HashMap::new();
         let (mut prev_sent, mut prev_end) = (0i64, 0i64);
@@ -253,7 +326,7 @@ impl TokenColumns {
             prev_end = signed(t.span.end);
             cols.len.push(t.span.len() as u64);
             let round_trips = t.span.end >= t.span.start
-                && cut(&text, &offsets, t.span) == Some(t.word.as_str());
+                && cut(text, offsets, t.span) == Some(t.word.as_str());
             if !round_trips {
                 cols.words.push((i as u64, t.word.to_string()));
             }
@@ -262,7 +335,7 @@ impl TokenColumns {
     }
 
     /// The tokens back; `None` when the columns are inconsistent.
-    fn expand(self, paragraphs: &[String]) -> Option<Vec<Token>> {
+    fn expand(self, text: &str, offsets: &[usize]) -> Option<Vec<Token>> {
         let n = self.tag.len();
         let same_length = [
             self.sent_step.len(),
@@ -275,8 +348,6 @@ impl TokenColumns {
         if !same_length {
             return None;
         }
-        let text = paragraphs.join("\n");
-        let offsets = char_offsets(&text);
         let mut words: HashMap<u64, String> = self.words.into_iter().collect();
         let mut tokens = Vec::with_capacity(n);
         let (mut sent, mut end) = (0i64, 0i64);
@@ -288,7 +359,7 @@ impl TokenColumns {
             let span = Span::new(usize::try_from(start).ok()?, usize::try_from(end).ok()?);
             let word: CompactString = match words.remove(&(i as u64)) {
                 Some(w) => w.into(),
-                None => cut(&text, &offsets, span)?.into(),
+                None => cut(text, offsets, span)?.into(),
             };
             let tag = usize::try_from(*self.tag.get(i)?).ok()?;
             tokens.push(Token {
@@ -332,23 +403,25 @@ mod tests {
         ];
         // A word that is not the text at its span is kept as an exception.
         tokens[1].word = "經濟".into();
-        let cols = TokenColumns::new(&paragraphs, &tokens);
+        let text = paragraphs.join("\n");
+        let offsets = char_offsets(&text);
+        let cols = TokenColumns::new(&text, &offsets, &tokens);
         assert_eq!(cols.words, vec![(1, "經濟".to_string())]);
         assert_eq!(cols.tags, vec!["n", "v", "a", "x", "m"]);
-        assert_eq!(cols.expand(&paragraphs), Some(tokens));
+        assert_eq!(cols.expand(&text, &offsets), Some(tokens));
     }
 
     #[test]
     fn inconsistent_columns_are_rejected_not_panicking() {
-        let paragraphs = vec!["短".to_string()];
-        let mut cols = TokenColumns::new(&paragraphs, &[token(0, 0, "短", "a", 0)]);
+        let (text, offsets) = ("短", char_offsets("短"));
+        let mut cols = TokenColumns::new(text, &offsets, &[token(0, 0, "短", "a", 0)]);
         cols.len[0] = 99;
-        assert_eq!(cols.expand(&paragraphs), None);
-        let mut cols = TokenColumns::new(&paragraphs, &[token(0, 0, "短", "a", 0)]);
+        assert_eq!(cols.expand(text, &offsets), None);
+        let mut cols = TokenColumns::new(text, &offsets, &[token(0, 0, "短", "a", 0)]);
         cols.tag[0] = 7;
-        assert_eq!(cols.expand(&paragraphs), None);
-        let mut cols = TokenColumns::new(&paragraphs, &[token(0, 0, "短", "a", 0)]);
+        assert_eq!(cols.expand(text, &offsets), None);
+        let mut cols = TokenColumns::new(text, &offsets, &[token(0, 0, "短", "a", 0)]);
         cols.start_gap.clear();
-        assert_eq!(cols.expand(&paragraphs), None);
+        assert_eq!(cols.expand(text, &offsets), None);
     }
 }
