@@ -100,7 +100,36 @@ struct Patterns {
     title_cue: Regex,
 }
 
+/// Literal pre-checks: each pattern below can only match a line holding certain characters
+/// (read off the pattern), so a byte search for them comes first and the regex runs only on
+/// the few lines that pass. The answer is the regex's answer; only the cost changes.
 impl Patterns {
+    /// `salutation`, which ends in `[：:]$`.
+    fn is_salutation(&self, s: &str) -> bool {
+        s.ends_with(['：', ':']) && self.salutation.is_match(s)
+    }
+
+    /// `dateline`: every date form has `年` or one of `-/.`.
+    fn is_dateline(&self, s: &str) -> bool {
+        (s.contains('年') || s.bytes().any(|b| matches!(b, b'-' | b'/' | b'.')))
+            && self.dateline.is_match(s)
+    }
+
+    /// `meta_label`, whose label ends in `[:：]`.
+    fn is_meta_label(&self, s: &str) -> bool {
+        (s.contains(':') || s.contains('：')) && self.meta_label.is_match(s)
+    }
+
+    /// `byline`, which names a 记者 or 通讯员.
+    fn is_byline(&self, s: &str) -> bool {
+        (s.contains("记者") || s.contains("通讯员")) && self.byline.is_match(s)
+    }
+
+    /// Whether `url` can match: every form has a `.` or `://`.
+    fn may_have_url(s: &str) -> bool {
+        s.contains('.') || s.contains(':')
+    }
+
     fn new() -> Result<Self, regex::Error> {
         let date = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇零一二三四五六七八九○Ｏ]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}";
         Ok(Patterns {
@@ -187,11 +216,11 @@ impl Extractor {
 
     // (a character takes at most 4 bytes: a longer string has too many characters, uncounted)
     fn is_salutation(&self, s: &str) -> bool {
-        s.len() <= 4 * 60 && s.chars().count() <= 60 && self.re.salutation.is_match(s)
+        s.len() <= 4 * 60 && s.chars().count() <= 60 && self.re.is_salutation(s)
     }
 
     fn is_dateline(&self, s: &str) -> bool {
-        s.len() <= 4 * 40 && s.chars().count() <= 40 && self.re.dateline.is_match(s)
+        s.len() <= 4 * 40 && s.chars().count() <= 40 && self.re.is_dateline(s)
     }
 
     // ---------------------------------------------------------------- line structure
@@ -270,15 +299,13 @@ impl Extractor {
         {
             return Class::Chrome;
         }
-        if n <= 60 && self.re.salutation.is_match(line) {
+        if n <= 60 && self.re.is_salutation(line) {
             return Class::Salutation;
         }
-        if (n <= 40 && self.re.dateline.is_match(line))
-            || (n <= 120 && self.re.meta_label.is_match(line))
-        {
+        if (n <= 40 && self.re.is_dateline(line)) || (n <= 120 && self.re.is_meta_label(line)) {
             return Class::Meta;
         }
-        if n <= 50 && self.re.byline.is_match(line) {
+        if n <= 50 && self.re.is_byline(line) {
             return Class::Byline;
         }
         if self.url_dominant(line, han) || nav_separated(line) || menu_of_short_tokens(line) {
@@ -302,7 +329,7 @@ impl Extractor {
 
     fn url_dominant(&self, line: &str, han: usize) -> bool {
         // a line with 20 Han characters is never URL-dominated: skip the URL search
-        if han >= 20 {
+        if han >= 20 || !Patterns::may_have_url(line) {
             return false;
         }
         let url_chars: usize = self
@@ -836,7 +863,7 @@ impl Extractor {
             lines.iter().enumerate().filter(move |(i, l)| {
                 (outside(*i) || l.class == Class::Meta)
                     && l.chars <= 160
-                    && self.re.meta_label.is_match(&l.text)
+                    && self.re.is_meta_label(&l.text)
                     && self.re.upload_label.is_match(&l.text) == upload
             })
         };
@@ -1299,6 +1326,59 @@ mod tests {
         assert_eq!(han_small_number("二十八"), Some(28));
         assert_eq!(han_small_number("十二"), Some(12));
         assert_eq!(han_small_number("十"), Some(10));
+    }
+
+    #[test]
+    fn literal_pre_checks_answer_like_the_regexes() {
+        let re = Patterns::new().expect("patterns compile");
+        let lines = [
+            "同志们：",
+            "各位代表、同志们:",
+            "同志们，大家好。",
+            "尊敬的各位领导：",
+            "（2023年2月28日）",
+            "二〇二三年二月二十八日",
+            "2023-02-28",
+            "2023/2/8 市政府办公室",
+            "2023.02.28",
+            "２０２３年２月２８日",
+            "日期：2023-01-05",
+            "来源:县融媒体中心",
+            "发布时间 2023年1月5日",
+            "本报记者 张三 通讯员 李四",
+            "（记者 王五）",
+            "□新华社记者",
+            "www.example.gov.cn",
+            "https://a.b/c",
+            "网址 example.com",
+            "这是一段正文，讲述了全县农业发展的总体情况。",
+            "",
+            ":",
+            "：",
+        ];
+        for l in lines {
+            assert_eq!(re.is_salutation(l), re.salutation.is_match(l), "{l:?}");
+            assert_eq!(re.is_dateline(l), re.dateline.is_match(l), "{l:?}");
+            assert_eq!(re.is_meta_label(l), re.meta_label.is_match(l), "{l:?}");
+            assert_eq!(re.is_byline(l), re.byline.is_match(l), "{l:?}");
+            if re.url.is_match(l) {
+                assert!(Patterns::may_have_url(l), "{l:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn literal_pre_checks_agree_on_generated_lines(
+            l in "[同志们各位代表尊敬的大家好记者通讯员本报年月日〇二十0-9２０：:，。（）() /.a-z-]{0,24}"
+        ) {
+            let re = Patterns::new().expect("patterns compile");
+            proptest::prop_assert_eq!(re.is_salutation(&l), re.salutation.is_match(&l));
+            proptest::prop_assert_eq!(re.is_dateline(&l), re.dateline.is_match(&l));
+            proptest::prop_assert_eq!(re.is_meta_label(&l), re.meta_label.is_match(&l));
+            proptest::prop_assert_eq!(re.is_byline(&l), re.byline.is_match(&l));
+            proptest::prop_assert!(!re.url.is_match(&l) || Patterns::may_have_url(&l));
+        }
     }
 
     #[test]

@@ -174,8 +174,13 @@ impl<'a> SentCtx<'a> {
         self.src = text;
         self.chars.clear();
         self.byte_of.clear();
-        self.chars.extend(text.chars());
-        self.byte_of.extend(text.char_indices().map(|(b, _)| b));
+        // One decoding pass fills both (at most one character per byte).
+        self.chars.reserve(text.len());
+        self.byte_of.reserve(text.len() + 1);
+        for (b, c) in text.char_indices() {
+            self.chars.push(c);
+            self.byte_of.push(b);
+        }
         self.byte_of.push(text.len());
         self.toks.clear();
         self.hits.clear();

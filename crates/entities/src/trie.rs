@@ -10,22 +10,43 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Node ids are `u32`; `0` is the root, and as a child id it means "no child".
+/// Node ids are `u32`; `0` is the root, and as a child id it means "no child". Child ids
+/// stored in the tables carry `ENDS_PATTERN` when a pattern ends at the child, so a walk
+/// reads `pattern` only at such nodes.
 type NodeId = u32;
+
+/// The flag of a child id whose node ends a pattern.
+const ENDS_PATTERN: NodeId = 1 << 31;
 
 /// The trie: built once from a list of patterns, immutable afterwards.
 #[derive(Debug)]
 pub(crate) struct CharTrie {
-    /// Child of the root for each character of the Basic Multilingual Plane (0: none); only
-    /// for a large trie (see `DENSE_ROOT_PATTERNS`).
-    root_bmp: Vec<NodeId>,
     /// A bit for each possible first character (by its code modulo the number of bits: 2^16
     /// for a large trie, 2^10 for a small one), to rule most positions out with one test.
+    /// In a large trie, bits of the Basic Multilingual Plane are exact (`root_bmp` below).
     first: Vec<u64>,
+    /// Only for a large trie (see `DENSE_ROOT_PATTERNS`): the root's children for the
+    /// characters of the Basic Multilingual Plane, in character order, found by rank in
+    /// `first` (a few KB that stay in the cache where a 2^16 table would not).
+    root_bmp: RootTable,
+    /// Like `first`, a bit for each character on an edge below the root (by its code modulo
+    /// the number of bits), so most walks stop without a look-up in `edges`.
+    inner: Vec<u64>,
     /// Every edge (the root's too, unless `root_bmp` has them): (node, character) → child.
     edges: HashMap<u64, NodeId, BuildHasherDefault<FastHasher>>,
     /// For each node: the index of the pattern ending there, plus one (0: none).
     pattern: Vec<u32>,
+}
+
+/// The root's children for characters of the Basic Multilingual Plane, as a rank table
+/// over the bitmap `CharTrie::first`: the child of character `c` (if its bit is set) is
+/// `kids[rank[c / 64] + (bits of word c / 64 below c)]`.
+#[derive(Debug, Default)]
+struct RootTable {
+    /// For each 64-bit word of the bitmap: how many bits are set in the words before it.
+    rank: Vec<u32>,
+    /// The children, in the order of their characters.
+    kids: Vec<NodeId>,
 }
 
 /// Tries of more patterns than this get a table for the root's children (256 KB).
@@ -86,15 +107,14 @@ impl CharTrie {
                 *slot = i as u32 + 1;
             }
         }
-        let mut root_bmp = Vec::new();
-        let mut first = vec![
-            0u64;
-            if patterns.len() > DENSE_ROOT_PATTERNS {
-                1024
-            } else {
-                16
+        // Flag the children where a pattern ends (edge keys keep the plain ids).
+        for child in edges.values_mut() {
+            if pattern.get(*child as usize).is_some_and(|&p| p != 0) {
+                *child |= ENDS_PATTERN;
             }
-        ];
+        }
+        let large = patterns.len() > DENSE_ROOT_PATTERNS;
+        let mut first = vec![0u64; if large { 1024 } else { 16 }];
         let bits = first.len() * 64;
         for &key in edges.keys() {
             if key >> 32 == 0 {
@@ -104,24 +124,51 @@ impl CharTrie {
                 }
             }
         }
-        if patterns.len() > DENSE_ROOT_PATTERNS {
-            root_bmp = vec![0; 0x10000];
+        let mut inner = vec![0u64; first.len()];
+        for &key in edges.keys() {
+            if key >> 32 != 0 {
+                let bit = (key as usize & 0xFFFF_FFFF) % bits;
+                if let Some(word) = inner.get_mut(bit / 64) {
+                    *word |= 1 << (bit % 64);
+                }
+            }
+        }
+        let mut root_bmp = RootTable::default();
+        if large {
+            // The BMP root edges move into the rank table; the others stay in `edges`.
+            let mut bmp: Vec<(u32, NodeId)> = Vec::new();
             edges.retain(|&key, &mut child| {
-                if key >> 32 != 0 {
+                let c = (key & 0xFFFF_FFFF) as u32;
+                if key >> 32 != 0 || c > 0xFFFF {
                     return true;
                 }
-                // A root edge: into the table when its character fits.
-                match root_bmp.get_mut((key & 0xFFFF_FFFF) as usize) {
-                    Some(slot) => {
-                        *slot = child;
-                        false
-                    }
-                    None => true,
-                }
+                bmp.push((c, child));
+                false
             });
+            bmp.sort_unstable();
+            root_bmp.kids = bmp.iter().map(|&(_, child)| child).collect();
+            // The bitmap of the BMP edges alone (characters beyond the BMP would alias
+            // bits and shift the ranks).
+            let mut exact = vec![0u64; 1024];
+            for &(c, _) in &bmp {
+                if let Some(word) = exact.get_mut(c as usize / 64) {
+                    *word |= 1 << (c % 64);
+                }
+            }
+            let mut below = 0u32;
+            root_bmp.rank = exact
+                .iter()
+                .map(|w| {
+                    let r = below;
+                    below += w.count_ones();
+                    r
+                })
+                .collect();
+            first = exact;
         }
         CharTrie {
             root_bmp,
+            inner,
             first,
             edges,
             pattern,
@@ -129,32 +176,73 @@ impl CharTrie {
     }
 
     /// The child of the root for character `c` (0: none).
+    #[inline]
     fn root_child(&self, c: char) -> NodeId {
-        if let Some(&child) = self.root_bmp.get(c as usize) {
-            return child;
+        let code = c as usize;
+        if code > 0xFFFF || self.root_bmp.rank.is_empty() {
+            return self.root_child_by_edge(c);
         }
-        let bit = c as usize % (self.first.len() * 64);
+        // A large trie and a BMP character: by rank in the bitmap.
+        let Some(&word) = self.first.get(code / 64) else {
+            return 0;
+        };
+        let bit = 1u64 << (code % 64);
+        if word & bit == 0 {
+            return 0;
+        }
+        let below = (word & (bit - 1)).count_ones();
+        let at = self.root_bmp.rank.get(code / 64).map_or(0, |&r| r + below);
+        self.root_bmp.kids.get(at as usize).copied().unwrap_or(0)
+    }
+
+    /// The child of the root for character `c` from the edge table (a small trie, or a
+    /// character beyond the BMP), after a test in the bitmap.
+    #[inline]
+    fn root_child_by_edge(&self, c: char) -> NodeId {
+        let code = c as usize;
+        if self.root_bmp.rank.is_empty() {
+            let bit = code % (self.first.len() * 64);
+            if self
+                .first
+                .get(bit / 64)
+                .is_some_and(|w| w & (1 << (bit % 64)) == 0)
+            {
+                return 0;
+            }
+        }
+        self.child(0, c)
+    }
+
+    /// The child of `node` (not the root) for character `c` (0: none): a test in `inner`,
+    /// then the edge table.
+    #[inline]
+    fn inner_child(&self, node: NodeId, c: char) -> NodeId {
+        let bit = c as usize % (self.inner.len() * 64);
         if self
-            .first
+            .inner
             .get(bit / 64)
             .is_some_and(|w| w & (1 << (bit % 64)) == 0)
         {
             return 0;
         }
-        match self.root_bmp.get(c as usize) {
-            Some(&child) => child,
-            None => self.child(0, c),
-        }
+        self.child(node, c)
     }
 
     /// The child of `node` for character `c` (0: none), from the edge table.
     fn child(&self, node: NodeId, c: char) -> NodeId {
-        self.edges.get(&edge_key(node, c)).copied().unwrap_or(0)
+        self.edges
+            .get(&edge_key(node & !ENDS_PATTERN, c))
+            .copied()
+            .unwrap_or(0)
     }
 
-    /// The pattern ending at `node`, if any.
+    /// The pattern ending at `node` (a child id as the tables store it), if any.
+    #[inline]
     fn pattern_at(&self, node: NodeId) -> Option<usize> {
-        match self.pattern.get(node as usize) {
+        if node & ENDS_PATTERN == 0 {
+            return None;
+        }
+        match self.pattern.get((node & !ENDS_PATTERN) as usize) {
             Some(&p) if p != 0 => Some(p as usize - 1),
             _ => None,
         }
@@ -178,7 +266,7 @@ impl CharTrie {
                     found(start, start + 1, p);
                 }
                 for (end, c) in (start + 2..).zip(rest.clone()) {
-                    node = self.child(node, c);
+                    node = self.inner_child(node, c);
                     if node == 0 {
                         break;
                     }
@@ -272,6 +360,31 @@ mod tests {
                 .map(|m| (char_at(m.start()), char_at(m.end()), m.pattern().as_usize()))
                 .collect();
             proptest::prop_assert_eq!(ours, standard);
+        }
+    }
+
+    proptest::proptest! {
+        /// A large trie (root children in the rank table) finds what a small one finds,
+        /// characters beyond the BMP included.
+        #[test]
+        fn rank_table_matches_like_edge_table(
+            pats in proptest::collection::vec("[甲乙丙a𠀀]{1,3}", 1..8),
+            text in "[甲乙丙ab𠀀丁]{0,24}",
+        ) {
+            let small = CharTrie::new(&pats);
+            let mut big_pats = pats.clone();
+            // Fillers over other characters, enough to make the trie large.
+            big_pats.extend(
+                (0..1100u32)
+                    .filter_map(|i| char::from_u32(0x5000 + i))
+                    .map(|c| format!("{c}丁")),
+            );
+            let big = CharTrie::new(&big_pats);
+            let mut a = Vec::new();
+            small.for_each_match(text.chars(), |s, e, p| a.push((s, e, p)));
+            let mut b = Vec::new();
+            big.for_each_match(text.chars(), |s, e, p| b.push((s, e, p)));
+            proptest::prop_assert_eq!(a, b);
         }
     }
 

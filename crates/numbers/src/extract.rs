@@ -1,5 +1,6 @@
 //! The scanner: finds number mentions in one sentence and normalises them.
 
+use std::cell::OnceCell;
 use std::sync::OnceLock;
 
 use gongwen_model::{NumberKind, NumberMention, Span};
@@ -69,15 +70,16 @@ struct Found {
 /// Per-sentence context.
 pub(crate) struct Sentence<'a> {
     pub chars: &'a [char],
-    /// Quoted ranges (content start, content end, short enough to be a name).
-    quotes: Vec<(usize, usize, bool)>,
+    /// Quoted ranges (content start, content end, short enough to be a name), found on first
+    /// use: most sentences never ask.
+    quotes: OnceCell<Vec<(usize, usize, bool)>>,
 }
 
 impl<'a> Sentence<'a> {
     pub fn new(chars: &'a [char]) -> Sentence<'a> {
         Sentence {
             chars,
-            quotes: quote_ranges(chars),
+            quotes: OnceCell::new(),
         }
     }
 
@@ -87,6 +89,7 @@ impl<'a> Sentence<'a> {
 
     fn in_name_quote(&self, i: usize) -> bool {
         self.quotes
+            .get_or_init(|| quote_ranges(self.chars))
             .iter()
             .any(|&(s, e, short)| short && s <= i && i < e)
     }

@@ -60,9 +60,23 @@ pub(crate) struct KeywordRules {
     min_chars: usize,
     max_candidates: usize,
     excluded_pos: Vec<String>,
-    /// `excluded_first[b]`: some excluded prefix starts with byte `b` (or is empty), so a
-    /// tag whose first byte is not marked is never excluded — most tags, decided at once.
-    excluded_first: [bool; 256],
+    /// The excluded-POS rule decided in advance for every tag of one or two lowercase ASCII
+    /// letters (all of jieba's tags), indexed by [`short_tag_index`].
+    excluded_short: Vec<bool>,
+}
+
+/// Letters of a short tag: `a`–`z`, plus 0 for "no second letter".
+const TAG_LETTERS: usize = 27;
+
+/// Index of a tag of one or two lowercase ASCII letters in a table of `TAG_LETTERS²` entries;
+/// `None` for any other tag.
+fn short_tag_index(pos: &str) -> Option<usize> {
+    let letter = |b: u8| b.is_ascii_lowercase().then(|| usize::from(b - b'a') + 1);
+    match *pos.as_bytes() {
+        [a] => Some(letter(a)? * TAG_LETTERS),
+        [a, b] => Some(letter(a)? * TAG_LETTERS + letter(b)?),
+        _ => None,
+    }
 }
 
 /// Whether `c` makes a token a word: a letter of any script (Han included) that is not a
@@ -105,11 +119,18 @@ impl KeywordRules {
         max_candidates: usize,
         excluded_pos: Vec<String>,
     ) -> Self {
-        let mut excluded_first = [false; 256];
-        for p in &excluded_pos {
-            match p.as_bytes().first() {
-                Some(&b) => excluded_first[usize::from(b)] = true,
-                None => excluded_first = [true; 256],
+        let is_excluded = |pos: &str| excluded_pos.iter().any(|p| pos.starts_with(p.as_str()));
+        let mut excluded_short = vec![false; TAG_LETTERS * TAG_LETTERS];
+        let letters =
+            std::iter::once(String::new()).chain((b'a'..=b'z').map(|b| char::from(b).to_string()));
+        for first in (b'a'..=b'z').map(char::from) {
+            for second in letters.clone() {
+                let tag = format!("{first}{second}");
+                if let (Some(i), true) = (short_tag_index(&tag), is_excluded(&tag)) {
+                    if let Some(slot) = excluded_short.get_mut(i) {
+                        *slot = true;
+                    }
+                }
             }
         }
         KeywordRules {
@@ -117,27 +138,24 @@ impl KeywordRules {
             min_chars,
             max_candidates,
             excluded_pos,
-            excluded_first,
+            excluded_short,
+        }
+    }
+
+    /// Whether tokens tagged `pos` are left out (prefix match against `excluded_pos`).
+    fn pos_excluded(&self, pos: &str) -> bool {
+        match short_tag_index(pos).and_then(|i| self.excluded_short.get(i)) {
+            Some(&excluded) => excluded,
+            None => self
+                .excluded_pos
+                .iter()
+                .any(|p| pos.starts_with(p.as_str())),
         }
     }
 
     /// Whether a token may be a keyword, stop words aside (see [`KeywordRules::term_counts`]).
     fn is_candidate(&self, t: &Token) -> bool {
-        let pos = t.pos.as_str();
-        let maybe_excluded = match pos.as_bytes().first() {
-            Some(&b) => self
-                .excluded_first
-                .get(usize::from(b))
-                .copied()
-                .unwrap_or(true),
-            None => self.excluded_first.iter().all(|&e| e),
-        };
-        if maybe_excluded
-            && self
-                .excluded_pos
-                .iter()
-                .any(|p| pos.starts_with(p.as_str()))
-        {
+        if self.pos_excluded(t.pos.as_str()) {
             return false;
         }
         let mut n = 0usize;
@@ -270,6 +288,27 @@ mod tests {
             rules.term_counts(&tokens),
             vec![("之间".to_string(), 1), ("发展".to_string(), 1)]
         );
+    }
+
+    #[test]
+    fn excluded_pos_table_agrees_with_the_prefix_rule() {
+        let excluded: Vec<String> = ["x", "m", "u", "nr", "eng"].map(String::from).to_vec();
+        let rules = KeywordRules::new(vec![], 2, 200, excluded.clone());
+        let letters: Vec<String> = std::iter::once(String::new())
+            .chain(('a'..='z').map(String::from))
+            .collect();
+        let mut tags: Vec<String> = Vec::new();
+        for a in &letters {
+            for b in &letters {
+                tags.push(format!("{a}{b}"));
+                tags.push(format!("{a}{b}g"));
+            }
+        }
+        tags.extend(["X", "N", "nR", "Ng", "1", "中"].map(String::from));
+        for tag in &tags {
+            let rule = excluded.iter().any(|p| tag.starts_with(p.as_str()));
+            assert_eq!(rules.pos_excluded(tag), rule, "{tag:?}");
+        }
     }
 
     #[test]

@@ -292,9 +292,11 @@ impl Segmenter {
                     message: format!("patterns do not combine: {e}"),
                 }
             })?;
+        let marker_starts = sections::MarkerStarts::of(styles.iter().map(|s| s.regex.as_str()));
         let section_rules = SectionRules {
             styles,
             any_marker,
+            marker_starts,
             ordinal_words,
             not_heading_words: word_list(BUILTIN_NOT_HEADINGS),
             max_ordinal: config.max_ordinal,

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use gongwen_model::{Section, Span};
 use regex::{Regex, RegexSet};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
 use crate::sentences::{is_closer, is_terminator, Split};
 
@@ -231,6 +232,9 @@ pub(crate) struct SectionRules {
     pub styles: Vec<MarkerStyle>,
     /// All the styles' patterns at once (index = style index), to skip most positions fast.
     pub any_marker: RegexSet,
+    /// The characters a marker of some style can start with (derived from the patterns by
+    /// [`MarkerStarts::of`]), so that most positions are ruled out before any regex runs.
+    pub marker_starts: MarkerStarts,
     /// Ordinal words of `word` styles.
     pub ordinal_words: HashMap<String, Option<u32>>,
     /// Words that keep a short line from being a subheading.
@@ -241,6 +245,97 @@ pub(crate) struct SectionRules {
     pub subheading_max_chars: usize,
     /// Fewest unnumbered subheadings a document needs for any to count.
     pub subheading_min_count: usize,
+}
+
+/// The characters any marker can start with, as sorted, disjoint ranges, derived from the
+/// marker patterns: a position whose character is not among them cannot start a marker.
+/// `None` when some pattern may match the empty string or its first character cannot be
+/// worked out (then every position is tried).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MarkerStarts {
+    ranges: Option<Vec<(char, char)>>,
+}
+
+impl MarkerStarts {
+    /// The first characters of all `patterns` (each a valid regex).
+    pub(crate) fn of<'p>(patterns: impl IntoIterator<Item = &'p str>) -> MarkerStarts {
+        let mut ranges = Vec::new();
+        for pattern in patterns {
+            let may_be_empty = regex_syntax::parse(pattern)
+                .ok()
+                .and_then(|hir| first_chars(&hir, &mut ranges));
+            if may_be_empty != Some(false) {
+                return MarkerStarts { ranges: None };
+            }
+        }
+        ranges.sort_unstable();
+        let mut merged: Vec<(char, char)> = Vec::with_capacity(ranges.len());
+        for (lo, hi) in ranges {
+            match merged.last_mut() {
+                Some(last) if u32::from(lo) <= u32::from(last.1).saturating_add(1) => {
+                    last.1 = last.1.max(hi);
+                }
+                _ => merged.push((lo, hi)),
+            }
+        }
+        MarkerStarts {
+            ranges: Some(merged),
+        }
+    }
+
+    /// Whether a marker may be empty (only when the first characters are unknown).
+    fn may_start_empty(&self) -> bool {
+        self.ranges.is_none()
+    }
+
+    /// Whether a marker may start with `c`.
+    pub(crate) fn may_start(&self, c: char) -> bool {
+        let Some(ranges) = &self.ranges else {
+            return true;
+        };
+        let k = ranges.partition_point(|&(lo, _)| lo <= c);
+        k.checked_sub(1)
+            .and_then(|k| ranges.get(k))
+            .is_some_and(|&(_, hi)| c <= hi)
+    }
+}
+
+/// Adds to `out` every character a match of `hir` can start with; returns whether `hir` can
+/// match without consuming a character (then what follows it can start the match too), or
+/// `None` when the first character is not known (a byte class or non-UTF-8 literal).
+fn first_chars(hir: &Hir, out: &mut Vec<(char, char)>) -> Option<bool> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(true),
+        HirKind::Literal(lit) => match std::str::from_utf8(&lit.0).ok()?.chars().next() {
+            Some(c) => {
+                out.push((c, c));
+                Some(false)
+            }
+            None => Some(true),
+        },
+        HirKind::Class(Class::Unicode(class)) => {
+            out.extend(class.ranges().iter().map(|r| (r.start(), r.end())));
+            Some(false)
+        }
+        HirKind::Class(Class::Bytes(_)) => None,
+        HirKind::Repetition(rep) => Some(first_chars(&rep.sub, out)? || rep.min == 0),
+        HirKind::Capture(cap) => first_chars(&cap.sub, out),
+        HirKind::Concat(parts) => {
+            for part in parts {
+                if !first_chars(part, out)? {
+                    return Some(false);
+                }
+            }
+            Some(true)
+        }
+        HirKind::Alternation(alternatives) => {
+            let mut may_be_empty = false;
+            for alternative in alternatives {
+                may_be_empty |= first_chars(alternative, out)?;
+            }
+            Some(may_be_empty)
+        }
+    }
 }
 
 /// One paragraph as section detection sees it.
@@ -286,8 +381,15 @@ impl SectionRules {
         p: usize,
         at_para_start: bool,
     ) -> Option<Candidate> {
+        // Most positions are ruled out by their first character alone.
+        let first = para.chars.get(p).copied();
+        if !first.map_or(self.marker_starts.may_start_empty(), |c| {
+            self.marker_starts.may_start(c)
+        }) {
+            return None;
+        }
         let window: String = para.chars.iter().skip(p).take(MARKER_WINDOW).collect();
-        // One pass over all patterns first: at most positions no marker starts.
+        // One pass over all patterns first: at most remaining positions no marker starts.
         let matched = self.any_marker.matches(&window);
         if !matched.matched_any() {
             return None;
@@ -777,6 +879,34 @@ mod tests {
         assert!(styles.is_ok_and(|s| s.len() > 10));
         assert!(
             parse_ordinal_words(include_str!("../../../data/segment/ordinal_words.txt")).is_ok()
+        );
+    }
+
+    #[test]
+    fn marker_starts_are_the_first_characters_of_the_patterns() {
+        let starts = MarkerStarts::of([
+            r"^第(?<n>[一二三]+)部分",
+            r"^[（(](?<n>[0-9]{1,3})[）)]",
+            r"^(?:其|再)?(?<n>[①-③])",
+            r"^(?<n>首先|最后)[，,]",
+        ]);
+        for c in "第（(其再①②③首最".chars() {
+            assert!(starts.may_start(c), "{c:?}");
+        }
+        for c in "一1）部分④先后，a 中".chars() {
+            assert!(!starts.may_start(c), "{c:?}");
+        }
+        // A pattern that may match the empty string, or start anywhere, turns the filter off.
+        assert!(MarkerStarts::of([r"^第", r"^(?<n>[0-9]*)"]).may_start('x'));
+        assert!(MarkerStarts::of([r"^(?<n>.)、"]).may_start('x'));
+        let bundled = parse_marker_rules(include_str!("../../../data/segment/markers.txt"));
+        let Ok(bundled) = bundled else {
+            panic!("bundled rules parse");
+        };
+        let starts = MarkerStarts::of(bundled.iter().map(|s| s.regex.as_str()));
+        assert!(
+            starts.ranges.is_some(),
+            "the bundled rules have known first characters"
         );
     }
 
