@@ -22,7 +22,7 @@ fn an_empty_section_gets_the_documented_defaults() {
     assert_eq!(config.tables, all);
     assert!(config.csv_bom);
     assert_eq!(config.zstd_level, 3);
-    assert_eq!(config.batch_rows, 65_536);
+    assert_eq!(config.batch_rows, 16_384);
     assert!(config.validate().is_empty());
 }
 
