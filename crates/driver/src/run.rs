@@ -521,7 +521,10 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     let reusable = previous
         .as_ref()
         .filter(|s| !opts.full && s.config_hash == loaded.hash);
-    let cache = Cache::new(layout.private.join("cache"));
+    let cache = Cache::new(
+        layout.private.join("cache"),
+        reusable.map(|s| s.cache_pack.clone()),
+    );
     let plan = make_plan(discovery, opts.shard, reusable);
     drop(previous);
     let total_bytes: u64 = plan.iter().map(|p| p.file.size).sum();
@@ -578,11 +581,12 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     m.files.seen = files_seen;
     m.files.in_shard = plan.len();
 
-    let new_state = RunState {
+    let mut new_state = RunState {
         version: env!("CARGO_PKG_VERSION").into(),
         config_hash: loaded.hash.clone(),
         run_id: run_id.clone(),
         files: Default::default(),
+        cache_pack: String::new(),
         cache: Default::default(),
     };
     // Unique even for two runs in one second in one process (tests): a new pack never
@@ -593,6 +597,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     let pack_name = Cache::pack_name(layout.part.as_deref(), &format!("{run_id}-{nanos:09}"));
     let pack_path = layout.private.join("cache").join(&pack_name);
     let pack = cache.create_pack(&pack_name).map_err(io_err(&pack_path))?;
+    new_state.cache_pack = pack_name.clone();
     let mut sink = Sink {
         writer,
         manifest: m,
@@ -775,7 +780,7 @@ fn make_plan(
                     same_bytes.then(|| prev.cache.get(&file.path)).flatten()
                 });
                 match cached {
-                    Some(at) => Work::Cached(at.clone()),
+                    Some(&at) => Work::Cached(at),
                     None => Work::Process,
                 }
             }
@@ -836,7 +841,7 @@ fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) 
         Work::Cached(_) | Work::Process => {
             if let Work::Cached(at) = &item.work {
                 let t = Instant::now();
-                let cached = cache.read(at).and_then(|blob| {
+                let cached = cache.read(*at).and_then(|blob| {
                     let docs = Cache::decode(&blob, &file.doc_id, &file.path, config_hash)?;
                     Some((docs, blob))
                 });

@@ -42,7 +42,10 @@ pub struct RunState {
     pub run_id: String,
     /// Every input file of that run (path → content hash), duplicates excluded.
     pub files: BTreeMap<String, String>,
-    /// Where each input file's processed documents are in the cache (path → entry).
+    /// File name of that run's cache pack, inside the cache folder.
+    #[serde(default)]
+    pub cache_pack: String,
+    /// Where each input file's processed documents are in that pack (path → entry).
     #[serde(default)]
     pub cache: BTreeMap<String, CacheRef>,
 }
@@ -66,10 +69,8 @@ impl RunState {
 }
 
 /// Where one cache entry is: a byte range of a pack file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheRef {
-    /// File name of the pack, inside the cache folder.
-    pub pack: String,
     /// First byte of the entry.
     pub offset: u64,
     /// Length of the entry in bytes.
@@ -110,16 +111,18 @@ const MAX_ENTRY_BYTES: u64 = 1 << 30;
 /// Extension of pack files.
 const PACK_EXT: &str = "pack";
 
-/// The cache folder (`OUT/.gongwen/cache`).
+/// The cache folder (`OUT/.gongwen/cache`) and the pack entries are read from.
 #[derive(Debug, Clone)]
 pub struct Cache {
     dir: PathBuf,
+    /// The previous run's pack (`RunState::cache_pack`), if its entries may be reused.
+    reading: Option<String>,
 }
 
 impl Cache {
-    /// The cache under `dir`.
-    pub fn new(dir: PathBuf) -> Cache {
-        Cache { dir }
+    /// The cache under `dir`, reading entries from the pack `reading`.
+    pub fn new(dir: PathBuf, reading: Option<String>) -> Cache {
+        Cache { dir, reading }
     }
 
     /// Encodes and compresses an entry, ready to be appended to a pack (pure: runs in the
@@ -166,12 +169,14 @@ impl Cache {
         entry.docs.into_iter().map(compact::Doc::expand).collect()
     }
 
-    /// The stored bytes of the entry at `at`, when its pack is there and long enough.
-    pub fn read(&self, at: &CacheRef) -> Option<Vec<u8>> {
-        if at.len > MAX_ENTRY_BYTES || at.pack.contains(['/', '\\']) {
+    /// The stored bytes of the entry at `at` of the pack being read, when that pack is there
+    /// and long enough.
+    pub fn read(&self, at: CacheRef) -> Option<Vec<u8>> {
+        let pack = self.reading.as_deref()?;
+        if at.len > MAX_ENTRY_BYTES || pack.contains(['/', '\\']) {
             return None;
         }
-        let mut file = std::fs::File::open(self.dir.join(&at.pack)).ok()?;
+        let mut file = std::fs::File::open(self.dir.join(pack)).ok()?;
         file.seek(std::io::SeekFrom::Start(at.offset)).ok()?;
         let mut blob = vec![0; usize::try_from(at.len).ok()?];
         file.read_exact(&mut blob).ok()?;
@@ -189,7 +194,6 @@ impl Cache {
         std::fs::create_dir_all(&self.dir)?;
         let file = std::fs::File::create(self.dir.join(name))?;
         Ok(PackWriter {
-            name: name.to_string(),
             out: std::io::BufWriter::with_capacity(1 << 20, file),
             offset: 0,
         })
@@ -226,7 +230,6 @@ impl Cache {
 
 /// A pack being written: entries appended one after the other.
 pub struct PackWriter {
-    name: String,
     out: std::io::BufWriter<std::fs::File>,
     offset: u64,
 }
@@ -236,7 +239,6 @@ impl PackWriter {
     pub fn append(&mut self, blob: &[u8]) -> std::io::Result<CacheRef> {
         self.out.write_all(blob)?;
         let at = CacheRef {
-            pack: self.name.clone(),
             offset: self.offset,
             len: blob.len() as u64,
         };
@@ -281,10 +283,10 @@ mod tests {
     #[test]
     fn entries_round_trip_through_a_pack_and_check_what_they_belong_to() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let cache = Cache::new(dir.path().join("cache"));
+        let writing = Cache::new(dir.path().join("cache"), None);
         let (a, b) = (entry("a.txt"), entry("b.txt"));
         let name = Cache::pack_name(None, "run1");
-        let mut pack = cache
+        let mut pack = writing
             .create_pack(&name)
             .unwrap_or_else(|e| panic!("{e}"));
         let mut refs = Vec::new();
@@ -293,7 +295,10 @@ mod tests {
             refs.push(pack.append(&blob).unwrap_or_else(|e| panic!("{e}")));
         }
         pack.finish().unwrap_or_else(|e| panic!("{e}"));
-        let blob_b = cache.read(&refs[1]).unwrap_or_default();
+        // Nothing is read without a pack to read from.
+        assert_eq!(writing.read(refs[1]), None);
+        let cache = Cache::new(dir.path().join("cache"), Some(name));
+        let blob_b = cache.read(refs[1]).unwrap_or_default();
         assert_eq!(
             Cache::decode(&blob_b, "abcdef0123456789", "b.txt", "h1"),
             Some(b.docs.clone())
@@ -302,23 +307,20 @@ mod tests {
         assert_eq!(Cache::decode(&blob_b, "abcdef0123456789", "b.txt", "h2"), None);
         assert_eq!(Cache::decode(&blob_b, "abcdef0123456789", "a.txt", "h1"), None);
         assert_eq!(Cache::decode(&blob_b, "ffff", "b.txt", "h1"), None);
-        // A reference past the end of the pack or outside the folder reads nothing.
+        // A reference past the end of the pack, or a pack outside the folder, reads nothing.
         let past = CacheRef {
             offset: 1 << 20,
-            ..refs[0].clone()
+            ..refs[0]
         };
-        assert_eq!(cache.read(&past), None);
-        let outside = CacheRef {
-            pack: "../x".into(),
-            ..refs[0].clone()
-        };
-        assert_eq!(cache.read(&outside), None);
+        assert_eq!(cache.read(past), None);
+        let outside = Cache::new(dir.path().join("cache"), Some("../x".into()));
+        assert_eq!(outside.read(refs[0]), None);
     }
 
     #[test]
     fn garbage_collection_keeps_the_current_pack_and_other_shards() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let cache = Cache::new(dir.path().join("cache"));
+        let cache = Cache::new(dir.path().join("cache"), None);
         let names = [
             Cache::pack_name(None, "old"),
             Cache::pack_name(None, "new"),
