@@ -240,7 +240,7 @@ impl ColumnBuf {
 
     /// The buffered values as an Arrow array and the encoding to write it with; the buffer is
     /// left empty.
-    fn take_array(&mut self) -> (Box<dyn Array>, Encoding) {
+    fn take_array(&mut self) -> PolarsResult<(Box<dyn Array>, Encoding)> {
         let validity: Option<Bitmap> = self
             .valid
             .as_mut()
@@ -255,23 +255,23 @@ impl ColumnBuf {
             Values::Int(values) => {
                 let values = std::mem::replace(values, Vec::with_capacity(capacity));
                 let array = PrimitiveArray::from_vec(values).with_validity(validity);
-                (Box::new(array), Encoding::DeltaBinaryPacked)
+                Ok((Box::new(array), Encoding::DeltaBinaryPacked))
             }
             Values::F64(values) => {
                 let values = std::mem::replace(values, Vec::with_capacity(capacity));
                 let array = PrimitiveArray::from_vec(values).with_validity(validity);
-                (Box::new(array), Encoding::Plain)
+                Ok((Box::new(array), Encoding::Plain))
             }
             Values::Bool(values) => {
                 let array = BooleanArray::from_slice(values.as_slice());
                 values.clear();
-                (Box::new(array), Encoding::Plain)
+                Ok((Box::new(array), Encoding::Plain))
             }
             Values::Str(values) => {
                 let values =
                     std::mem::replace(values, MutableBinaryViewArray::with_capacity(capacity));
                 let array: Utf8ViewArray = values.freeze().with_validity(validity);
-                (Box::new(array), Encoding::RleDictionary)
+                Ok((Box::new(array), Encoding::RleDictionary))
             }
             Values::Runs { values, last, keys } => {
                 last.clear();
@@ -295,7 +295,7 @@ fn dictionary_array(
     keys: &mut Vec<u32>,
     capacity: usize,
     validity: Option<Bitmap>,
-) -> (Box<dyn Array>, Encoding) {
+) -> PolarsResult<(Box<dyn Array>, Encoding)> {
     let values: Utf8ViewArray = std::mem::take(values).freeze();
     let keys = std::mem::replace(keys, Vec::with_capacity(capacity));
     let keys = PrimitiveArray::from_vec(keys).with_validity(validity);
@@ -304,11 +304,9 @@ fn dictionary_array(
         Box::new(ArrowDataType::Utf8View),
         false,
     );
-    match DictionaryArray::try_new(dtype, keys, Box::new(values.clone())) {
-        Ok(array) => (Box::new(array), Encoding::RleDictionary),
-        // Cannot happen (every key indexes a value); write the distinct values rather than fail.
-        Err(_) => (Box::new(values), Encoding::Plain),
-    }
+    // Cannot fail (every key indexes a value); if it ever did, the row group is not written.
+    let array = DictionaryArray::try_new(dtype, keys, Box::new(values))?;
+    Ok((Box::new(array), Encoding::RleDictionary))
 }
 
 /// The Arrow type polars stores for a column kind.
@@ -385,7 +383,7 @@ impl ParquetOut {
         self.pending = 0;
         let mut pages = Vec::with_capacity(self.columns.len());
         for (buf, def) in self.columns.iter_mut().zip(self.def.columns) {
-            let (array, encoding) = buf.take_array();
+            let (array, encoding) = buf.take_array().map_err(|e| polars_err(&self.path, e))?;
             let field = Field::new(def.name.into(), arrow_type(def.kind), true);
             let type_ = to_parquet_type(&field).map_err(|e| polars_err(&self.path, e))?;
             let columns = array_to_columns(array, type_, self.options, &[encoding])
