@@ -303,7 +303,6 @@ impl Cleaner {
         for f in &config.doc_mill_files {
             doc_mill.add_tsv(&read(f)?);
         }
-        doc_mill.prepare();
         let params = ExtractParams {
             body_min_chars: config.body_min_chars,
             short_line_max_chars: config.short_line_max_chars,

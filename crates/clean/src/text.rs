@@ -289,7 +289,7 @@ pub struct DocMillTable {
     /// One bit per Basic Multilingual Plane character: set when it is in `map` (a fast
     /// prefilter; characters beyond the BMP are looked up in `map`).
     bmp: Vec<u64>,
-    /// After [`DocMillTable::prepare`]: the UTF-8 bytes of the table's characters outside the
+    /// The UTF-8 bytes of the table's characters outside the
     /// two blocks most of them are in (see [`in_doc_mill_blocks`]): a few ordinary-looking
     /// Han characters (旳, 昰…); `None` when one of them is not a 3-byte character.
     others: Option<Vec<[u8; 3]>>,
@@ -325,11 +325,13 @@ impl DocMillTable {
                 _ => bad.push(i + 1),
             }
         }
+        self.update_others();
         bad
     }
 
-    /// Builds the fast counter once every table is added (counting works without it, slower).
-    pub fn prepare(&mut self) {
+    /// Recomputes `others` from the table (after every [`DocMillTable::add_tsv`], so the
+    /// fast path of [`DocMillTable::count`] always sees every character).
+    fn update_others(&mut self) {
         self.others = self
             .map
             .keys()
@@ -632,10 +634,18 @@ mod tests {
         count
     }
 
+    #[test]
+    fn doc_mill_counts_characters_of_every_added_table() {
+        let mut t = DocMillTable::default();
+        assert!(t.add_tsv("昰\t是\n").is_empty());
+        assert_eq!(t.count("这昰旳"), 1);
+        assert!(t.add_tsv("旳\t的\n").is_empty());
+        assert_eq!(t.count("这昰旳"), 2);
+    }
+
     fn builtin_doc_mill() -> DocMillTable {
         let mut t = DocMillTable::default();
         assert!(t.add_tsv(crate::rules::builtin::DOC_MILL).is_empty());
-        t.prepare();
         t
     }
 
