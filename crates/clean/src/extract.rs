@@ -8,7 +8,9 @@ use regex::Regex;
 use gongwen_model::{DocType, PageMeta};
 
 use crate::rules::{ChromeRules, CueScope, DocTypeRule};
-use crate::text::{han_count, is_clause_punct, is_closing, is_han, is_terminal, FastMap};
+use crate::text::{
+    han_count, is_clause_punct, is_closing, is_han, is_terminal, space_count, FastMap,
+};
 
 /// Numeric knobs of extraction (from the config).
 #[derive(Debug, Clone)]
@@ -68,6 +70,13 @@ pub struct Extracted {
     pub speaker: Option<String>,
     /// Non-empty lines not kept.
     pub lines_dropped: usize,
+    /// Set when extracting again from the paragraphs is known to give them back unchanged:
+    /// the main block was found, no long line was split, no preview copy or title repeat
+    /// was dropped and finishing changed no line. The paragraphs are then the block's content
+    /// lines; a pass over them finds the same block (chrome and meta lines, which weigh
+    /// against, are gone from inside it, so every running sum is higher and the block is
+    /// again all of them), keeps every line and finishes them the same way.
+    pub settled: bool,
 }
 
 /// Compiled extraction rules.
@@ -128,6 +137,15 @@ impl Patterns {
     /// Whether `url` can match: every form has a `.` or `://`.
     fn may_have_url(s: &str) -> bool {
         s.contains('.') || s.contains(':')
+    }
+
+    /// Whether `copyright_before` or `copyright_after` can match: both need `版权所有` or
+    /// (the latter, case-insensitive) `copyright`.
+    fn may_have_copyright(s: &str) -> bool {
+        s.contains("版权所有")
+            || s.as_bytes()
+                .windows(9)
+                .any(|w| w.eq_ignore_ascii_case(b"copyright"))
     }
 
     fn new() -> Result<Self, regex::Error> {
@@ -234,10 +252,8 @@ impl Extractor {
     /// its paragraph breaks: after sentence ends, before heading markers, around datelines,
     /// after a heading that runs up to a space, and at every space of its unpunctuated head
     /// (title, subtitle, dateline before the first sentence).
-    pub fn split_long_line(&self, line: &str, header_mode: bool) -> Vec<String> {
-        if !self.may_split(line) {
-            return vec![line.to_string()];
-        }
+    /// Only for a line that [`Extractor::may_split`] accepted (the callers test it first).
+    fn split_long_line(&self, line: &str, header_mode: bool) -> Vec<String> {
         let tokens: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
         let mut pieces = Vec::new();
         let mut cur = String::new();
@@ -320,7 +336,7 @@ impl Extractor {
         }
         if han >= self.params.body_min_chars
             && line.chars().any(is_clause_punct)
-            && han * 2 >= line.chars().filter(|&c| !is_space(c)).count()
+            && han * 2 >= n.saturating_sub(space_count(line))
         {
             return Class::Body;
         }
@@ -359,19 +375,26 @@ impl Extractor {
     /// Extracts the main text and the metadata from normalised text. The paragraphs are
     /// cleaned again until they no longer change (splits can expose a line that, standing
     /// alone, reads as chrome), so cleaning the output again changes nothing.
-    pub fn extract(&self, text: &str, meta: &PageMeta) -> Extracted {
+    ///
+    /// `ascii_spaces`: the caller knows that the text's only white space is ' ' and '\n'
+    /// (what [`crate::text::normalize_whitespace`] leaves); then so is every line's and
+    /// paragraph's (extraction adds nothing else), and a byte search finds their spaces.
+    pub fn extract(&self, text: &str, meta: &PageMeta, ascii_spaces: bool) -> Extracted {
         // A line's class depends on its text alone: the re-runs look up the lines they have
         // already seen instead of classifying them again.
         let mut seen: FastMap<String, LineFeatures> = FastMap::default();
-        // Whether the text's only white space is ' ' and '\n': then so is every line's and
-        // paragraph's (extraction adds nothing else), and a byte search finds their spaces.
-        let ascii_spaces = !text.chars().any(|c| c != ' ' && c != '\n' && is_space(c));
-        let mut out = self.extract_once(text, meta, true, &mut seen, ascii_spaces);
+        let mut out = self.extract_once(text.lines(), meta, true, &mut seen, ascii_spaces);
+        // A pass that settled would be its own re-run (see `Extracted::settled`).
+        if out.settled {
+            return out;
+        }
         for _ in 0..4 {
-            // only the paragraphs of a re-run are used: its metadata is not computed
+            // Only the paragraphs of a re-run are used: its metadata is not computed. The
+            // paragraphs are its lines (none is empty, none holds a line break, all are
+            // trimmed: what `text.lines()` of their join would give).
             let again = self
                 .extract_once(
-                    &out.paragraphs.join("\n"),
+                    out.paragraphs.iter().map(String::as_str),
                     &PageMeta::default(),
                     false,
                     &mut seen,
@@ -392,47 +415,52 @@ impl Extractor {
         out
     }
 
-    /// One pass of extraction; `metadata = false` leaves date, publisher, speaker and type
-    /// unset (the title is still found: the paragraphs drop a repeat of it).
+    /// The features of `piece`, from `seen` or computed (and remembered).
+    fn features(&self, piece: &str, seen: &mut FastMap<String, LineFeatures>) -> LineFeatures {
+        if let Some(&features) = seen.get(piece) {
+            return features;
+        }
+        let chars = piece.chars().count();
+        let han = han_count(piece);
+        let features = (self.classify(piece, chars, han), chars, han);
+        seen.insert(piece.to_string(), features);
+        features
+    }
+
+    /// One pass of extraction over the document's lines; `metadata = false` leaves date,
+    /// publisher, speaker and type unset (the title is still found: the paragraphs drop a
+    /// repeat of it).
     fn extract_once<'t>(
         &self,
-        text: &'t str,
+        text_lines: impl Iterator<Item = &'t str>,
         meta: &PageMeta,
         metadata: bool,
         seen: &mut FastMap<String, LineFeatures>,
         ascii_spaces: bool,
     ) -> Extracted {
         let mut lines: Vec<Line<'t>> = Vec::new();
-        for raw in text.lines() {
+        let mut split_any = false;
+        let mut push = |text: Cow<'t, str>, seen: &mut FastMap<String, LineFeatures>| {
+            let (class, chars, han) = self.features(&text, seen);
+            lines.push(Line {
+                text,
+                class,
+                chars,
+                han,
+            });
+        };
+        for raw in text_lines {
             let raw = raw.trim();
             if raw.is_empty() {
                 continue;
             }
-            let pieces: Vec<Cow<'t, str>> = if self.may_split(raw) {
-                self.split_long_line(raw, true)
-                    .into_iter()
-                    .map(Cow::Owned)
-                    .collect()
+            if self.may_split(raw) {
+                split_any = true;
+                for piece in self.split_long_line(raw, true) {
+                    push(Cow::Owned(piece), seen);
+                }
             } else {
-                vec![Cow::Borrowed(raw)]
-            };
-            for piece in pieces {
-                let (class, chars, han) = match seen.get(piece.as_ref()) {
-                    Some(&features) => features,
-                    None => {
-                        let chars = piece.chars().count();
-                        let han = han_count(&piece);
-                        let features = (self.classify(&piece, chars, han), chars, han);
-                        seen.insert(piece.to_string(), features);
-                        features
-                    }
-                };
-                lines.push(Line {
-                    text: piece,
-                    class,
-                    chars,
-                    han,
-                });
+                push(Cow::Borrowed(raw), seen);
             }
         }
         let total = lines.len();
@@ -454,6 +482,7 @@ impl Extractor {
         }
 
         let mut block = self.main_block(&lines);
+        let mut preview_dropped = false;
         if let (Some((start, end)), true) = (block, self.params.dedup_paragraphs) {
             let content: Vec<usize> = (start..=end)
                 .filter(|&i| {
@@ -476,6 +505,7 @@ impl Extractor {
                 .collect();
             let drop = preview_copies(&keys);
             if drop.iter().any(|&d| d) {
+                preview_dropped = true;
                 for (&i, d) in content.iter().zip(drop) {
                     if let (true, Some(l)) = (d, lines.get_mut(i)) {
                         l.class = Class::Chrome;
@@ -500,7 +530,7 @@ impl Extractor {
                     .map(|l| l.text.to_string())
                     .collect();
                 out.lines_dropped = total - kept.len();
-                out.paragraphs = self.finish_paragraphs(kept, ascii_spaces);
+                out.paragraphs = self.finish_paragraphs(kept, ascii_spaces).0;
                 if !metadata {
                     return out;
                 }
@@ -533,6 +563,7 @@ impl Extractor {
         let title_key = out.title.as_deref().map(squash);
 
         let mut kept = Vec::new();
+        let mut title_dropped = false;
         for line in lines.get(start..=end).unwrap_or(&[]) {
             if !matches!(
                 line.class,
@@ -545,12 +576,15 @@ impl Extractor {
                     .as_deref()
                     .is_some_and(|t| squash(&line.text) == t)
             {
+                title_dropped = true;
                 continue;
             }
             kept.push(line.text.to_string());
         }
         out.lines_dropped = total - kept.len();
-        out.paragraphs = self.finish_paragraphs(kept, ascii_spaces);
+        let (paragraphs, unchanged) = self.finish_paragraphs(kept, ascii_spaces);
+        out.paragraphs = paragraphs;
+        out.settled = unchanged && !split_any && !preview_dropped && !title_dropped;
         if !metadata {
             return out;
         }
@@ -634,7 +668,11 @@ impl Extractor {
     /// Rejoins lines broken mid-sentence, splits unpunctuated subheadings glued to the end of
     /// a paragraph, drops repeated paragraphs.
     /// `ascii_spaces`: the lines' only white space is ' ' (see [`dedup_key`]).
-    fn finish_paragraphs(&self, lines: Vec<String>, ascii_spaces: bool) -> Vec<String> {
+    /// Also returns whether the paragraphs are the lines unchanged (nothing joined, split,
+    /// trimmed or dropped).
+    fn finish_paragraphs(&self, lines: Vec<String>, ascii_spaces: bool) -> (Vec<String>, bool) {
+        let n_lines = lines.len();
+        let mut reshaped = false;
         let mut joined: Vec<String> = Vec::with_capacity(lines.len());
         for line in lines {
             if let Some(prev) = joined.last_mut() {
@@ -651,6 +689,7 @@ impl Extractor {
                         prev.push(' ');
                     }
                     prev.push_str(&line);
+                    reshaped = true;
                     continue;
                 }
             }
@@ -663,11 +702,13 @@ impl Extractor {
             } else {
                 vec![p]
             };
+            reshaped |= pieces.len() != 1;
             for piece in pieces {
                 match self.split_trailing_subheading(&piece) {
                     Some((head, sub)) => {
                         split.push(head);
                         split.push(sub);
+                        reshaped = true;
                     }
                     None => split.push(piece),
                 }
@@ -680,16 +721,19 @@ impl Extractor {
                 if p.trim().len() == p.len() {
                     p
                 } else {
+                    reshaped = true;
                     p.trim().to_string()
                 }
             })
             .filter(|p| !p.is_empty())
             .collect();
-        if self.params.dedup_paragraphs {
+        let out = if self.params.dedup_paragraphs {
             dedup_paragraphs(split, ascii_spaces)
         } else {
             split
-        }
+        };
+        let unchanged = !reshaped && out.len() == n_lines;
+        (out, unchanged)
     }
 
     fn should_join(&self, a: &str, b: &str) -> bool {
@@ -770,9 +814,8 @@ impl Extractor {
                 continue;
             }
             let t = line.text.as_ref();
-            let n = t.chars().count();
-            if n > self.params.title_max_chars
-                || han_count(t) < 4
+            if line.chars > self.params.title_max_chars
+                || line.han < 4
                 || t.starts_with("——")
                 || t.starts_with("--")
                 || t.chars()
@@ -913,6 +956,9 @@ impl Extractor {
             return Some(s.to_string());
         }
         let copyright = outside.iter().rev().find_map(|l| {
+            if !Patterns::may_have_copyright(&l.text) {
+                return None;
+            }
             [&self.re.copyright_before, &self.re.copyright_after]
                 .iter()
                 .find_map(|re| {
@@ -1349,6 +1395,10 @@ mod tests {
             "（记者 王五）",
             "□新华社记者",
             "www.example.gov.cn",
+            "某某网 版权所有",
+            "版权所有：某某市人民政府",
+            "Copyright © 2024 某某日报社",
+            "COPYRIGHT(C)2020-2024 某某网",
             "https://a.b/c",
             "网址 example.com",
             "这是一段正文，讲述了全县农业发展的总体情况。",
@@ -1364,6 +1414,9 @@ mod tests {
             if re.url.is_match(l) {
                 assert!(Patterns::may_have_url(l), "{l:?}");
             }
+            if re.copyright_before.is_match(l) || re.copyright_after.is_match(l) {
+                assert!(Patterns::may_have_copyright(l), "{l:?}");
+            }
         }
     }
 
@@ -1378,7 +1431,79 @@ mod tests {
             proptest::prop_assert_eq!(re.is_meta_label(&l), re.meta_label.is_match(&l));
             proptest::prop_assert_eq!(re.is_byline(&l), re.byline.is_match(&l));
             proptest::prop_assert!(!re.url.is_match(&l) || Patterns::may_have_url(&l));
+            proptest::prop_assert!(
+                !(re.copyright_before.is_match(&l) || re.copyright_after.is_match(&l))
+                    || Patterns::may_have_copyright(&l)
+            );
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn copyright_pre_check_agrees_on_generated_lines(
+            l in "(版权所有|copyright|COPYRIGHT|CopyRight|版权|所有|[某市网报社©():：0-9 cCoOpPyYrRiIgGhHtT-]){0,8}"
+        ) {
+            let re = Patterns::new().expect("patterns compile");
+            proptest::prop_assert!(
+                !(re.copyright_before.is_match(&l) || re.copyright_after.is_match(&l))
+                    || Patterns::may_have_copyright(&l)
+            );
+        }
+    }
+
+    fn default_extractor() -> Extractor {
+        use crate::rules;
+        let params = ExtractParams {
+            body_min_chars: 16,
+            short_line_max_chars: 50,
+            split_long_lines_min_chars: 200,
+            rejoin_min_chars: 20,
+            subheading_max_chars: 24,
+            title_max_chars: 80,
+            dedup_paragraphs: true,
+            extract_main_text: true,
+        };
+        Extractor::new(
+            params,
+            rules::parse_chrome(&[rules::builtin::CHROME]).expect("chrome parses"),
+            rules::parse_doc_type(rules::builtin::DOC_TYPE).expect("doc types parse"),
+            rules::parse_titles(rules::builtin::TITLES),
+            rules::parse_title_junk(rules::builtin::TITLE_JUNK).expect("title junk parses"),
+        )
+        .expect("patterns compile")
+    }
+
+    /// What `Extractor::extract` relies on to skip the re-run: a settled pass's paragraphs
+    /// come back unchanged from a pass over them.
+    #[test]
+    fn a_settled_pass_is_its_own_re_run() {
+        let ex = default_extractor();
+        let body = "今年以来，全县上下认真贯彻落实上级决策部署，经济社会发展取得了新的成绩。";
+        let more = "下一步，我们要坚持稳中求进工作总基调，推动各项工作再上新台阶。";
+        let docs = [
+            format!("首页 > 新闻中心 > 正文\n关于加强基层治理的通知\n来源：县政府办公室\n{body}\n责任编辑：张三\n{more}\n版权所有 © 2024 某某网"),
+            format!("在全县工作会议上的讲话\n（2023年2月28日）\n同志们：\n{body}\n一、主要成绩\n{more}\n上一篇：某某"),
+            format!("本报记者 李四\n{body}\n点击排行\n{more}"),
+            format!("{body}\n{more}\n（记者 王五）"),
+        ];
+        let mut settled = 0;
+        for doc in &docs {
+            let mut seen = FastMap::default();
+            let first = ex.extract_once(doc.lines(), &PageMeta::default(), true, &mut seen, true);
+            if !first.settled {
+                continue;
+            }
+            settled += 1;
+            let again = ex.extract_once(
+                first.paragraphs.iter().map(String::as_str),
+                &PageMeta::default(),
+                false,
+                &mut seen,
+                true,
+            );
+            assert_eq!(again.paragraphs, first.paragraphs, "{doc}");
+        }
+        assert!(settled >= 3, "only {settled} documents settled");
     }
 
     #[test]

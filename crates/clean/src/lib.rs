@@ -357,8 +357,14 @@ impl Cleaner {
             ConvertScript::Never => false,
         };
         let mut meta = meta;
+        // `normalize_whitespace` leaves ' ' and '\n' as the only white space and width folding
+        // adds none; only a conversion that changed the text needs looking at again.
+        let mut ascii_spaces = true;
         if convert {
             stats.chars_converted = conversion.changed;
+            if conversion.changed > 0 {
+                ascii_spaces = !text::has_other_space(&conversion.text);
+            }
             text = conversion.text;
             for field in [
                 &mut meta.title,
@@ -390,24 +396,29 @@ impl Cleaner {
         }
 
         // 4–6. main text, metadata, paragraphs
-        let extracted = self.extractor.extract(&text, &meta);
+        let extracted = self.extractor.extract(&text, &meta, ascii_spaces);
         stats.lines_dropped = extracted.lines_dropped;
         let mut paragraphs = extracted.paragraphs;
         let mut title = extracted.title;
 
-        // 7. doc-mill characters
+        // 7. doc-mill characters. The paragraphs hold no character the text did not (extraction
+        // only drops, splits and joins lines, with ' '): one test of the whole text decides
+        // for most documents that there is nothing to count.
         if self.config.doc_mill != DocMillMode::Off {
             let repair = self.config.doc_mill == DocMillMode::Repair;
-            for p in paragraphs.iter_mut() {
-                if !repair {
-                    // counting leaves the text as it is
-                    stats.doc_mill_chars += self.doc_mill.count(p);
-                    continue;
+            if self.doc_mill.may_occur(&text) {
+                for p in paragraphs.iter_mut() {
+                    if !repair {
+                        // counting leaves the text as it is
+                        stats.doc_mill_chars += self.doc_mill.count(p);
+                        continue;
+                    }
+                    let (fixed, n) = self.doc_mill.apply(p, repair);
+                    stats.doc_mill_chars += n;
+                    *p = fixed;
                 }
-                let (fixed, n) = self.doc_mill.apply(p, repair);
-                stats.doc_mill_chars += n;
-                *p = fixed;
             }
+            // the title may come from the page's metadata, outside the text
             if repair {
                 if let Some(t) = title.as_mut() {
                     *t = self.doc_mill.apply(t, true).0;
@@ -416,7 +427,9 @@ impl Cleaner {
         }
 
         // 8. placeholders
-        stats.placeholders = paragraphs.iter().map(|p| text::count_placeholders(p)).sum();
+        if text::has_placeholder_char(&text) {
+            stats.placeholders = paragraphs.iter().map(|p| text::count_placeholders(p)).sum();
+        }
 
         paragraphs.retain(|p| !p.trim().is_empty());
         if paragraphs.is_empty() {

@@ -172,9 +172,7 @@ impl CharSet {
 struct ChangeFilter {
     /// Changing single-character keys.
     single: CharSet,
-    /// First characters of `phrases`.
-    first: CharSet,
-    /// `single` and `first` together: the one test most characters need.
+    /// `single` and the first characters of `phrases`: the one test most characters need.
     either: CharSet,
     /// Changing keys of two or more characters without a changing single character, by first
     /// character.
@@ -194,7 +192,6 @@ impl ChangeFilter {
         };
         let mut filter = ChangeFilter {
             single: CharSet::default(),
-            first: CharSet::default(),
             either: CharSet::default(),
             phrases: FastMap::default(),
             line_by_line: !dictionaries
@@ -212,7 +209,6 @@ impl ChangeFilter {
             if key.len() < 2 || key.iter().any(|&c| filter.single.contains(c)) {
                 continue;
             }
-            filter.first.insert(first);
             filter.either.insert(first);
             filter
                 .phrases
@@ -249,9 +245,8 @@ impl ChangeFilter {
             };
             if self.either.contains_code(code) {
                 if let Some(c) = char::from_u32(code) {
-                    if self.single.contains(c)
-                        || (self.first.contains(c) && self.phrase_at(text, i, c))
-                    {
+                    // a character of `either` that is no single key begins a phrase
+                    if self.single.contains(c) || self.phrase_at(text, i, c) {
                         return true;
                     }
                 }

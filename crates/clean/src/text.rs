@@ -1,9 +1,12 @@
 //! Character-level steps: tag stripping, entity decoding, invisible characters and whitespace
 //! (lossless repairs), width folding, doc-mill characters and placeholders.
 
-use std::collections::HashMap;
-
 use regex::Regex;
+
+/// A `HashMap` with rustc's fast, non-cryptographic `FxHasher`, for the per-document maps
+/// keyed by line text, where SipHash cost more than the lookups saved. Keys come from one
+/// document at a time, so the lack of DoS resistance costs little.
+pub type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// True for CJK ideographs (unified, extension A–F, compatibility).
 pub fn is_han(c: char) -> bool {
@@ -68,6 +71,47 @@ pub fn han_count(s: &str) -> usize {
             .chars()
             .filter(|&c| (c as u32) > 0xFFFF && is_han(c))
             .count();
+    }
+    n
+}
+
+/// Number of white space characters in `s` (what `s.chars().filter(|c| c.is_whitespace())
+/// .count()` gives), read from the UTF-8 bytes without decoding, in a loop the compiler
+/// vectorises. White space is ASCII (09–0D, 20), U+0085 and U+00A0 (C2 85, C2 A0), U+1680
+/// (E1 9A 80), U+2000–U+200A, U+2028, U+2029, U+202F (E2 80 80–8A, A8, A9, AF), U+205F
+/// (E2 81 9F) or U+3000 (E3 80 80).
+pub fn space_count(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let main = bytes.len().saturating_sub(2);
+    let at = |i: usize| bytes.get(i..i + main).unwrap_or(&[]);
+    let mut n = 0usize;
+    // `x` runs over every byte but the last two (where no 3-byte character begins), `y`
+    // and `z` are the bytes after it; counted in chunks of 224 positions in a `u8`.
+    for ((xs, ys), zs) in at(0)
+        .chunks(224)
+        .zip(at(1).chunks(224))
+        .zip(at(2).chunks(224))
+    {
+        let mut in_chunk = 0u8;
+        for ((&x, &y), &z) in xs.iter().zip(ys).zip(zs) {
+            let ascii = (x.wrapping_sub(0x09) < 5) | (x == 0x20);
+            let c2 = (x == 0xC2) & ((y == 0x85) | (y == 0xA0));
+            let e1 = (x == 0xE1) & (y == 0x9A) & (z == 0x80);
+            let e2_80 = (y == 0x80) & ((z <= 0x8A) | (z == 0xA8) | (z == 0xA9) | (z == 0xAF));
+            let e2 = (x == 0xE2) & (e2_80 | ((y == 0x81) & (z == 0x9F)));
+            let e3 = (x == 0xE3) & (y == 0x80) & (z == 0x80);
+            in_chunk += u8::from(ascii | c2 | e1 | e2 | e3);
+        }
+        n += usize::from(in_chunk);
+    }
+    // the last two bytes: an ASCII space, or U+0085 / U+00A0 ending the text
+    let tail = bytes.get(main..).unwrap_or(&[]);
+    n += tail
+        .iter()
+        .filter(|&&x| (x.wrapping_sub(0x09) < 5) | (x == 0x20))
+        .count();
+    if matches!(tail, [0xC2, 0x85 | 0xA0]) {
+        n += 1;
     }
     n
 }
@@ -141,6 +185,13 @@ fn decode_entity(name: &str) -> Option<char> {
         "raquo" => '»',
         _ => return None,
     })
+}
+
+/// True when `text` has white space other than ' ' and '\n' (none is left by
+/// [`normalize_whitespace`]).
+pub fn has_other_space(text: &str) -> bool {
+    let plain = text.bytes().filter(|&b| b == b' ' || b == b'\n').count();
+    space_count(text) != plain
 }
 
 /// Invisible characters are removed, every kind of space (NBSP, ideographic space, tabs…)
@@ -289,10 +340,16 @@ pub struct DocMillTable {
     /// One bit per Basic Multilingual Plane character: set when it is in `map` (a fast
     /// prefilter; characters beyond the BMP are looked up in `map`).
     bmp: Vec<u64>,
-    /// The UTF-8 bytes of the table's characters outside the
-    /// two blocks most of them are in (see [`in_doc_mill_blocks`]): a few ordinary-looking
-    /// Han characters (旳, 昰…); `None` when one of them is not a 3-byte character.
-    others: Option<Vec<[u8; 3]>>,
+    /// The table's characters outside the two blocks most of them are in (see
+    /// [`DocMillTable::may_occur`]): a few ordinary-looking Han characters (旳, 昰…).
+    others: Vec<String>,
+}
+
+/// True for a character of the two blocks most doc-mill characters are in: U+2E80–U+2FFF
+/// (CJK radicals supplement, Kangxi radicals) and U+F900–U+FAFF (CJK compatibility
+/// ideographs).
+fn in_doc_mill_blocks(c: char) -> bool {
+    matches!(c, '\u{2E80}'..='\u{2FFF}' | '\u{F900}'..='\u{FAFF}')
 }
 
 impl DocMillTable {
@@ -335,8 +392,8 @@ impl DocMillTable {
         self.others = self
             .map
             .keys()
-            .filter(|&&c| !in_doc_mill_blocks(&c.to_string()))
-            .map(|c| <[u8; 3]>::try_from(c.to_string().as_bytes()).ok())
+            .filter(|&&c| !in_doc_mill_blocks(c))
+            .map(|c| c.to_string())
             .collect();
     }
 
@@ -351,13 +408,26 @@ impl DocMillTable {
         }
     }
 
+    /// False when `text` certainly has no doc-mill character (true when it may have one):
+    /// a byte of U+2E80–U+2FFF or U+F900–U+FAFF (one pass the compiler vectorises), or one
+    /// of the few others (the standard library's substring search).
+    pub fn may_occur(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let firsts = bytes.get(..bytes.len().saturating_sub(1)).unwrap_or(&[]);
+        let seconds = bytes.get(1..).unwrap_or(&[]);
+        let mut found = false;
+        for (&x, &y) in firsts.iter().zip(seconds) {
+            // CJK radicals supplement, Kangxi radicals (E2 BA–BF …); CJK compatibility
+            // ideographs (EF A4–AB …)
+            found |= ((x == 0xE2) & (y >= 0xBA)) | ((x == 0xEF) & (y.wrapping_sub(0xA4) < 8));
+        }
+        found || self.others.iter().any(|o| text.contains(o.as_str()))
+    }
+
     /// Number of doc-mill characters in `text` (what [`DocMillTable::apply`] counts).
     pub fn count(&self, text: &str) -> usize {
         // the usual case, a text without any table character, told from its bytes
-        let none = self.others.as_ref().is_some_and(|others| {
-            !in_doc_mill_blocks(text) && !others.iter().any(|&seq| contains_seq3(text, seq))
-        });
-        if none {
+        if !self.may_occur(text) {
             return 0;
         }
         text.chars().filter(|&c| self.contains(c)).count()
@@ -388,42 +458,13 @@ impl DocMillTable {
     }
 }
 
-/// True when `text` has a character of U+2E80–U+2FFF (CJK radicals supplement, Kangxi
-/// radicals: UTF-8 E2 BA–BF …) or U+F900–U+FAFF (CJK compatibility ideographs: EF A4–AB …),
-/// where most doc-mill characters are. Tests every byte without stopping early, so the loop
-/// vectorises.
-fn in_doc_mill_blocks(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let firsts = bytes.get(..bytes.len().saturating_sub(1)).unwrap_or(&[]);
-    let seconds = bytes.get(1..).unwrap_or(&[]);
-    let mut found = false;
-    for (&x, &y) in firsts.iter().zip(seconds) {
-        found |= ((x == 0xE2) & (y >= 0xBA)) | ((x == 0xEF) & (y.wrapping_sub(0xA4) < 8));
-    }
-    found
-}
-
-/// True when the bytes of `text` contain `seq`. Tests every position without stopping early,
-/// so the loop vectorises.
-fn contains_seq3(text: &str, seq: [u8; 3]) -> bool {
-    let bytes = text.as_bytes();
-    let n = bytes.len().saturating_sub(2);
-    let at = |i: usize| bytes.get(i..i + n).unwrap_or(&[]);
-    let [a, b, c] = seq;
-    let mut found = false;
-    for ((&x, &y), &z) in at(0).iter().zip(at(1)).zip(at(2)) {
-        found |= (x == a) & (y == b) & (z == c);
-    }
-    found
-}
-
 fn is_placeholder_char(c: char) -> bool {
     matches!(c, 'X' | '*' | '＊' | '×' | 'Ｘ')
 }
 
 /// `text.contains(is_placeholder_char)`, on the bytes: `X`, `*`, `×` (C3 97), `＊` (EF BC 8A),
 /// `Ｘ` (EF BC B8). Tests every byte without stopping early, so the loop vectorises.
-fn has_placeholder_char(text: &str) -> bool {
+pub fn has_placeholder_char(text: &str) -> bool {
     let bytes = text.as_bytes();
     let n = bytes.len().saturating_sub(2);
     let at = |i: usize| bytes.get(i..i + n).unwrap_or(&[]);
@@ -590,7 +631,7 @@ mod tests {
     }
 
     /// Characters around every boundary the byte-level code tests.
-    const EDGES: &str = "\u{2FFF}\u{3000}\u{3001}\u{3400}\u{33FF}\u{4DBF}\u{4DC0}\u{4DFF}\u{4E00}\u{9FFF}\u{A000}\u{EFFF}\u{F000}\u{F8FF}\u{F900}\u{FAFF}\u{FB00}\u{FEFF}\u{FEFE}\u{FF00}\u{FF0F}\u{FF10}\u{FF19}\u{FF1A}\u{FF20}\u{FF21}\u{FF3A}\u{FF3B}\u{FF40}\u{FF41}\u{FF5A}\u{FF5B}\u{FFFC}\u{FFFD}\u{FFFF}\u{10000}\u{1FFFF}\u{20000}\u{2EBEF}\u{2EBF0}\u{30000}\u{3134F}\u{31350}\u{200B}\u{2060}\u{205F}\u{2065}\u{00AD}\u{00A0}\u{0085}\u{1680}\u{2028}\u{202F}\u{001C}\u{007F} \t\r\n\u{000B}\u{000C}X*×＊Ｘa";
+    const EDGES: &str = "\u{2FFF}\u{3000}\u{3001}\u{3400}\u{33FF}\u{4DBF}\u{4DC0}\u{4DFF}\u{4E00}\u{9FFF}\u{A000}\u{EFFF}\u{F000}\u{F8FF}\u{F900}\u{FAFF}\u{FB00}\u{FEFF}\u{FEFE}\u{FF00}\u{FF0F}\u{FF10}\u{FF19}\u{FF1A}\u{FF20}\u{FF21}\u{FF3A}\u{FF3B}\u{FF40}\u{FF41}\u{FF5A}\u{FF5B}\u{FFFC}\u{FFFD}\u{FFFF}\u{10000}\u{1FFFF}\u{20000}\u{2EBEF}\u{2EBF0}\u{30000}\u{3134F}\u{31350}\u{200B}\u{2060}\u{205F}\u{2065}\u{00AD}\u{00A0}\u{0085}\u{1680}\u{2028}\u{2029}\u{202F}\u{200A}\u{2000}\u{205F}\u{201C}\u{201D}\u{2030}\u{001C}\u{007F} \t\r\n\u{000B}\u{000C}X*×＊Ｘa";
 
     fn edgy_text() -> impl Strategy<Value = String> {
         let edges: Vec<char> = EDGES.chars().collect();
@@ -635,6 +676,17 @@ mod tests {
     }
 
     #[test]
+    fn doc_mill_presence_test_sees_every_character_of_the_table() {
+        let t = builtin_doc_mill();
+        for &c in t.map.keys() {
+            let s = format!("甲{c}乙");
+            assert!(t.may_occur(&s), "{c:?}");
+            assert!(t.may_occur(&c.to_string()), "{c:?}");
+        }
+        assert!(!t.may_occur("这是一段普通的文字，时间。"));
+    }
+
+    #[test]
     fn doc_mill_counts_characters_of_every_added_table() {
         let mut t = DocMillTable::default();
         assert!(t.add_tsv("昰\t是\n").is_empty());
@@ -665,7 +717,11 @@ mod tests {
         #[test]
         fn byte_level_scans_match_the_char_level_originals(s in edgy_text()) {
             prop_assert_eq!(normalize_whitespace(&s), normalize_whitespace_reference(&s));
+            // what `Cleaner::clean` relies on when it tells extraction `ascii_spaces`
+            prop_assert!(!has_other_space(&normalize_whitespace(&s)));
+            prop_assert_eq!(has_other_space(&s), s.chars().any(|c| c != ' ' && c != '\n' && c.is_whitespace()));
             prop_assert_eq!(han_count(&s), han_count_reference(&s));
+            prop_assert_eq!(space_count(&s), s.chars().filter(|c| c.is_whitespace()).count());
             prop_assert_eq!(fold_width(&s), fold_width_reference(&s));
             prop_assert_eq!(has_placeholder_char(&s), s.contains(is_placeholder_char));
             prop_assert_eq!(count_placeholders(&s), count_placeholders_reference(&s));
@@ -684,6 +740,11 @@ mod tests {
                     "{s:?}"
                 );
                 assert_eq!(han_count(&s), han_count_reference(&s), "{s:?}");
+                assert_eq!(
+                    space_count(&s),
+                    s.chars().filter(|c| c.is_whitespace()).count(),
+                    "{s:?}"
+                );
                 assert_eq!(fold_width(&s), fold_width_reference(&s), "{s:?}");
                 assert_eq!(has_placeholder_char(&s), s.contains(is_placeholder_char));
             }
@@ -698,72 +759,3 @@ mod tests {
         assert_eq!(count_placeholders("XX县委书记××同志"), 2);
     }
 }
-
-/// A fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's `FxHasher`) for
-/// the per-document maps keyed by line text, where SipHash cost more than the lookups saved.
-/// Keys come from one document at a time, so the lack of DoS resistance costs little.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FastHasher {
-    hash: u64,
-}
-
-const FAST_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FastHasher {
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FAST_SEED);
-    }
-}
-
-impl std::hash::Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        // Long keys (whole lines) are hashed by their length and their first and last 32
-        // bytes: lines that differ only in the middle merely share a bucket (the map still
-        // compares keys), and hashing stays cheap however long the lines are.
-        if bytes.len() > 64 {
-            self.add(bytes.len() as u64);
-            if let (Some(head), Some(tail)) = (bytes.get(..32), bytes.get(bytes.len() - 32..)) {
-                self.write(head);
-                self.write(tail);
-            }
-            return;
-        }
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            if let Some(w) = word.get_mut(..rest.len()) {
-                w.copy_from_slice(rest);
-            }
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// A `HashMap` with [`FastHasher`].
-pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;

@@ -86,11 +86,28 @@ fn main() -> ExitCode {
     let code = match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
-            log::error!("{e:#}");
+            log::error!("{}", error_chain(&e));
             EXIT_CONFIG
         }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(2))
+}
+
+/// The error and its causes, `: `-separated, skipping a cause whose text the message
+/// already contains (library errors often print their source in their own message).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 fn dispatch(command: Command) -> anyhow::Result<i32> {
@@ -179,5 +196,25 @@ fn check(path: &std::path::Path) -> i32 {
             eprintln!("error: {e}");
             EXIT_CONFIG
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_chain;
+    use anyhow::Context;
+
+    #[test]
+    fn error_chain_names_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let read = gongwen::config::ConfigError::Read {
+            path: "pipeline.toml".into(),
+            source: io,
+        };
+        let e = Err::<(), _>(read).context("cannot load the config").unwrap_err();
+        assert_eq!(
+            error_chain(&e),
+            "cannot load the config: cannot read config \"pipeline.toml\": no such file"
+        );
     }
 }

@@ -18,7 +18,9 @@ use rayon::prelude::*;
 use crate::config::LoadedConfig;
 use crate::lock::{LockError, OutputLock};
 use crate::manifest::{self, Manifest, StageSeconds};
-use crate::state::{Cache, CacheEntry, CacheRef, CachedDoc, PackWriter, RunState, TermCounts};
+use crate::state::{
+    Cache, CacheEntry, CacheRef, CachedDoc, PackWriter, RunState, TermCounts, CACHE_FORMAT,
+};
 
 /// Documents processed per parallel chunk: memory holds at most this many documents'
 /// results at once.
@@ -514,13 +516,16 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
             Some(s) if s.config_hash != loaded.hash => {
                 Some("config or gongwen version changed".to_string())
             }
+            Some(s) if s.cache_format != CACHE_FORMAT => {
+                Some("cache format changed".to_string())
+            }
             Some(_) => None,
         }
     };
-    // The previous run's cache, when its config was the same.
-    let reusable = previous
-        .as_ref()
-        .filter(|s| !opts.full && s.config_hash == loaded.hash);
+    // The previous run's cache, when its config and its cache format were the same.
+    let reusable = previous.as_ref().filter(|s| {
+        !opts.full && s.config_hash == loaded.hash && s.cache_format == CACHE_FORMAT
+    });
     let cache = Cache::new(
         layout.private.join("cache"),
         reusable.map(|s| s.cache_pack.clone()),
@@ -586,6 +591,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         config_hash: loaded.hash.clone(),
         run_id: run_id.clone(),
         files: Default::default(),
+        cache_format: CACHE_FORMAT,
         cache_pack: String::new(),
         cache: Default::default(),
     };

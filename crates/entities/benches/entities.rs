@@ -1,15 +1,20 @@
-//! Benchmark: recognize() time against jieba-rs tagging time on the same text (the bundled
-//! samples repeated to a few MB). The entities stage must add no more than 30% to
-//! segmentation time. Run with `cargo bench -p gongwen-entities`.
+//! Benchmark: recognize() time against jieba-rs tagging time on the same text. The goal
+//! (issue #8) is at most 10% of jieba's time. Run with `cargo bench -p gongwen-entities`.
 //!
-//! It uses mimalloc, as the `gongwen` binary does. It prints two figures: the first tags the whole text and then runs recognize() over it
-//! (the tokens have left the cache by then); the second alternates, document by document,
-//! as segment does (tag a document, recognize its entities).
+//! It uses mimalloc, as the `gongwen` binary does. It prints two figures: the first tags the
+//! whole text and then runs recognize() over it (the tokens have left the cache by then);
+//! the second alternates, document by document, as segment does (tag a document, recognize
+//! its entities).
 //!
-//! Two environment variables help when working on the recogniser: `ENTITIES_BENCH_REPEAT=N`
-//! runs recognize() N more times after the measured run (for `perf record`), and
-//! `ENTITIES_BENCH_DUMP=FILE` writes every mention found to FILE (to check that a change
-//! leaves the output identical).
+//! Environment variables:
+//! - `ENTITIES_BENCH_SENTENCES=FILE`: the text is a pipeline run's sentences table (CSV,
+//!   e.g. `out/sentences.csv` of the generated corpus), one document per `doc_id`; by
+//!   default it is the bundled samples repeated to `ENTITIES_BENCH_MB` (3) MB.
+//! - `ENTITIES_BENCH_QUICK=1`: only the first figure (for callgrind).
+//! - `ENTITIES_BENCH_REPEAT=N`: recognize() N more times after the measured run (for
+//!   `perf record`).
+//! - `ENTITIES_BENCH_DUMP=FILE`: every mention found, written to FILE (to check that a
+//!   change leaves the output identical).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -86,8 +91,38 @@ fn report(label: &str, seg: Took, ent: Took) {
     println!();
 }
 
-fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+/// The bench's text as documents of sentences (character offset in the document, text).
+/// By default the bundled samples repeated to `ENTITIES_BENCH_MB` (3) MB, cut into
+/// "documents" of 300 sentences (paragraphs split at 。！？；); with
+/// `ENTITIES_BENCH_SENTENCES=FILE`, the sentences table (CSV) of a pipeline run, one
+/// document per `doc_id`, as segment cut them.
+fn documents(root: &Path) -> Vec<Vec<(usize, String)>> {
+    if let Ok(path) = std::env::var("ENTITIES_BENCH_SENTENCES") {
+        let mut reader = csv::Reader::from_path(&path).expect("sentences CSV is readable");
+        let headers = reader.headers().expect("CSV has a header").clone();
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim_start_matches('\u{feff}') == name)
+                .unwrap_or_else(|| panic!("sentences CSV has no {name} column"))
+        };
+        let (doc, start, text) = (col("doc_id"), col("char_start"), col("text"));
+        let mut docs: Vec<Vec<(usize, String)>> = Vec::new();
+        let mut last_doc = String::new();
+        for record in reader.records() {
+            let record = record.expect("CSV record");
+            let id = record.get(doc).unwrap_or("");
+            if docs.is_empty() || id != last_doc {
+                docs.push(Vec::new());
+                last_doc = id.to_string();
+            }
+            let st: usize = record.get(start).and_then(|v| v.parse().ok()).unwrap_or(0);
+            if let Some(d) = docs.last_mut() {
+                d.push((st, record.get(text).unwrap_or("").to_string()));
+            }
+        }
+        return docs;
+    }
     let mut text = String::new();
     if let Ok(dir) = std::fs::read_dir(root.join("data/samples")) {
         let mut files: Vec<_> = dir.flatten().map(|e| e.path()).collect();
@@ -101,26 +136,50 @@ fn main() {
         text = "市委书记王振华出席会议。潍坊市推进“三个一批”工程，华星集团董事长陈立新说。\n"
             .repeat(100);
     }
-    let target = 3 * 1024 * 1024;
+    let mb: f64 = std::env::var("ENTITIES_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3.0);
+    let target = (mb * 1024.0 * 1024.0) as usize;
     let mut big = String::with_capacity(target + text.len());
     while big.len() < target {
         big.push_str(&text);
     }
+    // Sentences as segment makes them (paragraphs split at 。！？；).
+    let mut sentences: Vec<(usize, String)> = Vec::new();
+    let mut start = 0;
+    for para in big.split('\n') {
+        for s in para.split_inclusive(['。', '！', '？', '；']) {
+            sentences.push((start, s.to_string()));
+            start += s.chars().count();
+        }
+        start += 1;
+    }
+    sentences.chunks(300).map(<[_]>::to_vec).collect()
+}
+
+/// The recogniser's view of a document's sentences and their tokens.
+fn view<'a>(doc: &'a [(usize, String)], toks: &'a [Vec<Token>]) -> Vec<SentenceView<'a>> {
+    doc.iter()
+        .zip(toks)
+        .enumerate()
+        .map(|(i, ((st, s), t))| SentenceView {
+            sent_idx: i,
+            start: *st,
+            text: s,
+            tokens: t,
+        })
+        .collect()
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let docs = documents(&root);
     let rec =
         EntityRecognizer::build(&EntitiesConfig::default(), &root).expect("recogniser builds");
     let mut jieba = Jieba::new();
     for w in rec.dictionary_words() {
         jieba.add_word(&w.word, None, w.pos.as_deref());
-    }
-    // Sentences as segment makes them (paragraphs split at 。！？；).
-    let mut sentences: Vec<(usize, &str)> = Vec::new();
-    let mut start = 0;
-    for para in big.split('\n') {
-        for s in para.split_inclusive(['。', '！', '？', '；']) {
-            sentences.push((start, s));
-            start += s.chars().count();
-        }
-        start += 1;
     }
     // Segmentation: jieba tag (with HMM) of a sentence, building tokens.
     let tag = |i: usize, st: usize, s: &str| -> Vec<Token> {
@@ -143,85 +202,68 @@ fn main() {
             })
             .collect()
     };
+    let tag_doc = |doc: &[(usize, String)]| -> Vec<Vec<Token>> {
+        doc.iter()
+            .enumerate()
+            .map(|(i, (st, s))| tag(i, *st, s))
+            .collect()
+    };
     // First every sentence is tagged, then recognize() runs over all of them.
     let mut seg = Took::default();
     let clock = Clock::start();
-    let mut tokens: Vec<Vec<Token>> = Vec::with_capacity(sentences.len());
-    for (i, (st, s)) in sentences.iter().enumerate() {
-        tokens.push(tag(i, *st, s));
-    }
+    let tokens: Vec<Vec<Vec<Token>>> = docs.iter().map(|d| tag_doc(d)).collect();
     clock.add_to(&mut seg);
-    let views: Vec<SentenceView<'_>> = sentences
-        .iter()
-        .zip(&tokens)
-        .enumerate()
-        .map(|(i, ((st, s), t))| SentenceView {
-            sent_idx: i,
-            start: *st,
-            text: s,
-            tokens: t,
-        })
-        .collect();
-    // Entities: one call per ~30 KB "document" of sentences, as segment would call it.
+    let views: Vec<Vec<SentenceView<'_>>> =
+        docs.iter().zip(&tokens).map(|(d, t)| view(d, t)).collect();
+    // Entities: one call per document, as segment calls it.
     let mut ent = Took::default();
     let clock = Clock::start();
     let mut n_entities = 0;
-    for chunk in views.chunks(300) {
-        n_entities += rec.recognize(chunk).len();
+    for doc in &views {
+        n_entities += rec.recognize(doc).len();
     }
     clock.add_to(&mut ent);
     // The same work document by document, as segment does it: tag a document's sentences,
-    // then recognize() on them while their tokens are still in the cache.
+    // then recognize() on them while their tokens are still in the cache (skipped with
+    // `ENTITIES_BENCH_QUICK=1`, e.g. under callgrind).
+    let quick = std::env::var_os("ENTITIES_BENCH_QUICK").is_some();
     let (mut seg_doc, mut ent_doc) = (Took::default(), Took::default());
-    let mut first = 0;
-    for chunk in sentences.chunks(300) {
+    for doc in docs.iter().filter(|_| !quick) {
         let clock = Clock::start();
-        let toks: Vec<Vec<Token>> = chunk
-            .iter()
-            .enumerate()
-            .map(|(k, (st, s))| tag(first + k, *st, s))
-            .collect();
+        let toks = tag_doc(doc);
         clock.add_to(&mut seg_doc);
         let clock = Clock::start();
-        let doc: Vec<SentenceView<'_>> = chunk
-            .iter()
-            .zip(&toks)
-            .enumerate()
-            .map(|(k, ((st, s), t))| SentenceView {
-                sent_idx: first + k,
-                start: *st,
-                text: s,
-                tokens: t,
-            })
-            .collect();
-        std::hint::black_box(rec.recognize(&doc));
+        std::hint::black_box(rec.recognize(&view(doc, &toks)));
         clock.add_to(&mut ent_doc);
-        first += chunk.len();
     }
     let repeat: usize = std::env::var("ENTITIES_BENCH_REPEAT")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     for _ in 0..repeat {
-        for chunk in views.chunks(300) {
-            std::hint::black_box(rec.recognize(chunk));
+        for doc in &views {
+            std::hint::black_box(rec.recognize(doc));
         }
     }
     if let Ok(path) = std::env::var("ENTITIES_BENCH_DUMP") {
         let mut dump = String::new();
-        for (k, chunk) in views.chunks(300).enumerate() {
-            for e in rec.recognize(chunk) {
+        for (k, doc) in views.iter().enumerate() {
+            for e in rec.recognize(doc) {
                 dump.push_str(&format!("{k}\t{e:?}\n"));
             }
         }
         std::fs::write(&path, dump).expect("dump file is writable");
     }
+    let bytes: usize = docs.iter().flatten().map(|(_, s)| s.len()).sum();
     println!(
-        "text {:.1} MB, {} sentences, {} mentions",
-        big.len() as f64 / 1e6,
-        sentences.len(),
+        "text {:.1} MB, {} documents, {} sentences, {} mentions",
+        bytes as f64 / 1e6,
+        docs.len(),
+        docs.iter().map(Vec::len).sum::<usize>(),
         n_entities
     );
     report("whole text, then recognize", seg, ent);
-    report("document by document", seg_doc, ent_doc);
+    if !quick {
+        report("document by document", seg_doc, ent_doc);
+    }
 }

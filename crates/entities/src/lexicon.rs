@@ -2,13 +2,14 @@
 //! forms), places, organisations, bodies, titles and suffixes, all in one character trie
 //! built once.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasherDefault;
+use std::collections::HashMap;
 
-use crate::trie::{CharTrie, FastHasher};
+use rustc_hash::FxHashSet;
+
+use crate::trie::CharTrie;
 
 /// A set of words with a fast hash (looked up for every token).
-pub(crate) type WordSet = HashSet<String, BuildHasherDefault<FastHasher>>;
+pub(crate) type WordSet = FxHashSet<String>;
 
 /// What a lexicon entry is. One string may have several kinds (a short form that is also a
 /// suffix, a title prefix that is also a generic body).
@@ -36,6 +37,84 @@ pub(crate) enum Kind {
     LocSuffix(LocSuffixKind),
     /// A set phrase that is not an entity and hides what is inside it (中国特色社会主义).
     FixedPhrase,
+}
+
+/// A set of [`Kind`]s as bits, so a rule tests a lexicon hit's kinds with one AND.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct KindSet(u16);
+
+impl KindSet {
+    pub const NONE: KindSet = KindSet(0);
+    pub const PLACE: KindSet = KindSet(1);
+    pub const DIVISION: KindSet = KindSet(1 << 1);
+    pub const SHORT_PLACE: KindSet = KindSet(1 << 2);
+    pub const ORG: KindSet = KindSet(1 << 3);
+    pub const GENERIC_BODY: KindSet = KindSet(1 << 4);
+    pub const BODY_ABBREV: KindSet = KindSet(1 << 5);
+    pub const TITLE: KindSet = KindSet(1 << 6);
+    pub const TITLE_PREFIX: KindSet = KindSet(1 << 7);
+    /// Organisation suffixes of any kind.
+    pub const ORG_SUFFIX: KindSet = KindSet(1 << 8);
+    /// Place suffixes of any kind.
+    pub const LOC_SUFFIX: KindSet = KindSet(1 << 9);
+    pub const FIXED_PHRASE: KindSet = KindSet(1 << 10);
+    /// Places of every kind: listed places, divisions and their short forms.
+    pub const ANY_PLACE: KindSet = KindSet(Self::PLACE.0 | Self::DIVISION.0 | Self::SHORT_PLACE.0);
+
+    /// The set holding `kind` alone (suffix kinds by their family).
+    pub fn of(kind: Kind) -> KindSet {
+        match kind {
+            Kind::Place => Self::PLACE,
+            Kind::Division => Self::DIVISION,
+            Kind::ShortPlace => Self::SHORT_PLACE,
+            Kind::Org => Self::ORG,
+            Kind::GenericBody => Self::GENERIC_BODY,
+            Kind::BodyAbbrev => Self::BODY_ABBREV,
+            Kind::Title => Self::TITLE,
+            Kind::TitlePrefix => Self::TITLE_PREFIX,
+            Kind::OrgSuffix(_) => Self::ORG_SUFFIX,
+            Kind::LocSuffix(_) => Self::LOC_SUFFIX,
+            Kind::FixedPhrase => Self::FIXED_PHRASE,
+        }
+    }
+
+    /// Both sets together.
+    pub const fn or(self, other: KindSet) -> KindSet {
+        KindSet(self.0 | other.0)
+    }
+
+    /// True when the sets share a kind.
+    #[inline]
+    pub fn meets(self, other: KindSet) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+/// What the lexicon knows of one pattern.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PatternInfo {
+    /// Its kinds.
+    pub kinds: KindSet,
+    /// Its first organisation-suffix kind, in the order the data files gave them.
+    pub org_suffix: Option<OrgSuffixKind>,
+    /// Its first place-suffix kind, likewise.
+    pub loc_suffix: Option<LocSuffixKind>,
+}
+
+impl PatternInfo {
+    /// The summary of `kinds` (in the order they were added).
+    fn of(kinds: &[Kind]) -> PatternInfo {
+        let mut info = PatternInfo::default();
+        for &k in kinds {
+            info.kinds = info.kinds.or(KindSet::of(k));
+            match k {
+                Kind::OrgSuffix(o) if info.org_suffix.is_none() => info.org_suffix = Some(o),
+                Kind::LocSuffix(l) if info.loc_suffix.is_none() => info.loc_suffix = Some(l),
+                _ => {}
+            }
+        }
+        info
+    }
 }
 
 /// How much evidence an organisation suffix needs before it.
@@ -267,11 +346,8 @@ pub(crate) fn short_form(full: &str) -> Option<String> {
 #[derive(Debug)]
 pub(crate) struct Lexicon {
     pub trie: CharTrie,
-    pub kinds: Vec<Vec<Kind>>,
-    /// Every pattern's kinds one after the other (small, so lookups stay in the cache)…
-    pub flat_kinds: Vec<Kind>,
-    /// …and where each pattern's are in it (start, end).
-    pub kind_spans: Vec<(u32, u32)>,
+    /// The kinds of each pattern (small, so look-ups stay in the cache).
+    pub info: Vec<PatternInfo>,
     pub patterns: Vec<String>,
     pub surnames: WordSet,
     pub stopwords: WordSet,
@@ -373,23 +449,14 @@ impl LexiconBuilder {
     pub fn build(self) -> Lexicon {
         let mut patterns: Vec<String> = self.entries.keys().cloned().collect();
         patterns.sort();
-        let kinds: Vec<Vec<Kind>> = patterns
+        let info: Vec<PatternInfo> = patterns
             .iter()
-            .map(|p| self.entries.get(p).cloned().unwrap_or_default())
+            .map(|p| PatternInfo::of(self.entries.get(p).map_or(&[], Vec::as_slice)))
             .collect();
         let trie = CharTrie::new(&patterns);
-        let mut flat_kinds = Vec::new();
-        let mut kind_spans = Vec::with_capacity(kinds.len());
-        for k in &kinds {
-            let start = flat_kinds.len() as u32;
-            flat_kinds.extend_from_slice(k);
-            kind_spans.push((start, flat_kinds.len() as u32));
-        }
         Lexicon {
             trie,
-            kinds,
-            flat_kinds,
-            kind_spans,
+            info,
             patterns,
             surnames: self.surnames,
             stopwords: self.stopwords,

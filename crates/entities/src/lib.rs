@@ -29,16 +29,15 @@ mod lexicon;
 mod recognize;
 mod trie;
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 
 use gongwen_model::{ConfigProblem, Entity, EntityType, Span, Token};
 use serde::Deserialize;
 
-use crate::lexicon::{builtin, list_lines, list_words, Kind, Lexicon, LexiconBuilder};
-use crate::recognize::{resolve, sentence_candidates, Cand, RuleSettings, SentCtx, Tok};
-use crate::trie::{keep_standard_matches, CharTrie, FastHasher};
+use crate::lexicon::{builtin, list_lines, list_words, Kind, KindSet, Lexicon, LexiconBuilder};
+use crate::recognize::{resolve, sentence_candidates, Cand, RuleSettings, SentCtx};
+use crate::trie::{keep_standard_matches, CharTrie};
+use rustc_hash::FxHashMap;
 
 /// `[entities]` section of pipeline.toml.
 #[derive(Debug, Clone, Deserialize)]
@@ -319,26 +318,24 @@ impl EntityRecognizer {
     /// and multi-character organisation suffixes (no tag). Sorted, no duplicates.
     pub fn dictionary_words(&self) -> Vec<DictWord> {
         let mut words: Vec<DictWord> = Vec::new();
-        for (pattern, kinds) in self.lexicon.patterns.iter().zip(&self.lexicon.kinds) {
+        for (pattern, info) in self.lexicon.patterns.iter().zip(&self.lexicon.info) {
             if pattern.chars().count() < 2 || pattern.chars().any(char::is_whitespace) {
                 continue;
             }
-            let pos = if kinds
-                .iter()
-                .any(|k| matches!(k, Kind::Place | Kind::Division | Kind::ShortPlace))
-            {
+            let kinds = info.kinds;
+            let pos = if kinds.meets(KindSet::ANY_PLACE) {
                 Some("ns")
-            } else if kinds
-                .iter()
-                .any(|k| matches!(k, Kind::Org | Kind::GenericBody | Kind::BodyAbbrev))
-            {
+            } else if kinds.meets(
+                KindSet::ORG
+                    .or(KindSet::GENERIC_BODY)
+                    .or(KindSet::BODY_ABBREV),
+            ) {
                 Some("nt")
-            } else if kinds.iter().any(|k| matches!(k, Kind::Title)) {
-                Some("n")
-            } else if kinds
-                .iter()
-                .any(|k| matches!(k, Kind::OrgSuffix(_) | Kind::LocSuffix(_)))
-            {
+            } else if kinds.meets(
+                KindSet::TITLE
+                    .or(KindSet::ORG_SUFFIX)
+                    .or(KindSet::LOC_SUFFIX),
+            ) {
                 Some("n")
             } else {
                 continue;
@@ -355,6 +352,7 @@ impl EntityRecognizer {
     /// document; `section_id` is `None` (segment fills it).
     pub fn recognize(&self, sentences: &[SentenceView<'_>]) -> Vec<Entity> {
         let lex = &self.lexicon;
+        let doc = DocChars::new(sentences);
         // One sentence context and candidate buffer, reused for every sentence.
         let mut ctx = SentCtx::default();
         let mut sent_cands: Vec<Cand> = Vec::new();
@@ -363,9 +361,16 @@ impl EntityRecognizer {
         let mut cands: Vec<Cand> = Vec::new();
         let mut counts: Vec<(usize, usize)> = Vec::with_capacity(sentences.len());
         let mut names = PropagatedNames::default();
-        for s in sentences {
-            ctx.set_tokens(s.text, sentence_toks(s));
+        for (i, s) in sentences.iter().enumerate() {
+            let (chars, bytes) = doc.sentence(i);
+            ctx.set_sentence(s.text, chars, bytes);
             ctx.find_hits(lex);
+            if ctx.hits.is_empty() && !self.may_find_without_hits(chars, s.tokens) {
+                // No rule can find anything: the tokens are not even read.
+                counts.push((0, chars.len()));
+                continue;
+            }
+            ctx.set_tokens(s.tokens, s.start);
             sentence_candidates(lex, &ctx, &self.settings, &mut sent_cands);
             if self.propagate_titles {
                 names.collect(&ctx, &sent_cands);
@@ -376,7 +381,7 @@ impl EntityRecognizer {
         // Candidates at other mentions of the names, as (sentence index, candidate).
         let mut propagated: Vec<(usize, Cand)> = Vec::new();
         if self.propagate_titles {
-            names.propagate(sentences, &mut ctx, &mut propagated);
+            names.propagate(sentences, &doc, &mut ctx, &mut propagated);
         }
         let mut propagated = propagated.into_iter().peekable();
         let mut cands = cands.into_iter();
@@ -412,6 +417,66 @@ impl EntityRecognizer {
             }
         }
         out
+    }
+
+    /// False when a sentence without lexicon hits surely has no candidate: no opening
+    /// quote (terms), no 等 (company lists), no token tagged as a name (`nr`) — every
+    /// other rule starts from a lexicon hit.
+    fn may_find_without_hits(&self, chars: &[char], tokens: &[Token]) -> bool {
+        chars
+            .iter()
+            .any(|&c| matches!(c, '“' | '‘' | '「' | '『' | '"' | '等'))
+            || tokens.iter().any(|t| {
+                t.word == "等" || (self.settings.person_from_pos && t.pos.starts_with("nr"))
+            })
+    }
+}
+
+/// A document's characters, decoded once: the lexicon, the rules and the search for
+/// propagated names all read them.
+struct DocChars {
+    chars: Vec<char>,
+    /// The byte offset of each character in its sentence's text.
+    bytes: Vec<u32>,
+    /// Sentence `i` has `chars[at[i]..at[i + 1]]`.
+    at: Vec<usize>,
+}
+
+impl DocChars {
+    fn new(sentences: &[SentenceView<'_>]) -> DocChars {
+        // Counting first (fast) lets the decoding write into slices without a capacity
+        // check per character.
+        let mut at = Vec::with_capacity(sentences.len() + 1);
+        let mut total = 0;
+        for s in sentences {
+            at.push(total);
+            total += s.text.chars().count();
+        }
+        at.push(total);
+        let mut chars = vec!['\0'; total];
+        let mut bytes = vec![0u32; total];
+        for (s, &a) in sentences.iter().zip(&at) {
+            let (Some(cs), Some(bs)) = (chars.get_mut(a..), bytes.get_mut(a..)) else {
+                break;
+            };
+            for ((c, b), (byte, ch)) in cs.iter_mut().zip(bs.iter_mut()).zip(s.text.char_indices())
+            {
+                *c = ch;
+                *b = byte as u32;
+            }
+        }
+        DocChars { chars, bytes, at }
+    }
+
+    /// The characters of sentence `i` and their byte offsets.
+    fn sentence(&self, i: usize) -> (&[char], &[u32]) {
+        match (self.at.get(i), self.at.get(i + 1)) {
+            (Some(&a), Some(&b)) => (
+                self.chars.get(a..b).unwrap_or(&[]),
+                self.bytes.get(a..b).unwrap_or(&[]),
+            ),
+            _ => (&[], &[]),
+        }
     }
 }
 
@@ -452,27 +517,11 @@ impl<'t> ByteCursor<'t> {
     }
 }
 
-/// The tokens of sentence `s` with sentence-relative offsets (tokens starting before the
-/// sentence are left out).
-fn sentence_toks<'a>(s: &SentenceView<'a>) -> impl Iterator<Item = Tok<'a>> {
-    let start = s.start;
-    let tokens: &'a [Token] = s.tokens;
-    tokens
-        .iter()
-        .filter(move |t| t.span.start >= start)
-        .map(move |t| Tok {
-            start: t.span.start - start,
-            end: t.span.end.saturating_sub(start),
-            pos: t.pos.as_str(),
-            word: t.word.as_str(),
-        })
-}
-
 /// Names to propagate through a document: names seen with a title (PER with that title)
 /// and organisation names a rule found (ORG), the first occurrence deciding.
 #[derive(Default)]
 struct PropagatedNames {
-    names: HashMap<String, (EntityType, Option<String>), BuildHasherDefault<FastHasher>>,
+    names: FxHashMap<String, (EntityType, Option<String>)>,
 }
 
 impl PropagatedNames {
@@ -506,6 +555,7 @@ impl PropagatedNames {
     fn propagate<'a>(
         &self,
         sentences: &[SentenceView<'a>],
+        doc: &'a DocChars,
         ctx: &mut SentCtx<'a>,
         out: &mut Vec<(usize, Cand)>,
     ) {
@@ -520,12 +570,14 @@ impl PropagatedNames {
             // Mentions that do not overlap, leftmost first (as a standard Aho-Corasick
             // search finds them).
             found.clear();
-            trie.for_each_match(s.text.chars(), |start, end, p| found.push((start, end, p)));
+            let (chars, bytes) = doc.sentence(i);
+            trie.for_each_match(chars, |start, end, p| found.push((start, end, p)));
             if found.is_empty() {
                 continue;
             }
             keep_standard_matches(&mut found);
-            ctx.set_tokens(s.text, sentence_toks(s));
+            ctx.set_sentence(s.text, chars, bytes);
+            ctx.set_tokens(s.tokens, s.start);
             for &(start, end, p) in &found {
                 if !ctx.tok_start.get(start).copied().unwrap_or(false)
                     || !ctx.tok_end.get(end).copied().unwrap_or(false)

@@ -2,9 +2,9 @@
 //!
 //! Offsets in this module are character offsets relative to the sentence.
 
-use gongwen_model::EntityType;
+use gongwen_model::{EntityType, Token};
 
-use crate::lexicon::{Kind, Lexicon, LocSuffixKind, OrgSuffixKind};
+use crate::lexicon::{KindSet, Lexicon, LocSuffixKind, OrgSuffixKind};
 
 /// Characters that stand for a redacted name or digit.
 pub(crate) fn is_placeholder(c: char) -> bool {
@@ -22,7 +22,7 @@ pub(crate) struct Tok<'a> {
     pub start: usize,
     pub end: usize,
     pub pos: &'a str,
-    /// The word as segment gave it ("" for characters no token covered).
+    /// The word (the text of the token's characters when segment gave none).
     pub word: &'a str,
 }
 
@@ -31,8 +31,10 @@ pub(crate) struct Tok<'a> {
 pub(crate) struct Hit {
     pub start: usize,
     pub end: usize,
-    /// Where the pattern's kinds are in the lexicon's `flat_kinds`.
-    pub kinds: (u32, u32),
+    /// The pattern's kinds.
+    pub kinds: KindSet,
+    /// The pattern (an index into the lexicon's `info`).
+    pub pattern: u32,
 }
 
 /// One candidate mention.
@@ -50,140 +52,108 @@ pub(crate) struct Cand {
 }
 
 /// Everything known about one sentence while recognising it. One value is reused for all
-/// the sentences of a document ([`SentCtx::set_sentence`] refills its buffers), so a
-/// sentence costs no allocation once the buffers are large enough.
+/// the sentences of a document ([`SentCtx::set_sentence`] starts the next one), so a
+/// sentence costs no allocation once the buffers are large enough. It is filled in steps,
+/// each only when needed: the characters and lexicon hits for every sentence
+/// ([`SentCtx::find_hits`]), the tokens only for sentences some rule may find something
+/// in ([`SentCtx::set_tokens`]).
 #[derive(Debug, Default)]
 pub(crate) struct SentCtx<'a> {
     /// The sentence text.
     src: &'a str,
-    pub chars: Vec<char>,
-    /// Byte offset in `src` of each character, then `src.len()` (length `n + 1`).
-    byte_of: Vec<usize>,
+    /// Its characters (the recogniser decodes a document's text once).
+    pub chars: &'a [char],
+    /// Byte offset in `src` of each character (decoded with them).
+    byte_of: &'a [u32],
     pub toks: Vec<Tok<'a>>,
     /// `tok_start[i]`: a token starts at character `i` (length `n + 1`).
     pub tok_start: Vec<bool>,
     /// `tok_end[i]`: a token ends at character `i` (length `n + 1`).
     pub tok_end: Vec<bool>,
-    /// Token index covering each character.
-    pub tok_at: Vec<usize>,
     /// Lexicon matches, in order of start and then end.
     pub hits: Vec<Hit>,
-    /// Hit indices grouped by end offset: those ending at `e` are
-    /// `by_end[end_at[e]..end_at[e + 1]]`.
+    /// Hit indices in order of end and then start.
     by_end: Vec<u32>,
-    end_at: Vec<u32>,
-    /// Hit indices grouped by start offset, likewise.
-    by_start: Vec<u32>,
-    start_at: Vec<u32>,
-}
-
-/// Groups `keys` (one per hit, each at most `n`) into a compressed index: `out` gets the hit
-/// indices ordered by key, and `offsets[k]..offsets[k + 1]` is the range of key `k`.
-fn group_by(
-    keys: impl Iterator<Item = usize> + Clone,
-    n: usize,
-    out: &mut Vec<u32>,
-    offsets: &mut Vec<u32>,
-) {
-    offsets.clear();
-    offsets.resize(n + 2, 0);
-    // Count each key at `k + 1`; prefix sums then give each group's first slot at `k`.
-    for k in keys.clone() {
-        if let Some(o) = offsets.get_mut(k.min(n) + 1) {
-            *o += 1;
-        }
-    }
-    for i in 1..offsets.len() {
-        offsets[i] += offsets[i - 1];
-    }
-    out.clear();
-    out.resize(offsets.last().copied().unwrap_or(0) as usize, 0);
-    // Fill with `offsets[k]` as group `k`'s cursor: afterwards it holds the group's end,
-    // which is the next group's start, so shifting by one restores the index.
-    for (i, k) in keys.enumerate() {
-        if let Some(f) = offsets.get_mut(k.min(n)) {
-            if let Some(slot) = out.get_mut(*f as usize) {
-                *slot = i as u32;
-            }
-            *f += 1;
-        }
-    }
-    offsets.copy_within(0..n + 1, 1);
-    if let Some(first) = offsets.first_mut() {
-        *first = 0;
-    }
+    /// The kinds of all the hits together (rules skip a sentence without their kinds).
+    pub hit_kinds: KindSet,
 }
 
 impl<'a> SentCtx<'a> {
-    /// Sets the sentence `text` and its tokens (sentence-relative, in order), without
-    /// looking anything up in the lexicon (see [`SentCtx::find_hits`]). Tokens that do not
-    /// fit the text are ignored; characters not covered by a token become one-character
-    /// tokens tagged `x`.
-    pub fn set_tokens(&mut self, text: &'a str, raw_toks: impl Iterator<Item = Tok<'a>>) {
-        self.set_text(text);
+    /// Starts the sentence `text`, whose characters are `chars` at byte offsets `bytes`:
+    /// no tokens, no hits yet.
+    pub fn set_sentence(&mut self, text: &'a str, chars: &'a [char], bytes: &'a [u32]) {
+        self.src = text;
+        self.chars = chars;
+        self.byte_of = bytes;
+        self.toks.clear();
+        self.tok_start.clear();
+        self.tok_end.clear();
+        self.hits.clear();
+        self.by_end.clear();
+        self.hit_kinds = KindSet::NONE;
+    }
+
+    /// Sets the sentence's tokens from `raw` (document-relative spans, in order; those
+    /// starting before `sent_start`, the sentence's offset in the document, are left out).
+    /// Tokens that do not fit the text are ignored;
+    /// characters not covered by a token become one-character tokens tagged `x`.
+    pub fn set_tokens(&mut self, raw: &'a [Token], sent_start: usize) {
         let n = self.chars.len();
+        self.toks.clear();
         self.tok_start.clear();
         self.tok_start.resize(n + 1, false);
         self.tok_end.clear();
         self.tok_end.resize(n + 1, false);
-        self.tok_at.clear();
-        self.tok_at.resize(n, 0);
         let mut pos = 0usize;
-        for t in raw_toks {
-            if t.start < pos || t.end <= t.start || t.end > n {
+        for t in raw {
+            if t.span.start < sent_start {
                 continue;
             }
-            while pos < t.start {
+            let start = t.span.start - sent_start;
+            let end = t.span.end.saturating_sub(sent_start);
+            if start < pos || end <= start || end > n {
+                continue;
+            }
+            while pos < start {
                 self.push_gap_token(pos);
                 pos += 1;
             }
-            pos = t.end;
-            let word = if t.word.is_empty() {
-                self.slice(t.start, t.end)
+            pos = end;
+            let word = t.word.as_str();
+            let word = if word.is_empty() {
+                self.slice(start, end)
             } else {
-                t.word
+                word
             };
-            self.push_token(Tok { word, ..t });
+            self.push_token(Tok {
+                start,
+                end,
+                pos: t.pos.as_str(),
+                word,
+            });
         }
         while pos < n {
             self.push_gap_token(pos);
             pos += 1;
         }
-        self.tok_start[n] = true;
-        self.tok_end[0] = true;
+        if let Some(s) = self.tok_start.get_mut(n) {
+            *s = true;
+        }
+        if let Some(e) = self.tok_end.first_mut() {
+            *e = true;
+        }
     }
 
     /// Appends token `t` (within the sentence, after the previous one) and marks its
-    /// characters.
+    /// boundaries.
     fn push_token(&mut self, t: Tok<'a>) {
-        let i = self.toks.len();
         if let Some(s) = self.tok_start.get_mut(t.start) {
             *s = true;
         }
         if let Some(e) = self.tok_end.get_mut(t.end) {
             *e = true;
         }
-        if let Some(chars) = self.tok_at.get_mut(t.start..t.end) {
-            chars.fill(i);
-        }
         self.toks.push(t);
-    }
-
-    /// Sets the sentence text only (characters and offset maps; no tokens, no hits).
-    pub fn set_text(&mut self, text: &'a str) {
-        self.src = text;
-        self.chars.clear();
-        self.byte_of.clear();
-        // One decoding pass fills both (at most one character per byte).
-        self.chars.reserve(text.len());
-        self.byte_of.reserve(text.len() + 1);
-        for (b, c) in text.char_indices() {
-            self.chars.push(c);
-            self.byte_of.push(b);
-        }
-        self.byte_of.push(text.len());
-        self.toks.clear();
-        self.hits.clear();
     }
 
     /// A one-character token tagged `x` for a character no token covers.
@@ -197,40 +167,48 @@ impl<'a> SentCtx<'a> {
         });
     }
 
-    /// Finds every lexicon string in the sentence (overlapping) and indexes the hits by
-    /// start and end.
+    /// Finds every lexicon string in the sentence (overlapping) and orders the hits by end.
     pub fn find_hits(&mut self, lex: &Lexicon) {
-        let n = self.len();
         self.hits.clear();
         let hits = &mut self.hits;
-        lex.trie
-            .for_each_match(self.chars.iter().copied(), |start, end, pat| {
-                let kinds = lex.kind_spans.get(pat).copied().unwrap_or((0, 0));
-                hits.push(Hit { start, end, kinds });
+        let mut seen = KindSet::NONE;
+        lex.trie.for_each_match(self.chars, |start, end, pat| {
+            let kinds = lex.info.get(pat).map_or(KindSet::NONE, |i| i.kinds);
+            seen = seen.or(kinds);
+            hits.push(Hit {
+                start,
+                end,
+                kinds,
+                pattern: pat as u32,
             });
-        group_by(
-            self.hits.iter().map(|h| h.end),
-            n,
-            &mut self.by_end,
-            &mut self.end_at,
-        );
-        group_by(
-            self.hits.iter().map(|h| h.start),
-            n,
-            &mut self.by_start,
-            &mut self.start_at,
-        );
+        });
+        self.hit_kinds = seen;
+        // A sentence has few hits: sorting their indices beats a table per character.
+        self.by_end.clear();
+        self.by_end.extend(0..self.hits.len() as u32);
+        let hits = &self.hits;
+        self.by_end
+            .sort_unstable_by_key(|&i| hits.get(i as usize).map(|h| (h.end, h.start)));
     }
 
     pub fn len(&self) -> usize {
         self.chars.len()
     }
 
+    /// The byte offset of character `i` (the text's length at the end).
+    fn byte(&self, i: usize) -> Option<usize> {
+        if i == self.chars.len() {
+            Some(self.src.len())
+        } else {
+            self.byte_of.get(i).map(|&b| b as usize)
+        }
+    }
+
     /// The text of characters `start..end` ("" when out of range).
     pub fn slice(&self, start: usize, end: usize) -> &'a str {
         let src: &'a str = self.src;
-        match (self.byte_of.get(start), self.byte_of.get(end)) {
-            (Some(&a), Some(&b)) if a <= b => src.get(a..b).unwrap_or(""),
+        match (self.byte(start), self.byte(end)) {
+            (Some(a), Some(b)) if a <= b => src.get(a..b).unwrap_or(""),
             _ => "",
         }
     }
@@ -245,22 +223,30 @@ impl<'a> SentCtx<'a> {
             && self.tok_end.get(end).copied().unwrap_or(false)
     }
 
-    /// Every hit, in order of end and then start.
-    pub fn hits_by_end(&self) -> impl Iterator<Item = &Hit> {
-        self.by_end
-            .iter()
-            .filter_map(|&i| self.hits.get(i as usize))
+    /// The token covering character `i` (a binary search: the rules ask near hits only,
+    /// cheaper than a token index for every character).
+    pub fn tok_covering(&self, i: usize) -> Option<&Tok<'a>> {
+        let after = self.toks.partition_point(|t| t.start <= i);
+        after
+            .checked_sub(1)
+            .and_then(|k| self.toks.get(k))
+            .filter(|t| i < t.end)
     }
 
-    /// The offsets where a hit of a kind matching `pred` ends, ascending, each once.
-    pub fn hit_ends<'s>(
-        &'s self,
-        lex: &'s Lexicon,
-        pred: impl Fn(&Kind) -> bool + 's,
-    ) -> impl Iterator<Item = usize> + 's {
+    fn hit(&self, i: u32) -> Option<&Hit> {
+        self.hits.get(i as usize)
+    }
+
+    /// Every hit, in order of end and then start.
+    pub fn hits_by_end(&self) -> impl Iterator<Item = &Hit> {
+        self.by_end.iter().filter_map(|&i| self.hit(i))
+    }
+
+    /// The offsets where a hit of one of `kinds` ends, ascending, each once.
+    pub fn hit_ends(&self, kinds: KindSet) -> impl Iterator<Item = usize> + '_ {
         let mut last = None;
         self.hits_by_end().filter_map(move |h| {
-            if last == Some(h.end) || !self.kinds(lex, h).iter().any(&pred) {
+            if last == Some(h.end) || !h.kinds.meets(kinds) {
                 return None;
             }
             last = Some(h.end);
@@ -268,31 +254,26 @@ impl<'a> SentCtx<'a> {
         })
     }
 
-    /// Hits ending at `end`.
+    /// Hits ending at `end`, in order of start.
     pub fn hits_ending(&self, end: usize) -> impl Iterator<Item = &Hit> {
-        let a = self.end_at.get(end).copied().unwrap_or(0) as usize;
-        let b = self.end_at.get(end + 1).copied().unwrap_or(0) as usize;
+        let first = self
+            .by_end
+            .partition_point(|&i| self.hit(i).is_some_and(|h| h.end < end));
         self.by_end
-            .get(a..b)
+            .get(first..)
             .unwrap_or(&[])
             .iter()
-            .filter_map(|&i| self.hits.get(i as usize))
+            .map_while(move |&i| self.hit(i).filter(|h| h.end == end))
     }
 
-    /// Hits starting at `start`.
+    /// Hits starting at `start`, in order of end.
     pub fn hits_starting(&self, start: usize) -> impl Iterator<Item = &Hit> {
-        let a = self.start_at.get(start).copied().unwrap_or(0) as usize;
-        let b = self.start_at.get(start + 1).copied().unwrap_or(0) as usize;
-        self.by_start
-            .get(a..b)
+        let first = self.hits.partition_point(|h| h.start < start);
+        self.hits
+            .get(first..)
             .unwrap_or(&[])
             .iter()
-            .filter_map(|&i| self.hits.get(i as usize))
-    }
-
-    /// The word of token `t` (its text when segment gave none).
-    pub fn word(&self, t: &Tok<'a>) -> &'a str {
-        t.word
+            .take_while(move |h| h.start == start)
     }
 
     fn char_at(&self, i: usize) -> Option<char> {
@@ -305,35 +286,18 @@ impl<'a> SentCtx<'a> {
             .is_some_and(|c| c.iter().any(|&c| is_placeholder(c)))
     }
 
-    /// Kinds of lexicon hit `h`.
-    fn kinds<'l>(&self, lex: &'l Lexicon, h: &Hit) -> &'l [Kind] {
-        lex.flat_kinds
-            .get(h.kinds.0 as usize..h.kinds.1 as usize)
-            .unwrap_or(&[])
-    }
-
-    /// The longest hit of a kind matching `pred` ending at `end`.
-    fn longest_ending_at(
-        &self,
-        lex: &Lexicon,
-        end: usize,
-        pred: impl Fn(&Kind) -> bool,
-    ) -> Option<Hit> {
+    /// The longest hit of one of `kinds` ending at `end`.
+    fn longest_ending_at(&self, end: usize, kinds: KindSet) -> Option<Hit> {
         self.hits_ending(end)
-            .filter(|h| self.kinds(lex, h).iter().any(&pred))
+            .filter(|h| h.kinds.meets(kinds))
             .max_by_key(|h| h.end - h.start)
             .copied()
     }
 
-    /// The longest hit of a kind matching `pred` starting at `start`.
-    fn longest_starting_at(
-        &self,
-        lex: &Lexicon,
-        start: usize,
-        pred: impl Fn(&Kind) -> bool,
-    ) -> Option<Hit> {
+    /// The longest hit of one of `kinds` starting at `start`.
+    fn longest_starting_at(&self, start: usize, kinds: KindSet) -> Option<Hit> {
         self.hits_starting(start)
-            .filter(|h| self.kinds(lex, h).iter().any(&pred))
+            .filter(|h| h.kinds.meets(kinds))
             .max_by_key(|h| h.end - h.start)
             .copied()
     }
@@ -346,10 +310,6 @@ pub(crate) struct RuleSettings {
     pub min_term_chars: usize,
     pub max_name_chars: usize,
     pub person_from_pos: bool,
-}
-
-fn is_place_kind(k: &Kind) -> bool {
-    matches!(k, Kind::Place | Kind::Division | Kind::ShortPlace)
 }
 
 /// POS tags of tokens that may be part of an organisation or place name.
@@ -402,9 +362,9 @@ pub(crate) fn sentence_candidates(
 ) {
     out.clear();
     quoted_terms(lex, ctx, settings, out);
-    lexicon_names(lex, ctx, out);
+    lexicon_names(ctx, out);
     suffix_names(lex, ctx, settings, out);
-    body_abbreviations(lex, ctx, out);
+    body_abbreviations(ctx, out);
     listed_companies(lex, ctx, out);
     titled_persons(lex, ctx, out);
     if settings.person_from_pos {
@@ -552,10 +512,10 @@ fn consider_term(
 }
 
 /// Places, organisations and generic bodies listed in the lexicon, aligned on tokens.
-fn lexicon_names(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
+fn lexicon_names(ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     for h in ctx.hits_by_end() {
-        let kinds = ctx.kinds(lex, h);
-        if kinds.iter().any(|k| matches!(k, Kind::FixedPhrase)) {
+        let kinds = h.kinds;
+        if kinds.meets(KindSet::FIXED_PHRASE) {
             if ctx.tok_start.get(h.start).copied().unwrap_or(false) {
                 out.push(Cand {
                     start: h.start,
@@ -569,31 +529,25 @@ fn lexicon_names(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
             continue;
         }
         let aligned = ctx.aligned(h.start, h.end)
-            || (kinds.iter().any(|k| matches!(k, Kind::Division))
+            || (kinds.meets(KindSet::DIVISION)
                 && ctx.tok_start.get(h.start).copied().unwrap_or(false)
-                && body_follows(lex, ctx, h.end));
+                && body_follows(ctx, h.end));
         if !aligned {
             continue;
         }
         // A short form whose full name is written (临清 in 临清市委) is not a mention alone.
-        if !kinds
-            .iter()
-            .any(|k| matches!(k, Kind::Place | Kind::Division | Kind::Org))
-            && ctx.hits_starting(h.start).any(|d| {
-                d.end > h.end
-                    && ctx
-                        .kinds(lex, d)
-                        .iter()
-                        .any(|k| matches!(k, Kind::Division))
-            })
+        if !kinds.meets(KindSet::PLACE.or(KindSet::DIVISION).or(KindSet::ORG))
+            && ctx
+                .hits_starting(h.start)
+                .any(|d| d.end > h.end && d.kinds.meets(KindSet::DIVISION))
         {
             continue;
         }
-        let ty = if kinds.iter().any(|k| matches!(k, Kind::Org)) {
+        let ty = if kinds.meets(KindSet::ORG) {
             EntityType::Org
-        } else if kinds.iter().any(is_place_kind) {
+        } else if kinds.meets(KindSet::ANY_PLACE) {
             EntityType::Loc
-        } else if kinds.iter().any(|k| matches!(k, Kind::GenericBody)) {
+        } else if kinds.meets(KindSet::GENERIC_BODY) {
             EntityType::Org
         } else {
             continue;
@@ -611,10 +565,12 @@ fn lexicon_names(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
 
 /// True when a party or government body starts at `end` or shares its level character
 /// (临清市委: the division 临清市 and the body 市委 share 市).
-fn body_follows(lex: &Lexicon, ctx: &SentCtx<'_>, end: usize) -> bool {
-    let is_body = |k: &Kind| matches!(k, Kind::GenericBody | Kind::TitlePrefix | Kind::BodyAbbrev);
-    ctx.longest_starting_at(lex, end, is_body).is_some()
-        || (end > 0 && ctx.longest_starting_at(lex, end - 1, is_body).is_some())
+fn body_follows(ctx: &SentCtx<'_>, end: usize) -> bool {
+    let body = KindSet::GENERIC_BODY
+        .or(KindSet::TITLE_PREFIX)
+        .or(KindSet::BODY_ABBREV);
+    ctx.longest_starting_at(end, body).is_some()
+        || (end > 0 && ctx.longest_starting_at(end - 1, body).is_some())
 }
 
 /// Suffixes of units inside a larger organisation: their name may contain the parent's
@@ -648,25 +604,22 @@ fn extend_left(
     let mut start = end;
     // A suffix that starts inside a token takes the token's head.
     if end > 0 && !ctx.tok_start.get(end).copied().unwrap_or(true) {
-        if let Some(&ti) = ctx.tok_at.get(end - 1) {
-            if let Some(t) = ctx.toks.get(ti) {
-                let head = ctx.slice(t.start, end);
-                if head.chars().any(breaks_name) || lex.stopwords.contains(head) {
-                    return end;
-                }
-                start = t.start;
+        if let Some(t) = ctx.tok_covering(end - 1) {
+            let head = ctx.slice(t.start, end);
+            if head.chars().any(breaks_name) || lex.stopwords.contains(head) {
+                return end;
             }
+            start = t.start;
         }
     }
     while start > 0 {
-        let Some(&ti) = ctx.tok_at.get(start - 1) else {
+        let Some(t) = ctx.tok_covering(start - 1) else {
             break;
         };
-        let Some(t) = ctx.toks.get(ti) else { break };
         if t.end != start {
             break;
         }
-        let word = ctx.word(t);
+        let word = t.word;
         if word.chars().any(breaks_name) {
             break;
         }
@@ -674,12 +627,12 @@ fn extend_left(
         let ordinal = word.starts_with('第') && t.pos == "m";
         let number = allow_numbers && t.pos == "m";
         let known = ctx
-            .longest_starting_at(lex, t.start, |k| {
-                matches!(
-                    k,
-                    Kind::Place | Kind::Division | Kind::ShortPlace | Kind::Org | Kind::GenericBody
-                )
-            })
+            .longest_starting_at(
+                t.start,
+                KindSet::ANY_PLACE
+                    .or(KindSet::ORG)
+                    .or(KindSet::GENERIC_BODY),
+            )
             .is_some_and(|h| h.end == t.end);
         if !(placeholder || ordinal || number || known || name_part_pos(t.pos)) {
             break;
@@ -688,14 +641,14 @@ fn extend_left(
             break;
         }
         if ctx
-            .longest_ending_at(lex, t.end, |k| matches!(k, Kind::FixedPhrase))
+            .longest_ending_at(t.end, KindSet::FIXED_PHRASE)
             .is_some()
         {
             break;
         }
         // Do not swallow another organisation's name unless this is one of its units.
         if !cross_org {
-            let inner = ctx.longest_ending_at(lex, t.end, |k| matches!(k, Kind::OrgSuffix(_)));
+            let inner = ctx.longest_ending_at(t.end, KindSet::ORG_SUFFIX);
             if inner.is_some_and(|h| h.end - h.start >= 2) {
                 break;
             }
@@ -713,23 +666,18 @@ fn extend_left(
 fn has_proper(lex: &Lexicon, ctx: &SentCtx<'_>, start: usize, end: usize) -> bool {
     let mut i = start;
     while i < end {
-        let Some(&ti) = ctx.tok_at.get(i) else { break };
-        let Some(t) = ctx.toks.get(ti) else { break };
+        let Some(t) = ctx.tok_covering(i) else { break };
         let t_end = t.end.min(end);
         let known = ctx
-            .longest_starting_at(lex, i, |k| {
-                matches!(
-                    k,
-                    Kind::Place
-                        | Kind::Division
-                        | Kind::ShortPlace
-                        | Kind::Org
-                        | Kind::GenericBody
-                        | Kind::BodyAbbrev
-                )
-            })
+            .longest_starting_at(
+                i,
+                KindSet::ANY_PLACE
+                    .or(KindSet::ORG)
+                    .or(KindSet::GENERIC_BODY)
+                    .or(KindSet::BODY_ABBREV),
+            )
             .is_some_and(|h| h.end <= end);
-        let word = ctx.word(t);
+        let word = t.word;
         if known
             || (proper_pos(t.pos)
                 && t.end <= end
@@ -745,39 +693,26 @@ fn has_proper(lex: &Lexicon, ctx: &SentCtx<'_>, start: usize, end: usize) -> boo
 
 /// Organisations and places built from a suffix and the name-like words before it.
 fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: &mut Vec<Cand>) {
-    let is_suffix = |k: &Kind| matches!(k, Kind::OrgSuffix(_) | Kind::LocSuffix(_));
-    for end in ctx.hit_ends(lex, is_suffix) {
+    let is_suffix = KindSet::ORG_SUFFIX.or(KindSet::LOC_SUFFIX);
+    for end in ctx.hit_ends(is_suffix) {
         if end == 0 || !ctx.tok_end.get(end).copied().unwrap_or(false) {
             continue;
         }
-        let Some(suffix) = ctx.longest_ending_at(lex, end, is_suffix) else {
+        let Some(suffix) = ctx.longest_ending_at(end, is_suffix) else {
             continue;
         };
-        let kinds = ctx.kinds(lex, &suffix);
+        let info = lex
+            .info
+            .get(suffix.pattern as usize)
+            .copied()
+            .unwrap_or_default();
         // A place suffix wins over an organisation suffix of the same string (会展中心).
-        let loc_kind = kinds.iter().find_map(|k| {
-            if let Kind::LocSuffix(l) = k {
-                Some(*l)
-            } else {
-                None
-            }
-        });
-        let org_kind = kinds.iter().find_map(|k| {
-            if let Kind::OrgSuffix(o) = k {
-                Some(*o)
-            } else {
-                None
-            }
-        });
+        let (loc_kind, org_kind) = (info.loc_suffix, info.org_suffix);
         let allow_numbers = matches!(loc_kind, Some(LocSuffixKind::Venue));
         let cross_org = SUBUNIT_SUFFIXES.contains(&ctx.slice(suffix.start, suffix.end));
         let start = if matches!(org_kind, Some(OrgSuffixKind::Company)) && loc_kind.is_none() {
             // The brand is the one word before the industry word.
-            match ctx
-                .tok_at
-                .get(suffix.start.wrapping_sub(1))
-                .and_then(|&ti| ctx.toks.get(ti))
-            {
+            match ctx.tok_covering(suffix.start.wrapping_sub(1)) {
                 Some(t) if suffix.start > 0 && t.end == suffix.start => t.start,
                 _ => continue,
             }
@@ -817,7 +752,7 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
         } else if let Some(o) = org_kind {
             // A title right after is evidence enough (某某集团董事长).
             let titled = ctx
-                .longest_starting_at(lex, end, |k| matches!(k, Kind::Title | Kind::TitlePrefix))
+                .longest_starting_at(end, KindSet::TITLE.or(KindSet::TITLE_PREFIX))
                 .is_some();
             let ok = match o {
                 OrgSuffixKind::General => {
@@ -829,7 +764,7 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
                 }
                 OrgSuffixKind::Body => {
                     // A place or level right before: 东阿县委, 市直机关工委.
-                    ctx.longest_ending_at(lex, suffix.start, is_place_kind)
+                    ctx.longest_ending_at(suffix.start, KindSet::ANY_PLACE)
                         .is_some_and(|h| h.start == start)
                 }
                 OrgSuffixKind::Company => {
@@ -854,9 +789,7 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
             loc_kind,
             Some(LocSuffixKind::Venue | LocSuffixKind::Division)
         ) {
-            if let Some(place) =
-                ctx.longest_starting_at(lex, start, |k| matches!(k, Kind::Division))
-            {
+            if let Some(place) = ctx.longest_starting_at(start, KindSet::DIVISION) {
                 if place.end < suffix.start
                     && suffix.start - place.end >= 2
                     && ctx.tok_start.get(place.end).copied().unwrap_or(false)
@@ -885,10 +818,7 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
 }
 
 fn first_token_text<'a>(ctx: &SentCtx<'a>, start: usize) -> &'a str {
-    ctx.tok_at
-        .get(start)
-        .and_then(|&ti| ctx.toks.get(ti))
-        .map_or("", |t| ctx.word(t))
+    ctx.tok_covering(start).map_or("", |t| t.word)
 }
 
 /// Bodies before a venue suffix that make it a common noun (城市公园, 主题公园).
@@ -907,7 +837,7 @@ fn generic_venue(body: &str) -> bool {
 
 /// True when `start..end` is one token tagged as a proper or unknown word.
 fn single_proper_token(ctx: &SentCtx<'_>, start: usize, end: usize) -> bool {
-    let Some(t) = ctx.tok_at.get(start).and_then(|&ti| ctx.toks.get(ti)) else {
+    let Some(t) = ctx.tok_covering(start) else {
         return false;
     };
     t.start == start && t.end == end && (proper_pos(t.pos) || t.pos == "x")
@@ -916,7 +846,7 @@ fn single_proper_token(ctx: &SentCtx<'_>, start: usize, end: usize) -> bool {
 /// True when `start..end` is one token that is not a common word by its tag (a brand:
 /// 某某 tagged as a name, an unknown word or an adjective-looking coinage).
 fn brand_token(ctx: &SentCtx<'_>, start: usize, end: usize) -> bool {
-    let Some(t) = ctx.tok_at.get(start).and_then(|&ti| ctx.toks.get(ti)) else {
+    let Some(t) = ctx.tok_covering(start) else {
         return false;
     };
     t.start == start
@@ -928,20 +858,16 @@ fn brand_token(ctx: &SentCtx<'_>, start: usize, end: usize) -> bool {
 }
 
 /// Department abbreviations after a level or place: 市发改委, 潍坊市教育局, 省财政厅.
-fn body_abbreviations(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
+fn body_abbreviations(ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     for h in ctx.hits_by_end() {
-        if !ctx
-            .kinds(lex, h)
-            .iter()
-            .any(|k| matches!(k, Kind::BodyAbbrev))
-        {
+        if !h.kinds.meets(KindSet::BODY_ABBREV) {
             continue;
         }
         if !ctx.tok_end.get(h.end).copied().unwrap_or(false) || h.start == 0 {
             continue;
         }
         // A full place name right before (潍坊市教育局).
-        if let Some(place) = ctx.longest_ending_at(lex, h.start, is_place_kind) {
+        if let Some(place) = ctx.longest_ending_at(h.start, KindSet::ANY_PLACE) {
             if ctx.tok_start.get(place.start).copied().unwrap_or(false) {
                 out.push(Cand {
                     start: place.start,
@@ -980,7 +906,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         "企业", "公司", "集团", "院所", "厂商", "车企", "药企", "银行", "高校", "院校",
     ];
     for (ti, t) in ctx.toks.iter().enumerate() {
-        if ctx.word(t) != "等" {
+        if t.word != "等" {
             continue;
         }
         // A head word starting within four characters of 等, inside the next eight.
@@ -998,7 +924,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         while k > 0 {
             k -= 1;
             let Some(p) = ctx.toks.get(k) else { break };
-            let w = ctx.word(p);
+            let w = p.word;
             if w == "、" {
                 segments.push(Vec::new());
                 continue;
@@ -1025,7 +951,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
                 if let Some(pos) = idx.iter().position(|&j| {
                     ctx.toks
                         .get(j)
-                        .is_some_and(|q| matches!(ctx.word(q), "和" | "及" | "与" | "以及"))
+                        .is_some_and(|q| matches!(q.word, "和" | "及" | "与" | "以及"))
                 }) {
                     if let Some(item) = span_of(ctx, &idx[..pos]) {
                         items.push(item);
@@ -1046,7 +972,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
                             !matches!(
                                 q.pos,
                                 "v" | "p" | "u" | "ul" | "uj" | "uz" | "c" | "r" | "d" | "vd"
-                            ) && !lex.stopwords.contains(ctx.word(q))
+                            ) && !lex.stopwords.contains(q.word)
                         })
                     })
                     .count();
@@ -1061,7 +987,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
                 continue;
             }
             let is_place = ctx
-                .longest_starting_at(lex, s, is_place_kind)
+                .longest_starting_at(s, KindSet::ANY_PLACE)
                 .is_some_and(|h| h.end == e);
             if is_place || lex.stopwords.contains(ctx.slice(s, e)) {
                 continue;
@@ -1103,18 +1029,14 @@ fn is_rejected_name(lex: &Lexicon, ctx: &SentCtx<'_>, start: usize, end: usize) 
         return true;
     }
     // A title, a place or an organisation is not a name.
-    ctx.longest_starting_at(lex, start, |k| {
-        matches!(
-            k,
-            Kind::Title
-                | Kind::TitlePrefix
-                | Kind::Place
-                | Kind::Division
-                | Kind::ShortPlace
-                | Kind::Org
-                | Kind::GenericBody
-        )
-    })
+    ctx.longest_starting_at(
+        start,
+        KindSet::TITLE
+            .or(KindSet::TITLE_PREFIX)
+            .or(KindSet::ANY_PLACE)
+            .or(KindSet::ORG)
+            .or(KindSet::GENERIC_BODY),
+    )
     .is_some_and(|h| h.end == end)
 }
 
@@ -1174,15 +1096,13 @@ fn name_at(lex: &Lexicon, ctx: &SentCtx<'_>, p: usize) -> Option<usize> {
     }
     let closed = run == n || ctx.char_at(run).is_some_and(|c| !is_han(c));
     let single_word = ctx
-        .tok_at
-        .get(p)
-        .and_then(|&ti| ctx.toks.get(ti))
+        .tok_covering(p)
         .is_some_and(|t| t.start == p && t.end == run && function_pos(t.pos));
     if closed && !single_word && (2..=4).contains(&(run - p)) && name_shape(lex, ctx.slice(p, run))
     {
         return Some(run - p);
     }
-    let tok = ctx.tok_at.get(p).and_then(|&ti| ctx.toks.get(ti))?;
+    let tok = ctx.tok_covering(p)?;
     if tok.start != p {
         return None;
     }
@@ -1191,7 +1111,7 @@ fn name_at(lex: &Lexicon, ctx: &SentCtx<'_>, p: usize) -> Option<usize> {
     if tok.pos.starts_with("nr") && name_shape(lex, ctx.slice(tok.start, tok.end)) {
         let len = tok.end - tok.start;
         if len == 2 && name_shape(lex, ctx.slice(p, p + 3)) {
-            if let Some(g) = ctx.tok_at.get(tok.end).and_then(|&ti| ctx.toks.get(ti)) {
+            if let Some(g) = ctx.tok_covering(tok.end) {
                 if g.start == tok.end
                     && g.end > g.start + 1
                     && is_person_cue(lex, ctx.slice(g.start + 1, g.end))
@@ -1224,7 +1144,7 @@ fn name_at(lex: &Lexicon, ctx: &SentCtx<'_>, p: usize) -> Option<usize> {
             }
             return Some(len);
         }
-        let glued = ctx.tok_at.get(end).and_then(|&ti| ctx.toks.get(ti));
+        let glued = ctx.tok_covering(end);
         if let Some(g) = glued {
             if g.start < end
                 && !ctx.slice(end, g.end).is_empty()
@@ -1241,7 +1161,6 @@ fn name_at(lex: &Lexicon, ctx: &SentCtx<'_>, p: usize) -> Option<usize> {
 /// each part (the parts hide generic bodies inside them; an organisation skipped between
 /// two parts stays visible).
 fn title_before(
-    lex: &Lexicon,
     ctx: &SentCtx<'_>,
     end: usize,
     orgs: &[Cand],
@@ -1249,11 +1168,11 @@ fn title_before(
     let mut parts: Vec<(usize, usize)> = Vec::new();
     let mut pos = end;
     loop {
-        let Some(title) = ctx.longest_ending_at(lex, pos, |k| matches!(k, Kind::Title)) else {
+        let Some(title) = ctx.longest_ending_at(pos, KindSet::TITLE) else {
             break;
         };
         let mut s = title.start;
-        if let Some(prefix) = ctx.longest_ending_at(lex, s, |k| matches!(k, Kind::TitlePrefix)) {
+        if let Some(prefix) = ctx.longest_ending_at(s, KindSet::TITLE_PREFIX) {
             s = prefix.start;
         }
         parts.push((s, pos));
@@ -1290,11 +1209,11 @@ fn titled_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     let n = ctx.len();
     // Organisations found so far may stand between two titles of a chain.
     let found_before = out.len();
-    for end in ctx.hit_ends(lex, |k| matches!(k, Kind::Title)) {
+    for end in ctx.hit_ends(KindSet::TITLE) {
         if !(1..n).contains(&end) || !ctx.tok_end.get(end).copied().unwrap_or(false) {
             continue;
         }
-        let Some(title) = ctx.longest_ending_at(lex, end, |k| matches!(k, Kind::Title)) else {
+        let Some(title) = ctx.longest_ending_at(end, KindSet::TITLE) else {
             continue;
         };
         let press = matches!(ctx.slice(title.start, title.end), "记者" | "通讯员");
@@ -1311,7 +1230,7 @@ fn titled_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
             continue;
         }
         let orgs = out.get(..found_before).unwrap_or(&[]);
-        let Some((parts, chain)) = title_before(lex, ctx, end, orgs) else {
+        let Some((parts, chain)) = title_before(ctx, end, orgs) else {
             continue;
         };
         for (s, e) in parts {
@@ -1373,10 +1292,10 @@ fn pos_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         if !t.pos.starts_with("nr") {
             continue;
         }
-        if !name_shape(lex, ctx.word(t)) || is_rejected_name(lex, ctx, t.start, t.end) {
+        if !name_shape(lex, t.word) || is_rejected_name(lex, ctx, t.start, t.end) {
             continue;
         }
-        let after = ctx.longest_starting_at(lex, t.end, |k| matches!(k, Kind::Title));
+        let after = ctx.longest_starting_at(t.end, KindSet::TITLE);
         let title = after
             .filter(|h| ctx.tok_end.get(h.end).copied().unwrap_or(false))
             .map(|h| ctx.text(h.start, h.end));

@@ -257,3 +257,20 @@ fn items_of_a_company_list_are_organisations() {
     let e = run("会议表彰了宏达、远航和金盛等各个部门单位和企业。");
     assert!(!has(&e, "宏达", EntityType::Org), "{e:?}");
 }
+
+#[test]
+fn sentences_without_lexicon_hits_keep_terms_lists_and_cued_names() {
+    // Sentences without a lexicon hit are only read further when they hold an opening
+    // quote, 等 or a name-tagged token; the first sentence here is dropped early.
+    let rec = recognizer();
+    for s in [
+        "全面推行“链长制”。",
+        "会议表彰了宏达、远航和金盛等十家企业。",
+        "李卫东说，今年要抓好落实。",
+    ] {
+        let alone = mentions_of_last(rec, &[s]);
+        let after = mentions_of_last(rec, &["今天天气很好。", s]);
+        assert!(!alone.is_empty(), "{s}");
+        assert_eq!(alone, after, "{s}");
+    }
+}

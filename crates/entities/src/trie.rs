@@ -3,12 +3,12 @@
 //! The recogniser needs all matches, overlapping ones included, at character offsets. An
 //! Aho-Corasick automaton over UTF-8 bytes does this in one pass but takes three steps per
 //! Chinese character and converts byte offsets back to characters; walking a character
-//! trie from each position is about three times faster on Chinese text: most positions end
-//! after one look-up in a table indexed by the character (no listed word starts with it),
-//! and the others after one or two more steps (edges are in one hash table).
+//! trie from each position is about three times faster on Chinese text. Most positions are
+//! ruled out before the walk by one bit test: a hashed bitmap of the first two characters
+//! of every pattern (and a tiny one of the one-character patterns); the walks that remain
+//! find the root's child by rank in a bitmap and the other edges in one hash table.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use rustc_hash::FxHashMap;
 
 /// Node ids are `u32`; `0` is the root, and as a child id it means "no child". Child ids
 /// stored in the tables carry `ENDS_PATTERN` when a pattern ends at the child, so a walk
@@ -21,79 +21,123 @@ const ENDS_PATTERN: NodeId = 1 << 31;
 /// The trie: built once from a list of patterns, immutable afterwards.
 #[derive(Debug)]
 pub(crate) struct CharTrie {
-    /// A bit for each possible first character (by its code modulo the number of bits: 2^16
-    /// for a large trie, 2^10 for a small one), to rule most positions out with one test.
-    /// In a large trie, bits of the Basic Multilingual Plane are exact (`root_bmp` below).
+    /// The first pre-filter: a bit for each character starting a pattern, by its code
+    /// modulo the number of bits (2^16 for a large trie, whose bits are exact for the
+    /// Basic Multilingual Plane and double as `root_bmp`'s bitmap; 2^10 for a small one).
     first: Vec<u64>,
+    /// The second pre-filter: a bit for each pair of characters starting a pattern of two or more
+    /// characters, at `pair_bit(first, second)`. A position whose pair's bit is clear (and
+    /// whose character is not a one-character pattern) starts no match.
+    pairs: HashedBits,
+    /// A bit for each one-character pattern, at `char_bit(c)` (empty when there is none).
+    singles: HashedBits,
+    /// The number of bits of `first`, minus one (a power of two minus one).
+    mask: usize,
     /// Only for a large trie (see `DENSE_ROOT_PATTERNS`): the root's children for the
-    /// characters of the Basic Multilingual Plane, in character order, found by rank in
-    /// `first` (a few KB that stay in the cache where a 2^16 table would not).
+    /// characters of the Basic Multilingual Plane, found by rank in `first` (a few KB that
+    /// stay in the cache where a 2^16 table would not, and no hash look-up for the first
+    /// step of a walk).
     root_bmp: RootTable,
-    /// Like `first`, a bit for each character on an edge below the root (by its code modulo
-    /// the number of bits), so most walks stop without a look-up in `edges`.
+    /// A bit for each character on an edge below the root (by its code modulo the number
+    /// of bits: 2^14 for a large trie, 2^10 for a small one), so most walks stop without
+    /// a look-up in `edges`.
     inner: Vec<u64>,
+    /// The number of bits of `inner`, minus one.
+    inner_mask: usize,
     /// Every edge (the root's too, unless `root_bmp` has them): (node, character) → child.
-    edges: HashMap<u64, NodeId, BuildHasherDefault<FastHasher>>,
+    edges: FxHashMap<u64, NodeId>,
     /// For each node: the index of the pattern ending there, plus one (0: none).
     pattern: Vec<u32>,
 }
 
+/// A bitmap of `2^k` bits indexed by a multiplicative hash (Fibonacci hashing: the top `k`
+/// bits of the key times a large odd constant). A clear bit proves absence; a set bit may
+/// be a collision.
+#[derive(Debug, Default)]
+struct HashedBits {
+    words: Vec<u64>,
+    /// `64 - k`: the product's top `k` bits are the index.
+    shift: u32,
+}
+
+impl HashedBits {
+    /// A bitmap of at least `8 × keys` bits (so about one bit in eight is set), between
+    /// `2^10` and `max_bits` (a power of two), or an empty one when `keys` is 0.
+    fn sized_for(keys: usize, max_bits: usize) -> HashedBits {
+        if keys == 0 {
+            return HashedBits::default();
+        }
+        let bits = (keys * 8).next_power_of_two().clamp(1 << 10, max_bits);
+        HashedBits {
+            words: vec![0; bits / 64],
+            shift: 64 - bits.trailing_zeros(),
+        }
+    }
+
+    fn index(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    fn insert(&mut self, key: u64) {
+        let i = self.index(key);
+        if let Some(w) = self.words.get_mut(i / 64) {
+            *w |= 1 << (i % 64);
+        }
+    }
+
+    /// False when `key` was surely never inserted (always false when empty).
+    #[inline]
+    fn may_contain(&self, key: u64) -> bool {
+        let i = self.index(key);
+        self.words
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+}
+
+/// The key of a pair of characters in `CharTrie::pairs`.
+#[inline]
+fn pair_key(a: char, b: char) -> u64 {
+    (u64::from(u32::from(a)) << 21) ^ u64::from(u32::from(b))
+}
+
 /// The root's children for characters of the Basic Multilingual Plane, as a rank table
-/// over the bitmap `CharTrie::first`: the child of character `c` (if its bit is set) is
-/// `kids[rank[c / 64] + (bits of word c / 64 below c)]`.
+/// over the exact bitmap `CharTrie::first`: the child of character `c` (if its bit is set)
+/// is `kids[rank[c / 64] + (bits of word c / 64 below c)]`.
 #[derive(Debug, Default)]
 struct RootTable {
     /// For each 64-bit word of the bitmap: how many bits are set in the words before it.
-    rank: Vec<u32>,
+    /// (At most 65,472: `u16` keeps the table at 2 KB.)
+    rank: Vec<u16>,
     /// The children, in the order of their characters.
     kids: Vec<NodeId>,
 }
 
-/// Tries of more patterns than this get a table for the root's children (256 KB).
+/// Tries of more patterns than this get a rank table for the root's children.
 const DENSE_ROOT_PATTERNS: usize = 1000;
+
+/// Largest pair bitmaps: 2^16 bits (8 KB).
+const MAX_PAIR_BITS: usize = 1 << 16;
 
 /// The key of the edge from `node` by `c`.
 fn edge_key(node: NodeId, c: char) -> u64 {
     (u64::from(node) << 32) | u64::from(u32::from(c))
 }
 
-/// A multiplicative hash (one multiplication per 8 bytes, as rustc's FxHash) for the
-/// recogniser's tables: trie edges and word lists, looked up for every character and
-/// token. The keys come from data files and the text; collisions only cost time.
-#[derive(Default)]
-pub(crate) struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.write_u64(<[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes));
-        }
-        for &b in chunks.remainder() {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    fn finish(&self) -> u64 {
-        // The product's high bits depend on every bit of the key; the table indexes by the
-        // low ones.
-        self.0.rotate_left(26)
-    }
-}
-
 impl CharTrie {
     /// The trie of `patterns` (pattern `i` is reported as `i`; empty patterns never match).
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> CharTrie {
-        let mut edges: HashMap<u64, NodeId, BuildHasherDefault<FastHasher>> = HashMap::default();
+        let mut edges: FxHashMap<u64, NodeId> = FxHashMap::default();
         let mut pattern: Vec<u32> = vec![0];
+        let mut pair_keys: Vec<u64> = Vec::new();
+        let mut single_keys: Vec<u64> = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             let p = p.as_ref();
-            if p.is_empty() {
-                continue;
+            let mut chars = p.chars();
+            match (chars.next(), chars.next()) {
+                (None, _) => continue,
+                (Some(a), None) => single_keys.push(u64::from(u32::from(a))),
+                (Some(a), Some(b)) => pair_keys.push(pair_key(a, b)),
             }
             let mut node: NodeId = 0;
             for c in p.chars() {
@@ -107,6 +151,16 @@ impl CharTrie {
                 *slot = i as u32 + 1;
             }
         }
+        pair_keys.sort_unstable();
+        pair_keys.dedup();
+        let mut pairs = HashedBits::sized_for(pair_keys.len(), MAX_PAIR_BITS);
+        for &k in &pair_keys {
+            pairs.insert(k);
+        }
+        let mut singles = HashedBits::sized_for(single_keys.len(), 1 << 10);
+        for &k in &single_keys {
+            singles.insert(k);
+        }
         // Flag the children where a pattern ends (edge keys keep the plain ids).
         for child in edges.values_mut() {
             if pattern.get(*child as usize).is_some_and(|&p| p != 0) {
@@ -115,24 +169,20 @@ impl CharTrie {
         }
         let large = patterns.len() > DENSE_ROOT_PATTERNS;
         let mut first = vec![0u64; if large { 1024 } else { 16 }];
-        let bits = first.len() * 64;
+        let mut inner = vec![0u64; if large { 256 } else { 16 }];
         for &key in edges.keys() {
-            if key >> 32 == 0 {
-                let bit = (key as usize) % bits;
-                if let Some(word) = first.get_mut(bit / 64) {
-                    *word |= 1 << (bit % 64);
-                }
+            let map = if key >> 32 == 0 {
+                &mut first
+            } else {
+                &mut inner
+            };
+            let bit = (key as usize & 0xFFFF_FFFF) % (map.len() * 64);
+            if let Some(word) = map.get_mut(bit / 64) {
+                *word |= 1 << (bit % 64);
             }
         }
-        let mut inner = vec![0u64; first.len()];
-        for &key in edges.keys() {
-            if key >> 32 != 0 {
-                let bit = (key as usize & 0xFFFF_FFFF) % bits;
-                if let Some(word) = inner.get_mut(bit / 64) {
-                    *word |= 1 << (bit % 64);
-                }
-            }
-        }
+        let mask = first.len() * 64 - 1;
+        let inner_mask = inner.len() * 64 - 1;
         let mut root_bmp = RootTable::default();
         if large {
             // The BMP root edges move into the rank table; the others stay in `edges`.
@@ -147,29 +197,32 @@ impl CharTrie {
             });
             bmp.sort_unstable();
             root_bmp.kids = bmp.iter().map(|&(_, child)| child).collect();
-            // The bitmap of the BMP edges alone (characters beyond the BMP would alias
-            // bits and shift the ranks).
-            let mut exact = vec![0u64; 1024];
+            // The bits of BMP characters are exact: no character beyond it (left in
+            // `edges`) may alias one and shift the ranks.
+            first.fill(0);
             for &(c, _) in &bmp {
-                if let Some(word) = exact.get_mut(c as usize / 64) {
+                if let Some(word) = first.get_mut(c as usize / 64) {
                     *word |= 1 << (c % 64);
                 }
             }
             let mut below = 0u32;
-            root_bmp.rank = exact
+            root_bmp.rank = first
                 .iter()
                 .map(|w| {
-                    let r = below;
+                    let r = below as u16;
                     below += w.count_ones();
                     r
                 })
                 .collect();
-            first = exact;
         }
         CharTrie {
+            first,
+            mask,
+            inner_mask,
+            pairs,
+            singles,
             root_bmp,
             inner,
-            first,
             edges,
             pattern,
         }
@@ -180,7 +233,7 @@ impl CharTrie {
     fn root_child(&self, c: char) -> NodeId {
         let code = c as usize;
         if code > 0xFFFF || self.root_bmp.rank.is_empty() {
-            return self.root_child_by_edge(c);
+            return self.child(0, c);
         }
         // A large trie and a BMP character: by rank in the bitmap.
         let Some(&word) = self.first.get(code / 64) else {
@@ -191,33 +244,19 @@ impl CharTrie {
             return 0;
         }
         let below = (word & (bit - 1)).count_ones();
-        let at = self.root_bmp.rank.get(code / 64).map_or(0, |&r| r + below);
+        let at = self
+            .root_bmp
+            .rank
+            .get(code / 64)
+            .map_or(0, |&r| u32::from(r) + below);
         self.root_bmp.kids.get(at as usize).copied().unwrap_or(0)
-    }
-
-    /// The child of the root for character `c` from the edge table (a small trie, or a
-    /// character beyond the BMP), after a test in the bitmap.
-    #[inline]
-    fn root_child_by_edge(&self, c: char) -> NodeId {
-        let code = c as usize;
-        if self.root_bmp.rank.is_empty() {
-            let bit = code % (self.first.len() * 64);
-            if self
-                .first
-                .get(bit / 64)
-                .is_some_and(|w| w & (1 << (bit % 64)) == 0)
-            {
-                return 0;
-            }
-        }
-        self.child(0, c)
     }
 
     /// The child of `node` (not the root) for character `c` (0: none): a test in `inner`,
     /// then the edge table.
     #[inline]
     fn inner_child(&self, node: NodeId, c: char) -> NodeId {
-        let bit = c as usize % (self.inner.len() * 64);
+        let bit = c as usize & self.inner_mask;
         if self
             .inner
             .get(bit / 64)
@@ -248,34 +287,48 @@ impl CharTrie {
         }
     }
 
-    /// Calls `found(start, end, pattern)` for every occurrence of every pattern in the text
-    /// whose characters `chars` gives (character offsets, `end` exclusive), overlapping
-    /// ones included, in order of start and then end.
-    pub fn for_each_match(
-        &self,
-        chars: impl Iterator<Item = char> + Clone,
-        mut found: impl FnMut(usize, usize, usize),
-    ) {
-        let mut rest = chars;
-        let mut start = 0;
-        while let Some(c) = rest.next() {
+    /// True when a match may start at `c` followed by `next` (`None` at the end): a few
+    /// bit tests, no false negatives. Characters beyond the BMP pass the first test of a
+    /// large trie (its bitmap has exact bits for the BMP alone).
+    #[inline]
+    fn may_start(&self, c: char, next: Option<char>) -> bool {
+        let code = c as usize;
+        let bit = code & self.mask;
+        let first = self
+            .first
+            .get(bit / 64)
+            .is_some_and(|w| w & (1 << (bit % 64)) != 0);
+        (first || (code > 0xFFFF && !self.root_bmp.rank.is_empty()))
+            && (next.is_some_and(|n| self.pairs.may_contain(pair_key(c, n)))
+                || self.singles.may_contain(u64::from(u32::from(c))))
+    }
+
+    /// Calls `found(start, end, pattern)` for every occurrence of every pattern in `chars`
+    /// (character offsets, `end` exclusive), overlapping ones included, in order of start
+    /// and then end.
+    pub fn for_each_match(&self, chars: &[char], mut found: impl FnMut(usize, usize, usize)) {
+        for (start, &c) in chars.iter().enumerate() {
+            if !self.may_start(c, chars.get(start + 1).copied()) {
+                continue;
+            }
             let mut node = self.root_child(c);
-            if node != 0 {
-                // Walk down the trie from `start` while the characters follow an edge.
-                if let Some(p) = self.pattern_at(node) {
-                    found(start, start + 1, p);
+            if node == 0 {
+                continue;
+            }
+            // Walk down the trie from `start` while the characters follow an edge.
+            if let Some(p) = self.pattern_at(node) {
+                found(start, start + 1, p);
+            }
+            let rest = chars.get(start + 1..).unwrap_or(&[]);
+            for (end, &c) in (start + 2..).zip(rest) {
+                node = self.inner_child(node, c);
+                if node == 0 {
+                    break;
                 }
-                for (end, c) in (start + 2..).zip(rest.clone()) {
-                    node = self.inner_child(node, c);
-                    if node == 0 {
-                        break;
-                    }
-                    if let Some(p) = self.pattern_at(node) {
-                        found(start, end, p);
-                    }
+                if let Some(p) = self.pattern_at(node) {
+                    found(start, end, p);
                 }
             }
-            start += 1;
         }
     }
 }
@@ -304,7 +357,9 @@ mod tests {
         let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
         let trie = CharTrie::new(&patterns);
         let mut out = Vec::new();
-        trie.for_each_match(text.chars(), |s, e, p| out.push((s, e, p)));
+        trie.for_each_match(&text.chars().collect::<Vec<_>>(), |s, e, p| {
+            out.push((s, e, p))
+        });
         out
     }
 
@@ -344,7 +399,7 @@ mod tests {
             let trie = CharTrie::new(&pats);
             let char_at = |b: usize| text.get(..b).map_or(0, |p| p.chars().count());
             let mut ours = Vec::new();
-            trie.for_each_match(text.chars(), |s, e, p| ours.push((s, e, p)));
+            trie.for_each_match(&text.chars().collect::<Vec<_>>(), |s, e, p| ours.push((s, e, p)));
             let ac = aho_corasick::AhoCorasick::new(&pats).expect("builds");
             let mut theirs: Vec<(usize, usize, usize)> = ac
                 .find_overlapping_iter(&text)
@@ -381,9 +436,10 @@ mod tests {
             );
             let big = CharTrie::new(&big_pats);
             let mut a = Vec::new();
-            small.for_each_match(text.chars(), |s, e, p| a.push((s, e, p)));
+            let chars: Vec<char> = text.chars().collect();
+            small.for_each_match(&chars, |s, e, p| a.push((s, e, p)));
             let mut b = Vec::new();
-            big.for_each_match(text.chars(), |s, e, p| b.push((s, e, p)));
+            big.for_each_match(&chars, |s, e, p| b.push((s, e, p)));
             proptest::prop_assert_eq!(a, b);
         }
     }
@@ -398,7 +454,8 @@ mod tests {
         pats.push("𠀀".to_string());
         let trie = CharTrie::new(&pats);
         let mut out = Vec::new();
-        trie.for_each_match("一乙丁𠀀".chars(), |s, e, p| out.push((s, e, p)));
+        let text: Vec<char> = "一乙丁𠀀".chars().collect();
+        trie.for_each_match(&text, |s, e, p| out.push((s, e, p)));
         assert_eq!(out, vec![(0, 2, 0), (3, 4, 1200)]);
     }
 }

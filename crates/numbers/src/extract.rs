@@ -100,6 +100,10 @@ fn quote_ranges(chars: &[char]) -> Vec<(usize, usize, bool)> {
     let mut stack: Vec<(char, usize)> = Vec::new();
     let mut ascii_open: Option<usize> = None;
     for (i, &c) in chars.iter().enumerate() {
+        // Most characters are plain Han: no quote among them.
+        if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+            continue;
+        }
         let close_of = match c {
             '”' => Some('“'),
             '’' => Some('‘'),

@@ -275,24 +275,16 @@ impl Tables {
         ] {
             list.sort_by_key(|u| std::cmp::Reverse(u.chars.len()));
         }
-        let ends = |forms: &[QualifierForm], last: bool| {
-            let mut v: Vec<char> = forms
+        self.prefix_last = char_set(
+            self.prefix_qualifiers
                 .iter()
-                .filter_map(|f| {
-                    if last {
-                        f.chars.last()
-                    } else {
-                        f.chars.first()
-                    }
-                })
-                .copied()
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        self.prefix_last = ends(&self.prefix_qualifiers, true);
-        self.suffix_first = ends(&self.suffix_qualifiers, false);
+                .filter_map(|f| f.chars.last().copied()),
+        );
+        self.suffix_first = char_set(
+            self.suffix_qualifiers
+                .iter()
+                .filter_map(|f| f.chars.first().copied()),
+        );
         problems
     }
 
@@ -302,13 +294,9 @@ impl Tables {
             if let Some(w) = cols.first() {
                 self.not_numbers_max = self.not_numbers_max.max(w.chars().count());
                 self.not_numbers.insert((*w).to_string());
-                if let Some(c) = w.chars().next() {
-                    if let Err(k) = self.not_numbers_first.binary_search(&c) {
-                        self.not_numbers_first.insert(k, c);
-                    }
-                }
             }
         }
+        self.not_numbers_first = char_set(self.not_numbers.iter().filter_map(|w| w.chars().next()));
     }
 
     /// Adds context cues from a TSV text.
@@ -362,19 +350,17 @@ impl Tables {
         sort_longest_first(&mut self.subject_action);
         sort_longest_first(&mut self.subject_lead);
         sort_longest_first(&mut self.subject_trail);
-        let mut first: Vec<char> = [
-            &self.subject_keep,
-            &self.subject_before,
-            &self.subject_verb,
-            &self.subject_action,
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(|w| w.first().copied())
-        .collect();
-        first.sort_unstable();
-        first.dedup();
-        self.subject_first = first;
+        self.subject_first = char_set(
+            [
+                &self.subject_keep,
+                &self.subject_before,
+                &self.subject_verb,
+                &self.subject_action,
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(|w| w.first().copied()),
+        );
         problems
     }
 
@@ -395,6 +381,15 @@ impl Tables {
         }
         Some(unit)
     }
+}
+
+/// The distinct characters of `chars`, sorted (for a binary search: "can a word of the list
+/// start or end here?").
+fn char_set(chars: impl Iterator<Item = char>) -> Vec<char> {
+    let mut set: Vec<char> = chars.collect();
+    set.sort_unstable();
+    set.dedup();
+    set
 }
 
 fn parse_factor(s: &str) -> Option<Decimal> {

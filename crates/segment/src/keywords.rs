@@ -1,62 +1,16 @@
 //! Keyword candidates per document and TF-IDF ranking over a run.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::cmp::Reverse;
+use std::collections::HashMap;
 
 use gongwen_model::{Keyword, Token};
-
-/// A fast, non-cryptographic hasher (the Fx hash of rustc) for the short words counted per
-/// document: SipHash costs more than the rest of keyword counting. Input is the pipeline's
-/// own documents, so hash flooding is no concern.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut buf = [0u8; 8];
-            buf.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(buf));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            for (b, c) in buf.iter_mut().zip(rest) {
-                *b = *c;
-            }
-            self.add(u64::from_le_bytes(buf));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// Builds [`FxHasher`]s.
-pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What may be a keyword.
 #[derive(Debug, Clone)]
 pub(crate) struct KeywordRules {
-    stopwords: HashSet<String, FxBuild>,
+    /// Stop words (a fast, non-cryptographic hash: the keys are the pipeline's own words).
+    stopwords: FxHashSet<String>,
     min_chars: usize,
     max_candidates: usize,
     excluded_pos: Vec<String>,
@@ -86,8 +40,7 @@ fn is_word_letter(c: char) -> bool {
         // The main CJK block is all letters (checked in a test); skip the table lookup.
         !matches!(
             c,
-            '〇' | '零'
-                | '一'
+            '零' | '一'
                 | '二'
                 | '三'
                 | '四'
@@ -107,8 +60,52 @@ fn is_word_letter(c: char) -> bool {
                 | '余'
         )
     } else {
+        // `〇` (U+3007) lies outside the main block and is alphabetic, but a numeral.
         c.is_alphabetic() && c != 'X' && c != '〇'
     }
+}
+
+/// The number of characters of `word` when all of them lie in the main CJK block
+/// (U+4E00–U+9FFF, most words), told from the UTF-8 bytes alone: three bytes each, lead byte
+/// 0xE5–0xE9, or 0xE4 followed by 0xB8 or more. `None` otherwise.
+fn main_han_chars(word: &str) -> Option<usize> {
+    let bytes = word.as_bytes();
+    if bytes.is_empty() || !bytes.len().is_multiple_of(3) {
+        return None;
+    }
+    let all_han = bytes.chunks_exact(3).all(|c| match c {
+        [0xE5..=0xE9, _, _] => true,
+        [0xE4, b, _] => *b >= 0xB8,
+        _ => false,
+    });
+    all_han.then_some(bytes.len() / 3)
+}
+
+/// A word of at most 15 bytes as one integer: its bytes, zero-padded, then its length in the
+/// last byte (so words differing only by trailing NUL bytes differ too). `None` for a longer
+/// word.
+fn short_key(word: &str) -> Option<u128> {
+    let bytes = word.as_bytes();
+    let mut key = [0u8; 16];
+    let (head, len) = key.split_at_mut(15);
+    head.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    *len.first_mut()? = u8::try_from(bytes.len()).ok()?;
+    Some(u128::from_be_bytes(key))
+}
+
+/// Sort key of a candidate: count (descending), then the word's first 16 bytes (big-endian,
+/// zero-padded), then the whole word. UTF-8 bytes order like `str`, and a zero pad sorts
+/// before any byte but NUL (where the whole word decides), so this is exactly the order
+/// "count descending, then word" at the price of integer comparisons for almost every pair.
+type CandidateKey<'w> = (Reverse<u32>, u128, &'w str);
+
+fn candidate_key(word: &str, count: u32) -> CandidateKey<'_> {
+    let mut prefix = [0u8; 16];
+    let n = word.len().min(prefix.len());
+    if let (Some(slot), Some(bytes)) = (prefix.get_mut(..n), word.as_bytes().get(..n)) {
+        slot.copy_from_slice(bytes);
+    }
+    (Reverse(count), u128::from_be_bytes(prefix), word)
 }
 
 impl KeywordRules {
@@ -158,9 +155,19 @@ impl KeywordRules {
         if self.pos_excluded(t.pos.as_str()) {
             return false;
         }
+        self.word_qualifies(t.word.as_str())
+    }
+
+    /// Whether a word may be a keyword by its characters: at least `min_chars` of them, a
+    /// letter among them (see [`is_word_letter`]), no whitespace or control character.
+    fn word_qualifies(&self, word: &str) -> bool {
+        if let Some(n) = main_han_chars(word) {
+            // Only main-block Han: no whitespace or control; a letter unless all numerals.
+            return n >= self.min_chars && word.chars().any(is_word_letter);
+        }
         let mut n = 0usize;
         let mut has_letter = false;
-        for c in t.word.chars() {
+        for c in word.chars() {
             n += 1;
             if !matches!(c, '\u{4E00}'..='\u{9FFF}') && (c.is_whitespace() || c.is_control()) {
                 return false;
@@ -173,27 +180,40 @@ impl KeywordRules {
     /// Candidate words with counts: the `max_candidates` most frequent, sorted by count
     /// (descending) then word.
     pub(crate) fn term_counts(&self, tokens: &[Token]) -> Vec<(String, u32)> {
-        let mut counts: HashMap<&str, u32, FxBuild> =
-            HashMap::with_capacity_and_hasher(tokens.len() / 8, FxBuild::default());
+        // Words of at most 15 bytes (almost all) are counted under a one-integer key, so
+        // hashing and comparing keys take a few instructions; longer words under their text.
+        let mut short: FxHashMap<u128, (u32, &str)> =
+            FxHashMap::with_capacity_and_hasher(tokens.len() / 8, Default::default());
+        let mut long: FxHashMap<&str, u32> = FxHashMap::default();
         for t in tokens {
             if self.is_candidate(t) {
-                *counts.entry(t.word.as_str()).or_default() += 1;
+                let word = t.word.as_str();
+                match short_key(word) {
+                    Some(key) => short.entry(key).or_insert((0, word)).0 += 1,
+                    None => *long.entry(word).or_default() += 1,
+                }
             }
         }
         // Stop words are dropped once per distinct word rather than looked up per token.
-        let mut v: Vec<(&str, u32)> = counts
-            .into_iter()
-            .filter(|(w, _)| !self.stopwords.contains(*w))
-            .collect();
+        let mut v: Vec<CandidateKey<'_>> = Vec::with_capacity(short.len() + long.len());
+        v.extend(
+            short
+                .into_values()
+                .map(|(c, w)| (w, c))
+                .chain(long)
+                .filter(|(w, _)| !self.stopwords.contains(*w))
+                .map(|(w, c)| candidate_key(w, c)),
+        );
         // Words are distinct, so the order is total and the result deterministic: pick the
         // `max_candidates` first, then sort only those.
-        let order = |a: &(&str, u32), b: &(&str, u32)| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0));
         if v.len() > self.max_candidates && self.max_candidates > 0 {
-            v.select_nth_unstable_by(self.max_candidates - 1, order);
+            v.select_nth_unstable(self.max_candidates - 1);
         }
         v.truncate(self.max_candidates);
-        v.sort_unstable_by(order);
-        v.into_iter().map(|(w, c)| (w.to_string(), c)).collect()
+        v.sort_unstable();
+        v.into_iter()
+            .map(|(Reverse(c), _, w)| (w.to_string(), c))
+            .collect()
     }
 }
 
@@ -323,6 +343,120 @@ mod tests {
         assert_eq!(
             rules.term_counts(&tokens),
             vec![("丙丙".to_string(), 2), ("乙乙".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn candidate_keys_order_by_count_then_word() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "a\u{0}",
+            "a\u{0}b",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopa",
+            "abcdefghijklmno\u{0}",
+            "中国",
+            "中",
+            "中国人民",
+            "中国人民银行总行",
+            "中国人民银行分行",
+            "Z",
+            "zz",
+            "é",
+            "\u{FFFF}",
+            "\u{10000}",
+        ];
+        let mut pairs: Vec<(&str, u32)> = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            pairs.push((w, 1 + (i % 3) as u32));
+        }
+        let mut by_rule = pairs.clone();
+        by_rule.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let mut by_key: Vec<CandidateKey<'_>> =
+            pairs.iter().map(|&(w, c)| candidate_key(w, c)).collect();
+        by_key.sort_unstable();
+        let by_key: Vec<(&str, u32)> = by_key.into_iter().map(|(c, _, w)| (w, c.0)).collect();
+        assert_eq!(by_key, by_rule);
+    }
+
+    #[test]
+    fn a_word_seen_with_an_excluded_tag_still_counts_with_an_allowed_one() {
+        let rules = KeywordRules::new(vec!["我们".into()], 2, 200, vec!["x".into()]);
+        let tokens = vec![
+            tok("发展", "x"),
+            tok("发展", "vn"),
+            tok("我们", "r"),
+            tok("我们", "r"),
+            tok("发展", "v"),
+            tok("三万", "m"),
+            tok("三万", "n"),
+        ];
+        assert_eq!(rules.term_counts(&tokens), vec![("发展".to_string(), 2)]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn word_test_agrees_with_the_character_rule(
+            word in "[一二十百中国人民发展零〇X a1\t\u{3000}\u{4DFF}\u{4E00}\u{9FFF}\u{A000}é𠀀]{0,6}",
+            min_chars in 1usize..4,
+        ) {
+            let rules = KeywordRules::new(vec![], min_chars, 200, vec![]);
+            let n = word.chars().count();
+            let ok = word.chars().all(|c| !(c.is_whitespace() || c.is_control()))
+                && word.chars().any(is_word_letter)
+                && n >= min_chars;
+            proptest::prop_assert_eq!(rules.word_qualifies(&word), ok);
+            let all_han = !word.is_empty()
+                && word.chars().all(|c| matches!(c, '\u{4E00}'..='\u{9FFF}'));
+            proptest::prop_assert_eq!(main_han_chars(&word), all_han.then_some(n));
+        }
+    }
+
+    #[test]
+    fn short_keys_are_distinct_for_distinct_words() {
+        let words = [
+            "",
+            "a",
+            "a\u{0}",
+            "a\u{0}\u{0}",
+            "\u{0}",
+            "ab",
+            "中国",
+            "中国人",
+            "123456789012345",
+        ];
+        let keys: Vec<Option<u128>> = words.iter().map(|w| short_key(w)).collect();
+        for (i, a) in keys.iter().enumerate() {
+            assert!(a.is_some(), "{:?}", words.get(i));
+            for b in keys.iter().skip(i + 1) {
+                assert_ne!(a, b);
+            }
+        }
+        assert_eq!(short_key("1234567890123456"), None);
+        assert_eq!(short_key("中国人民共和国"), None);
+    }
+
+    #[test]
+    fn long_and_short_words_are_counted_alike() {
+        let rules = KeywordRules::new(vec![], 2, 200, vec![]);
+        let tokens = vec![
+            tok("中华人民共和国", "ns"),
+            tok("中国", "ns"),
+            tok("中华人民共和国", "ns"),
+            tok("中国", "ns"),
+            tok("中国", "ns"),
+            tok("全国人民代表大会", "nt"),
+        ];
+        assert_eq!(
+            rules.term_counts(&tokens),
+            vec![
+                ("中国".to_string(), 3),
+                ("中华人民共和国".to_string(), 2),
+                ("全国人民代表大会".to_string(), 1)
+            ]
         );
     }
 

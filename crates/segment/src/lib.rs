@@ -28,14 +28,14 @@ use std::time::{Duration, Instant};
 
 use gongwen_entities::{EntitiesConfig, EntityRecognizer, SentenceView};
 use gongwen_model::{
-    CleanDoc, CompactString, ConfigProblem, Keyword, Paragraph, SegmentedDoc, Sentence, Span, Token,
+    CleanDoc, ConfigProblem, Keyword, Paragraph, SegmentedDoc, Sentence, Span, Token,
 };
 use gongwen_numbers::{NumberExtractor, NumbersConfig};
 use serde::Deserialize;
 
 use crate::keywords::KeywordRules;
 use crate::sections::{ParaView, SectionIndex, SectionRules};
-use crate::tokens::{RawToken, Tokenizer};
+use crate::tokens::Tokenizer;
 
 /// Bundled marker styles.
 const BUILTIN_MARKERS: &str = include_str!("../../../data/segment/markers.txt");
@@ -366,27 +366,42 @@ impl Segmenter {
     fn segment_with(&self, doc: CleanDoc, clock: &mut Clock<'_>) -> SegmentedDoc {
         // Every paragraph's characters, decoded once into one buffer. Paragraph `k` starts
         // at character `first + k` of the clean text (one `\n` before each but the first).
+        // The same pass notes the positions (relative to the paragraph) of the characters
+        // that are not plain Han, the only ones sentence splitting needs to look at.
         let n_bytes: usize = doc.paragraphs.iter().map(String::len).sum();
         let mut all_chars: Vec<char> = Vec::with_capacity(n_bytes / 2);
-        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(doc.paragraphs.len());
+        let mut marked: Vec<usize> = Vec::with_capacity(n_bytes / 16);
+        let mut ranges: Vec<(usize, usize, usize, usize)> =
+            Vec::with_capacity(doc.paragraphs.len());
         for p in &doc.paragraphs {
-            let first = all_chars.len();
-            all_chars.extend(p.chars());
-            ranges.push((first, all_chars.len()));
+            let (first, first_marked) = (all_chars.len(), marked.len());
+            all_chars.reserve(p.len());
+            for c in p.chars() {
+                if !sentences::is_plain_han(c) {
+                    marked.push(all_chars.len() - first);
+                }
+                all_chars.push(c);
+            }
+            ranges.push((first, all_chars.len(), first_marked, marked.len()));
         }
         let para_chars: Vec<&[char]> = ranges
             .iter()
-            .map(|&(a, b)| all_chars.get(a..b).unwrap_or(&[]))
+            .map(|&(a, b, _, _)| all_chars.get(a..b).unwrap_or(&[]))
             .collect();
         let starts: Vec<usize> = ranges
             .iter()
             .enumerate()
-            .map(|(k, &(a, _))| a + k)
+            .map(|(k, &(a, _, _, _))| a + k)
             .collect();
         let splits: Vec<sentences::Split> = para_chars
             .iter()
-            .map(|chars| sentences::split(chars, self.quote_max_chars))
+            .zip(&ranges)
+            .map(|(chars, &(_, _, m, n))| {
+                let para_marked = marked.get(m..n).unwrap_or(&[]);
+                sentences::split_marked(chars, para_marked, self.quote_max_chars)
+            })
             .collect();
+        drop(marked);
 
         // Sections.
         let views: Vec<ParaView<'_>> = para_chars
@@ -412,26 +427,53 @@ impl Segmenter {
         let mut token_ranges: Vec<(usize, usize)> = Vec::with_capacity(n_sentences);
         let mut numbers = Vec::new();
         // jieba first, once per paragraph and all paragraphs in a row (its tables stay in
-        // cache). Its blocks never cross a sentence end, so the tokens are those of the
-        // sentences; a paragraph where a token does cross is tagged sentence by sentence.
-        let mut raw: Vec<RawToken<'_>> = Vec::with_capacity(n_bytes / 4);
-        let mut raw_ranges: Vec<(usize, usize)> = Vec::with_capacity(doc.paragraphs.len());
-        for (text, split) in doc.paragraphs.iter().zip(&splits) {
-            let first = raw.len();
-            self.tokenizer.tokenize_into(text, &mut raw, clock);
-            let fits = raw
-                .get(first..)
-                .is_some_and(|tokens| tokens_fit(tokens, &split.sentences));
-            raw_ranges.push(if fits { (first, raw.len()) } else { (0, 0) });
+        // cache), building the token rows straight away; then, in the same pass, the tokens
+        // are dealt out to the sentences (`token_ranges`: each sentence's range of rows, with
+        // `sent_idx`, `tok_idx` and document offsets set). jieba's blocks never cross a
+        // sentence end, so these are the tokens of the sentences; a paragraph where a token
+        // does cross is tagged again sentence by sentence.
+        let mut n_sentences_seen = 0usize;
+        for (((text, chars), split), &start) in doc
+            .paragraphs
+            .iter()
+            .zip(&para_chars)
+            .zip(&splits)
+            .zip(&starts)
+        {
+            let first = token_rows.len();
+            let first_sentence = token_ranges.len();
+            self.tokenizer.tokenize_into(text, &mut token_rows, clock);
+            let para_tokens = token_rows.get_mut(first..).unwrap_or(&mut []);
+            let fits = !para_tokens.is_empty() || chars.is_empty();
+            let fits = fits
+                && deal(
+                    para_tokens,
+                    first,
+                    &split.sentences,
+                    start,
+                    n_sentences_seen,
+                    &mut token_ranges,
+                );
+            if !fits {
+                token_rows.truncate(first);
+                token_ranges.truncate(first_sentence);
+                self.tag_sentences(
+                    text,
+                    &split.sentences,
+                    (start, n_sentences_seen),
+                    &mut token_rows,
+                    &mut token_ranges,
+                    clock,
+                );
+            }
+            n_sentences_seen += split.sentences.len();
         }
         clock.lap(|p| &mut p.tokens);
-        let mut sentence_raw: Vec<RawToken<'_>> = Vec::new();
-        for (para_idx, (((text, chars), (&start, split)), &(raw_first, raw_end))) in doc
+        for (para_idx, ((text, chars), (&start, split))) in doc
             .paragraphs
             .iter()
             .zip(&para_chars)
             .zip(starts.iter().zip(&splits))
-            .zip(&raw_ranges)
             .enumerate()
         {
             paragraphs.push(Paragraph {
@@ -440,9 +482,6 @@ impl Segmenter {
                 span: Span::new(start, start + chars.len()),
                 text: text.clone(),
             });
-            let para_raw = raw.get(raw_first..raw_end).unwrap_or(&[]);
-            let whole_paragraph = raw_end > raw_first || chars.is_empty();
-            let mut next_raw = 0usize;
             let mut byte_end = 0usize;
             for &(s, e) in &split.sentences {
                 let sent_idx = sentence_rows.len();
@@ -452,29 +491,7 @@ impl Segmenter {
                 let sent_text = text.get(byte_start..byte_end).unwrap_or("");
                 let sent_start = start + s;
                 let section_id = index.section_at(sent_start);
-                let first_token = token_rows.len();
                 clock.lap(|p| &mut p.structure);
-                let (tokens, base) = if whole_paragraph {
-                    let first = next_raw;
-                    while para_raw.get(next_raw).is_some_and(|t| t.end <= e) {
-                        next_raw += 1;
-                    }
-                    (para_raw.get(first..next_raw).unwrap_or(&[]), start)
-                } else {
-                    sentence_raw.clear();
-                    self.tokenizer
-                        .tokenize_into(sent_text, &mut sentence_raw, clock);
-                    (sentence_raw.as_slice(), sent_start)
-                };
-                token_rows.extend(tokens.iter().enumerate().map(|(tok_idx, t)| Token {
-                    sent_idx,
-                    tok_idx,
-                    word: CompactString::from(t.word),
-                    pos: CompactString::from(t.pos),
-                    span: Span::new(base + t.start, base + t.end),
-                }));
-                token_ranges.push((first_token, token_rows.len()));
-                clock.lap(|p| &mut p.tokens);
                 for mut m in self.numbers.extract_chars(sent_chars) {
                     m.span = m.span.shifted(sent_start);
                     m.sent_idx = sent_idx;
@@ -491,8 +508,6 @@ impl Segmenter {
                 });
             }
         }
-        drop(raw);
-        drop(sentence_raw);
         clock.lap(|p| &mut p.structure);
         numbers.sort_by_key(|m| (m.span.start, m.span.end));
         clock.lap(|p| &mut p.numbers);
@@ -527,6 +542,34 @@ impl Segmenter {
         }
     }
 
+    /// Tags each of `sentences` of one paragraph alone, appending their token rows to
+    /// `tokens` (with `sent_idx`, `tok_idx` and document offsets set, the paragraph starting
+    /// at document offset `para_start` and its first sentence being `first_sent_idx`) and
+    /// each sentence's range of rows to `ranges`: the fallback for a paragraph where a token
+    /// of paragraph tagging crosses a sentence end.
+    fn tag_sentences(
+        &self,
+        text: &str,
+        sentences: &[(usize, usize)],
+        (para_start, first_sent_idx): (usize, usize),
+        tokens: &mut Vec<Token>,
+        ranges: &mut Vec<(usize, usize)>,
+        clock: &mut Clock<'_>,
+    ) {
+        for (k, &(s, e)) in sentences.iter().enumerate() {
+            let sent_text = gongwen_model::slice_chars(text, Span::new(s, e));
+            let sent_first = tokens.len();
+            self.tokenizer.tokenize_into(sent_text, tokens, clock);
+            let sent_tokens = tokens.get_mut(sent_first..).unwrap_or(&mut []);
+            for (tok_idx, t) in sent_tokens.iter_mut().enumerate() {
+                t.sent_idx = first_sent_idx + k;
+                t.tok_idx = tok_idx;
+                t.span = t.span.shifted(para_start + s);
+            }
+            ranges.push((sent_first, tokens.len()));
+        }
+    }
+
     /// Keyword candidates of one document with their counts (stop words, single characters,
     /// numbers, punctuation and excluded POS left out), the `keyword_max_candidates` most
     /// frequent, sorted by count (descending) then word. The driver sums document frequencies
@@ -550,19 +593,36 @@ impl Segmenter {
     }
 }
 
-/// Whether every token lies inside one sentence (`sentences` tile the text in order).
-fn tokens_fit(tokens: &[RawToken<'_>], sentences: &[(usize, usize)]) -> bool {
+/// Deals the token rows of one paragraph (`tokens`, spans relative to the paragraph, the
+/// first being row `first` of the document) out to its `sentences` (which tile the paragraph
+/// in order): appends each sentence's range of rows to `ranges` and sets each row's
+/// `sent_idx` (the paragraph's first sentence being `first_sent_idx`), `tok_idx` and document
+/// span (the paragraph starting at `para_start`). Returns whether every token lies inside one
+/// sentence; when not, the rows and `ranges` are half done and must be thrown away.
+fn deal(
+    tokens: &mut [Token],
+    first: usize,
+    sentences: &[(usize, usize)],
+    para_start: usize,
+    first_sent_idx: usize,
+    ranges: &mut Vec<(usize, usize)>,
+) -> bool {
     let mut k = 0usize;
-    for t in tokens {
-        while sentences.get(k).is_some_and(|&(_, e)| t.start >= e) {
+    for (sent, &(s, e)) in sentences.iter().enumerate() {
+        let a = k;
+        while let Some(t) = tokens.get_mut(k).filter(|t| t.span.end <= e) {
+            if t.span.start < s {
+                return false;
+            }
+            t.sent_idx = first_sent_idx + sent;
+            t.tok_idx = k - a;
+            t.span = t.span.shifted(para_start);
             k += 1;
         }
-        match sentences.get(k) {
-            Some(&(s, e)) if s <= t.start && t.end <= e => {}
-            _ => return false,
-        }
+        ranges.push((first + a, first + k));
     }
-    true
+    // A token left over crosses the last sentence end.
+    k == tokens.len()
 }
 
 /// Non-empty, non-comment lines of a word list, trimmed.
@@ -577,23 +637,51 @@ fn word_list(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gongwen_model::CompactString;
 
-    fn raw(start: usize, end: usize) -> RawToken<'static> {
-        RawToken {
-            start,
-            end,
-            word: "",
-            pos: "x",
+    fn raw(start: usize, end: usize) -> Token {
+        Token {
+            sent_idx: 0,
+            tok_idx: 0,
+            word: CompactString::default(),
+            pos: CompactString::from("x"),
+            span: Span::new(start, end),
         }
     }
 
     #[test]
-    fn tokens_fit_only_when_no_token_crosses_a_sentence_end() {
+    fn tokens_are_dealt_out_only_when_no_token_crosses_a_sentence_end() {
         let sentences = [(0, 3), (3, 5)];
-        assert!(tokens_fit(&[raw(0, 2), raw(2, 3), raw(3, 5)], &sentences));
-        assert!(!tokens_fit(&[raw(0, 2), raw(2, 4), raw(4, 5)], &sentences));
-        assert!(!tokens_fit(&[raw(0, 3), raw(3, 6)], &sentences));
-        assert!(tokens_fit(&[], &sentences));
+        let deal_all = |tokens: &[Token]| {
+            let mut tokens = tokens.to_vec();
+            let mut ranges = Vec::new();
+            deal(&mut tokens, 0, &sentences, 0, 0, &mut ranges).then_some(ranges)
+        };
+        assert_eq!(
+            deal_all(&[raw(0, 2), raw(2, 3), raw(3, 5)]),
+            Some(vec![(0, 2), (2, 3)])
+        );
+        assert_eq!(deal_all(&[raw(0, 2), raw(2, 4), raw(4, 5)]), None);
+        assert_eq!(deal_all(&[raw(0, 3), raw(3, 6)]), None);
+        assert_eq!(deal_all(&[raw(0, 5)]), None);
+        assert_eq!(deal_all(&[]), Some(vec![(0, 0), (0, 0)]));
+        // Rows are numbered from `first`; sentences, positions and offsets are set.
+        let mut ranges = Vec::new();
+        let mut tokens = [raw(0, 3), raw(3, 4), raw(4, 5)];
+        assert!(deal(&mut tokens, 7, &sentences, 100, 20, &mut ranges));
+        assert_eq!(ranges, vec![(7, 8), (8, 10)]);
+        let got: Vec<(usize, usize, Span)> = tokens
+            .iter()
+            .map(|t| (t.sent_idx, t.tok_idx, t.span))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (20, 0, Span::new(100, 103)),
+                (21, 0, Span::new(103, 104)),
+                (21, 1, Span::new(104, 105))
+            ]
+        );
     }
 
     /// Tagging a paragraph at once must give exactly the tokens of tagging each sentence.
@@ -633,10 +721,53 @@ mod tests {
                 .iter()
                 .map(|t| {
                     let start = sentence.span.start;
-                    (start + t.start, start + t.end, t.word, t.pos)
+                    let span = t.span.shifted(start);
+                    (span.start, span.end, t.word.as_str(), t.pos.as_str())
                 })
                 .collect();
             assert_eq!(got, expected, "{:?}", sentence.text);
+        }
+    }
+
+    /// The fallback (tagging sentence by sentence) gives the tokens of paragraph tagging.
+    #[test]
+    fn sentence_fallback_gives_the_tokens_of_paragraph_tagging() {
+        let segmenter = Segmenter::build(
+            &SegmentConfig::default(),
+            &NumbersConfig::default(),
+            &EntitiesConfig::default(),
+            Path::new("."),
+        );
+        let Ok(segmenter) = segmenter else {
+            panic!("segmenter builds");
+        };
+        let mut clock = Clock::off();
+        for text in [
+            "他说：“要干！”。然后走了 好吗?是的;a;b 3.5%的增长……结束",
+            "版本v1.2;v2.0!OK?“引号。”　全角空格。  两个空格。X亿元；ab-cd",
+            "（注：数据未审计。）合计三项。\"ASCII引号。\"完",
+        ] {
+            let chars: Vec<char> = text.chars().collect();
+            let split = sentences::split(&chars, 200);
+            let (mut whole, mut whole_ranges) = (Vec::new(), Vec::new());
+            segmenter
+                .tokenizer
+                .tokenize_into(text, &mut whole, &mut clock);
+            assert!(
+                deal(&mut whole, 0, &split.sentences, 10, 3, &mut whole_ranges),
+                "{text:?}"
+            );
+            let (mut alone, mut alone_ranges) = (Vec::new(), Vec::new());
+            segmenter.tag_sentences(
+                text,
+                &split.sentences,
+                (10, 3),
+                &mut alone,
+                &mut alone_ranges,
+                &mut clock,
+            );
+            assert_eq!(alone, whole, "{text:?}");
+            assert_eq!(alone_ranges, whole_ranges, "{text:?}");
         }
     }
 

@@ -23,7 +23,7 @@ pub(crate) fn is_closer(c: char) -> bool {
 
 /// A character of the main CJK block: no terminator, colon, quote or bracket, so the
 /// per-character rules can skip it at once (most characters of the text).
-fn is_plain_han(c: char) -> bool {
+pub(crate) fn is_plain_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}')
 }
 
@@ -59,10 +59,12 @@ pub(crate) struct Split {
 const MAX_NESTING: usize = 16;
 
 /// The positions lying strictly inside a balanced quote/bracket pair of at most `cap`
-/// characters, as sorted, disjoint `(start, end)` ranges. One pass with a stack; unmatched
-/// openers and closers protect nothing. (Ranges rather than a flag per character: no
-/// allocation for a paragraph without quotes, and only terminators and colons are looked up.)
-fn protected_ranges(chars: &[char], cap: usize) -> Vec<(usize, usize)> {
+/// characters, as sorted, disjoint `(start, end)` ranges. One pass with a stack over the
+/// `marked` positions (every character that is not plain Han, see [`split_marked`]);
+/// unmatched openers and closers protect nothing. (Ranges rather than a flag per character:
+/// no allocation for a paragraph without quotes, and only terminators and colons are looked
+/// up.)
+fn protected_ranges(chars: &[char], marked: &[usize], cap: usize) -> Vec<(usize, usize)> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut stack: Vec<(char, usize)> = Vec::new();
     let mut ascii_quote: Option<usize> = None;
@@ -71,10 +73,8 @@ fn protected_ranges(chars: &[char], cap: usize) -> Vec<(usize, usize)> {
             ranges.push((open + 1, close));
         }
     };
-    for (i, &c) in chars.iter().enumerate() {
-        if is_plain_han(c) {
-            continue;
-        }
+    for &i in marked {
+        let Some(&c) = chars.get(i) else { continue };
         if c == '"' {
             match ascii_quote.take() {
                 Some(open) => mark(open, i),
@@ -115,22 +115,39 @@ fn is_protected(ranges: &[(usize, usize)], i: usize) -> bool {
         .is_some_and(|&(_, e)| i < e)
 }
 
+/// The positions of `chars` that are not plain Han (see [`is_plain_han`]): the only ones
+/// where a sentence can end, a quote open or close, or a colon stand.
+#[cfg(test)]
+pub(crate) fn marked_positions(chars: &[char]) -> Vec<usize> {
+    (0..chars.len())
+        .filter(|&i| chars.get(i).is_some_and(|&c| !is_plain_han(c)))
+        .collect()
+}
+
 /// Splits one paragraph (as characters) into sentences. `quote_cap` is the longest quotation
 /// (in characters) inside which terminators are ignored.
+#[cfg(test)]
 pub(crate) fn split(chars: &[char], quote_cap: usize) -> Split {
+    split_marked(chars, &marked_positions(chars), quote_cap)
+}
+
+/// [`split`], given the positions of `chars` that are not plain Han, in order (segment
+/// records them while decoding the text, so neither pass here looks at the Han characters,
+/// most of the text).
+pub(crate) fn split_marked(chars: &[char], marked: &[usize], quote_cap: usize) -> Split {
     let n = chars.len();
-    let protected = protected_ranges(chars, quote_cap);
+    let protected = protected_ranges(chars, marked, quote_cap);
     let is_inside = |i: usize| is_protected(&protected, i);
     let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
     let mut out = Split::default();
     let mut start = 0;
-    let mut i = 0;
-    while i < n {
-        let c = at(i);
-        if is_plain_han(c) {
-            i += 1;
+    // Positions before `next` belong to a sentence end already taken.
+    let mut next = 0;
+    for &i in marked {
+        if i < next || i >= n {
             continue;
         }
+        let c = at(i);
         if (c == '：' || c == ':') && !is_inside(i) {
             let mut j = i + 1;
             while j < n && at(j).is_whitespace() {
@@ -151,9 +168,7 @@ pub(crate) fn split(chars: &[char], quote_cap: usize) -> Split {
             }
             out.sentences.push((start, j));
             start = j;
-            i = j;
-        } else {
-            i += 1;
+            next = j;
         }
     }
     if start < n {
@@ -235,7 +250,8 @@ mod tests {
     #[test]
     fn nested_and_overlapping_quotes_protect_their_union() {
         let chars: Vec<char> = "甲“乙（丙。丁）戊。己”庚。".chars().collect();
-        assert_eq!(protected_ranges(&chars, 200), vec![(2, 11)]);
+        let marked = marked_positions(&chars);
+        assert_eq!(protected_ranges(&chars, &marked, 200), vec![(2, 11)]);
         assert!(!is_protected(&[(2, 11)], 1));
         assert!(is_protected(&[(2, 11)], 2));
         assert!(is_protected(&[(2, 11)], 10));
@@ -244,7 +260,60 @@ mod tests {
             sentences("甲“乙（丙。丁）戊。己”庚。"),
             vec!["甲“乙（丙。丁）戊。己”庚。"]
         );
-        assert_eq!(protected_ranges(&chars, 5), vec![(4, 7)]);
+        assert_eq!(protected_ranges(&chars, &marked, 5), vec![(4, 7)]);
+    }
+
+    /// The splitter before positions were marked in advance: every character looked at.
+    fn split_every_char(chars: &[char], quote_cap: usize) -> Split {
+        let n = chars.len();
+        let all: Vec<usize> = (0..n).collect();
+        let protected = protected_ranges(chars, &all, quote_cap);
+        let is_inside = |i: usize| is_protected(&protected, i);
+        let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
+        let mut out = Split::default();
+        let (mut start, mut i) = (0, 0);
+        while i < n {
+            let c = at(i);
+            if (c == '：' || c == ':') && !is_inside(i) {
+                let mut j = i + 1;
+                while j < n && at(j).is_whitespace() {
+                    j += 1;
+                }
+                if j < n {
+                    out.after_colons.push(j);
+                }
+            }
+            let ends_quote = is_closer(c) && i > 0 && is_terminator(at(i - 1));
+            if (is_terminator(c) || ends_quote) && !is_inside(i) {
+                let mut j = i + 1;
+                while j < n && (is_terminator(at(j)) || is_closer(at(j))) {
+                    j += 1;
+                }
+                while j < n && at(j).is_whitespace() {
+                    j += 1;
+                }
+                out.sentences.push((start, j));
+                start = j;
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+        if start < n {
+            out.sentences.push((start, n));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn marked_positions_split_like_every_character(
+            text in "[甲乙丙。！？；!?;…：: “”‘’（）()《》\"a1\u{3000}]{0,60}",
+            cap in 2usize..40,
+        ) {
+            let chars: Vec<char> = text.chars().collect();
+            proptest::prop_assert_eq!(split(&chars, cap), split_every_char(&chars, cap));
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Word segmentation with jieba-rs plus user dictionaries.
 
+use gongwen_model::{CompactString, Span, Token};
 use jieba_rs::Jieba;
 
 use crate::Clock;
@@ -25,20 +26,6 @@ impl std::fmt::Debug for Tokenizer {
             .field("hmm", &self.hmm)
             .finish_non_exhaustive()
     }
-}
-
-/// One token of a text: character offsets relative to the text, word and POS tag, borrowed
-/// from the text and from jieba's tag table (no allocation per token).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RawToken<'a> {
-    /// First character, relative to the text.
-    pub start: usize,
-    /// One past the last character.
-    pub end: usize,
-    /// The word.
-    pub word: &'a str,
-    /// jieba POS tag (`x` for whitespace and gaps).
-    pub pos: &'a str,
 }
 
 impl Tokenizer {
@@ -99,23 +86,28 @@ impl Tokenizer {
     }
 
     /// Appends the tokens of `text` to `out`, tiling it exactly: every character belongs to
-    /// exactly one token (anything jieba leaves out becomes a token tagged `x`).
+    /// exactly one token (anything jieba leaves out becomes a token tagged `x`). Spans are
+    /// character offsets relative to `text`; `sent_idx` and `tok_idx` are left 0 for the
+    /// caller to set. (The token rows are built here, straight from jieba's tags, so no
+    /// intermediate list is written and read again.)
     ///
     /// jieba cuts its input into blocks at every character that is not Han, ASCII
     /// alphanumeric or one of `+#&._%-`, and segments each block on its own; so tagging a
     /// paragraph gives the same tokens as tagging each of its sentences, whose ends are
     /// punctuation, closing quotes or whitespace (segment still checks that no token crosses
     /// a sentence end).
-    pub(crate) fn tokenize_into<'a>(
-        &'a self,
-        text: &'a str,
-        out: &mut Vec<RawToken<'a>>,
-        clock: &mut Clock<'_>,
-    ) {
+    pub(crate) fn tokenize_into(&self, text: &str, out: &mut Vec<Token>, clock: &mut Clock<'_>) {
         clock.lap(|p| &mut p.tokens);
         let tags = self.jieba.tag(text, self.hmm);
         clock.lap(|p| &mut p.jieba);
         out.reserve(tags.len());
+        let token = |start: usize, end: usize, word: &str, pos: &str| Token {
+            sent_idx: 0,
+            tok_idx: 0,
+            word: CompactString::from(word),
+            pos: CompactString::from(pos),
+            span: Span::new(start, end),
+        };
         let mut pos = 0usize;
         let mut byte_pos = 0usize;
         for t in tags {
@@ -124,32 +116,18 @@ impl Tokenizer {
             }
             if t.start > pos {
                 if let Some(gap) = text.get(byte_pos..t.byte_start) {
-                    out.push(RawToken {
-                        start: pos,
-                        end: t.start,
-                        word: gap,
-                        pos: "x",
-                    });
+                    out.push(token(pos, t.start, gap, "x"));
                 }
             }
-            out.push(RawToken {
-                start: t.start,
-                end: t.end,
-                word: t.word,
-                pos: if t.tag.is_empty() { "x" } else { t.tag },
-            });
+            let tag = if t.tag.is_empty() { "x" } else { t.tag };
+            out.push(token(t.start, t.end, t.word, tag));
             pos = t.end;
             byte_pos = t.byte_end;
         }
         if let Some(rest) = text.get(byte_pos..) {
             if !rest.is_empty() {
                 let n = rest.chars().count();
-                out.push(RawToken {
-                    start: pos,
-                    end: pos + n,
-                    word: rest,
-                    pos: "x",
-                });
+                out.push(token(pos, pos + n, rest, "x"));
             }
         }
     }

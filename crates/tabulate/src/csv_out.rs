@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::sink::{io_err, OpenFile};
+use crate::sink::{io_err, OpenFile, SyncRequests, SYNC_EVERY};
 use crate::TabulateError;
 
 /// The UTF-8 byte order mark written at the start of CSV files when `csv_bom` is on.
@@ -74,11 +74,21 @@ pub(crate) struct CsvOut {
     row_start: usize,
     /// True before the current row's first field.
     at_row_start: bool,
+    /// Where to ask for the file to be synced in the background, if anywhere.
+    sync: Option<SyncRequests>,
+    /// Bytes written since the last sync request.
+    unsynced: usize,
 }
 
 impl CsvOut {
-    /// Creates `path`, writes the BOM if asked and the header row.
-    pub(crate) fn create(path: &Path, bom: bool, header: &[&str]) -> Result<CsvOut, TabulateError> {
+    /// Creates `path`, writes the BOM if asked and the header row. With `sync`, the file asks
+    /// there to be synced in the background every [`SYNC_EVERY`] bytes.
+    pub(crate) fn create(
+        path: &Path,
+        bom: bool,
+        header: &[&str],
+        sync: Option<SyncRequests>,
+    ) -> Result<CsvOut, TabulateError> {
         let file = File::create(path).map_err(|e| io_err(path, e))?;
         let mut out = CsvOut {
             path: path.to_path_buf(),
@@ -86,6 +96,8 @@ impl CsvOut {
             buf: Vec::with_capacity(FLUSH_AT + (64 << 10)),
             row_start: 0,
             at_row_start: true,
+            sync,
+            unsynced: 0,
         };
         if bom {
             out.buf.extend_from_slice(BOM);
@@ -170,13 +182,34 @@ impl CsvOut {
         }
         self.buf.push(b'\n');
         if self.buf.len() >= FLUSH_AT {
-            self.file
-                .write_all(&self.buf)
-                .map_err(|e| io_err(&self.path, e))?;
-            self.buf.clear();
+            self.write_out()?;
         }
         self.row_start = self.buf.len();
         self.at_row_start = true;
+        Ok(())
+    }
+
+    /// Writes the buffer to the file, and every [`SYNC_EVERY`] bytes asks for the file to be
+    /// synced in the background.
+    fn write_out(&mut self) -> Result<(), TabulateError> {
+        self.file
+            .write_all(&self.buf)
+            .map_err(|e| io_err(&self.path, e))?;
+        self.unsynced += self.buf.len();
+        self.buf.clear();
+        if self.unsynced >= SYNC_EVERY {
+            self.unsynced = 0;
+            if let (Some(sync), Ok(file)) = (&self.sync, self.file.try_clone()) {
+                let request = OpenFile {
+                    path: self.path.clone(),
+                    file,
+                };
+                if sync.send(request).is_err() {
+                    // The sync thread is gone: the file is synced at the end only.
+                    self.sync = None;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -212,7 +245,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("t.csv");
         let header: Vec<&str> = rows.first().cloned().unwrap_or_default();
-        let mut ours = CsvOut::create(&path, false, &header).unwrap_or_else(|e| panic!("{e}"));
+        let mut ours =
+            CsvOut::create(&path, false, &header, None).unwrap_or_else(|e| panic!("{e}"));
         for row in rows.iter().skip(1) {
             for field in row {
                 ours.str(field);

@@ -299,6 +299,7 @@ fn valid_part_name(part: &str) -> bool {
 pub struct TableWriter {
     dir: PathBuf,
     sinks: rows::Sinks,
+    syncer: sink::Syncer,
 }
 
 impl std::fmt::Debug for TableWriter {
@@ -333,16 +334,24 @@ impl TableWriter {
             source,
         })?;
         let options = config.sink_options();
+        let syncer = sink::Syncer::start();
         let mut sinks: [Option<TableSink>; schema::N_TABLES] = Default::default();
         for (slot, table) in sinks.iter_mut().zip(Table::ALL) {
             let def = table.def();
             if config.writes_table(def.name) {
-                *slot = Some(TableSink::create(def, dir, part, &options)?);
+                *slot = Some(TableSink::create(
+                    def,
+                    dir,
+                    part,
+                    &options,
+                    syncer.requests(),
+                )?);
             }
         }
         Ok(TableWriter {
             dir: dir.to_path_buf(),
             sinks: rows::Sinks(sinks),
+            syncer,
         })
     }
 
@@ -373,6 +382,9 @@ impl TableWriter {
                 files.extend(written);
             }
         }
+        // The background syncs first (every file is closed for writing, so the thread ends),
+        // then whatever they left.
+        self.syncer.finish()?;
         sink::sync_all(&files)?;
         Ok(counts)
     }

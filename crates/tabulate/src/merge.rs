@@ -199,7 +199,7 @@ fn merge_csv(
         }
         cursors.push(cursor);
     }
-    let mut output = CsvOut::create(out, bom, &header)?;
+    let mut output = CsvOut::create(out, bom, &header, None)?;
     let mut rows = 0usize;
     while let Some(Reverse((_, i))) = heap.pop() {
         let Some(cursor) = cursors.get_mut(i) else {
@@ -330,7 +330,7 @@ fn merge_parquet(
             .chunk
             .slice(i64::try_from(start).unwrap_or(i64::MAX), end - start);
         rows += run.height();
-        output.push_frame(&run, chunk_rows)?;
+        output.push_frame(&run)?;
         cursor.pos = end;
         if cursor.ensure_row(chunk_rows)? {
             heap.push(Reverse((cursor.key_at(cursor.pos)?, i)));

@@ -25,13 +25,18 @@ use polars_arrow::array::{
 };
 use polars_arrow::bitmap::Bitmap;
 use polars_arrow::datatypes::{ArrowDataType, ArrowSchema, Field, IntegerType};
+use polars_parquet::parquet::compression::Compression;
+use polars_parquet::parquet::page::{
+    CompressedDataPage, CompressedDictPage, CompressedPage, DataPageHeader, Page,
+};
+use polars_parquet::parquet::CowBuffer;
 use polars_parquet::write::{
-    array_to_columns, to_parquet_type, CompressionOptions, Compressor, DynIter,
-    DynStreamingIterator, Encoding, FallibleStreamingIterator, FileWriter, StatisticsOptions,
-    Version, WriteOptions, ZstdLevel,
+    array_to_columns, fallible_streaming_iterator, to_parquet_type, CompressionOptions, DynIter,
+    DynStreamingIterator, Encoding, FileWriter, ParquetType, StatisticsOptions, Version,
+    WriteOptions, ZstdLevel,
 };
 
-use crate::schema::{Kind, TableDef};
+use crate::schema::{Kind, StrLayout, TableDef};
 use crate::sink::{io_err, polars_err, OpenFile};
 use crate::TabulateError;
 
@@ -55,40 +60,6 @@ enum Values {
         index: PlHashMap<Box<str>, u32>,
         keys: Vec<u32>,
     },
-}
-
-/// How a string column is buffered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StrLayout {
-    /// Every value as it comes; polars decides whether a dictionary is worth it.
-    Plain,
-    /// Runs of equal values (rows sorted by this column).
-    Runs,
-    /// A dictionary of distinct values (a column that is never null and repeats a lot).
-    Dict,
-}
-
-/// Never-null string columns with few distinct values, dictionary-encoded as rows arrive:
-/// (table, column).
-const DICTIONARY_COLUMNS: [(&str, &str); 5] = [
-    ("tokens", "word"),
-    ("tokens", "pos"),
-    ("entities", "type"),
-    ("entity_counts", "type"),
-    ("numbers", "kind"),
-];
-
-/// How the string column `column` of `table` is buffered.
-fn str_layout(table: &str, column: &str, kind: Kind) -> StrLayout {
-    if kind != Kind::Str {
-        StrLayout::Plain
-    } else if column == "doc_id" {
-        StrLayout::Runs
-    } else if DICTIONARY_COLUMNS.contains(&(table, column)) {
-        StrLayout::Dict
-    } else {
-        StrLayout::Plain
-    }
 }
 
 /// A typed buffer of one column's values, with a validity flag per value when the column is
@@ -319,16 +290,92 @@ fn arrow_type(kind: Kind) -> ArrowDataType {
     }
 }
 
+/// Compresses a file's pages with one zstd context, reused from page to page.
+///
+/// polars' own `Compressor` creates a context per page (a few hundred kilobytes of tables to
+/// allocate and clear for pages of a few kilobytes); a reused context is reset cheaply. The
+/// output is the same zstd frame at the same level.
+struct PageCompressor {
+    zstd: zstd::bulk::Compressor<'static>,
+}
+
+impl PageCompressor {
+    fn new(level: i32) -> std::io::Result<PageCompressor> {
+        Ok(PageCompressor {
+            zstd: zstd::bulk::Compressor::new(level)?,
+        })
+    }
+
+    /// `bytes` zstd-compressed into a new buffer, after the first `keep` bytes copied as they
+    /// are.
+    fn compress(&mut self, bytes: &[u8], keep: usize) -> std::io::Result<Vec<u8>> {
+        let (head, body) = bytes.split_at(keep.min(bytes.len()));
+        let mut out = Vec::with_capacity(zstd::zstd_safe::compress_bound(body.len()));
+        self.zstd.compress_to_buffer(body, &mut out)?;
+        if head.is_empty() {
+            return Ok(out);
+        }
+        let mut with_head = Vec::with_capacity(head.len() + out.len());
+        with_head.extend_from_slice(head);
+        with_head.extend_from_slice(&out);
+        Ok(with_head)
+    }
+
+    /// The page, compressed (as polars' `Compressor` does it: a V2 data page keeps its
+    /// repetition and definition levels uncompressed).
+    fn page(&mut self, page: Page) -> PolarsResult<CompressedPage> {
+        match page {
+            Page::Data(page) => {
+                let keep = match page.header() {
+                    DataPageHeader::V1(_) => 0,
+                    DataPageHeader::V2(h) => usize::try_from(
+                        i64::from(h.repetition_levels_byte_length)
+                            + i64::from(h.definition_levels_byte_length),
+                    )
+                    .unwrap_or(0),
+                };
+                let header = page.header().clone();
+                let uncompressed = page.buffer().len();
+                let compressed = self.compress(page.buffer(), keep)?;
+                let num_rows = page.num_rows.unwrap_or_else(|| page.num_values());
+                Ok(CompressedPage::Data(CompressedDataPage::new(
+                    header,
+                    CowBuffer::Owned(compressed),
+                    Compression::Zstd,
+                    uncompressed,
+                    page.descriptor,
+                    num_rows,
+                )))
+            }
+            Page::Dict(page) => {
+                let compressed = self.compress(&page.buffer, 0)?;
+                Ok(CompressedPage::Dict(CompressedDictPage::new(
+                    CowBuffer::Owned(compressed),
+                    Compression::Zstd,
+                    page.buffer.len(),
+                    page.num_values,
+                    page.is_sorted,
+                )))
+            }
+        }
+    }
+}
+
 /// A Parquet file of one table, written one row group at a time.
 pub(crate) struct ParquetOut {
     path: PathBuf,
     def: &'static TableDef,
     writer: FileWriter<BufWriter<File>>,
     options: WriteOptions,
+    /// The Parquet type of each column (built once).
+    types: Vec<ParquetType>,
+    compressor: PageCompressor,
     /// One buffer per column, holding the rows of the next row group.
     pub(crate) columns: Vec<ColumnBuf>,
     /// Rows in the buffers.
-    pub(crate) pending: usize,
+    pending: usize,
+    /// Rows per row group.
+    batch_rows: usize,
 }
 
 impl ParquetOut {
@@ -355,6 +402,12 @@ impl ParquetOut {
                 (field.name.clone(), field)
             })
             .collect();
+        let types = schema
+            .iter_values()
+            .map(to_parquet_type)
+            .collect::<PolarsResult<Vec<_>>>()
+            .map_err(|e| polars_err(path, e))?;
+        let compressor = PageCompressor::new(zstd_level).map_err(|e| io_err(path, e))?;
         let file = File::create(path).map_err(|e| io_err(path, e))?;
         let writer = FileWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, options)
             .map_err(|e| polars_err(path, e))?;
@@ -362,58 +415,66 @@ impl ParquetOut {
         let columns = def
             .columns
             .iter()
-            .map(|c| ColumnBuf::new(c.kind, str_layout(def.name, c.name, c.kind), capacity))
+            .map(|c| ColumnBuf::new(c.kind, c.layout, capacity))
             .collect();
         Ok(ParquetOut {
             path: path.to_path_buf(),
             def,
             writer,
             options,
+            types,
+            compressor,
             columns,
             pending: 0,
+            batch_rows: batch_rows.max(1),
         })
     }
 
+    /// Counts `n` rows as pushed to every column buffer, and writes a row group once
+    /// `batch_rows` rows are buffered.
+    #[inline]
+    pub(crate) fn rows_pushed(&mut self, n: usize) -> Result<(), TabulateError> {
+        self.pending += n;
+        if self.pending >= self.batch_rows {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
     /// Writes the buffered rows as one row group.
-    pub(crate) fn flush(&mut self) -> Result<(), TabulateError> {
+    fn flush(&mut self) -> Result<(), TabulateError> {
         if self.pending == 0 {
             return Ok(());
         }
         let rows = self.pending;
         self.pending = 0;
-        let mut pages = Vec::with_capacity(self.columns.len());
-        for (buf, def) in self.columns.iter_mut().zip(self.def.columns) {
+        // Every column's pages, compressed; the row group is written from them at once.
+        let mut columns: Vec<Vec<CompressedPage>> = Vec::with_capacity(self.columns.len());
+        for (buf, type_) in self.columns.iter_mut().zip(&self.types) {
             let (array, encoding) = buf.take_array().map_err(|e| polars_err(&self.path, e))?;
-            let field = Field::new(def.name.into(), arrow_type(def.kind), true);
-            let type_ = to_parquet_type(&field).map_err(|e| polars_err(&self.path, e))?;
-            let columns = array_to_columns(array, type_, self.options, &[encoding])
+            let leaves = array_to_columns(array, type_.clone(), self.options, &[encoding])
                 .map_err(|e| polars_err(&self.path, e))?;
-            for column in columns {
-                let compressed = Compressor::new_from_vec(
-                    column.map(|page| {
-                        page.map_err(|e| {
-                            polars_parquet::read::ParquetError::FeatureNotSupported(e.to_string())
-                        })
-                    }),
-                    self.options.compression,
-                    Vec::new(),
-                )
-                .map_err(PolarsError::from);
-                pages.push(Ok(DynStreamingIterator::new(compressed)));
+            for pages in leaves {
+                let compressed = pages
+                    .map(|page| page.and_then(|page| self.compressor.page(page)))
+                    .collect::<PolarsResult<Vec<_>>>()
+                    .map_err(|e| polars_err(&self.path, e))?;
+                columns.push(compressed);
             }
         }
+        let row_group = columns.iter().map(|pages| {
+            Ok(DynStreamingIterator::new(
+                fallible_streaming_iterator::convert(pages.iter().map(Ok::<_, PolarsError>)),
+            ))
+        });
         self.writer
-            .write(rows as u64, DynIter::new(pages.into_iter()))
+            .write(rows as u64, DynIter::new(row_group))
             .map_err(|e| polars_err(&self.path, e))
     }
 
     /// Appends the rows of `df` (read back from a part file of the same table) to the buffers,
     /// writing a row group whenever `batch_rows` rows are buffered, as the rows of a run are.
-    pub(crate) fn push_frame(
-        &mut self,
-        df: &DataFrame,
-        batch_rows: usize,
-    ) -> Result<(), TabulateError> {
+    pub(crate) fn push_frame(&mut self, df: &DataFrame) -> Result<(), TabulateError> {
         if df.width() != self.columns.len() {
             return Err(TabulateError::Mismatch {
                 path: self.path.clone(),
@@ -424,10 +485,9 @@ impl ParquetOut {
                 ),
             });
         }
-        let batch_rows = batch_rows.max(1);
         let mut offset = 0;
         while offset < df.height() {
-            let n = (batch_rows.saturating_sub(self.pending))
+            let n = (self.batch_rows.saturating_sub(self.pending))
                 .max(1)
                 .min(df.height() - offset);
             let part = df.slice(i64::try_from(offset).unwrap_or(i64::MAX), n);
@@ -447,11 +507,8 @@ impl ParquetOut {
                     });
                 }
             }
-            self.pending += n;
             offset += n;
-            if self.pending >= batch_rows {
-                self.flush()?;
-            }
+            self.rows_pushed(n)?;
         }
         Ok(())
     }

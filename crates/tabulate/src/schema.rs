@@ -37,12 +37,27 @@ impl Kind {
     }
 }
 
+/// How the values of a string column are kept until they are written to Parquet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StrLayout {
+    /// Every value as it comes; the Parquet encoder decides whether a dictionary is worth it.
+    Plain,
+    /// Runs of equal values (rows sorted by this column: `doc_id`), dictionary-encoded with
+    /// no hashing.
+    Runs,
+    /// A dictionary of distinct values built as rows arrive (a never-null column with few
+    /// distinct values: a token's word or tag).
+    Dict,
+}
+
 /// One column's definition.
 #[derive(Debug)]
 pub(crate) struct ColumnDef {
     pub(crate) name: &'static str,
     pub(crate) kind: Kind,
     pub(crate) doc: &'static str,
+    /// How a string column is buffered for Parquet (`Plain` for other kinds).
+    pub(crate) layout: StrLayout,
 }
 
 /// One table's definition.
@@ -99,10 +114,31 @@ impl Table {
 }
 
 const fn col(name: &'static str, kind: Kind, doc: &'static str) -> ColumnDef {
-    ColumnDef { name, kind, doc }
+    ColumnDef {
+        name,
+        kind,
+        doc,
+        layout: StrLayout::Plain,
+    }
 }
 
-const DOC_ID: ColumnDef = col("doc_id", Kind::Str, "document id: 16 hex digits of the BLAKE3 hash of the file's bytes (`-NNNNNN` row suffix for a record of a CSV/JSONL export)");
+/// A never-null string column with few distinct values, dictionary-encoded as rows arrive.
+const fn dict(name: &'static str, doc: &'static str) -> ColumnDef {
+    ColumnDef {
+        layout: StrLayout::Dict,
+        ..col(name, Kind::Str, doc)
+    }
+}
+
+/// A never-null string column whose rows come in runs of equal values.
+const fn runs(name: &'static str, doc: &'static str) -> ColumnDef {
+    ColumnDef {
+        layout: StrLayout::Runs,
+        ..col(name, Kind::Str, doc)
+    }
+}
+
+const DOC_ID: ColumnDef = runs("doc_id", "document id: 16 hex digits of the BLAKE3 hash of the file's bytes (`-NNNNNN` row suffix for a record of a CSV/JSONL export)");
 const CHAR_START: ColumnDef = col(
     "char_start",
     Kind::Int,
@@ -193,8 +229,8 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
             DOC_ID,
             col("sent_idx", Kind::Int, "sentence it belongs to"),
             col("tok_idx", Kind::Int, "0-based position in the sentence"),
-            col("word", Kind::Str, "the word (= clean text sliced at char_start..char_end)"),
-            col("pos", Kind::Str, "jieba part-of-speech tag (n, v, nr, ns, nt, m, x…)"),
+            dict("word", "the word (= clean text sliced at char_start..char_end)"),
+            dict("pos", "jieba part-of-speech tag (n, v, nr, ns, nt, m, x…)"),
             CHAR_START,
             CHAR_END,
         ],
@@ -208,7 +244,7 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
             CHAR_START,
             CHAR_END,
             col("text", Kind::Str, "the mention as written (= clean text sliced at char_start..char_end)"),
-            col("type", Kind::Str, "PER, LOC, ORG or TERM"),
+            dict("type", "PER, LOC, ORG or TERM"),
             col("title", Kind::OptStr, "for PER: the title written next to the name (市委书记)"),
             col("redacted", Kind::Bool, "true when the mention contains a redaction placeholder (X, ＊…)"),
         ],
@@ -218,7 +254,7 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
         columns: &[
             DOC_ID,
             col("text", Kind::Str, "the entity as written"),
-            col("type", Kind::Str, "PER, LOC, ORG or TERM"),
+            dict("type", "PER, LOC, ORG or TERM"),
             col("mentions", Kind::Int, "mentions of this text and type in the document"),
         ],
     },
@@ -231,7 +267,7 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
             CHAR_START,
             CHAR_END,
             col("text", Kind::Str, "the mention as written, with unit and qualifier (= clean text sliced at char_start..char_end)"),
-            col("kind", Kind::Str, "money, percent, percent_point, count, measure, year, date, period, duration, rank, multiple, name, other"),
+            dict("kind", "money, percent, percent_point, count, measure, year, date, period, duration, rank, multiple, name, other"),
             col("value", Kind::OptF64, "value in base units (423亿元 → 42300000000); null for ranges, dates, placeholders"),
             col("low", Kind::OptF64, "lower end of a range"),
             col("high", Kind::OptF64, "upper end of a range"),
@@ -257,7 +293,7 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
             col("source_path", Kind::Str, "path of the input file that failed or was empty"),
             col("stage", Kind::Str, "ingest, clean, segment or tabulate"),
             col("message", Kind::Str, "the reason, quoting the offending value"),
-            col("doc_id", Kind::Str, "document id when the bytes could be read, else empty"),
+            runs("doc_id", "document id when the bytes could be read, else empty"),
             col("status", Kind::Str, "error or empty"),
         ],
     },

@@ -6,6 +6,7 @@
 //! definition, so a row that does not fit is an error, never a shifted column.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use polars::prelude::PolarsError;
 
@@ -75,6 +76,75 @@ pub(crate) fn sync_all(files: &[OpenFile]) -> Result<(), TabulateError> {
     })
 }
 
+/// Bytes written to a CSV file between two background syncs of it.
+pub(crate) const SYNC_EVERY: usize = 32 << 20;
+
+/// Where a file asks for its data written so far to be synced in the background.
+pub(crate) type SyncRequests = mpsc::Sender<OpenFile>;
+
+/// Writes files' data to disk in a background thread while the run goes on.
+///
+/// The kernel starts writing dirty pages back only once gigabytes are dirty or after 30 s,
+/// so a run's output (hundreds of MB, most of it `tokens.csv`) would otherwise all go to disk
+/// during the final sync, the disk idle until then and the run waiting for it at the end.
+/// Files send a handle to their open file every [`SYNC_EVERY`] bytes; the thread syncs them
+/// in turn, and the final sync has little left to wait for.
+pub(crate) struct Syncer {
+    requests: Option<SyncRequests>,
+    thread: Option<std::thread::JoinHandle<Result<(), TabulateError>>>,
+}
+
+impl Syncer {
+    /// Starts the thread; without one (it could not be started), files are synced at the end
+    /// only.
+    pub(crate) fn start() -> Syncer {
+        let (requests, received) = mpsc::channel::<OpenFile>();
+        let thread = std::thread::Builder::new()
+            .name("gongwen-sync".to_string())
+            .spawn(move || {
+                // The first error is kept: the file shares its error state with this handle,
+                // so the final sync might not report it again.
+                let mut result = Ok(());
+                for file in received {
+                    if result.is_ok() {
+                        result = file.file.sync_data().map_err(|e| io_err(&file.path, e));
+                    }
+                }
+                result
+            });
+        match thread {
+            Ok(thread) => Syncer {
+                requests: Some(requests),
+                thread: Some(thread),
+            },
+            Err(_) => Syncer {
+                requests: None,
+                thread: None,
+            },
+        }
+    }
+
+    /// Where files send their sync requests.
+    pub(crate) fn requests(&self) -> Option<SyncRequests> {
+        self.requests.clone()
+    }
+
+    /// Waits for the requested syncs (every file must have dropped its [`SyncRequests`]);
+    /// returns the first error.
+    pub(crate) fn finish(mut self) -> Result<(), TabulateError> {
+        self.requests = None;
+        match self.thread.take() {
+            Some(thread) => thread.join().unwrap_or_else(|_| {
+                Err(io_err(
+                    Path::new("."),
+                    std::io::Error::other("sync thread panicked"),
+                ))
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
 /// What a sink writes.
 pub(crate) struct SinkOptions {
     pub(crate) parquet: bool,
@@ -87,7 +157,6 @@ pub(crate) struct SinkOptions {
 /// Streams the rows of one table to its Parquet and/or CSV file.
 pub(crate) struct TableSink {
     def: &'static TableDef,
-    batch_rows: usize,
     rows: usize,
     parquet: Option<ParquetOut>,
     csv: Option<CsvOut>,
@@ -100,15 +169,15 @@ impl TableSink {
         dir: &Path,
         part: Option<&str>,
         options: &SinkOptions,
+        sync: Option<SyncRequests>,
     ) -> Result<TableSink, TabulateError> {
-        let batch_rows = options.batch_rows.max(1);
         let parquet = if options.parquet {
             let path = dir.join(file_name(def.name, part, "parquet"));
             Some(ParquetOut::create(
                 &path,
                 def,
                 options.zstd_level,
-                batch_rows,
+                options.batch_rows,
             )?)
         } else {
             None
@@ -116,13 +185,12 @@ impl TableSink {
         let csv = if options.csv {
             let path = dir.join(file_name(def.name, part, "csv"));
             let header: Vec<&str> = def.columns.iter().map(|c| c.name).collect();
-            Some(CsvOut::create(&path, options.csv_bom, &header)?)
+            Some(CsvOut::create(&path, options.csv_bom, &header, sync)?)
         } else {
             None
         };
         Ok(TableSink {
             def,
-            batch_rows,
             rows: 0,
             parquet,
             csv,
@@ -297,10 +365,7 @@ impl Row<'_> {
         }
         sink.rows += 1;
         if let Some(parquet) = sink.parquet.as_mut() {
-            parquet.pending += 1;
-            if parquet.pending >= sink.batch_rows {
-                parquet.flush()?;
-            }
+            parquet.rows_pushed(1)?;
         }
         Ok(())
     }

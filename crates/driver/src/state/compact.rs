@@ -1,20 +1,25 @@
 //! The cache's compact encoding of a processed document.
 //!
 //! A [`SegmentedDoc`] repeats its text many times over: every token, sentence and paragraph
-//! carries its own copy. Tokens are by far the most numerous rows, so they are stored as
-//! columns of small integers (gaps and lengths, bincode varints) and a table of the POS tags
-//! used, and their words are cut back out of the clean text when the entry is read. The raw
-//! input text (`CleanDoc::original`, kept for audit, never written to a table) is not stored.
-//! Anything that does not round-trip exactly (a token whose word is not the text at its span)
-//! is stored as an explicit exception, so reading an entry always gives back what was stored.
-
-use std::collections::HashMap;
+//! carries its own copy. Tokens are by far the most numerous rows, so they are stored as one
+//! byte column (about two bytes a token: a head byte saying how the token follows the one
+//! before it, and its POS tag as an index into a table of the tags used, see
+//! [`TokenColumns`]), and their words are cut back out of the clean text when the entry is
+//! read. The raw input text (`CleanDoc::original`, kept for audit, never written to a table)
+//! is not stored. Anything that does not round-trip exactly (a token whose word is not the
+//! text at its span) is stored as an explicit exception, so reading an entry always gives
+//! back what was stored.
+//!
+//! Writing is one forward walk over each document: tokens, sentences and paragraphs come in
+//! text order, so a [`Cutter`] checks each one against the text by moving on from where the
+//! previous one ended (no table of character offsets, no second copy of the rows).
 
 use gongwen_model::{
     CleanDoc, CleanStats, CompactString, DocOutcome, DocType, Entity, Failure, NumberMention,
     Paragraph, Script, Section, SegmentedDoc, Sentence, SourceInfo, Span, Token,
 };
-use serde::{Deserialize, Serialize};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{CacheEntry, CachedDoc, TermCounts, CACHE_FORMAT};
 
@@ -49,6 +54,23 @@ pub(super) struct Entry {
     pub(super) path: String,
     pub(super) doc_id: String,
     pub(super) docs: Vec<Doc>,
+}
+
+/// A guess of the encoded size of `entry` (to allocate its buffer once): its text and two
+/// bytes a token, plus some room for the other rows.
+pub(super) fn size_hint(entry: &CacheEntry) -> usize {
+    let mut n = 256;
+    for doc in &entry.docs {
+        n += 64 + 16 * doc.terms.len();
+        if let DocOutcome::Done(seg) = &doc.outcome {
+            let text: usize = seg.doc.paragraphs.iter().map(|p| p.len() + 4).sum();
+            n += text
+                + 3 * seg.tokens.len()
+                + 24 * seg.sentences.len()
+                + 64 * (seg.entities.len() + seg.numbers.len() + seg.sections.len());
+        }
+    }
+    n
 }
 
 /// One document, as written.
@@ -104,7 +126,7 @@ impl Doc {
 }
 
 /// A segmented document, as written: the clean document without its raw text, the small
-/// tables as they are, the tokens as columns.
+/// tables as they are, the tokens as a byte column.
 #[derive(Serialize)]
 struct SegRef<'a> {
     source: &'a SourceInfo,
@@ -119,7 +141,7 @@ struct SegRef<'a> {
     paragraphs: Vec<UnitRef<'a>>,
     sentences: Vec<UnitRef<'a>>,
     sections: &'a [Section],
-    tokens: TokenColumns,
+    tokens: TokenColumnsRef<'a>,
     entities: &'a [Entity],
     numbers: &'a [NumberMention],
 }
@@ -128,14 +150,25 @@ impl<'a> SegRef<'a> {
     fn new(seg: &'a SegmentedDoc) -> SegRef<'a> {
         let doc = &seg.doc;
         let text = doc.paragraphs.join("\n");
-        let offsets = char_offsets(&text);
-        let unit = |idx, para_idx, section_id, span, own: &'a str| UnitRef {
-            idx,
-            para_idx,
-            section_id,
-            span,
-            text: (cut(&text, &offsets, span) != Some(own)).then_some(own),
-        };
+        // One cutter per kind of row: each kind comes in text order.
+        let mut cutter = Cutter::new(&text);
+        let paragraphs = seg
+            .paragraphs
+            .iter()
+            .map(|p| {
+                let (idx, section) = (p.para_idx, &p.section_id);
+                UnitRef::new(&mut cutter, idx, idx, section, p.span, &p.text)
+            })
+            .collect();
+        let mut cutter = Cutter::new(&text);
+        let sentences = seg
+            .sentences
+            .iter()
+            .map(|s| {
+                let (idx, section) = (s.sent_idx, &s.section_id);
+                UnitRef::new(&mut cutter, idx, s.para_idx, section, s.span, &s.text)
+            })
+            .collect();
         SegRef {
             source: &doc.source,
             script: doc.script,
@@ -146,18 +179,10 @@ impl<'a> SegRef<'a> {
             speaker: &doc.speaker,
             paragraph_texts: &doc.paragraphs,
             stats: &doc.stats,
-            paragraphs: seg
-                .paragraphs
-                .iter()
-                .map(|p| unit(p.para_idx, p.para_idx, &p.section_id, p.span, &p.text))
-                .collect(),
-            sentences: seg
-                .sentences
-                .iter()
-                .map(|s| unit(s.sent_idx, s.para_idx, &s.section_id, s.span, &s.text))
-                .collect(),
+            paragraphs,
+            sentences,
             sections: &seg.sections,
-            tokens: TokenColumns::new(&text, &offsets, &seg.tokens),
+            tokens: TokenColumnsRef::new(&text, &seg.tokens),
             entities: &seg.entities,
             numbers: &seg.numbers,
         }
@@ -187,12 +212,12 @@ pub(super) struct Seg {
 impl Seg {
     fn expand(self) -> Option<SegmentedDoc> {
         let text = self.paragraph_texts.join("\n");
-        let offsets = char_offsets(&text);
-        let tokens = self.tokens.expand(&text, &offsets)?;
-        let unit_text = |u: Unit| -> Option<(Unit, String)> {
+        let tokens = self.tokens.expand(&text)?;
+        let mut cutter = Cutter::new(&text);
+        let mut unit_text = |u: Unit| -> Option<(Unit, String)> {
             let t = match &u.text {
                 Some(own) => own.clone(),
-                None => cut(&text, &offsets, u.span)?.to_string(),
+                None => cutter.cut(u.span)?.to_string(),
             };
             Some((u, t))
         };
@@ -258,6 +283,26 @@ struct UnitRef<'a> {
     text: Option<&'a str>,
 }
 
+impl<'a> UnitRef<'a> {
+    /// The unit with text `own`, stored only when `cutter` does not find it at `span`.
+    fn new(
+        cutter: &mut Cutter<'_>,
+        idx: usize,
+        para_idx: usize,
+        section_id: &'a Option<String>,
+        span: Span,
+        own: &'a str,
+    ) -> UnitRef<'a> {
+        UnitRef {
+            idx,
+            para_idx,
+            section_id,
+            span,
+            text: (!cutter.holds(span, own)).then_some(own),
+        }
+    }
+}
+
 /// A paragraph or sentence, as read (same layout as [`UnitRef`]).
 #[derive(Deserialize)]
 struct Unit {
@@ -268,110 +313,330 @@ struct Unit {
     text: Option<String>,
 }
 
-/// Tokens as columns. Each token is stored as differences from the one before it, which
-/// are mostly 0 or 1 and take one byte each.
-#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Cuts character spans out of a text by walking forward from where the previous span
+/// ended: spans that come in text order (tokens, sentences, paragraphs) cost only the
+/// characters between them. A span behind the walk starts it again from the beginning
+/// (slow, never wrong).
+struct Cutter<'t> {
+    text: &'t str,
+    /// Character offset of the walk…
+    chars: usize,
+    /// …and its byte offset.
+    bytes: usize,
+}
+
+impl<'t> Cutter<'t> {
+    fn new(text: &'t str) -> Cutter<'t> {
+        Cutter {
+            text,
+            chars: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Byte offset of character `c` (the text's length for `c` = its number of characters);
+    /// `None` past the end.
+    fn byte_of(&mut self, c: usize) -> Option<usize> {
+        if c < self.chars {
+            self.chars = 0;
+            self.bytes = 0;
+        }
+        let ahead = c - self.chars;
+        if ahead > 0 {
+            let rest = self.text.get(self.bytes..)?;
+            let offset = rest
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(rest.len()))
+                .nth(ahead)?;
+            self.chars = c;
+            self.bytes += offset;
+        }
+        Some(self.bytes)
+    }
+
+    /// The text of characters `span`; `None` when it is not inside the text.
+    fn cut(&mut self, span: Span) -> Option<&'t str> {
+        if span.end < span.start {
+            return None;
+        }
+        let start = self.byte_of(span.start)?;
+        let end = self.byte_of(span.end)?;
+        self.text.get(start..end)
+    }
+
+    /// True when `own` is the text of characters `span` (exactly what [`Cutter::cut`] would
+    /// give). Compares bytes and counts `own`'s characters instead of walking the text
+    /// character by character.
+    fn holds(&mut self, span: Span, own: &str) -> bool {
+        if span.end < span.start {
+            return false;
+        }
+        let Some(start) = self.byte_of(span.start) else {
+            return false;
+        };
+        let end = start.saturating_add(own.len());
+        let same_bytes = self.text.as_bytes().get(start..end) == Some(own.as_bytes());
+        // `own` is whole characters, so `end` is a character boundary of the text.
+        let holds = same_bytes && own.chars().count() == span.len();
+        if holds {
+            self.chars = span.end;
+            self.bytes = end;
+        }
+        holds
+    }
+}
+
+/// Bits of a token's head byte in [`TokenColumns::code`].
+mod head {
+    /// `span.end - span.start` when it is 1..=15; 0: a zigzag varint of it follows.
+    pub(super) const LEN: u8 = 0x0f;
+    /// The first token of the next sentence (`sent_idx` + 1, `tok_idx` 0).
+    pub(super) const NEW_SENTENCE: u8 = 0x10;
+    /// Neither the next token of the same sentence nor [`NEW_SENTENCE`]: the `sent_idx` step
+    /// (zigzag varint) and `tok_idx` (varint) follow.
+    pub(super) const OTHER_POSITION: u8 = 0x20;
+    /// `span.start` is not the previous token's `span.end`: the gap (zigzag varint) follows.
+    pub(super) const GAP: u8 = 0x40;
+}
+
+/// Where the previous token was (the first token is compared with sentence 0, token -1,
+/// ending at character 0).
+#[derive(Debug, Clone, Copy)]
+struct Previous {
+    sent: i64,
+    tok: i64,
+    end: i64,
+}
+
+impl Default for Previous {
+    fn default() -> Previous {
+        Previous {
+            sent: 0,
+            tok: -1,
+            end: 0,
+        }
+    }
+}
+
+/// Tokens as written (same layout as [`TokenColumns`]).
+#[derive(Serialize)]
+struct TokenColumnsRef<'a> {
+    tags: Vec<&'a str>,
+    count: u64,
+    #[serde(serialize_with = "serialize_bytes")]
+    code: Vec<u8>,
+    words: Vec<(u64, &'a str)>,
+}
+
+/// Tokens as a byte column. Per token, in order: a head byte (see [`head`]); its POS tag's
+/// index into `tags` (varint); then, as the head says, its length, its `sent_idx` step and
+/// `tok_idx`, its gap from the previous token. The usual token (length 1 to 15, next in its
+/// sentence or first of the next one, right after the previous token) takes two bytes.
+#[derive(Debug, Default, PartialEq, Deserialize)]
 struct TokenColumns {
     /// The POS tags used, in order of first use.
     tags: Vec<String>,
-    /// Index into `tags`, per token.
-    tag: Vec<u32>,
-    /// `sent_idx` minus the previous token's.
-    sent_step: Vec<i64>,
-    /// `tok_idx`.
-    tok_idx: Vec<u64>,
-    /// `span.start` minus the previous token's `span.end`.
-    start_gap: Vec<i64>,
-    /// `span.end - span.start`.
-    len: Vec<u64>,
-    /// (token index, word) of tokens whose word is not the clean text at their span.
+    /// Number of tokens.
+    count: u64,
+    /// The tokens' codes.
+    #[serde(deserialize_with = "deserialize_bytes")]
+    code: Vec<u8>,
+    /// (token index, word) of tokens whose word is not the clean text at their span, in
+    /// token order.
     words: Vec<(u64, String)>,
-}
-
-/// Byte offset of every character of `text`, plus its length at the end.
-fn char_offsets(text: &str) -> Vec<usize> {
-    text.char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()))
-        .collect()
-}
-
-/// The text of characters `span` of `text`, given its [`char_offsets`].
-fn cut<'t>(text: &'t str, offsets: &[usize], span: Span) -> Option<&'t str> {
-    let start = *offsets.get(span.start)?;
-    let end = *offsets.get(span.end)?;
-    text.get(start..end)
 }
 
 fn signed(v: usize) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-impl TokenColumns {
-    fn new(text: &str, offsets: &[usize], tokens: &[Token]) -> TokenColumns {
-        let mut cols = TokenColumns::default();
-        let mut tag_ids: HashMap<&str, u32> = HashMap::new();
-        let (mut prev_sent, mut prev_end) = (0i64, 0i64);
+impl<'a> TokenColumnsRef<'a> {
+    fn new(text: &str, tokens: &'a [Token]) -> TokenColumnsRef<'a> {
+        let mut cols = TokenColumnsRef {
+            tags: Vec::new(),
+            count: tokens.len() as u64,
+            code: Vec::with_capacity(2 * tokens.len() + 16),
+            words: Vec::new(),
+        };
+        let mut tag_ids: FxHashMap<&'a str, u64> = FxHashMap::default();
+        let mut cutter = Cutter::new(text);
+        let mut prev = Previous::default();
         for (i, t) in tokens.iter().enumerate() {
-            let id = *tag_ids.entry(t.pos.as_str()).or_insert_with(|| {
-                cols.tags.push(t.pos.to_string());
-                u32::try_from(cols.tags.len() - 1).unwrap_or(u32::MAX)
+            let next_id = cols.tags.len() as u64;
+            let tag = *tag_ids.entry(t.pos.as_str()).or_insert_with(|| {
+                cols.tags.push(t.pos.as_str());
+                next_id
             });
-            cols.tag.push(id);
-            let sent = signed(t.sent_idx);
-            cols.sent_step.push(sent - prev_sent);
-            prev_sent = sent;
-            cols.tok_idx.push(t.tok_idx as u64);
-            cols.start_gap.push(signed(t.span.start) - prev_end);
-            prev_end = signed(t.span.end);
-            cols.len.push(t.span.len() as u64);
-            let round_trips = t.span.end >= t.span.start
-                && cut(text, offsets, t.span) == Some(t.word.as_str());
-            if !round_trips {
-                cols.words.push((i as u64, t.word.to_string()));
+            push_token(&mut cols.code, &mut prev, t, tag);
+            if !cutter.holds(t.span, &t.word) {
+                cols.words.push((i as u64, t.word.as_str()));
             }
         }
         cols
     }
+}
 
+/// Appends the code of token `t` with tag index `tag`.
+fn push_token(code: &mut Vec<u8>, prev: &mut Previous, t: &Token, tag: u64) {
+    let (sent, tok) = (signed(t.sent_idx), signed(t.tok_idx));
+    let (start, end) = (signed(t.span.start), signed(t.span.end));
+    // Differences of non-negative numbers: no overflow.
+    let len = end - start;
+    let gap = start - prev.end;
+    let mut h = match u8::try_from(len) {
+        Ok(l) if (1..=head::LEN).contains(&l) => l,
+        _ => 0,
+    };
+    let next_in_sentence = sent == prev.sent && prev.tok.checked_add(1) == Some(tok);
+    let first_of_next = prev.sent.checked_add(1) == Some(sent) && tok == 0;
+    if first_of_next {
+        h |= head::NEW_SENTENCE;
+    } else if !next_in_sentence {
+        h |= head::OTHER_POSITION;
+    }
+    if gap != 0 {
+        h |= head::GAP;
+    }
+    code.push(h);
+    push_varint(code, tag);
+    if h & head::LEN == 0 {
+        push_varint(code, zigzag(len));
+    }
+    if h & head::OTHER_POSITION != 0 {
+        push_varint(code, zigzag(sent - prev.sent));
+        push_varint(code, tok as u64);
+    }
+    if h & head::GAP != 0 {
+        push_varint(code, zigzag(gap));
+    }
+    *prev = Previous { sent, tok, end };
+}
+
+/// The next token of `code`: (tag index, sent_idx, tok_idx, span); `None` when `code` is
+/// inconsistent.
+fn read_token(code: &mut &[u8], prev: &mut Previous) -> Option<(usize, usize, usize, Span)> {
+    let (&h, rest) = code.split_first()?;
+    *code = rest;
+    let tag = usize::try_from(read_varint(code)?).ok()?;
+    let len = match h & head::LEN {
+        0 => unzigzag(read_varint(code)?),
+        l => i64::from(l),
+    };
+    let (sent, tok) = if h & head::OTHER_POSITION != 0 {
+        let step = unzigzag(read_varint(code)?);
+        let tok = i64::try_from(read_varint(code)?).ok()?;
+        (prev.sent.checked_add(step)?, tok)
+    } else if h & head::NEW_SENTENCE != 0 {
+        (prev.sent.checked_add(1)?, 0)
+    } else {
+        (prev.sent, prev.tok.checked_add(1)?)
+    };
+    let gap = if h & head::GAP != 0 {
+        unzigzag(read_varint(code)?)
+    } else {
+        0
+    };
+    let start = prev.end.checked_add(gap)?;
+    let end = start.checked_add(len)?;
+    *prev = Previous { sent, tok, end };
+    let span = Span::new(usize::try_from(start).ok()?, usize::try_from(end).ok()?);
+    Some((
+        tag,
+        usize::try_from(sent).ok()?,
+        usize::try_from(tok).ok()?,
+        span,
+    ))
+}
+
+impl TokenColumns {
     /// The tokens back; `None` when the columns are inconsistent.
-    fn expand(self, text: &str, offsets: &[usize]) -> Option<Vec<Token>> {
-        let n = self.tag.len();
-        let same_length = [
-            self.sent_step.len(),
-            self.tok_idx.len(),
-            self.start_gap.len(),
-            self.len.len(),
-        ]
-        .iter()
-        .all(|&l| l == n);
-        if !same_length {
+    fn expand(self, text: &str) -> Option<Vec<Token>> {
+        let n = usize::try_from(self.count).ok()?;
+        // Every token takes at least two bytes: a count beyond that is damage.
+        if n > self.code.len() / 2 {
             return None;
         }
-        let mut words: HashMap<u64, String> = self.words.into_iter().collect();
+        let mut words = self.words.into_iter().peekable();
+        let mut cutter = Cutter::new(text);
+        let mut code = self.code.as_slice();
+        let mut prev = Previous::default();
         let mut tokens = Vec::with_capacity(n);
-        let (mut sent, mut end) = (0i64, 0i64);
         for i in 0..n {
-            sent = sent.checked_add(*self.sent_step.get(i)?)?;
-            let start = end.checked_add(*self.start_gap.get(i)?)?;
-            let len = i64::try_from(*self.len.get(i)?).ok()?;
-            end = start.checked_add(len)?;
-            let span = Span::new(usize::try_from(start).ok()?, usize::try_from(end).ok()?);
-            let word: CompactString = match words.remove(&(i as u64)) {
-                Some(w) => w.into(),
-                None => cut(text, offsets, span)?.into(),
+            let (tag, sent_idx, tok_idx, span) = read_token(&mut code, &mut prev)?;
+            let word: CompactString = match words.next_if(|(at, _)| *at == i as u64) {
+                Some((_, w)) => w.into(),
+                None => cutter.cut(span)?.into(),
             };
-            let tag = usize::try_from(*self.tag.get(i)?).ok()?;
             tokens.push(Token {
-                sent_idx: usize::try_from(sent).ok()?,
-                tok_idx: usize::try_from(*self.tok_idx.get(i)?).ok()?,
+                sent_idx,
+                tok_idx,
                 word,
                 pos: self.tags.get(tag)?.as_str().into(),
                 span,
             });
         }
+        // Every byte and every exception used: anything left over is damage.
+        if !code.is_empty() || words.next().is_some() {
+            return None;
+        }
         Some(tokens)
     }
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(u: u64) -> i64 {
+    ((u >> 1) as i64) ^ -((u & 1) as i64)
+}
+
+/// Appends `v` as a LEB128 varint (7 bits a byte, low bits first).
+fn push_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Reads a varint written by [`push_varint`]; `None` when it is cut short or too long.
+fn read_varint(input: &mut &[u8]) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&b, rest) = input.split_first()?;
+        *input = rest;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Writes a byte column as one length and its bytes (serde's default writes a sequence,
+/// byte by byte).
+fn serialize_bytes<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bytes(bytes)
+}
+
+/// Reads a byte column written by [`serialize_bytes`].
+fn deserialize_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    struct Bytes;
+    impl<'de> serde::de::Visitor<'de> for Bytes {
+        type Value = Vec<u8>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("bytes")
+        }
+        fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(v.to_vec())
+        }
+        fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            Ok(v)
+        }
+    }
+    d.deserialize_byte_buf(Bytes)
 }
 
 #[cfg(test)]
@@ -388,9 +653,18 @@ mod tests {
         }
     }
 
+    /// Writes and reads back token columns through bincode, as the cache does.
+    fn round_trip(text: &str, tokens: &[Token]) -> Option<Vec<Token>> {
+        let cols = TokenColumnsRef::new(text, tokens);
+        let bytes = bincode::serde::encode_to_vec(&cols, bincode::config::standard()).ok()?;
+        let (read, _): (TokenColumns, usize) =
+            bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).ok()?;
+        read.expand(text)
+    }
+
     #[test]
     fn token_columns_round_trip_including_words_that_differ_from_the_text() {
-        let paragraphs = vec!["全市经济运行平稳。".to_string(), "工业增长5%".to_string()];
+        let paragraphs = ["全市经济运行平稳。".to_string(), "工业增长5%".to_string()];
         let mut tokens = vec![
             token(0, 0, "全市", "n", 0),
             token(0, 1, "经济", "n", 2),
@@ -404,24 +678,84 @@ mod tests {
         // A word that is not the text at its span is kept as an exception.
         tokens[1].word = "經濟".into();
         let text = paragraphs.join("\n");
-        let offsets = char_offsets(&text);
-        let cols = TokenColumns::new(&text, &offsets, &tokens);
-        assert_eq!(cols.words, vec![(1, "經濟".to_string())]);
+        let cols = TokenColumnsRef::new(&text, &tokens);
+        assert_eq!(cols.words, vec![(1, "經濟")]);
         assert_eq!(cols.tags, vec!["n", "v", "a", "x", "m"]);
-        assert_eq!(cols.expand(&text, &offsets), Some(tokens));
+        // The usual token takes two bytes; the one after the newline also its gap.
+        assert_eq!(cols.code.len(), 2 * tokens.len() + 1);
+        assert_eq!(round_trip(&text, &tokens), Some(tokens));
+    }
+
+    #[test]
+    fn unusual_token_positions_round_trip_exactly() {
+        let text = "一二三四五六七八九十一二三四五六七八九十";
+        let mut tokens = vec![
+            // Longer than the head byte holds.
+            token(0, 0, "一二三四五六七八九十一二三四五六", "n", 0),
+            // Skipped sentences, a tok_idx that does not start at 0, a gap.
+            token(3, 5, "八", "v", 17),
+            // Going backwards: overlapping the previous token, sentence and index down.
+            token(2, 0, "七八九", "v", 16),
+            // Empty and reversed spans, a span past the end of the text.
+            token(2, 1, "", "x", 19),
+            token(2, 2, "十", "x", 19),
+            token(2, 3, "远", "x", 500),
+        ];
+        tokens[4].span = Span::new(19, 18);
+        assert_eq!(round_trip(text, &tokens), Some(tokens));
+        // Many tags: indexes above one byte.
+        let many: Vec<Token> = (0..300)
+            .map(|i| token(0, i, "一", &format!("t{i}"), 0))
+            .collect();
+        assert_eq!(round_trip(text, &many), Some(many));
     }
 
     #[test]
     fn inconsistent_columns_are_rejected_not_panicking() {
-        let (text, offsets) = ("短", char_offsets("短"));
-        let mut cols = TokenColumns::new(text, &offsets, &[token(0, 0, "短", "a", 0)]);
-        cols.len[0] = 99;
-        assert_eq!(cols.expand(text, &offsets), None);
-        let mut cols = TokenColumns::new(text, &offsets, &[token(0, 0, "短", "a", 0)]);
-        cols.tag[0] = 7;
-        assert_eq!(cols.expand(text, &offsets), None);
-        let mut cols = TokenColumns::new(text, &offsets, &[token(0, 0, "短", "a", 0)]);
-        cols.start_gap.clear();
-        assert_eq!(cols.expand(text, &offsets), None);
+        let text = "短";
+        let one = [token(0, 0, "短", "a", 0)];
+        let read = |f: &dyn Fn(&mut TokenColumns)| {
+            let cols = TokenColumnsRef::new(text, &one);
+            let mut cols = TokenColumns {
+                tags: cols.tags.iter().map(|t| t.to_string()).collect(),
+                count: cols.count,
+                code: cols.code,
+                words: Vec::new(),
+            };
+            f(&mut cols);
+            cols.expand(text)
+        };
+        assert_eq!(read(&|_| {}), Some(one.to_vec()));
+        // A span past the end of the text.
+        assert_eq!(read(&|c| c.code[0] = 9), None);
+        // A tag that is not in the table.
+        assert_eq!(read(&|c| c.code[1] = 7), None);
+        // Bytes missing, bytes left over, a count too large.
+        assert_eq!(read(&|c| c.code.truncate(1)), None);
+        assert_eq!(read(&|c| c.code.push(0)), None);
+        assert_eq!(read(&|c| c.count = u64::MAX), None);
+        // An exception for a token that does not exist.
+        assert_eq!(read(&|c| c.words.push((5, "x".into()))), None);
+        // A varint cut short, a varint too long.
+        assert_eq!(read(&|c| c.code = vec![0x20, 0, 0xff, 0xff, 0xff, 0xff]), None);
+        assert_eq!(read(&|c| c.code = [vec![0x20, 0], vec![0xff; 11]].concat()), None);
+    }
+
+    #[test]
+    fn the_cutter_walks_forward_and_back() {
+        let text = "甲乙丙\n丁";
+        let mut cutter = Cutter::new(text);
+        assert_eq!(cutter.cut(Span::new(1, 3)), Some("乙丙"));
+        assert_eq!(cutter.cut(Span::new(4, 5)), Some("丁"));
+        assert_eq!(cutter.cut(Span::new(0, 1)), Some("甲"));
+        assert_eq!(cutter.cut(Span::new(4, 6)), None);
+        assert_eq!(cutter.cut(Span::new(2, 1)), None);
+        let mut cutter = Cutter::new(text);
+        assert!(cutter.holds(Span::new(0, 2), "甲乙"));
+        assert!(!cutter.holds(Span::new(2, 4), "丙"));
+        assert!(!cutter.holds(Span::new(2, 3), "乙"));
+        assert!(cutter.holds(Span::new(2, 4), "丙\n"));
+        assert!(cutter.holds(Span::new(0, 1), "甲"));
+        assert!(!cutter.holds(Span::new(4, 6), "丁"));
     }
 }
