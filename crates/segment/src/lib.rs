@@ -639,6 +639,20 @@ mod tests {
     use super::*;
     use gongwen_model::CompactString;
 
+    /// The segmenter of the default config with the bundled rules.
+    fn default_segmenter() -> Segmenter {
+        let built = Segmenter::build(
+            &SegmentConfig::default(),
+            &NumbersConfig::default(),
+            &EntitiesConfig::default(),
+            Path::new("."),
+        );
+        let Ok(segmenter) = built else {
+            panic!("segmenter builds");
+        };
+        segmenter
+    }
+
     fn raw(start: usize, end: usize) -> Token {
         Token {
             sent_idx: 0,
@@ -687,15 +701,7 @@ mod tests {
     /// Tagging a paragraph at once must give exactly the tokens of tagging each sentence.
     #[test]
     fn paragraph_tagging_gives_the_tokens_of_sentence_tagging() {
-        let segmenter = Segmenter::build(
-            &SegmentConfig::default(),
-            &NumbersConfig::default(),
-            &EntitiesConfig::default(),
-            Path::new("."),
-        );
-        let Ok(segmenter) = segmenter else {
-            panic!("segmenter builds");
-        };
+        let segmenter = default_segmenter();
         let doc = CleanDoc {
             paragraphs: vec![
                 "他说：“要干！”。然后走了 好吗?是的;a;b 3.5%的增长……结束".into(),
@@ -732,15 +738,7 @@ mod tests {
     /// The fallback (tagging sentence by sentence) gives the tokens of paragraph tagging.
     #[test]
     fn sentence_fallback_gives_the_tokens_of_paragraph_tagging() {
-        let segmenter = Segmenter::build(
-            &SegmentConfig::default(),
-            &NumbersConfig::default(),
-            &EntitiesConfig::default(),
-            Path::new("."),
-        );
-        let Ok(segmenter) = segmenter else {
-            panic!("segmenter builds");
-        };
+        let segmenter = default_segmenter();
         let mut clock = Clock::off();
         for text in [
             "他说：“要干！”。然后走了 好吗?是的;a;b 3.5%的增长……结束",
