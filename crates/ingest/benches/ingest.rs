@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use gongwen_ingest::{Ingest, IngestConfig};
+use gongwen_ingest::Ingest;
 use jieba_rs::Jieba;
 
 /// The allocator of the `gongwen` binary, so the timings are the pipeline's.
@@ -52,11 +52,7 @@ fn main() {
         println!("ingest bench: no input folder found, skipped");
         return;
     };
-    let config = IngestConfig {
-        inputs: vec![folder.clone()],
-        ..IngestConfig::default()
-    };
-    let ingest = match Ingest::build(&config, &folder) {
+    let ingest = match Ingest::for_folder(&folder) {
         Ok(ingest) => ingest,
         Err(e) => {
             println!("ingest bench: {e}; skipped");

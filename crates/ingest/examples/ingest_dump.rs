@@ -4,18 +4,14 @@
 
 use std::path::PathBuf;
 
-use gongwen_ingest::{Ingest, IngestConfig};
+use gongwen_ingest::Ingest;
 
 fn main() {
     let Some(folder) = std::env::args().nth(1).map(PathBuf::from) else {
         eprintln!("usage: ingest_dump FOLDER");
         std::process::exit(2);
     };
-    let config = IngestConfig {
-        inputs: vec![folder.clone()],
-        ..IngestConfig::default()
-    };
-    let ingest = match Ingest::build(&config, &folder) {
+    let ingest = match Ingest::for_folder(&folder) {
         Ok(ingest) => ingest,
         Err(e) => {
             eprintln!("{e}");

@@ -393,6 +393,16 @@ fn failure(source: SourceInfo, error: &ReadError) -> Failure {
 }
 
 impl Ingest {
+    /// Ingest with the default config reading the one folder (or file) `folder`; for
+    /// examples, benches and tests.
+    pub fn for_folder(folder: &Path) -> Result<Ingest, IngestError> {
+        let config = IngestConfig {
+            inputs: vec![folder.to_path_buf()],
+            ..IngestConfig::default()
+        };
+        Ingest::build(&config, folder)
+    }
+
     /// Validates the config and resolves paths against `base_dir`.
     pub fn build(config: &IngestConfig, base_dir: &Path) -> Result<Ingest, IngestError> {
         let mut problems = config.validate(base_dir);

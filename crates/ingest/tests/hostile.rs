@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
 use std::path::Path;
 
-use gongwen_ingest::{Ingest, IngestConfig};
+use gongwen_ingest::Ingest;
 use gongwen_model::{FailureStatus, Stage};
 
 /// Pseudo-random bytes (no dependency, reproducible).
@@ -136,14 +136,7 @@ fn hostile_folder_runs_to_completion_and_accounts_for_every_file() {
     }
 
     let before_kb = peak_rss_kb();
-    let ingest = Ingest::build(
-        &IngestConfig {
-            inputs: vec![dir.to_path_buf()],
-            ..IngestConfig::default()
-        },
-        dir,
-    )
-    .expect("config");
+    let ingest = Ingest::for_folder(dir).expect("config");
     let discovery = ingest.discover();
     let mut outcomes: BTreeMap<String, Vec<Outcome>> = BTreeMap::new();
     let rel = |path: &str| {
