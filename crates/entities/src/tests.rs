@@ -44,15 +44,16 @@ pub(crate) fn tokens(jieba: &Jieba, text: &str, start: usize, sent_idx: usize) -
         .collect()
 }
 
-fn run(text: &str) -> Vec<Entity> {
+/// The mentions `rec` finds in `sentences`, tokenised as segment would, one after another.
+fn recognize_sentences(rec: &EntityRecognizer, sentences: &[&str]) -> Vec<Entity> {
     let j = jieba();
-    let mut views_data = Vec::new();
+    let mut data = Vec::new();
     let mut start = 0;
-    for (i, s) in text.split_inclusive(['。', '！', '？', '；']).enumerate() {
-        views_data.push((i, start, s, tokens(j, s, start, i)));
+    for (i, s) in sentences.iter().enumerate() {
+        data.push((i, start, *s, tokens(j, s, start, i)));
         start += s.chars().count();
     }
-    let views: Vec<SentenceView<'_>> = views_data
+    let views: Vec<SentenceView<'_>> = data
         .iter()
         .map(|(i, st, s, t)| SentenceView {
             sent_idx: *i,
@@ -61,7 +62,12 @@ fn run(text: &str) -> Vec<Entity> {
             tokens: t,
         })
         .collect();
-    let ents = recognizer().recognize(&views);
+    rec.recognize(&views)
+}
+
+fn run(text: &str) -> Vec<Entity> {
+    let sentences: Vec<&str> = text.split_inclusive(['。', '！', '？', '；']).collect();
+    let ents = recognize_sentences(recognizer(), &sentences);
     for e in &ents {
         assert_eq!(
             gongwen_model::slice_chars(text, e.span),
@@ -205,24 +211,8 @@ fn mentions_of_last(
     rec: &EntityRecognizer,
     sentences: &[&str],
 ) -> Vec<(String, EntityType, Option<String>)> {
-    let j = jieba();
-    let mut data = Vec::new();
-    let mut start = 0;
-    for (i, s) in sentences.iter().enumerate() {
-        data.push((i, start, *s, tokens(j, s, start, i)));
-        start += s.chars().count();
-    }
-    let views: Vec<SentenceView<'_>> = data
-        .iter()
-        .map(|(i, st, s, t)| SentenceView {
-            sent_idx: *i,
-            start: *st,
-            text: s,
-            tokens: t,
-        })
-        .collect();
     let last = sentences.len().saturating_sub(1);
-    rec.recognize(&views)
+    recognize_sentences(rec, sentences)
         .into_iter()
         .filter(|e| e.sent_idx == last)
         .map(|e| (e.text, e.entity_type, e.title))
