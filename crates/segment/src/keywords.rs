@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use gongwen_model::{Keyword, Token};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::sentences::is_plain_han;
+
 /// What may be a keyword.
 #[derive(Debug, Clone)]
 pub(crate) struct KeywordRules {
@@ -36,7 +38,7 @@ fn short_tag_index(pos: &str) -> Option<usize> {
 /// Whether `c` makes a token a word: a letter of any script (Han included) that is not a
 /// Chinese numeral or a number word (digits, punctuation and symbols are no letters).
 fn is_word_letter(c: char) -> bool {
-    if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+    if is_plain_han(c) {
         // The main CJK block is all letters (checked in a test); skip the table lookup.
         !matches!(
             c,
@@ -169,7 +171,7 @@ impl KeywordRules {
         let mut has_letter = false;
         for c in word.chars() {
             n += 1;
-            if !matches!(c, '\u{4E00}'..='\u{9FFF}') && (c.is_whitespace() || c.is_control()) {
+            if !is_plain_han(c) && (c.is_whitespace() || c.is_control()) {
                 return false;
             }
             has_letter = has_letter || is_word_letter(c);
@@ -294,7 +296,7 @@ mod tests {
             |c: char| c.is_alphabetic() && !"〇零一二三四五六七八九十百千万亿两几多余X".contains(c);
         for c in (0u32..0x3_0000).filter_map(char::from_u32) {
             assert_eq!(is_word_letter(c), original(c), "{c:?}");
-            if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+            if is_plain_han(c) {
                 assert!(!c.is_whitespace() && !c.is_control(), "{c:?}");
             }
         }
@@ -410,7 +412,7 @@ mod tests {
                 && n >= min_chars;
             proptest::prop_assert_eq!(rules.word_qualifies(&word), ok);
             let all_han = !word.is_empty()
-                && word.chars().all(|c| matches!(c, '\u{4E00}'..='\u{9FFF}'));
+                && word.chars().all(is_plain_han);
             proptest::prop_assert_eq!(main_han_chars(&word), all_han.then_some(n));
         }
     }
