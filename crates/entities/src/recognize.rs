@@ -1167,10 +1167,7 @@ fn title_before(
 ) -> Option<(Vec<(usize, usize)>, String)> {
     let mut parts: Vec<(usize, usize)> = Vec::new();
     let mut pos = end;
-    loop {
-        let Some(title) = ctx.longest_ending_at(pos, KindSet::TITLE) else {
-            break;
-        };
+    while let Some(title) = ctx.longest_ending_at(pos, KindSet::TITLE) {
         let mut s = title.start;
         if let Some(prefix) = ctx.longest_ending_at(s, KindSet::TITLE_PREFIX) {
             s = prefix.start;
