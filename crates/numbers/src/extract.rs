@@ -215,7 +215,12 @@ impl Tables {
         while let Some(next) = candidates.next_in(chars, i) {
             i = next;
             let Some(&c) = chars.get(i) else { break };
-            if let Some(f) = self.mention_at(s, i) {
+            let found = if self.numeral_leads_nowhere(chars, i) {
+                None
+            } else {
+                self.mention_at(s, i)
+            };
+            if let Some(f) = found {
                 let end = f.text_end.max(i + 1);
                 out.push(self.to_mention(s, f, with_subject, max_subject));
                 i = end;
@@ -237,6 +242,50 @@ impl Tables {
             }
         }
         out
+    }
+
+    /// A quick test that a Chinese numeral at `i` (一 of 统一, 进一步, 一些) starts no mention,
+    /// so the full grammar need not run there. For a Chinese core, [`Tables::mention_at`]
+    /// finds something only with a unit, a range connector, `分之`, `多`/`余`, `个亿` or `点`
+    /// right after the numeral (possibly shortened, so at any position of its run after `i`
+    /// or just past it), or with a magnitude of at least 万 (which needs 万/亿 in the run, or
+    /// small units 十百千 adding up to four). `true` only when none of these can happen; `百`
+    /// and `千` (which may open `百分之`/`千分之`) and every non-numeral candidate are left to
+    /// the grammar.
+    fn numeral_leads_nowhere(&self, chars: &[char], i: usize) -> bool {
+        match chars.get(i) {
+            Some(&c) if is_numeral_char(c) && !matches!(c, '百' | '千') => {}
+            _ => return false,
+        }
+        let mut small_exps = 0;
+        let mut k = i;
+        while let Some(&c) = chars.get(k) {
+            if !is_numeral_char(c) {
+                break;
+            }
+            if big_unit_exp(c).is_some() || (k > i && self.may_follow_numeral(c)) {
+                return false;
+            }
+            small_exps += small_unit_exp(c).unwrap_or(0);
+            k += 1;
+        }
+        if chars.get(k).is_some_and(|&c| self.may_follow_numeral(c)) {
+            return false;
+        }
+        small_exps < 4
+    }
+
+    /// Whether `c` right after a Chinese numeral may make it a mention: the first character
+    /// of a unit, a range connector, `分` (`分之`), an infix qualifier (`多`, `余`), `个`
+    /// (`两个亿`) or a decimal point.
+    fn may_follow_numeral(&self, c: char) -> bool {
+        matches!(c, '分' | '个' | '点' | '點')
+            || is_range_connector(c)
+            || self.units.contains_key(&c)
+            || self
+                .infix_qualifiers
+                .iter()
+                .any(|q| q.chars.first() == Some(&c))
     }
 
     fn to_mention(
@@ -729,8 +778,12 @@ impl Tables {
     }
 
     /// Rules for Chinese numerals (they are words as often as they are numbers).
+    ///
+    /// Every rule must hold; the cheap ones are tested first, the quotation test (which finds
+    /// the sentence's quotations on first use) and the idiom search last, since most Chinese
+    /// numerals (一 of 统一, 进一步) fail a cheap one.
     fn chinese_ok(&self, s: &Sentence<'_>, core: &Core, unit: Option<&Unit>, start: usize) -> bool {
-        if s.in_name_quote(core.start) || core.bare_magnitude {
+        if core.bare_magnitude {
             return false;
         }
         if let Some(digits) = &core.digit_string {
@@ -749,6 +802,9 @@ impl Tables {
             }
         }
         if unit.is_none() && core.magnitude < 4 {
+            return false;
+        }
+        if s.in_name_quote(core.start) {
             return false;
         }
         let end = core.end + unit.map_or(0, |u| u.chars.len());
@@ -1168,6 +1224,50 @@ fn formula_end(chars: &[char], p: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where the quick test says a Chinese numeral leads nowhere, the full grammar finds no
+    /// mention either.
+    fn quick_test_agrees_with_the_grammar(text: &str) -> Result<(), String> {
+        let (tables, problems) = Tables::builtin();
+        if !problems.is_empty() {
+            return Err(format!("{problems:?}"));
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let s = Sentence::new(&chars);
+        for i in 0..chars.len() {
+            if tables.numeral_leads_nowhere(&chars, i) && tables.mention_at(&s, i).is_some() {
+                return Err(format!("{text:?} at {i}"));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn quick_numeral_test_never_hides_a_mention() {
+        for text in [
+            "统一部署，进一步推进，一些企业一起发展",
+            "一批项目，一项工作，三分之一，一到三年，一二三产",
+            "两个亿，三点五，二十万产业工人，一万人，十千瓦，千分之三，百分之五",
+            "九百九十九，五千五百，一百多家，一十一",
+            "第一，一是，其一，一要，一、二季度",
+        ] {
+            assert_eq!(quick_test_agrees_with_the_grammar(text), Ok(()));
+        }
+        // The quick test does fire on plain words.
+        let (tables, _) = Tables::builtin();
+        let chars: Vec<char> = "统一进一步".chars().collect();
+        assert!(tables.numeral_leads_nowhere(&chars, 1));
+        assert!(tables.numeral_leads_nowhere(&chars, 3));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn quick_numeral_test_never_hides_a_mention_in_random_text(
+            text in "[一二两三十百千万亿零〇点分之多余个到至\\-年月日元人家项批次倍位强吨公里米%的是了步些起，。“”]{0,14}",
+        ) {
+            proptest::prop_assert_eq!(quick_test_agrees_with_the_grammar(&text), Ok(()));
+        }
+    }
 
     #[test]
     fn candidate_bitmap_agrees_with_the_rule() {

@@ -1,6 +1,7 @@
 //! The data tables the grammar reads (`data/numbers/*`), parsed once at build time.
 
-use std::collections::{HashMap, HashSet};
+// Fast non-cryptographic hashing: the keys are the bundled and configured tables' own words.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use gongwen_model::NumberKind;
 

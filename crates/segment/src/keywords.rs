@@ -11,8 +11,12 @@ use crate::sentences::is_plain_han;
 /// What may be a keyword.
 #[derive(Debug, Clone)]
 pub(crate) struct KeywordRules {
-    /// Stop words (a fast, non-cryptographic hash: the keys are the pipeline's own words).
-    stopwords: FxHashSet<String>,
+    /// Stop words of at most 15 bytes, by [`short_key`] (the key words are counted under,
+    /// so a candidate is checked without hashing its text).
+    short_stopwords: FxHashSet<u128>,
+    /// Longer stop words (a fast, non-cryptographic hash: the keys are the pipeline's own
+    /// words).
+    long_stopwords: FxHashSet<String>,
     min_chars: usize,
     max_candidates: usize,
     excluded_pos: Vec<String>,
@@ -22,11 +26,11 @@ pub(crate) struct KeywordRules {
 }
 
 /// Letters of a short tag: `a`–`z`, plus 0 for "no second letter".
-const TAG_LETTERS: usize = 27;
+pub(crate) const TAG_LETTERS: usize = 27;
 
 /// Index of a tag of one or two lowercase ASCII letters in a table of `TAG_LETTERS²` entries;
 /// `None` for any other tag.
-fn short_tag_index(pos: &str) -> Option<usize> {
+pub(crate) fn short_tag_index(pos: &str) -> Option<usize> {
     let letter = |b: u8| b.is_ascii_lowercase().then(|| usize::from(b - b'a') + 1);
     match *pos.as_bytes() {
         [a] => Some(letter(a)? * TAG_LETTERS),
@@ -70,29 +74,84 @@ fn is_word_letter(c: char) -> bool {
 /// The number of characters of `word` when all of them lie in the main CJK block
 /// (U+4E00–U+9FFF, most words), told from the UTF-8 bytes alone: three bytes each, lead byte
 /// 0xE5–0xE9, or 0xE4 followed by 0xB8 or more. `None` otherwise.
+#[cfg(test)]
 fn main_han_chars(word: &str) -> Option<usize> {
+    main_han_letters(word).map(|(n, _)| n)
+}
+
+/// [`main_han_chars`] and, in the same walk over the bytes, whether one of the characters is
+/// a word letter (see [`is_word_letter`]): each three-byte character is decoded in place.
+fn main_han_letters(word: &str) -> Option<(usize, bool)> {
     let bytes = word.as_bytes();
     if bytes.is_empty() || !bytes.len().is_multiple_of(3) {
         return None;
     }
-    let all_han = bytes.chunks_exact(3).all(|c| match c {
-        [0xE5..=0xE9, _, _] => true,
-        [0xE4, b, _] => *b >= 0xB8,
-        _ => false,
-    });
-    all_han.then_some(bytes.len() / 3)
+    let mut has_letter = false;
+    for c in bytes.chunks_exact(3) {
+        let [lead, b1, b2] = *c else { return None };
+        let han = match lead {
+            0xE5..=0xE9 => true,
+            0xE4 => b1 >= 0xB8,
+            _ => false,
+        };
+        if !han {
+            return None;
+        }
+        if !has_letter {
+            let code =
+                (u32::from(lead & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            has_letter = char::from_u32(code).is_some_and(is_word_letter);
+        }
+    }
+    Some((bytes.len() / 3, has_letter))
+}
+
+/// Up to 8 bytes as a big-endian integer, zero-padded on the right (`[1, 2]` →
+/// `0x0102_0000_0000_0000`), read with at most three loads whatever the length (overlapping
+/// reads of the same bytes, combined with `|`), instead of a byte copy into a buffer that is
+/// then read back whole (which stalls the processor's store forwarding).
+#[inline(always)]
+fn be_padded(s: &[u8]) -> u64 {
+    let n = s.len();
+    let u32_at = |at: usize| {
+        s.get(at..at + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map_or(0, u32::from_be_bytes)
+    };
+    let byte_at = |at: usize| u64::from(s.get(at).copied().unwrap_or(0));
+    match n {
+        0 => 0,
+        1..=3 => {
+            // Byte `k` goes to bits 56 − 8k.
+            let (mid, last) = (n / 2, n - 1);
+            (byte_at(0) << 56)
+                | (byte_at(mid) << (56 - 8 * mid))
+                | (byte_at(last) << (56 - 8 * last))
+        }
+        4..=8 => (u64::from(u32_at(0)) << 32) | (u64::from(u32_at(n - 4)) << (8 * (8 - n))),
+        _ => s
+            .get(..8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(0, u64::from_be_bytes),
+    }
 }
 
 /// A word of at most 15 bytes as one integer: its bytes, zero-padded, then its length in the
 /// last byte (so words differing only by trailing NUL bytes differ too). `None` for a longer
-/// word.
+/// word. (Built from two [`be_padded`] halves; equal to the big-endian reading of that
+/// 16-byte buffer.) Inlined, so the key stays in registers rather than being returned
+/// through memory.
+#[inline(always)]
 fn short_key(word: &str) -> Option<u128> {
     let bytes = word.as_bytes();
-    let mut key = [0u8; 16];
-    let (head, len) = key.split_at_mut(15);
-    head.get_mut(..bytes.len())?.copy_from_slice(bytes);
-    *len.first_mut()? = u8::try_from(bytes.len()).ok()?;
-    Some(u128::from_be_bytes(key))
+    let n = bytes.len();
+    if n > 15 {
+        return None;
+    }
+    let head = be_padded(bytes.get(..n.min(8))?);
+    let tail = be_padded(bytes.get(n.min(8)..)?);
+    // `tail` holds at most 7 bytes, so its last byte is free for the length.
+    Some((u128::from(head) << 64) | u128::from(tail) | n as u128)
 }
 
 /// Sort key of a candidate: count (descending), then the word's first 16 bytes (big-endian,
@@ -100,6 +159,12 @@ fn short_key(word: &str) -> Option<u128> {
 /// before any byte but NUL (where the whole word decides), so this is exactly the order
 /// "count descending, then word" at the price of integer comparisons for almost every pair.
 type CandidateKey<'w> = (Reverse<u32>, u128, &'w str);
+
+/// [`candidate_key`] of a word counted under its [`short_key`]: the first 16 bytes are the
+/// key without its length byte (byte 15 of a word of at most 15 bytes is the zero pad).
+fn short_candidate_key(key: u128, word: &str, count: u32) -> CandidateKey<'_> {
+    (Reverse(count), key & !0xFF, word)
+}
 
 fn candidate_key(word: &str, count: u32) -> CandidateKey<'_> {
     let mut prefix = [0u8; 16];
@@ -132,8 +197,21 @@ impl KeywordRules {
                 }
             }
         }
+        let (mut short_stopwords, mut long_stopwords) =
+            (FxHashSet::default(), FxHashSet::default());
+        for w in stopwords {
+            match short_key(&w) {
+                Some(key) => {
+                    short_stopwords.insert(key);
+                }
+                None => {
+                    long_stopwords.insert(w);
+                }
+            }
+        }
         KeywordRules {
-            stopwords: stopwords.into_iter().collect(),
+            short_stopwords,
+            long_stopwords,
             min_chars,
             max_candidates,
             excluded_pos,
@@ -163,9 +241,9 @@ impl KeywordRules {
     /// Whether a word may be a keyword by its characters: at least `min_chars` of them, a
     /// letter among them (see [`is_word_letter`]), no whitespace or control character.
     fn word_qualifies(&self, word: &str) -> bool {
-        if let Some(n) = main_han_chars(word) {
+        if let Some((n, has_letter)) = main_han_letters(word) {
             // Only main-block Han: no whitespace or control; a letter unless all numerals.
-            return n >= self.min_chars && word.chars().any(is_word_letter);
+            return n >= self.min_chars && has_letter;
         }
         let mut n = 0usize;
         let mut has_letter = false;
@@ -183,15 +261,19 @@ impl KeywordRules {
     /// (descending) then word.
     pub(crate) fn term_counts(&self, tokens: &[Token]) -> Vec<(String, u32)> {
         // Words of at most 15 bytes (almost all) are counted under a one-integer key, so
-        // hashing and comparing keys take a few instructions; longer words under their text.
-        let mut short: FxHashMap<u128, (u32, &str)> =
+        // hashing and comparing keys take a few instructions, with the count and the index
+        // of a token that has the word (a small entry: less memory to touch); longer words
+        // under their text.
+        let mut short: FxHashMap<u128, (u32, u32)> =
             FxHashMap::with_capacity_and_hasher(tokens.len() / 8, Default::default());
         let mut long: FxHashMap<&str, u32> = FxHashMap::default();
-        for t in tokens {
+        // (A document of more than 4 billion tokens counts every word under its text.)
+        let indexable = u32::try_from(tokens.len()).is_ok();
+        for (i, t) in tokens.iter().enumerate() {
             if self.is_candidate(t) {
                 let word = t.word.as_str();
-                match short_key(word) {
-                    Some(key) => short.entry(key).or_insert((0, word)).0 += 1,
+                match short_key(word).filter(|_| indexable) {
+                    Some(key) => short.entry(key).or_insert((0, i as u32)).0 += 1,
                     None => *long.entry(word).or_default() += 1,
                 }
             }
@@ -200,10 +282,16 @@ impl KeywordRules {
         let mut v: Vec<CandidateKey<'_>> = Vec::with_capacity(short.len() + long.len());
         v.extend(
             short
-                .into_values()
-                .map(|(c, w)| (w, c))
-                .chain(long)
-                .filter(|(w, _)| !self.stopwords.contains(*w))
+                .into_iter()
+                .filter(|(key, _)| !self.short_stopwords.contains(key))
+                .filter_map(|(key, (count, i))| {
+                    let word = tokens.get(i as usize)?.word.as_str();
+                    Some(short_candidate_key(key, word, count))
+                }),
+        );
+        v.extend(
+            long.into_iter()
+                .filter(|(w, _)| !self.long_stopwords.contains(*w))
                 .map(|(w, c)| candidate_key(w, c)),
         );
         // Words are distinct, so the order is total and the result deterministic: pick the
@@ -300,6 +388,30 @@ mod tests {
                 assert!(!c.is_whitespace() && !c.is_control(), "{c:?}");
             }
         }
+    }
+
+    #[test]
+    fn long_and_short_stop_words_are_both_left_out() {
+        let rules = KeywordRules::new(
+            vec![
+                "我们".into(),
+                "一二三四五六七".into(),
+                "中华人民共和国".into(),
+            ],
+            2,
+            200,
+            vec![],
+        );
+        let tokens = vec![
+            tok("中华人民共和国", "ns"),
+            tok("我们", "r"),
+            tok("中华人民", "nz"),
+            tok("一二三四五六", "m"),
+        ];
+        assert_eq!(
+            rules.term_counts(&tokens),
+            vec![("中华人民".to_string(), 1)]
+        );
     }
 
     #[test]
@@ -414,6 +526,45 @@ mod tests {
             let all_han = !word.is_empty()
                 && word.chars().all(is_plain_han);
             proptest::prop_assert_eq!(main_han_chars(&word), all_han.then_some(n));
+            proptest::prop_assert_eq!(
+                main_han_letters(&word),
+                all_han.then_some((n, word.chars().any(is_word_letter)))
+            );
+        }
+    }
+
+    /// The original definition of [`short_key`]: the bytes copied into a zeroed 16-byte
+    /// buffer, the length in the last byte, read big-endian.
+    fn short_key_by_buffer(word: &str) -> Option<u128> {
+        let bytes = word.as_bytes();
+        let mut key = [0u8; 16];
+        let (head, len) = key.split_at_mut(15);
+        head.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        *len.first_mut()? = u8::try_from(bytes.len()).ok()?;
+        Some(u128::from_be_bytes(key))
+    }
+
+    #[test]
+    fn short_keys_agree_with_the_buffer_definition_at_every_length() {
+        let text = "abcdefghijklmnopq中国人民发展\u{0}\u{FF}é𠀀";
+        for start in 0..text.len() {
+            for end in start..=text.len() {
+                let Some(word) = text.get(start..end) else {
+                    continue;
+                };
+                assert_eq!(short_key(word), short_key_by_buffer(word), "{word:?}");
+                if let Some(key) = short_key(word) {
+                    assert_eq!(
+                        short_candidate_key(key, word, 3),
+                        candidate_key(word, 3),
+                        "{word:?}"
+                    );
+                }
+            }
+        }
+        for n in 0..=16usize {
+            let word: String = (1..=n).map(|b| char::from(b as u8 + b'@')).collect();
+            assert_eq!(short_key(&word), short_key_by_buffer(&word), "{word:?}");
         }
     }
 

@@ -3,6 +3,7 @@
 use gongwen_model::{CompactString, Span, Token};
 use jieba_rs::Jieba;
 
+use crate::keywords::{short_tag_index, TAG_LETTERS};
 use crate::Clock;
 
 /// A problem in a user dictionary, by line.
@@ -18,6 +19,10 @@ pub(crate) struct DictProblem {
 pub(crate) struct Tokenizer {
     jieba: Jieba,
     hmm: bool,
+    /// Every tag of one or two lowercase ASCII letters (jieba's tags but `eng`), indexed by
+    /// [`short_tag_index`], so a token's tag is a copy of a ready string (see
+    /// [`Tokenizer::push_row`]).
+    short_tags: Vec<CompactString>,
 }
 
 impl std::fmt::Debug for Tokenizer {
@@ -31,9 +36,20 @@ impl std::fmt::Debug for Tokenizer {
 impl Tokenizer {
     /// jieba with its default dictionary.
     pub(crate) fn new(hmm: bool) -> Self {
+        let mut short_tags = vec![CompactString::default(); TAG_LETTERS * TAG_LETTERS];
+        let letters = std::iter::once(None).chain((b'a'..=b'z').map(|b| Some(char::from(b))));
+        for first in (b'a'..=b'z').map(char::from) {
+            for second in letters.clone() {
+                let tag: CompactString = std::iter::once(first).chain(second).collect();
+                if let Some(slot) = short_tag_index(&tag).and_then(|i| short_tags.get_mut(i)) {
+                    *slot = tag;
+                }
+            }
+        }
         Tokenizer {
             jieba: Jieba::new(),
             hmm,
+            short_tags,
         }
     }
 
@@ -85,6 +101,30 @@ impl Tokenizer {
         Ok(added)
     }
 
+    /// Appends a token row (`sent_idx` and `tok_idx` 0, span relative to the tagged text).
+    ///
+    /// The row is pushed with empty strings and its word and tag are then written in place:
+    /// building a `CompactString` apart copies the bytes into a buffer and reads it back whole
+    /// right away, which stalls the processor (a load that spans several smaller pending
+    /// stores cannot be forwarded), and then copies the row once more.
+    #[inline(always)]
+    fn push_row(&self, out: &mut Vec<Token>, start: usize, end: usize, word: &str, tag: &str) {
+        out.push(Token {
+            sent_idx: 0,
+            tok_idx: 0,
+            word: CompactString::default(),
+            pos: CompactString::default(),
+            span: Span::new(start, end),
+        });
+        if let Some(row) = out.last_mut() {
+            row.word.push_str(word);
+            match short_tag_index(tag).and_then(|i| self.short_tags.get(i)) {
+                Some(ready) => row.pos.clone_from(ready),
+                None => row.pos.push_str(tag),
+            }
+        }
+    }
+
     /// Appends the tokens of `text` to `out`, tiling it exactly: every character belongs to
     /// exactly one token (anything jieba leaves out becomes a token tagged `x`). Spans are
     /// character offsets relative to `text`; `sent_idx` and `tok_idx` are left 0 for the
@@ -101,13 +141,6 @@ impl Tokenizer {
         let tags = self.jieba.tag(text, self.hmm);
         clock.lap(|p| &mut p.jieba);
         out.reserve(tags.len());
-        let token = |start: usize, end: usize, word: &str, pos: &str| Token {
-            sent_idx: 0,
-            tok_idx: 0,
-            word: CompactString::from(word),
-            pos: CompactString::from(pos),
-            span: Span::new(start, end),
-        };
         let mut pos = 0usize;
         let mut byte_pos = 0usize;
         for t in tags {
@@ -116,19 +149,52 @@ impl Tokenizer {
             }
             if t.start > pos {
                 if let Some(gap) = text.get(byte_pos..t.byte_start) {
-                    out.push(token(pos, t.start, gap, "x"));
+                    self.push_row(out, pos, t.start, gap, "x");
                 }
             }
             let tag = if t.tag.is_empty() { "x" } else { t.tag };
-            out.push(token(t.start, t.end, t.word, tag));
+            self.push_row(out, t.start, t.end, t.word, tag);
             pos = t.end;
             byte_pos = t.byte_end;
         }
         if let Some(rest) = text.get(byte_pos..) {
             if !rest.is_empty() {
                 let n = rest.chars().count();
-                out.push(token(pos, pos + n, rest, "x"));
+                self.push_row(out, pos, pos + n, rest, "x");
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_hold_the_word_and_tag_as_given() {
+        let tokenizer = Tokenizer::new(true);
+        let mut tags: Vec<String> = vec![String::new(), "eng".into(), "X".into(), "n1".into()];
+        for a in 'a'..='z' {
+            tags.push(a.to_string());
+            for b in 'a'..='z' {
+                tags.push(format!("{a}{b}"));
+            }
+        }
+        let words = [
+            "",
+            "中",
+            "发展",
+            "abcdefghijklmnopqrstuvwx",
+            "中华人民共和国全国人民代表大会",
+        ];
+        let mut rows = Vec::new();
+        for (k, tag) in tags.iter().enumerate() {
+            let word = words.get(k % words.len()).copied().unwrap_or("");
+            tokenizer.push_row(&mut rows, k, k + 1, word, tag);
+            let row = rows.last();
+            assert_eq!(row.map(|r| r.word.as_str()), Some(word));
+            assert_eq!(row.map(|r| r.pos.as_str()), Some(tag.as_str()));
+            assert_eq!(row.map(|r| r.span), Some(Span::new(k, k + 1)));
         }
     }
 }
