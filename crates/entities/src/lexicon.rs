@@ -99,7 +99,27 @@ pub(crate) struct PatternInfo {
     pub org_suffix: Option<OrgSuffixKind>,
     /// Its first place-suffix kind, likewise.
     pub loc_suffix: Option<LocSuffixKind>,
+    /// It is one of [`SUBUNIT_SUFFIXES`].
+    pub subunit: bool,
 }
+
+/// Suffixes of units inside a larger organisation: their name may contain the parent's
+/// (某某大学某某学院, 某某研究院某某分院).
+pub(crate) const SUBUNIT_SUFFIXES: &[&str] = &[
+    "分院",
+    "学院",
+    "分公司",
+    "子公司",
+    "分行",
+    "支行",
+    "研究所",
+    "研究院",
+    "附属医院",
+    "办公室",
+    "分会",
+    "分局",
+    "支队",
+];
 
 impl PatternInfo {
     /// The summary of `kinds` (in the order they were added).
@@ -342,6 +362,41 @@ pub(crate) fn short_form(full: &str) -> Option<String> {
     Some(short)
 }
 
+/// A set of characters as a bitmap of 4,096 bits indexed by the low bits of the code: a
+/// clear bit proves a character absent, a set bit may be a collision. A one-load test that
+/// spares a loop over a word list when no word can match (a speech verb must end with the
+/// character before a quote).
+#[derive(Debug, Clone)]
+pub(crate) struct CharSet {
+    words: Box<[u64; CHAR_SET_WORDS]>,
+}
+
+/// The words of a [`CharSet`].
+const CHAR_SET_WORDS: usize = 64;
+
+impl CharSet {
+    /// The set of `chars`.
+    pub fn of(chars: impl IntoIterator<Item = char>) -> CharSet {
+        let mut words = Box::new([0u64; CHAR_SET_WORDS]);
+        for c in chars {
+            let bit = c as usize % (CHAR_SET_WORDS * 64);
+            if let Some(w) = words.get_mut(bit / 64) {
+                *w |= 1 << (bit % 64);
+            }
+        }
+        CharSet { words }
+    }
+
+    /// False when `c` is surely not in the set.
+    #[inline]
+    pub fn may_contain(&self, c: char) -> bool {
+        let bit = c as usize % (CHAR_SET_WORDS * 64);
+        self.words
+            .get(bit / 64)
+            .is_some_and(|w| w & (1 << (bit % 64)) != 0)
+    }
+}
+
 /// The lexicon: one trie over every listed string, with each string's kinds.
 #[derive(Debug)]
 pub(crate) struct Lexicon {
@@ -357,6 +412,14 @@ pub(crate) struct Lexicon {
     pub person_cues: Vec<String>,
     pub generic_modifiers: WordSet,
     pub role_verbs: Vec<String>,
+    /// The last characters of `speech_verbs`.
+    pub speech_last: CharSet,
+    /// The last characters of `role_verbs`.
+    pub role_last: CharSet,
+    /// The first characters of `figurative`.
+    pub figurative_first: CharSet,
+    /// The first characters of `person_cues`.
+    pub cue_first: CharSet,
 }
 
 /// Collects strings and kinds before the trie is built.
@@ -451,9 +514,17 @@ impl LexiconBuilder {
         patterns.sort();
         let info: Vec<PatternInfo> = patterns
             .iter()
-            .map(|p| PatternInfo::of(self.entries.get(p).map_or(&[], Vec::as_slice)))
+            .map(|p| PatternInfo {
+                subunit: SUBUNIT_SUFFIXES.contains(&p.as_str()),
+                ..PatternInfo::of(self.entries.get(p).map_or(&[], Vec::as_slice))
+            })
             .collect();
         let trie = CharTrie::new(&patterns);
+        let last = |words: &[String]| CharSet::of(words.iter().filter_map(|w| w.chars().last()));
+        let speech_last = last(&self.speech_verbs);
+        let role_last = last(&self.role_verbs);
+        let figurative_first = CharSet::of(self.figurative.iter().filter_map(|w| w.chars().next()));
+        let cue_first = CharSet::of(self.person_cues.iter().filter_map(|w| w.chars().next()));
         Lexicon {
             trie,
             info,
@@ -466,6 +537,10 @@ impl LexiconBuilder {
             person_cues: self.person_cues,
             generic_modifiers: self.generic_modifiers,
             role_verbs: self.role_verbs,
+            speech_last,
+            role_last,
+            figurative_first,
+            cue_first,
         }
     }
 }

@@ -29,13 +29,16 @@ mod lexicon;
 mod recognize;
 mod trie;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use gongwen_model::{ConfigProblem, Entity, EntityType, Span, Token};
 use serde::Deserialize;
 
 use crate::lexicon::{builtin, list_lines, list_words, Kind, KindSet, Lexicon, LexiconBuilder};
-use crate::recognize::{resolve, sentence_candidates, Cand, RuleSettings, SentCtx};
+use crate::recognize::{
+    char_flag, resolve, sent_flags, sentence_candidates, Cand, RuleSettings, SentBuffers, SentCtx,
+};
 use crate::trie::{keep_standard_matches, CharTrie};
 use rustc_hash::FxHashMap;
 
@@ -351,43 +354,65 @@ impl EntityRecognizer {
     /// Every entity mention in a document's sentences, in order. Spans are relative to the
     /// document; `section_id` is `None` (segment fills it).
     pub fn recognize(&self, sentences: &[SentenceView<'_>]) -> Vec<Entity> {
+        // The thread's buffers, taken for this document and given back after it (a fresh
+        // set if the thread is shutting down).
+        let mut scratch = SCRATCH.try_with(RefCell::take).unwrap_or_default();
+        let out = self.recognize_with(sentences, &mut scratch);
+        // A huge document's buffers are not kept (a thread would hold them for good).
+        if scratch.doc.chars.capacity() <= MAX_KEPT_CHARS {
+            let _ = SCRATCH.try_with(|s| s.replace(scratch));
+        }
+        out
+    }
+
+    /// [`EntityRecognizer::recognize`] with the buffers of `scratch`.
+    fn recognize_with(&self, sentences: &[SentenceView<'_>], scratch: &mut Scratch) -> Vec<Entity> {
         let lex = &self.lexicon;
-        let doc = DocChars::new(sentences);
-        // One sentence context and candidate buffer, reused for every sentence.
-        let mut ctx = SentCtx::default();
-        let mut sent_cands: Vec<Cand> = Vec::new();
-        // Every sentence's candidates, one sentence after the other; for each sentence, how
-        // many it has and its length in characters.
-        let mut cands: Vec<Cand> = Vec::new();
-        let mut counts: Vec<(usize, usize)> = Vec::with_capacity(sentences.len());
+        let Scratch {
+            doc,
+            sent,
+            cands,
+            sent_cands,
+            counts,
+            taken,
+        } = scratch;
+        doc.fill(sentences);
+        let doc = &*doc;
+        cands.clear();
+        sent_cands.clear();
+        counts.clear();
+        // One sentence context, reused for every sentence.
+        let mut ctx = SentCtx::with_buffers(std::mem::take(sent));
+        // Every sentence's candidates go into `cands`, one sentence after the other; for
+        // each sentence, `counts` has how many it has and its length in characters.
         let mut names = PropagatedNames::default();
         for (i, s) in sentences.iter().enumerate() {
-            let (chars, bytes) = doc.sentence(i);
-            ctx.set_sentence(s.text, chars, bytes);
+            let (chars, bytes, flags) = doc.sentence(i);
+            ctx.set_sentence(s.text, chars, bytes, flags);
             ctx.find_hits(lex);
-            if ctx.hits.is_empty() && !self.may_find_without_hits(chars, s.tokens) {
+            if ctx.hits.is_empty() && !self.may_find_without_hits(flags, s.tokens) {
                 // No rule can find anything: the tokens are not even read.
                 counts.push((0, chars.len()));
                 continue;
             }
             ctx.set_tokens(s.tokens, s.start);
-            sentence_candidates(lex, &ctx, &self.settings, &mut sent_cands);
+            sentence_candidates(lex, &ctx, &self.settings, sent_cands);
             if self.propagate_titles {
-                names.collect(&ctx, &sent_cands);
+                names.collect(&ctx, sent_cands);
             }
             counts.push((sent_cands.len(), ctx.len()));
-            cands.append(&mut sent_cands);
+            cands.append(sent_cands);
         }
         // Candidates at other mentions of the names, as (sentence index, candidate).
         let mut propagated: Vec<(usize, Cand)> = Vec::new();
         if self.propagate_titles {
-            names.propagate(sentences, &doc, &mut ctx, &mut propagated);
+            names.propagate(sentences, doc, &mut ctx, &mut propagated);
         }
+        *sent = ctx.into_buffers();
         let mut propagated = propagated.into_iter().peekable();
-        let mut cands = cands.into_iter();
-        let mut taken = Vec::new();
+        let mut cands = cands.drain(..);
         let mut out = Vec::new();
-        for (i, (s, (count, n))) in sentences.iter().zip(counts).enumerate() {
+        for (i, (s, &(count, n))) in sentences.iter().zip(counts.iter()).enumerate() {
             sent_cands.clear();
             sent_cands.extend(cands.by_ref().take(count));
             while let Some((_, c)) = propagated.next_if(|(k, _)| *k == i) {
@@ -396,10 +421,10 @@ impl EntityRecognizer {
             if sent_cands.is_empty() {
                 continue;
             }
-            resolve(&mut sent_cands, n, &mut taken);
-            // Kept candidates are in text order and do not overlap: one forward walk over
-            // the characters gives their byte offsets.
-            let mut bytes = ByteCursor::new(s.text);
+            resolve(sent_cands, n, taken);
+            let (_, bytes, _) = doc.sentence(i);
+            // The byte offset of character `k` of the sentence (its length at the end).
+            let byte = |k: usize| bytes.get(k).map_or(s.text.len(), |&b| b as usize);
             for c in sent_cands.drain(..) {
                 let Some(ty) = c.ty else { continue };
                 if c.redacted && !self.keep_redacted {
@@ -409,7 +434,11 @@ impl EntityRecognizer {
                     sent_idx: s.sent_idx,
                     section_id: None,
                     span: Span::new(s.start + c.start, s.start + c.end),
-                    text: bytes.slice(c.start, c.end).to_string(),
+                    text: s
+                        .text
+                        .get(byte(c.start)..byte(c.end))
+                        .unwrap_or("")
+                        .to_string(),
                     entity_type: ty,
                     title: if ty == EntityType::Per { c.title } else { None },
                     redacted: c.redacted,
@@ -421,101 +450,135 @@ impl EntityRecognizer {
 
     /// False when a sentence without lexicon hits surely has no candidate: no opening
     /// quote (terms), no 等 (company lists), no token tagged as a name (`nr`) — every
-    /// other rule starts from a lexicon hit.
-    fn may_find_without_hits(&self, chars: &[char], tokens: &[Token]) -> bool {
-        chars
-            .iter()
-            .any(|&c| matches!(c, '“' | '‘' | '「' | '『' | '"' | '等'))
+    /// other rule starts from a lexicon hit. `flags` are what the decoding noticed.
+    fn may_find_without_hits(&self, flags: u8, tokens: &[Token]) -> bool {
+        flags & (sent_flags::QUOTE | sent_flags::DENG) != 0
             || tokens.iter().any(|t| {
                 t.word == "等" || (self.settings.person_from_pos && t.pos.starts_with("nr"))
             })
     }
 }
 
+/// Buffers for documents of up to this many characters are kept for the next document.
+const MAX_KEPT_CHARS: usize = 1 << 20;
+
+thread_local! {
+    /// Each thread's buffers, reused from one document to the next.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// The buffers of one [`EntityRecognizer::recognize`] call; none of them holds anything
+/// from one document to the next, only their capacity.
+#[derive(Default)]
+struct Scratch {
+    doc: DocChars,
+    sent: SentBuffers,
+    /// Candidates of all the sentences, one sentence after the other.
+    cands: Vec<Cand>,
+    /// One sentence's candidates.
+    sent_cands: Vec<Cand>,
+    /// For each sentence: how many candidates it has in `cands`, its length in characters.
+    counts: Vec<(usize, usize)>,
+    /// Resolution's scratch buffer.
+    taken: Vec<bool>,
+}
+
 /// A document's characters, decoded once: the lexicon, the rules and the search for
 /// propagated names all read them.
+#[derive(Default)]
 struct DocChars {
     chars: Vec<char>,
     /// The byte offset of each character in its sentence's text.
     bytes: Vec<u32>,
     /// Sentence `i` has `chars[at[i]..at[i + 1]]`.
     at: Vec<usize>,
+    /// For each sentence: what its decoding noticed ([`sent_flags`]).
+    flags: Vec<u8>,
+    /// For each sentence: the [`CharSig`] of its characters.
+    sigs: Vec<CharSig>,
+}
+
+/// A 128-bit signature of a set of characters: one bit for each, chosen by hashing its
+/// code. A word can occur in a text only if its signature's bits are all set in the text's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct CharSig([u64; 2]);
+
+impl CharSig {
+    /// Adds `c`.
+    #[inline]
+    fn add(&mut self, c: char) {
+        // Fibonacci hashing: the top 7 bits of the code times a large odd constant.
+        let bit = (u32::from(c).wrapping_mul(0x9E37_79B9) >> 25) as usize;
+        if let Some(w) = self.0.get_mut((bit >> 6) & 1) {
+            *w |= 1 << (bit & 63);
+        }
+    }
+
+    /// The signature of `word`.
+    fn of(word: &str) -> CharSig {
+        let mut sig = CharSig::default();
+        word.chars().for_each(|c| sig.add(c));
+        sig
+    }
+
+    /// False when some character of `self` is surely not in `text`'s signature.
+    #[inline]
+    fn may_be_in(self, text: CharSig) -> bool {
+        self.0[0] & !text.0[0] == 0 && self.0[1] & !text.0[1] == 0
+    }
 }
 
 impl DocChars {
-    fn new(sentences: &[SentenceView<'_>]) -> DocChars {
-        // Counting first (fast) lets the decoding write into slices without a capacity
-        // check per character.
-        let mut at = Vec::with_capacity(sentences.len() + 1);
-        let mut total = 0;
+    /// Decodes `sentences`, replacing what the buffers held.
+    fn fill(&mut self, sentences: &[SentenceView<'_>]) {
+        self.chars.clear();
+        self.bytes.clear();
+        self.at.clear();
+        self.flags.clear();
+        self.sigs.clear();
         for s in sentences {
-            at.push(total);
-            total += s.text.chars().count();
-        }
-        at.push(total);
-        let mut chars = vec!['\0'; total];
-        let mut bytes = vec![0u32; total];
-        for (s, &a) in sentences.iter().zip(&at) {
-            let (Some(cs), Some(bs)) = (chars.get_mut(a..), bytes.get_mut(a..)) else {
-                break;
-            };
-            for ((c, b), (byte, ch)) in cs.iter_mut().zip(bs.iter_mut()).zip(s.text.char_indices())
-            {
-                *c = ch;
-                *b = byte as u32;
+            let base = self.chars.len();
+            self.at.push(base);
+            // Counting first (fast) lets the decoding write into slices without a
+            // capacity check per character.
+            let n = s.text.chars().count();
+            self.chars.resize(base + n, '\0');
+            self.bytes.resize(base + n, 0);
+            let mut flags = 0u8;
+            let mut sig = CharSig::default();
+            if let (Some(cs), Some(bs)) = (self.chars.get_mut(base..), self.bytes.get_mut(base..)) {
+                for ((c, b), (byte, ch)) in
+                    cs.iter_mut().zip(bs.iter_mut()).zip(s.text.char_indices())
+                {
+                    *c = ch;
+                    *b = byte as u32;
+                    flags |= char_flag(ch);
+                    sig.add(ch);
+                }
             }
+            self.flags.push(flags);
+            self.sigs.push(sig);
         }
-        DocChars { chars, bytes, at }
+        self.at.push(self.chars.len());
     }
 
-    /// The characters of sentence `i` and their byte offsets.
-    fn sentence(&self, i: usize) -> (&[char], &[u32]) {
+    /// The characters of sentence `i`, their byte offsets and what the decoding noticed.
+    fn sentence(&self, i: usize) -> (&[char], &[u32], u8) {
+        let flags = self.flags.get(i).copied().unwrap_or(0);
         match (self.at.get(i), self.at.get(i + 1)) {
             (Some(&a), Some(&b)) => (
                 self.chars.get(a..b).unwrap_or(&[]),
                 self.bytes.get(a..b).unwrap_or(&[]),
+                flags,
             ),
-            _ => (&[], &[]),
+            _ => (&[], &[], 0),
         }
     }
 }
 
-/// Converts increasing character offsets of a text to byte offsets in one forward walk.
-struct ByteCursor<'t> {
-    text: &'t str,
-    chars: std::str::CharIndices<'t>,
-    /// Character index and byte offset of the walk's position.
-    at: (usize, usize),
-}
-
-impl<'t> ByteCursor<'t> {
-    fn new(text: &'t str) -> Self {
-        ByteCursor {
-            text,
-            chars: text.char_indices(),
-            at: (0, 0),
-        }
-    }
-
-    /// Byte offset of character `c` (the text's length past the end). Offsets asked for
-    /// must not decrease.
-    fn byte(&mut self, c: usize) -> usize {
-        while self.at.0 < c {
-            let Some((_, ch)) = self.chars.next() else {
-                return self.text.len();
-            };
-            self.at = (self.at.0 + 1, self.at.1 + ch.len_utf8());
-        }
-        self.at.1
-    }
-
-    /// The text of characters `start..end`.
-    fn slice(&mut self, start: usize, end: usize) -> &'t str {
-        let a = self.byte(start);
-        let b = self.byte(end);
-        self.text.get(a..b).unwrap_or("")
-    }
-}
+/// Up to this many names, the search for propagated names first tests each sentence's
+/// [`CharSig`].
+const MAX_SIG_NAMES: usize = 32;
 
 /// Names to propagate through a document: names seen with a title (PER with that title)
 /// and organisation names a rule found (ORG), the first occurrence deciding.
@@ -565,23 +628,34 @@ impl PropagatedNames {
         let mut names: Vec<&String> = self.names.keys().collect();
         names.sort();
         let trie = CharTrie::new(&names);
+        // A sentence none of whose names' characters all occur in it is skipped without a
+        // walk (most sentences); with many names the test would cost more than it saves.
+        let sigs: Vec<CharSig> = if names.len() <= MAX_SIG_NAMES {
+            names.iter().map(|n| CharSig::of(n)).collect()
+        } else {
+            Vec::new()
+        };
         let mut found = Vec::new();
         for (i, s) in sentences.iter().enumerate() {
+            if !sigs.is_empty() {
+                let text = doc.sigs.get(i).copied().unwrap_or_default();
+                if !sigs.iter().any(|sig| sig.may_be_in(text)) {
+                    continue;
+                }
+            }
             // Mentions that do not overlap, leftmost first (as a standard Aho-Corasick
             // search finds them).
             found.clear();
-            let (chars, bytes) = doc.sentence(i);
+            let (chars, bytes, flags) = doc.sentence(i);
             trie.for_each_match(chars, |start, end, p| found.push((start, end, p)));
             if found.is_empty() {
                 continue;
             }
             keep_standard_matches(&mut found);
-            ctx.set_sentence(s.text, chars, bytes);
+            ctx.set_sentence(s.text, chars, bytes, flags);
             ctx.set_tokens(s.tokens, s.start);
             for &(start, end, p) in &found {
-                if !ctx.tok_start.get(start).copied().unwrap_or(false)
-                    || !ctx.tok_end.get(end).copied().unwrap_or(false)
-                {
+                if !ctx.is_bound(start) || !ctx.is_bound(end) {
                     continue;
                 }
                 let Some(name) = names.get(p) else { continue };

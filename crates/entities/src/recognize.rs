@@ -16,8 +16,9 @@ pub(crate) fn is_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
 }
 
-/// A token of the sentence, with sentence-relative character offsets.
-#[derive(Debug, Clone)]
+/// A token of the sentence, with sentence-relative character offsets (built on demand
+/// from segment's token, see [`SentCtx::tok`]).
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Tok<'a> {
     pub start: usize,
     pub end: usize,
@@ -51,12 +52,51 @@ pub(crate) struct Cand {
     pub redacted: bool,
 }
 
+/// What the decoding of a sentence noticed in its characters (bits of a `u8`).
+pub(crate) mod sent_flags {
+    /// An opening quote (“ ‘ 「 『 or "): the only start of a quoted term.
+    pub const QUOTE: u8 = 1;
+    /// The character 等 (company lists).
+    pub const DENG: u8 = 2;
+}
+
+/// The [`sent_flags`] bit of character `c`, 0 for most characters (a range test first:
+/// Han characters other than 等 are above all the others).
+#[inline]
+pub(crate) fn char_flag(c: char) -> u8 {
+    if (c as u32) >= 0x3010 && c != '等' {
+        return 0;
+    }
+    match c {
+        '“' | '‘' | '「' | '『' | '"' => sent_flags::QUOTE,
+        '等' => sent_flags::DENG,
+        _ => 0,
+    }
+}
+
+/// The buffers of a [`SentCtx`] that outlive it: a thread keeps them from one document to
+/// the next, so recognising a document allocates nothing once they are large enough.
+#[derive(Debug, Default)]
+pub(crate) struct SentBuffers {
+    hits: Vec<Hit>,
+    by_end: Vec<u32>,
+    bounds: Vec<u64>,
+}
+
 /// Everything known about one sentence while recognising it. One value is reused for all
 /// the sentences of a document ([`SentCtx::set_sentence`] starts the next one), so a
 /// sentence costs no allocation once the buffers are large enough. It is filled in steps,
 /// each only when needed: the characters and lexicon hits for every sentence
 /// ([`SentCtx::find_hits`]), the tokens only for sentences some rule may find something
 /// in ([`SentCtx::set_tokens`]).
+///
+/// Tokens are read in place: segment's tokens of a sentence normally tile it (each starts
+/// where the previous one ends, the first at the sentence's start, the last at its end),
+/// and then [`SentCtx::tok`] builds a token's sentence-relative view from segment's row
+/// when a rule asks for it. Only when they do not (a token missing, overlapping or out of
+/// range) are the tokens rebuilt in `owned`, gaps filled with one-character tokens tagged
+/// `x`. Rebuilt or not, the tokens tile the sentence, so one set of boundaries serves as
+/// both token starts and token ends.
 #[derive(Debug, Default)]
 pub(crate) struct SentCtx<'a> {
     /// The sentence text.
@@ -65,11 +105,19 @@ pub(crate) struct SentCtx<'a> {
     pub chars: &'a [char],
     /// Byte offset in `src` of each character (decoded with them).
     byte_of: &'a [u32],
-    pub toks: Vec<Tok<'a>>,
-    /// `tok_start[i]`: a token starts at character `i` (length `n + 1`).
-    pub tok_start: Vec<bool>,
-    /// `tok_end[i]`: a token ends at character `i` (length `n + 1`).
-    pub tok_end: Vec<bool>,
+    /// What the decoding noticed ([`sent_flags`]).
+    pub flags: u8,
+    /// Segment's tokens of the sentence when they tile it (empty otherwise).
+    raw: &'a [Token],
+    /// The sentence's offset in the document (segment's spans are document-relative).
+    raw_start: usize,
+    /// The rebuilt tokens, when segment's do not tile the sentence.
+    owned: Vec<Tok<'a>>,
+    /// True when the tokens are `owned`, false when they are `raw`.
+    rebuilt: bool,
+    /// Bit `i`: a token starts (and the previous one ends) at character `i`; bits 0 and
+    /// `n` are set (`n + 1` bits).
+    bounds: Vec<u64>,
     /// Lexicon matches, in order of start and then end.
     pub hits: Vec<Hit>,
     /// Hit indices in order of end and then start.
@@ -79,15 +127,36 @@ pub(crate) struct SentCtx<'a> {
 }
 
 impl<'a> SentCtx<'a> {
-    /// Starts the sentence `text`, whose characters are `chars` at byte offsets `bytes`:
-    /// no tokens, no hits yet.
-    pub fn set_sentence(&mut self, text: &'a str, chars: &'a [char], bytes: &'a [u32]) {
+    /// A context using `buffers` (kept from an earlier document).
+    pub fn with_buffers(buffers: SentBuffers) -> SentCtx<'a> {
+        SentCtx {
+            hits: buffers.hits,
+            by_end: buffers.by_end,
+            bounds: buffers.bounds,
+            ..SentCtx::default()
+        }
+    }
+
+    /// The buffers, for the next document.
+    pub fn into_buffers(self) -> SentBuffers {
+        SentBuffers {
+            hits: self.hits,
+            by_end: self.by_end,
+            bounds: self.bounds,
+        }
+    }
+
+    /// Starts the sentence `text`, whose characters are `chars` at byte offsets `bytes`
+    /// and whose decoding noticed `flags`: no tokens, no hits yet.
+    pub fn set_sentence(&mut self, text: &'a str, chars: &'a [char], bytes: &'a [u32], flags: u8) {
         self.src = text;
         self.chars = chars;
         self.byte_of = bytes;
-        self.toks.clear();
-        self.tok_start.clear();
-        self.tok_end.clear();
+        self.flags = flags;
+        self.raw = &[];
+        self.owned.clear();
+        self.rebuilt = false;
+        self.bounds.clear();
         self.hits.clear();
         self.by_end.clear();
         self.hit_kinds = KindSet::NONE;
@@ -99,11 +168,33 @@ impl<'a> SentCtx<'a> {
     /// characters not covered by a token become one-character tokens tagged `x`.
     pub fn set_tokens(&mut self, raw: &'a [Token], sent_start: usize) {
         let n = self.chars.len();
-        self.toks.clear();
-        self.tok_start.clear();
-        self.tok_start.resize(n + 1, false);
-        self.tok_end.clear();
-        self.tok_end.resize(n + 1, false);
+        self.raw = &[];
+        self.raw_start = sent_start;
+        self.owned.clear();
+        self.rebuilt = false;
+        self.bounds.clear();
+        self.bounds.resize(n / 64 + 1, 0);
+        // The usual case: the tokens tile the sentence. One pass checks it and marks the
+        // boundaries.
+        let end = sent_start + n;
+        let mut pos = sent_start;
+        let mut tiled = true;
+        for t in raw {
+            if t.span.start != pos || t.span.end <= pos || t.span.end > end {
+                tiled = false;
+                break;
+            }
+            pos = t.span.end;
+            self.mark_bound(pos - sent_start);
+        }
+        self.mark_bound(0);
+        self.mark_bound(n);
+        if tiled && pos == end {
+            self.raw = raw;
+            return;
+        }
+        self.bounds.fill(0);
+        self.rebuilt = true;
         let mut pos = 0usize;
         for t in raw {
             if t.span.start < sent_start {
@@ -136,24 +227,33 @@ impl<'a> SentCtx<'a> {
             self.push_gap_token(pos);
             pos += 1;
         }
-        if let Some(s) = self.tok_start.get_mut(n) {
-            *s = true;
-        }
-        if let Some(e) = self.tok_end.first_mut() {
-            *e = true;
+        self.mark_bound(0);
+        self.mark_bound(n);
+    }
+
+    /// Sets boundary bit `i`.
+    #[inline]
+    fn mark_bound(&mut self, i: usize) {
+        if let Some(w) = self.bounds.get_mut(i / 64) {
+            *w |= 1 << (i % 64);
         }
     }
 
-    /// Appends token `t` (within the sentence, after the previous one) and marks its
-    /// boundaries.
+    /// True when a token starts at character `i` (or `i` is the sentence's end) — the
+    /// same as a token ending there (or `i` being 0), the tokens tiling the sentence.
+    #[inline]
+    pub fn is_bound(&self, i: usize) -> bool {
+        self.bounds
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    /// Appends rebuilt token `t` (within the sentence, after the previous one) and marks
+    /// its boundaries.
     fn push_token(&mut self, t: Tok<'a>) {
-        if let Some(s) = self.tok_start.get_mut(t.start) {
-            *s = true;
-        }
-        if let Some(e) = self.tok_end.get_mut(t.end) {
-            *e = true;
-        }
-        self.toks.push(t);
+        self.mark_bound(t.start);
+        self.mark_bound(t.end);
+        self.owned.push(t);
     }
 
     /// A one-character token tagged `x` for a character no token covers.
@@ -165,6 +265,54 @@ impl<'a> SentCtx<'a> {
             pos: "x",
             word,
         });
+    }
+
+    /// The view of segment's token `t` (one of `raw`).
+    #[inline]
+    fn view(&self, t: &'a Token) -> Tok<'a> {
+        let start = t.span.start.wrapping_sub(self.raw_start);
+        let end = t.span.end.wrapping_sub(self.raw_start);
+        let word = t.word.as_str();
+        Tok {
+            start,
+            end,
+            pos: t.pos.as_str(),
+            word: if word.is_empty() {
+                self.slice(start, end)
+            } else {
+                word
+            },
+        }
+    }
+
+    /// The number of tokens.
+    pub fn tok_count(&self) -> usize {
+        if self.rebuilt {
+            self.owned.len()
+        } else {
+            self.raw.len()
+        }
+    }
+
+    /// Token `k`.
+    pub fn tok(&self, k: usize) -> Option<Tok<'a>> {
+        if self.rebuilt {
+            self.owned.get(k).copied()
+        } else {
+            self.raw.get(k).map(|t| self.view(t))
+        }
+    }
+
+    /// Every token, in order.
+    pub fn tokens(&self) -> impl Iterator<Item = Tok<'a>> + '_ {
+        (0..self.tok_count()).filter_map(|k| self.tok(k))
+    }
+
+    /// The tokens whose tag starts with `prefix`, in order (the tag is read first).
+    pub fn tokens_tagged<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = Tok<'a>> + 's {
+        let raw = self.raw.iter().filter(move |t| t.pos.starts_with(prefix));
+        let owned = self.owned.iter().filter(move |t| t.pos.starts_with(prefix));
+        raw.map(|t| self.view(t)).chain(owned.copied())
     }
 
     /// Finds every lexicon string in the sentence (overlapping) and orders the hits by end.
@@ -219,18 +367,27 @@ impl<'a> SentCtx<'a> {
     }
 
     fn aligned(&self, start: usize, end: usize) -> bool {
-        self.tok_start.get(start).copied().unwrap_or(false)
-            && self.tok_end.get(end).copied().unwrap_or(false)
+        self.is_bound(start) && self.is_bound(end)
     }
 
     /// The token covering character `i` (a binary search: the rules ask near hits only,
     /// cheaper than a token index for every character).
-    pub fn tok_covering(&self, i: usize) -> Option<&Tok<'a>> {
-        let after = self.toks.partition_point(|t| t.start <= i);
-        after
-            .checked_sub(1)
-            .and_then(|k| self.toks.get(k))
-            .filter(|t| i < t.end)
+    pub fn tok_covering(&self, i: usize) -> Option<Tok<'a>> {
+        let tok = if self.rebuilt {
+            let after = self.owned.partition_point(|t| t.start <= i);
+            after
+                .checked_sub(1)
+                .and_then(|k| self.owned.get(k))
+                .copied()
+        } else {
+            let at = self.raw_start.saturating_add(i);
+            let after = self.raw.partition_point(|t| t.span.start <= at);
+            after
+                .checked_sub(1)
+                .and_then(|k| self.raw.get(k))
+                .map(|t| self.view(t))
+        };
+        tok.filter(|t| i < t.end)
     }
 
     fn hit(&self, i: u32) -> Option<&Hit> {
@@ -375,6 +532,9 @@ pub(crate) fn sentence_candidates(
 
 /// Quoted slogans, campaigns and programmes: “…” ‘…’ 「…」 『…』 "…".
 fn quoted_terms(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: &mut Vec<Cand>) {
+    if ctx.flags & sent_flags::QUOTE == 0 {
+        return;
+    }
     let n = ctx.len();
     let mut stack: Vec<(char, usize)> = Vec::new();
     for i in 0..n {
@@ -457,21 +617,32 @@ fn consider_term(
     {
         return;
     }
-    let prefix = ctx.slice(before.saturating_sub(3), before);
-    if lex
-        .speech_verbs
-        .iter()
-        .any(|v| prefix.ends_with(v.as_str()))
+    // (A verb must end with the character before: one bit test spares most loops.)
+    if before > 0
+        && ctx
+            .char_at(before - 1)
+            .is_some_and(|c| lex.speech_last.may_contain(c))
     {
-        return;
+        let prefix = ctx.slice(before.saturating_sub(3), before);
+        if lex
+            .speech_verbs
+            .iter()
+            .any(|v| prefix.ends_with(v.as_str()))
+        {
+            return;
+        }
     }
-    if lex.figurative.contains(ctx.slice(start, end)) {
+    if ctx
+        .char_at(start)
+        .is_some_and(|c| lex.figurative_first.may_contain(c))
+        && lex.figurative.contains(ctx.slice(start, end))
+    {
         return;
     }
     // 的“…”。: a quoted word closing the sentence after 的 is a figure of speech.
     let ends_sentence = ctx
         .char_at(close + 1)
-        .map_or(true, |c| matches!(c, '。' | '！' | '？' | '!' | '?'));
+        .is_none_or(|c| matches!(c, '。' | '！' | '？' | '!' | '?'));
     if open > 0 && ctx.char_at(open - 1) == Some('的') && ends_sentence {
         return;
     }
@@ -492,13 +663,19 @@ fn consider_term(
         }
         back = j;
     }
-    let before_quotes = ctx.slice(back.saturating_sub(2), back);
-    if lex
-        .role_verbs
-        .iter()
-        .any(|v| before_quotes.ends_with(v.as_str()))
+    if back > 0
+        && ctx
+            .char_at(back - 1)
+            .is_some_and(|c| lex.role_last.may_contain(c))
     {
-        return;
+        let before_quotes = ctx.slice(back.saturating_sub(2), back);
+        if lex
+            .role_verbs
+            .iter()
+            .any(|v| before_quotes.ends_with(v.as_str()))
+        {
+            return;
+        }
     }
     let redacted = content.iter().any(|&c| is_placeholder(c));
     out.push(Cand {
@@ -516,7 +693,7 @@ fn lexicon_names(ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     for h in ctx.hits_by_end() {
         let kinds = h.kinds;
         if kinds.meets(KindSet::FIXED_PHRASE) {
-            if ctx.tok_start.get(h.start).copied().unwrap_or(false) {
+            if ctx.is_bound(h.start) {
                 out.push(Cand {
                     start: h.start,
                     end: h.end,
@@ -530,7 +707,7 @@ fn lexicon_names(ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         }
         let aligned = ctx.aligned(h.start, h.end)
             || (kinds.meets(KindSet::DIVISION)
-                && ctx.tok_start.get(h.start).copied().unwrap_or(false)
+                && ctx.is_bound(h.start)
                 && body_follows(ctx, h.end));
         if !aligned {
             continue;
@@ -573,24 +750,6 @@ fn body_follows(ctx: &SentCtx<'_>, end: usize) -> bool {
         || (end > 0 && ctx.longest_starting_at(end - 1, body).is_some())
 }
 
-/// Suffixes of units inside a larger organisation: their name may contain the parent's
-/// (某某大学某某学院, 某某研究院某某分院).
-const SUBUNIT_SUFFIXES: &[&str] = &[
-    "分院",
-    "学院",
-    "分公司",
-    "子公司",
-    "分行",
-    "支行",
-    "研究所",
-    "研究院",
-    "附属医院",
-    "办公室",
-    "分会",
-    "分局",
-    "支队",
-];
-
 /// Start of the name-like words before `end` (at most `max` characters), walking back
 /// over whole tokens; `allow_numbers` lets numerals in (十里长街).
 fn extend_left(
@@ -603,7 +762,7 @@ fn extend_left(
 ) -> usize {
     let mut start = end;
     // A suffix that starts inside a token takes the token's head.
-    if end > 0 && !ctx.tok_start.get(end).copied().unwrap_or(true) {
+    if end > 0 && end <= ctx.len() && !ctx.is_bound(end) {
         if let Some(t) = ctx.tok_covering(end - 1) {
             let head = ctx.slice(t.start, end);
             if head.chars().any(breaks_name) || lex.stopwords.contains(head) {
@@ -695,7 +854,7 @@ fn has_proper(lex: &Lexicon, ctx: &SentCtx<'_>, start: usize, end: usize) -> boo
 fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: &mut Vec<Cand>) {
     let is_suffix = KindSet::ORG_SUFFIX.or(KindSet::LOC_SUFFIX);
     for end in ctx.hit_ends(is_suffix) {
-        if end == 0 || !ctx.tok_end.get(end).copied().unwrap_or(false) {
+        if end == 0 || !ctx.is_bound(end) {
             continue;
         }
         let Some(suffix) = ctx.longest_ending_at(end, is_suffix) else {
@@ -709,7 +868,7 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
         // A place suffix wins over an organisation suffix of the same string (会展中心).
         let (loc_kind, org_kind) = (info.loc_suffix, info.org_suffix);
         let allow_numbers = matches!(loc_kind, Some(LocSuffixKind::Venue));
-        let cross_org = SUBUNIT_SUFFIXES.contains(&ctx.slice(suffix.start, suffix.end));
+        let cross_org = info.subunit;
         let start = if matches!(org_kind, Some(OrgSuffixKind::Company)) && loc_kind.is_none() {
             // The brand is the one word before the industry word.
             match ctx.tok_covering(suffix.start.wrapping_sub(1)) {
@@ -744,7 +903,7 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
                 }
                 LocSuffixKind::Division => {
                     (2..=3).contains(&body_len)
-                        && ctx.tok_start.get(start).copied().unwrap_or(false)
+                        && ctx.is_bound(start)
                         && single_proper_token(ctx, start, suffix.start)
                 }
             };
@@ -792,7 +951,7 @@ fn suffix_names(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
             if let Some(place) = ctx.longest_starting_at(start, KindSet::DIVISION) {
                 if place.end < suffix.start
                     && suffix.start - place.end >= 2
-                    && ctx.tok_start.get(place.end).copied().unwrap_or(false)
+                    && ctx.is_bound(place.end)
                 {
                     out.push(Cand {
                         start: place.end,
@@ -863,12 +1022,12 @@ fn body_abbreviations(ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         if !h.kinds.meets(KindSet::BODY_ABBREV) {
             continue;
         }
-        if !ctx.tok_end.get(h.end).copied().unwrap_or(false) || h.start == 0 {
+        if !ctx.is_bound(h.end) || h.start == 0 {
             continue;
         }
         // A full place name right before (潍坊市教育局).
         if let Some(place) = ctx.longest_ending_at(h.start, KindSet::ANY_PLACE) {
-            if ctx.tok_start.get(place.start).copied().unwrap_or(false) {
+            if ctx.is_bound(place.start) {
                 out.push(Cand {
                     start: place.start,
                     end: h.end,
@@ -905,7 +1064,10 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     const HEADS: &[&str] = &[
         "企业", "公司", "集团", "院所", "厂商", "车企", "药企", "银行", "高校", "院校",
     ];
-    for (ti, t) in ctx.toks.iter().enumerate() {
+    if ctx.flags & sent_flags::DENG == 0 {
+        return;
+    }
+    for (ti, t) in ctx.tokens().enumerate() {
         if t.word != "等" {
             continue;
         }
@@ -923,7 +1085,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
         let mut k = ti;
         while k > 0 {
             k -= 1;
-            let Some(p) = ctx.toks.get(k) else { break };
+            let Some(p) = ctx.tok(k) else { break };
             let w = p.word;
             if w == "、" {
                 segments.push(Vec::new());
@@ -949,8 +1111,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
             if si == 0 {
                 // The last item may follow 和/及/与: cut there.
                 if let Some(pos) = idx.iter().position(|&j| {
-                    ctx.toks
-                        .get(j)
+                    ctx.tok(j)
                         .is_some_and(|q| matches!(q.word, "和" | "及" | "与" | "以及"))
                 }) {
                     if let Some(item) = span_of(ctx, &idx[..pos]) {
@@ -968,7 +1129,7 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
                 let keep = idx
                     .iter()
                     .take_while(|&&j| {
-                        ctx.toks.get(j).is_some_and(|q| {
+                        ctx.tok(j).is_some_and(|q| {
                             !matches!(
                                 q.pos,
                                 "v" | "p" | "u" | "ul" | "uj" | "uz" | "c" | "r" | "d" | "vd"
@@ -1006,8 +1167,8 @@ fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
 
 /// The character span of tokens `idx` (given right to left, contiguous).
 fn span_of(ctx: &SentCtx<'_>, idx: &[usize]) -> Option<(usize, usize)> {
-    let first = ctx.toks.get(*idx.last()?)?;
-    let last = ctx.toks.get(*idx.first()?)?;
+    let first = ctx.tok(*idx.last()?)?;
+    let last = ctx.tok(*idx.first()?)?;
     Some((first.start, last.end))
 }
 
@@ -1045,10 +1206,19 @@ fn is_person_cue(lex: &Lexicon, s: &str) -> bool {
     lex.person_cues.iter().any(|c| c == s)
 }
 
-/// True when the text at `at` starts with one of `words`.
-fn starts_with_any(ctx: &SentCtx<'_>, at: usize, words: &[String]) -> bool {
+/// True when the text at `at` starts with one of the person cues.
+fn starts_with_cue(lex: &Lexicon, ctx: &SentCtx<'_>, at: usize) -> bool {
+    // (A cue must start with the character at `at`: one bit test spares most loops.)
+    if !ctx
+        .char_at(at)
+        .is_some_and(|c| lex.cue_first.may_contain(c))
+    {
+        return false;
+    }
     let ahead = ctx.slice(at, (at + 4).min(ctx.len()));
-    words.iter().any(|w| ahead.starts_with(w.as_str()))
+    lex.person_cues
+        .iter()
+        .any(|w| ahead.starts_with(w.as_str()))
 }
 
 /// Tags of words that are never a person's name on their own.
@@ -1122,7 +1292,7 @@ fn name_at(lex: &Lexicon, ctx: &SentCtx<'_>, p: usize) -> Option<usize> {
                 if g.start == tok.end
                     && g.end == g.start + 1
                     && !function_pos_strict(g.pos)
-                    && starts_with_any(ctx, g.end, &lex.person_cues)
+                    && starts_with_cue(lex, ctx, g.end)
                 {
                     return Some(3);
                 }
@@ -1137,7 +1307,7 @@ fn name_at(lex: &Lexicon, ctx: &SentCtx<'_>, p: usize) -> Option<usize> {
         if end > n || !name_shape(lex, ctx.slice(p, end)) {
             continue;
         }
-        if ctx.tok_end.get(end).copied().unwrap_or(false) {
+        if ctx.is_bound(end) {
             // One token with a function-word tag is a word, not a name (关于, 认为).
             if tok.end == end && function_pos(tok.pos) {
                 continue;
@@ -1207,7 +1377,7 @@ fn titled_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     // Organisations found so far may stand between two titles of a chain.
     let found_before = out.len();
     for end in ctx.hit_ends(KindSet::TITLE) {
-        if !(1..n).contains(&end) || !ctx.tok_end.get(end).copied().unwrap_or(false) {
+        if !(1..n).contains(&end) || !ctx.is_bound(end) {
             continue;
         }
         let Some(title) = ctx.longest_ending_at(end, KindSet::TITLE) else {
@@ -1285,18 +1455,15 @@ fn titled_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
 /// Names jieba tags `nr`, confirmed by a title right after (某某总书记) or by a cue
 /// (某某说, 某某同志).
 fn pos_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
-    for t in &ctx.toks {
-        if !t.pos.starts_with("nr") {
-            continue;
-        }
+    for t in ctx.tokens_tagged("nr") {
         if !name_shape(lex, t.word) || is_rejected_name(lex, ctx, t.start, t.end) {
             continue;
         }
         let after = ctx.longest_starting_at(t.end, KindSet::TITLE);
         let title = after
-            .filter(|h| ctx.tok_end.get(h.end).copied().unwrap_or(false))
+            .filter(|h| ctx.is_bound(h.end))
             .map(|h| ctx.text(h.start, h.end));
-        if title.is_none() && !starts_with_any(ctx, t.end, &lex.person_cues) {
+        if title.is_none() && !starts_with_cue(lex, ctx, t.end) {
             continue;
         }
         let rank = if title.is_some() { 3 } else { 1 };

@@ -264,3 +264,97 @@ fn sentences_without_lexicon_hits_keep_terms_lists_and_cued_names() {
         assert_eq!(alone, after, "{s}");
     }
 }
+
+/// `text`'s mentions with `toks` as its tokens, as (start, end, type, title).
+fn mentions_with_tokens(
+    text: &str,
+    toks: &[Token],
+) -> Vec<(usize, usize, EntityType, Option<String>)> {
+    let views = [SentenceView {
+        sent_idx: 0,
+        start: 0,
+        text,
+        tokens: toks,
+    }];
+    recognizer()
+        .recognize(&views)
+        .into_iter()
+        .map(|e| (e.span.start, e.span.end, e.entity_type, e.title))
+        .collect()
+}
+
+proptest::proptest! {
+    /// Tokens that do not tile the sentence (one missing) are rebuilt with one-character
+    /// `x` tokens in the gap: the same mentions as tiling tokens with those `x` tokens,
+    /// which are read in place.
+    #[test]
+    fn rebuilt_tokens_match_tokens_read_in_place(
+        pick in 0usize..1000,
+        which in 0usize..4,
+    ) {
+        let sentences = [
+            "市委副书记、市长李卫东在潍坊市教育局调研。",
+            "华星集团董事长陈立新说，要推进“三个一批”工程。",
+            "会议表彰了宏达、远航和金盛等十家企业。",
+            "记者 赵一鸣 孙晓",
+        ];
+        let text = sentences[which];
+        let toks = tokens(jieba(), text, 0, 0);
+        let k = pick % toks.len();
+        let mut gap = toks.clone();
+        let dropped = gap.remove(k);
+        let mut filled = gap.clone();
+        let singles: Vec<Token> = (dropped.span.start..dropped.span.end)
+            .map(|i| Token {
+                sent_idx: 0,
+                tok_idx: 0,
+                word: gongwen_model::slice_chars(text, Span::new(i, i + 1)).into(),
+                pos: "x".into(),
+                span: Span::new(i, i + 1),
+            })
+            .collect();
+        filled.splice(k..k, singles);
+        proptest::prop_assert_eq!(
+            mentions_with_tokens(text, &gap),
+            mentions_with_tokens(text, &filled)
+        );
+    }
+}
+
+#[test]
+fn documents_do_not_leak_into_the_next_one() {
+    // The thread keeps its buffers from one document to the next.
+    let rec = recognizer();
+    let short = ["青州市委书记王振华说。", "“链长制”"];
+    let alone = recognize_sentences(rec, &short);
+    let long = [
+        "省委副书记、市长李卫东在潍坊市教育局和华星集团调研，推进“三个一批”工程。",
+        "李卫东要求市发改委抓好落实，华星集团要带头。",
+        "会议表彰了宏达、远航和金盛等十家企业。",
+    ];
+    let _ = recognize_sentences(rec, &long);
+    assert_eq!(recognize_sentences(rec, &short), alone);
+}
+
+#[test]
+fn names_propagate_to_sentences_before_and_after() {
+    // The signature test must not skip a sentence holding a name.
+    let e = run("王振华来到寿光。市委书记王振华出席会议。会上王振华强调。");
+    let with_title = e
+        .iter()
+        .filter(|x| x.text == "王振华" && x.title.as_deref() == Some("市委书记"))
+        .count();
+    assert_eq!(with_title, 3, "{e:?}");
+}
+
+#[test]
+fn char_signatures_hold_the_words_of_a_text() {
+    let text = CharSig::of("市委书记王振华说");
+    for w in ["王振华", "书记", "说", ""] {
+        assert!(CharSig::of(w).may_be_in(text), "{w}");
+    }
+    // Bits are not all set: some word is ruled out.
+    assert!(["甲乙丙", "丁戊己", "庚辛壬"]
+        .iter()
+        .any(|w| !CharSig::of(w).may_be_in(text)));
+}

@@ -21,16 +21,25 @@ const ENDS_PATTERN: NodeId = 1 << 31;
 /// The trie: built once from a list of patterns, immutable afterwards.
 #[derive(Debug)]
 pub(crate) struct CharTrie {
-    /// The first pre-filter: a bit for each character starting a pattern, by its code
-    /// modulo the number of bits (2^16 for a large trie, whose bits are exact for the
-    /// Basic Multilingual Plane and double as `root_bmp`'s bitmap; 2^10 for a small one).
-    first: Vec<u64>,
-    /// The second pre-filter: a bit for each pair of characters starting a pattern of two or more
-    /// characters, at `pair_bit(first, second)`. A position whose pair's bit is clear (and
-    /// whose character is not a one-character pattern) starts no match.
+    /// A bit for each character starting a pattern, by its code (capped at `clamp`)
+    /// modulo the number of bits, `mask + 1`: 2^16 for a large trie, whose bits are exact
+    /// for the Basic Multilingual Plane and serve as `root_bmp`'s bitmap; 2^10 for a small
+    /// one, whose walks it filters first. Always 1024 words, so a masked index needs no
+    /// bounds check (a small trie uses the first 16).
+    first: Box<[u64; FIRST_WORDS]>,
+    /// The largest code `first` is asked about: 0xFFFF for a large trie (every character
+    /// beyond the BMP is asked as U+FFFF, whose bit is set when some pattern starts beyond
+    /// the BMP), no cap for a small one.
+    clamp: usize,
+    /// A bit for each pair of characters starting a pattern of two or more characters
+    /// (hashed). A position whose pair's bit is clear (and whose character is not a
+    /// one-character pattern) starts no match: the first test of a large trie, whose
+    /// first characters are too common for `first` to rule much out (nearly half of the
+    /// characters of a text start some pattern, one position in ten passes this test).
     pairs: HashedBits,
-    /// A bit for each one-character pattern, at `char_bit(c)` (empty when there is none).
-    singles: HashedBits,
+    /// A bit for each one-character pattern, at its code modulo 1,024 (a fixed array: no
+    /// bounds check, no hashing).
+    singles: [u64; SINGLE_WORDS],
     /// The number of bits of `first`, minus one (a power of two minus one).
     mask: usize,
     /// Only for a large trie (see `DENSE_ROOT_PATTERNS`): the root's children for the
@@ -116,6 +125,12 @@ struct RootTable {
 /// Tries of more patterns than this get a rank table for the root's children.
 const DENSE_ROOT_PATTERNS: usize = 1000;
 
+/// The words of `CharTrie::singles` (2^10 bits).
+const SINGLE_WORDS: usize = 16;
+
+/// The words of `CharTrie::first` (2^16 bits).
+const FIRST_WORDS: usize = 1024;
+
 /// Largest pair bitmaps: 2^16 bits (8 KB).
 const MAX_PAIR_BITS: usize = 1 << 16;
 
@@ -157,9 +172,12 @@ impl CharTrie {
         for &k in &pair_keys {
             pairs.insert(k);
         }
-        let mut singles = HashedBits::sized_for(single_keys.len(), 1 << 10);
+        let mut singles = [0u64; SINGLE_WORDS];
         for &k in &single_keys {
-            singles.insert(k);
+            let bit = k as usize % (SINGLE_WORDS * 64);
+            if let Some(w) = singles.get_mut(bit / 64) {
+                *w |= 1 << (bit % 64);
+            }
         }
         // Flag the children where a pattern ends (edge keys keep the plain ids).
         for child in edges.values_mut() {
@@ -168,20 +186,23 @@ impl CharTrie {
             }
         }
         let large = patterns.len() > DENSE_ROOT_PATTERNS;
-        let mut first = vec![0u64; if large { 1024 } else { 16 }];
+        let mut first = Box::new([0u64; FIRST_WORDS]);
+        let first_bits = if large { FIRST_WORDS * 64 } else { 1024 };
         let mut inner = vec![0u64; if large { 256 } else { 16 }];
+        let inner_bits = inner.len() * 64;
         for &key in edges.keys() {
-            let map = if key >> 32 == 0 {
-                &mut first
+            let (map, bits) = if key >> 32 == 0 {
+                (&mut first[..], first_bits)
             } else {
-                &mut inner
+                (&mut inner[..], inner_bits)
             };
-            let bit = (key as usize & 0xFFFF_FFFF) % (map.len() * 64);
+            let bit = (key as usize & 0xFFFF_FFFF) % bits;
             if let Some(word) = map.get_mut(bit / 64) {
                 *word |= 1 << (bit % 64);
             }
         }
-        let mask = first.len() * 64 - 1;
+        let mask = first_bits - 1;
+        let mut clamp = usize::MAX;
         let inner_mask = inner.len() * 64 - 1;
         let mut root_bmp = RootTable::default();
         if large {
@@ -205,6 +226,15 @@ impl CharTrie {
                     *word |= 1 << (c % 64);
                 }
             }
+            // Characters beyond the BMP are asked as U+FFFF (the last bit: setting it
+            // shifts no rank; a U+FFFF in the text finds no child, its rank being past
+            // the last one).
+            clamp = 0xFFFF;
+            if edges.keys().any(|&key| key >> 32 == 0) {
+                if let Some(word) = first.get_mut(FIRST_WORDS - 1) {
+                    *word |= 1 << 63;
+                }
+            }
             let mut below = 0u32;
             root_bmp.rank = first
                 .iter()
@@ -217,6 +247,7 @@ impl CharTrie {
         }
         CharTrie {
             first,
+            clamp,
             mask,
             inner_mask,
             pairs,
@@ -287,47 +318,78 @@ impl CharTrie {
         }
     }
 
-    /// True when a match may start at `c` followed by `next` (`None` at the end): a few
-    /// bit tests, no false negatives. Characters beyond the BMP pass the first test of a
-    /// large trie (its bitmap has exact bits for the BMP alone).
+    /// False when `c` is surely not a one-character pattern.
     #[inline]
-    fn may_start(&self, c: char, next: Option<char>) -> bool {
-        let code = c as usize;
-        let bit = code & self.mask;
-        let first = self
-            .first
-            .get(bit / 64)
-            .is_some_and(|w| w & (1 << (bit % 64)) != 0);
-        (first || (code > 0xFFFF && !self.root_bmp.rank.is_empty()))
-            && (next.is_some_and(|n| self.pairs.may_contain(pair_key(c, n)))
-                || self.singles.may_contain(u64::from(u32::from(c))))
+    fn may_be_single(&self, c: char) -> bool {
+        let bit = c as usize % (SINGLE_WORDS * 64);
+        let word = self.singles.get(bit / 64).copied().unwrap_or(0);
+        (word >> (bit % 64)) & 1 != 0
     }
 
     /// Calls `found(start, end, pattern)` for every occurrence of every pattern in `chars`
     /// (character offsets, `end` exclusive), overlapping ones included, in order of start
     /// and then end.
     pub fn for_each_match(&self, chars: &[char], mut found: impl FnMut(usize, usize, usize)) {
+        // The loop every character goes through is kept to one or two bit tests;
+        // everything else happens in `walk_from`.
+        if !self.root_bmp.rank.is_empty() {
+            // A large trie: nearly half of the characters of a text start some pattern,
+            // so the first test would pass too often; the pair test comes first (about
+            // one position in five passes it), then the test for one-character patterns.
+            for (start, &c) in chars.iter().enumerate() {
+                let pair = chars
+                    .get(start + 1)
+                    .is_some_and(|&n| self.pairs.may_contain(pair_key(c, n)));
+                if pair || self.may_be_single(c) {
+                    self.walk_from(chars, start, c, &mut found);
+                }
+            }
+            return;
+        }
+        // A small trie: few characters start a pattern, the first test rules out most.
+        let first: &[u64; FIRST_WORDS] = &self.first;
+        let (mask, clamp) = (self.mask, self.clamp);
         for (start, &c) in chars.iter().enumerate() {
-            if !self.may_start(c, chars.get(start + 1).copied()) {
+            let bit = (c as usize).min(clamp) & mask;
+            let word = first.get((bit >> 6) % FIRST_WORDS).copied().unwrap_or(0);
+            if (word >> (bit & 63)) & 1 == 0 {
                 continue;
             }
-            let mut node = self.root_child(c);
+            let pair = chars
+                .get(start + 1)
+                .is_some_and(|&n| self.pairs.may_contain(pair_key(c, n)));
+            if pair || self.may_be_single(c) {
+                self.walk_from(chars, start, c, &mut found);
+            }
+        }
+    }
+
+    /// The walk down the trie from position `start` (whose character `c` and the next one
+    /// passed the tests), reporting each pattern ending on the way.
+    #[inline(always)]
+    fn walk_from(
+        &self,
+        chars: &[char],
+        start: usize,
+        c: char,
+        found: &mut impl FnMut(usize, usize, usize),
+    ) {
+        let rest = chars.get(start + 1..).unwrap_or(&[]);
+        let mut node = self.root_child(c);
+        if node == 0 {
+            return;
+        }
+        // Walk down the trie from `start` while the characters follow an edge.
+        if let Some(p) = self.pattern_at(node) {
+            found(start, start + 1, p);
+        }
+        for (end, &c) in (start + 2..).zip(rest) {
+            node = self.inner_child(node, c);
             if node == 0 {
-                continue;
+                break;
             }
-            // Walk down the trie from `start` while the characters follow an edge.
             if let Some(p) = self.pattern_at(node) {
-                found(start, start + 1, p);
-            }
-            let rest = chars.get(start + 1..).unwrap_or(&[]);
-            for (end, &c) in (start + 2..).zip(rest) {
-                node = self.inner_child(node, c);
-                if node == 0 {
-                    break;
-                }
-                if let Some(p) = self.pattern_at(node) {
-                    found(start, end, p);
-                }
+                found(start, end, p);
             }
         }
     }
