@@ -167,16 +167,20 @@ impl CharSet {
 /// OpenCC replaces the dictionary keys it finds in the text by their values; a text in which
 /// no *changing* key (value ≠ key) occurs comes out unchanged, in every round. The filter
 /// knows every changing key: the single characters, and the longer keys that contain none of
-/// them (藉口 → 借口, 新抱 → 媳妇), by their first character. It may let through text that does
-/// not change after all (a key inside a longer identity key), never the other way round.
+/// them (藉口 → 借口, 新抱 → 媳妇), by their first two characters. It may let through text that
+/// does not change after all (a key inside a longer identity key), never the other way round.
 struct ChangeFilter {
     /// Changing single-character keys.
     single: CharSet,
     /// `single` and the first characters of `phrases`: the one test most characters need.
     either: CharSet,
-    /// Changing keys of two or more characters without a changing single character, by first
-    /// character.
-    phrases: FastMap<char, Vec<String>>,
+    /// Changing keys of two or more characters without a changing single character, by their
+    /// first two characters.
+    phrases: FastMap<(char, char), Vec<String>>,
+    /// One bit per [`pair_slot`] of the first two characters of a key of `phrases`: most
+    /// occurrences of a phrase's first character (一, 新, 重 begin some) are told apart by
+    /// the character after it, without a map lookup.
+    phrase_pairs: Vec<u64>,
     /// No dictionary key contains a line break, so converting line by line gives the same
     /// text as converting the whole (OpenCC segments at line breaks anyway).
     line_by_line: bool,
@@ -194,6 +198,7 @@ impl ChangeFilter {
             single: CharSet::default(),
             either: CharSet::default(),
             phrases: FastMap::default(),
+            phrase_pairs: vec![0; (1 << PAIR_BITS) / 64],
             line_by_line: !dictionaries
                 .iter()
                 .any(|d| d.iter().any(|(k, _)| k.contains(&'\n'))),
@@ -205,14 +210,18 @@ impl ChangeFilter {
             }
         }
         for (key, _) in changing() {
-            let Some(&first) = key.first() else { continue };
-            if key.len() < 2 || key.iter().any(|&c| filter.single.contains(c)) {
+            let [first, second, ..] = *key else { continue };
+            if key.iter().any(|&c| filter.single.contains(c)) {
                 continue;
             }
             filter.either.insert(first);
+            let slot = pair_slot(first, second);
+            if let Some(w) = filter.phrase_pairs.get_mut(slot / 64) {
+                *w |= 1 << (slot % 64);
+            }
             filter
                 .phrases
-                .entry(first)
+                .entry((first, second))
                 .or_default()
                 .push(key.iter().collect());
         }
@@ -220,40 +229,41 @@ impl ChangeFilter {
     }
 
     /// False when no changing key occurs in `text`: then converting it gives it back unchanged.
+    ///
+    /// Decodes one character per step, the common 3-byte and ASCII ones by slice patterns
+    /// (one length test each), and looks each up in `either`.
     fn may_change(&self, text: &str) -> bool {
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
-            // decode the character at `i`: most are 3-byte (Han, CJK punctuation) or ASCII
-            let (code, width) = if b < 0x80 {
-                (u32::from(b), 1)
-            } else if b & 0xF0 == 0xE0 {
-                match bytes.get(i + 1..i + 3) {
-                    Some(&[b1, b2]) => (
-                        (u32::from(b & 0x0F) << 12)
-                            | (u32::from(b1 & 0x3F) << 6)
-                            | u32::from(b2 & 0x3F),
-                        3,
-                    ),
-                    _ => break,
-                }
-            } else {
-                match text.get(i..).and_then(|t| t.chars().next()) {
-                    Some(c) => (c as u32, c.len_utf8()),
-                    None => break,
+        let mut rest = text.as_bytes();
+        loop {
+            let (code, tail) = match rest {
+                [] => return false,
+                [b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] => (
+                    (u32::from(b0 & 0x0F) << 12)
+                        | (u32::from(b1 & 0x3F) << 6)
+                        | u32::from(b2 & 0x3F),
+                    tail,
+                ),
+                [b0 @ 0..=0x7F, tail @ ..] => (u32::from(*b0), tail),
+                _ => {
+                    // 2- and 4-byte characters: decode them properly
+                    let at = text.len() - rest.len();
+                    let Some(c) = text.get(at..).and_then(|t| t.chars().next()) else {
+                        return false;
+                    };
+                    (c as u32, rest.get(c.len_utf8()..).unwrap_or(&[]))
                 }
             };
             if self.either.contains_code(code) {
+                let at = text.len() - rest.len();
                 if let Some(c) = char::from_u32(code) {
                     // a character of `either` that is no single key begins a phrase
-                    if self.single.contains(c) || self.phrase_at(text, i, c) {
+                    if self.single.contains(c) || self.phrase_at(text, at, c) {
                         return true;
                     }
                 }
             }
-            i += width;
+            rest = tail;
         }
-        false
     }
 
     /// True when `c`, at byte `i` of `text`, begins one of the changing phrases.
@@ -261,10 +271,30 @@ impl ChangeFilter {
         let Some(rest) = text.get(i..) else {
             return false;
         };
+        let Some(second) = rest.chars().nth(1) else {
+            return false;
+        };
+        let slot = pair_slot(c, second);
+        if self
+            .phrase_pairs
+            .get(slot / 64)
+            .is_none_or(|w| w & (1 << (slot % 64)) == 0)
+        {
+            return false;
+        }
         self.phrases
-            .get(&c)
+            .get(&(c, second))
             .is_some_and(|keys| keys.iter().any(|k| rest.starts_with(k.as_str())))
     }
+}
+
+/// Bits of the table of phrase beginnings in [`ChangeFilter`].
+const PAIR_BITS: u32 = 16;
+
+/// Where a pair of consecutive characters falls in [`ChangeFilter::phrase_pairs`].
+fn pair_slot(a: char, b: char) -> usize {
+    let h = ((a as u32).wrapping_mul(0x9E37_79B1) ^ b as u32).wrapping_mul(0x85EB_CA6B);
+    (h >> (32 - PAIR_BITS)) as usize
 }
 
 /// A loaded converter: the embedded OpenCC dictionaries and the override table. Immutable and
@@ -428,6 +458,7 @@ impl Converter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn assert_sync<T: Sync + Send>() {}
 
@@ -480,6 +511,46 @@ mod tests {
     /// The pre-check never skips text that OpenCC would change: every dictionary key (of every
     /// dictionary, not only the configuration's) and every BMP character the filter lets pass
     /// converts to itself.
+    #[test]
+    fn change_filter_matches_a_char_by_char_reference() {
+        let c = Converter::new(OpenccConfig::T2s).expect("loads");
+        let f = &c.filter;
+        let reference = |text: &str| {
+            text.char_indices().any(|(i, ch)| {
+                let rest = text.get(i..).unwrap_or("");
+                f.single.contains(ch)
+                    || f.phrases
+                        .values()
+                        .flatten()
+                        .any(|k| rest.starts_with(k.as_str()))
+            })
+        };
+        // phrase keys, their pieces, characters that begin many phrases, changing and
+        // unchanging characters of every UTF-8 width
+        let mut pieces: Vec<String> = f.phrases.values().flatten().take(300).cloned().collect();
+        let halves: Vec<String> = pieces
+            .iter()
+            .filter_map(|k| k.chars().next().map(String::from))
+            .collect();
+        pieces.extend(halves);
+        pieces.extend(
+            [
+                "一", "新", "重", "抱", "口", "漢", "字", "的", "a", " ", "\n", "é", "𠀀", "，",
+                "藉",
+            ]
+            .map(String::from),
+        );
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = proptest::collection::vec(proptest::sample::select(pieces), 0..12)
+            .prop_map(|v| v.concat());
+        runner
+            .run(&strategy, |text| {
+                proptest::prop_assert_eq!(f.may_change(&text), reference(&text), "{:?}", text);
+                Ok(())
+            })
+            .expect("may_change agrees with the reference");
+    }
+
     #[test]
     fn change_filter_never_skips_a_change() {
         let d = DictionaryMaxlength::new().expect("loads");
