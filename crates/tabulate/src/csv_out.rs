@@ -26,6 +26,23 @@ fn needs_quotes(field: &[u8]) -> bool {
     })
 }
 
+/// Appends a text field to `out`, in quotes (inner quotes doubled) if it needs them.
+#[inline]
+pub(crate) fn push_field(out: &mut Vec<u8>, field: &[u8]) {
+    if needs_quotes(field) {
+        out.push(b'"');
+        for (i, part) in field.split(|&b| b == b'"').enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"\"\"");
+            }
+            out.extend_from_slice(part);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field);
+    }
+}
+
 /// The two-digit strings `00` to `99`, back to back.
 const PAIRS: &[u8; 200] = b"\
 0001020304050607080910111213141516171819\
@@ -124,18 +141,7 @@ impl CsvOut {
     #[inline]
     pub(crate) fn bytes(&mut self, field: &[u8]) {
         self.sep();
-        if needs_quotes(field) {
-            self.buf.push(b'"');
-            for (i, part) in field.split(|&b| b == b'"').enumerate() {
-                if i > 0 {
-                    self.buf.extend_from_slice(b"\"\"");
-                }
-                self.buf.extend_from_slice(part);
-            }
-            self.buf.push(b'"');
-        } else {
-            self.buf.extend_from_slice(field);
-        }
+        push_field(&mut self.buf, field);
     }
 
     /// Appends a text field.
@@ -186,6 +192,22 @@ impl CsvOut {
         }
         self.row_start = self.buf.len();
         self.at_row_start = true;
+        Ok(())
+    }
+
+    /// Appends whole rows formatted by `write` (each field with [`push_field`] or
+    /// [`push_int`], commas between, `\n` after each row), for a table written a document at
+    /// a time rather than a field at a time; then writes the buffer out when it is full.
+    pub(crate) fn append_rows(
+        &mut self,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<(), TabulateError> {
+        debug_assert!(self.at_row_start && self.buf.len() == self.row_start);
+        write(&mut self.buf);
+        if self.buf.len() >= FLUSH_AT {
+            self.write_out()?;
+        }
+        self.row_start = self.buf.len();
         Ok(())
     }
 

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use gongwen_model::{DocOutcome, Failure, FailureStatus, Keyword, SegmentedDoc};
+use gongwen_model::{DocOutcome, Failure, FailureStatus, Keyword, SegmentedDoc, Token};
 
-use crate::schema::{Table, N_TABLES};
+use crate::csv_out::{push_field, push_int};
+
+use crate::schema::{Kind, Table, N_TABLES};
 use crate::sink::TableSink;
 use crate::TabulateError;
 
@@ -103,17 +105,7 @@ impl Sinks {
             }
         }
         if let Some(sink) = self.sink(Table::Tokens) {
-            for t in &seg.tokens {
-                sink.row()
-                    .str(id)
-                    .usize(t.sent_idx)
-                    .usize(t.tok_idx)
-                    .str(&t.word)
-                    .str(&t.pos)
-                    .usize(t.span.start)
-                    .usize(t.span.end)
-                    .end()?;
-            }
+            write_tokens(sink, id, &seg.tokens)?;
         }
         if let Some(sink) = self.sink(Table::Entities) {
             for e in &seg.entities {
@@ -237,4 +229,50 @@ impl Sinks {
         }
         Ok(())
     }
+}
+
+/// Appends a document's tokens. The tokens table has by far the most rows (one per word,
+/// 30 times the sentences), so it is written a column at a time ([`TableSink::write_columns`]):
+/// the document's id is formatted once, not once per row.
+fn write_tokens(sink: &mut TableSink, doc_id: &str, tokens: &[Token]) -> Result<(), TabulateError> {
+    use Kind::{Int, Str};
+    const KINDS: [Kind; 7] = [Str, Int, Int, Str, Str, Int, Int];
+    let int = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+    sink.write_columns(
+        &KINDS,
+        tokens.len(),
+        |columns, range| {
+            let (Some(rows), [doc, sent, tok, word, pos, start, end]) = (tokens.get(range), columns)
+            else {
+                return;
+            };
+            doc.push_repeated_str(doc_id, rows.len());
+            sent.extend_ints(rows.iter().map(|t| int(t.sent_idx)));
+            tok.extend_ints(rows.iter().map(|t| int(t.tok_idx)));
+            word.extend_strs(rows.iter().map(|t| t.word.as_str()));
+            pos.extend_strs(rows.iter().map(|t| t.pos.as_str()));
+            start.extend_ints(rows.iter().map(|t| int(t.span.start)));
+            end.extend_ints(rows.iter().map(|t| int(t.span.end)));
+        },
+        |buf| {
+            let mut id_field = Vec::with_capacity(doc_id.len() + 3);
+            push_field(&mut id_field, doc_id.as_bytes());
+            id_field.push(b',');
+            for t in tokens {
+                buf.extend_from_slice(&id_field);
+                push_int(buf, int(t.sent_idx));
+                buf.push(b',');
+                push_int(buf, int(t.tok_idx));
+                buf.push(b',');
+                push_field(buf, t.word.as_bytes());
+                buf.push(b',');
+                push_field(buf, t.pos.as_bytes());
+                buf.push(b',');
+                push_int(buf, int(t.span.start));
+                buf.push(b',');
+                push_int(buf, int(t.span.end));
+                buf.push(b'\n');
+            }
+        },
+    )
 }

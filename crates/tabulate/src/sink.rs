@@ -5,6 +5,7 @@
 //! per column in table order. Each call checks the column's kind against the table's
 //! definition, so a row that does not fit is an error, never a shifted column.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -205,6 +206,42 @@ impl TableSink {
             col: 0,
             fits: true,
         }
+    }
+
+    /// Appends `n` rows a column at a time, for a table with many rows per document (tokens),
+    /// where a call per value through [`Row`] would cost more than the values themselves.
+    ///
+    /// `kinds` are the table's column kinds, checked once. `parquet(columns, rows)` pushes the
+    /// values of `rows` (a range of `0..n`) to every column buffer; it is called once per row
+    /// group the rows fall into, so row groups keep their size. `csv(buf)` appends the `n` rows'
+    /// CSV lines (see [`CsvOut::append_rows`]).
+    pub(crate) fn write_columns(
+        &mut self,
+        kinds: &[Kind],
+        n: usize,
+        mut parquet: impl FnMut(&mut [ColumnBuf], Range<usize>),
+        csv: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<(), TabulateError> {
+        if !self.def.columns.iter().map(|c| c.kind).eq(kinds.iter().copied()) {
+            return Err(TabulateError::Mismatch {
+                path: PathBuf::from(self.def.name),
+                message: format!("columns of kinds {kinds:?} do not fit the table's columns"),
+            });
+        }
+        if let Some(out) = self.parquet.as_mut() {
+            let mut start = 0;
+            while start < n {
+                let end = n.min(start + out.room());
+                parquet(&mut out.columns, start..end);
+                out.rows_pushed(end - start)?;
+                start = end;
+            }
+        }
+        if let Some(out) = self.csv.as_mut() {
+            out.append_rows(csv)?;
+        }
+        self.rows += n;
+        Ok(())
     }
 
     /// Writes out what is buffered; returns the rows written and the files, which the caller
