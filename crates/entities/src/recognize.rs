@@ -4,7 +4,7 @@
 
 use gongwen_model::{EntityType, Token};
 
-use crate::lexicon::{KindSet, Lexicon, LocSuffixKind, OrgSuffixKind};
+use crate::lexicon::{CharSet, KindSet, Lexicon, LocSuffixKind, OrgSuffixKind};
 
 /// Characters that stand for a redacted name or digit.
 pub(crate) fn is_placeholder(c: char) -> bool {
@@ -617,20 +617,8 @@ fn consider_term(
     {
         return;
     }
-    // (A verb must end with the character before: one bit test spares most loops.)
-    if before > 0
-        && ctx
-            .char_at(before - 1)
-            .is_some_and(|c| lex.speech_last.may_contain(c))
-    {
-        let prefix = ctx.slice(before.saturating_sub(3), before);
-        if lex
-            .speech_verbs
-            .iter()
-            .any(|v| prefix.ends_with(v.as_str()))
-        {
-            return;
-        }
+    if ends_with_verb(ctx, before, &lex.speech_last, &lex.speech_verbs, 3) {
+        return;
     }
     if ctx
         .char_at(start)
@@ -663,19 +651,8 @@ fn consider_term(
         }
         back = j;
     }
-    if back > 0
-        && ctx
-            .char_at(back - 1)
-            .is_some_and(|c| lex.role_last.may_contain(c))
-    {
-        let before_quotes = ctx.slice(back.saturating_sub(2), back);
-        if lex
-            .role_verbs
-            .iter()
-            .any(|v| before_quotes.ends_with(v.as_str()))
-        {
-            return;
-        }
+    if ends_with_verb(ctx, back, &lex.role_last, &lex.role_verbs, 2) {
+        return;
     }
     let redacted = content.iter().any(|&c| is_placeholder(c));
     out.push(Cand {
@@ -686,6 +663,21 @@ fn consider_term(
         rank: 5,
         redacted,
     });
+}
+
+/// True when one of `verbs` (at most `span` characters) ends just before character `at`.
+/// A verb must end with a character of `last`: one bit test spares most loops.
+fn ends_with_verb(
+    ctx: &SentCtx<'_>,
+    at: usize,
+    last: &CharSet,
+    verbs: &[String],
+    span: usize,
+) -> bool {
+    at > 0 && ctx.char_at(at - 1).is_some_and(|c| last.may_contain(c)) && {
+        let prefix = ctx.slice(at.saturating_sub(span), at);
+        verbs.iter().any(|v| prefix.ends_with(v.as_str()))
+    }
 }
 
 /// Places, organisations and generic bodies listed in the lexicon, aligned on tokens.
