@@ -202,7 +202,6 @@ fn check(path: &std::path::Path) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::error_chain;
-    use anyhow::Context;
 
     #[test]
     fn error_chain_names_each_cause_once() {
@@ -211,7 +210,7 @@ mod tests {
             path: "pipeline.toml".into(),
             source: io,
         };
-        let e = Err::<(), _>(read).context("cannot load the config").unwrap_err();
+        let e = anyhow::Error::new(read).context("cannot load the config");
         assert_eq!(
             error_chain(&e),
             "cannot load the config: cannot read config \"pipeline.toml\": no such file"
