@@ -141,7 +141,7 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
         for i in 0..count {
             let path = private
                 .join("terms")
-                .join(format!("part-{i}-of-{count}.jsonl.zst"));
+                .join(format!("part-{i}-of-{count}.{}", crate::state::TERMS_EXT));
             docs.extend(read_terms_file(&path)?);
         }
         docs.sort_by(|a, b| a.0.cmp(&b.0));

@@ -2,7 +2,6 @@
 //! chunks, write tables into a staging folder, move them into place, write the manifest.
 
 use std::collections::HashMap;
-use std::io::{BufRead as _, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -19,7 +18,8 @@ use crate::config::LoadedConfig;
 use crate::lock::{LockError, OutputLock};
 use crate::manifest::{self, Manifest, StageSeconds};
 use crate::state::{
-    Cache, CacheEntry, CacheRef, CachedDoc, PackWriter, RunState, TermCounts, CACHE_FORMAT,
+    Cache, CacheEntry, CacheRef, CachedDoc, PackWriter, RunState, TermCounts, TermsReader,
+    TermsRecord, TermsWriter, CACHE_FORMAT, TERMS_EXT,
 };
 
 /// Documents processed per parallel chunk: memory holds at most this many documents'
@@ -326,10 +326,9 @@ struct Sink {
     manifest: Manifest,
     doc_freq: HashMap<String, u32>,
     n_ranked_docs: usize,
-    terms_out: zstd::stream::write::Encoder<'static, std::io::BufWriter<std::fs::File>>,
+    /// The keyword spill: every ranked document's term counts.
+    terms_out: TermsWriter,
     terms_path: PathBuf,
-    /// Reused buffer of one line of `terms_out`.
-    line: Vec<u8>,
     state: RunState,
     pack: PackWriter,
     files_done: usize,
@@ -384,21 +383,9 @@ impl Sink {
                             }
                         }
                         self.n_ranked_docs += 1;
-                        // One write per line: the zstd encoder is slow on many tiny writes.
-                        let path = &self.terms_path;
-                        self.line.clear();
-                        serde_json::to_writer(
-                            &mut self.line,
-                            &(&seg.doc.source.doc_id, &doc.terms),
-                        )
-                        .map_err(|e| RunError::Output {
-                            path: path.clone(),
-                            source: e.into(),
-                        })?;
-                        self.line.push(b'\n');
                         self.terms_out
-                            .write_all(&self.line)
-                            .map_err(io_err(path))?;
+                            .write(&seg.doc.source.doc_id, &doc.terms)
+                            .map_err(io_err(&self.terms_path))?;
                     }
                     DocOutcome::Failed(f) => match f.status {
                         FailureStatus::Error => {
@@ -555,10 +542,8 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         &staging_tables,
         layout.part.as_deref(),
     )?;
-    let terms_path = staging.join("terms.jsonl.zst");
-    let terms_file = std::fs::File::create(&terms_path).map_err(io_err(&terms_path))?;
-    let terms_out = zstd::stream::write::Encoder::new(std::io::BufWriter::new(terms_file), 1)
-        .map_err(io_err(&terms_path))?;
+    let terms_path = staging.join(format!("terms.{TERMS_EXT}"));
+    let terms_out = TermsWriter::create(&terms_path).map_err(io_err(&terms_path))?;
 
     let bar = progress_bar(opts.progress, total_bytes, plan.len());
     let mut m = Manifest {
@@ -611,7 +596,6 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         n_ranked_docs: 0,
         terms_out,
         terms_path: terms_path.clone(),
-        line: Vec::new(),
         state: new_state,
         pack,
         files_done: 0,
@@ -659,10 +643,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    terms_out
-        .finish()
-        .and_then(|mut w| w.flush())
-        .map_err(io_err(&terms_path))?;
+    terms_out.finish().map_err(io_err(&terms_path))?;
 
     // Keywords: corpus-wide document frequencies are known only now.
     let t = Instant::now();
@@ -693,7 +674,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     if let Some(part) = &layout.part {
         let dir = layout.terms_dir();
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        let dest = dir.join(format!("{part}.jsonl.zst"));
+        let dest = dir.join(format!("{part}.{TERMS_EXT}"));
         std::fs::rename(&terms_path, &dest).map_err(io_err(&dest))?;
     }
     let _ = std::fs::remove_dir_all(&staging);
@@ -886,22 +867,11 @@ fn write_keywords(
     top_k: usize,
     writer: &mut TableWriter,
 ) -> Result<(), RunError> {
-    let file = std::fs::File::open(terms_path).map_err(io_err(terms_path))?;
-    let reader = std::io::BufReader::new(
-        zstd::stream::read::Decoder::new(file).map_err(io_err(terms_path))?,
-    );
-    for line in reader.lines() {
-        let line = line.map_err(io_err(terms_path))?;
-        if line.is_empty() {
-            continue;
-        }
-        let (doc_id, terms): (String, TermCounts) =
-            serde_json::from_str(&line).map_err(|e| RunError::Output {
-                path: terms_path.to_path_buf(),
-                source: e.into(),
-            })?;
-        let keywords = segmenter.rank_keywords(&terms, doc_freq, n_docs, top_k);
-        writer.write_keywords(&doc_id, &keywords)?;
+    let mut reader = TermsReader::open(terms_path).map_err(io_err(terms_path))?;
+    let mut record = TermsRecord::default();
+    while reader.next_into(&mut record).map_err(io_err(terms_path))? {
+        let keywords = segmenter.rank_keywords(record.terms(), doc_freq, n_docs, top_k);
+        writer.write_keywords(&record.doc_id, &keywords)?;
     }
     Ok(())
 }
@@ -956,21 +926,13 @@ fn progress_bar(enabled: bool, total_bytes: u64, n_files: usize) -> Option<indic
     Some(bar)
 }
 
-/// Reads the per-document term counts written by shard runs (`OUT/.gongwen/terms/*.jsonl.zst`).
+/// Reads the per-document term counts written by shard runs (`OUT/.gongwen/terms/*.terms`).
 pub(crate) fn read_terms_file(path: &Path) -> Result<Vec<(String, TermCounts)>, RunError> {
-    let file = std::fs::File::open(path).map_err(io_err(path))?;
-    let reader =
-        std::io::BufReader::new(zstd::stream::read::Decoder::new(file).map_err(io_err(path))?);
+    let mut reader = TermsReader::open(path).map_err(io_err(path))?;
+    let mut record = TermsRecord::default();
     let mut out = Vec::new();
-    for line in reader.lines() {
-        let line = line.map_err(io_err(path))?;
-        if line.is_empty() {
-            continue;
-        }
-        out.push(serde_json::from_str(&line).map_err(|e| RunError::Output {
-            path: path.to_path_buf(),
-            source: e.into(),
-        })?);
+    while reader.next_into(&mut record).map_err(io_err(path))? {
+        out.push((record.doc_id.clone(), record.terms().to_vec()));
     }
     Ok(out)
 }

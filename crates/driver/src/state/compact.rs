@@ -385,6 +385,40 @@ impl<'t> Cutter<'t> {
         }
         holds
     }
+
+    /// [`Cutter::holds`] for a short string (a token's word): compares the bytes and counts
+    /// the characters in one loop, without calling out to `memcmp` and the character
+    /// counter (most words are two or three characters, where those calls cost more than
+    /// the work).
+    fn holds_word(&mut self, span: Span, own: &str) -> bool {
+        if own.len() > 32 {
+            return self.holds(span, own);
+        }
+        if span.end < span.start {
+            return false;
+        }
+        let Some(start) = self.byte_of(span.start) else {
+            return false;
+        };
+        let end = start.saturating_add(own.len());
+        let Some(here) = self.text.as_bytes().get(start..end) else {
+            return false;
+        };
+        let mut chars = 0;
+        for (&a, &b) in here.iter().zip(own.as_bytes()) {
+            if a != b {
+                return false;
+            }
+            // Every byte but a UTF-8 continuation byte (0b10xx_xxxx) starts a character.
+            chars += usize::from((b as i8) >= -64);
+        }
+        let holds = chars == span.len();
+        if holds {
+            self.chars = span.end;
+            self.bytes = end;
+        }
+        holds
+    }
 }
 
 /// Bits of a token's head byte in [`TokenColumns::code`].
@@ -459,22 +493,47 @@ impl<'a> TokenColumnsRef<'a> {
             code: Vec::with_capacity(2 * tokens.len() + 16),
             words: Vec::new(),
         };
-        let mut tag_ids: FxHashMap<&'a str, u64> = FxHashMap::default();
+        // Tags are short: most are looked up by their bytes packed into one integer (a
+        // multiply to hash, one comparison), longer ones by their text.
+        let mut short_ids: FxHashMap<u64, u64> = FxHashMap::default();
+        let mut long_ids: FxHashMap<&'a str, u64> = FxHashMap::default();
         let mut cutter = Cutter::new(text);
         let mut prev = Previous::default();
         for (i, t) in tokens.iter().enumerate() {
+            let pos = t.pos.as_str();
             let next_id = cols.tags.len() as u64;
-            let tag = *tag_ids.entry(t.pos.as_str()).or_insert_with(|| {
-                cols.tags.push(t.pos.as_str());
-                next_id
-            });
+            let tags = &mut cols.tags;
+            let tag = match packed_tag(pos) {
+                Some(key) => *short_ids.entry(key).or_insert_with(|| {
+                    tags.push(pos);
+                    next_id
+                }),
+                None => *long_ids.entry(pos).or_insert_with(|| {
+                    tags.push(pos);
+                    next_id
+                }),
+            };
             push_token(&mut cols.code, &mut prev, t, tag);
-            if !cutter.holds(t.span, &t.word) {
+            if !cutter.holds_word(t.span, &t.word) {
                 cols.words.push((i as u64, t.word.as_str()));
             }
         }
         cols
     }
+}
+
+/// A tag of at most 7 bytes as one integer: its bytes, then its length in the top byte (so
+/// two different tags never give the same key); `None` for longer tags.
+fn packed_tag(tag: &str) -> Option<u64> {
+    let bytes = tag.as_bytes();
+    if bytes.len() > 7 {
+        return None;
+    }
+    let mut key = (bytes.len() as u64) << 56;
+    for (i, &b) in bytes.iter().enumerate() {
+        key |= u64::from(b) << (8 * i);
+    }
+    Some(key)
 }
 
 /// Appends the code of token `t` with tag index `tag`.
@@ -593,7 +652,7 @@ fn unzigzag(u: u64) -> i64 {
 }
 
 /// Appends `v` as a LEB128 varint (7 bits a byte, low bits first).
-fn push_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(super) fn push_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -602,7 +661,7 @@ fn push_varint(out: &mut Vec<u8>, mut v: u64) {
 }
 
 /// Reads a varint written by [`push_varint`]; `None` when it is cut short or too long.
-fn read_varint(input: &mut &[u8]) -> Option<u64> {
+pub(super) fn read_varint(input: &mut &[u8]) -> Option<u64> {
     let mut v = 0u64;
     for shift in (0..64).step_by(7) {
         let (&b, rest) = input.split_first()?;
@@ -757,5 +816,44 @@ mod tests {
         assert!(cutter.holds(Span::new(2, 4), "丙\n"));
         assert!(cutter.holds(Span::new(0, 1), "甲"));
         assert!(!cutter.holds(Span::new(4, 6), "丁"));
+    }
+
+    #[test]
+    fn holds_word_agrees_with_holds() {
+        let text = "甲乙丙\n丁ab";
+        let cases = [
+            (Span::new(0, 2), "甲乙"),
+            (Span::new(2, 4), "丙"),
+            (Span::new(2, 3), "乙"),
+            (Span::new(2, 4), "丙\n"),
+            (Span::new(0, 1), "甲"),
+            (Span::new(4, 6), "丁a"),
+            (Span::new(4, 7), "丁a"),
+            (Span::new(5, 7), "ab"),
+            (Span::new(6, 8), "b"),
+            (Span::new(3, 2), ""),
+            (Span::new(7, 7), ""),
+            (Span::new(0, 1), "甲乙丙丁甲乙丙丁甲乙丙丁甲乙丙丁"),
+        ];
+        for (span, own) in cases {
+            let (mut a, mut b) = (Cutter::new(text), Cutter::new(text));
+            assert_eq!(
+                a.holds(span, own),
+                b.holds_word(span, own),
+                "{span:?} {own}"
+            );
+            assert_eq!((a.chars, a.bytes), (b.chars, b.bytes), "{span:?} {own}");
+        }
+    }
+
+    #[test]
+    fn packed_tags_are_distinct() {
+        let tags = ["", "n", "nr", "nrfg", "n\0", "abcdefg", "\0"];
+        let keys: Vec<Option<u64>> = tags.iter().map(|t| packed_tag(t)).collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(k.is_some());
+            assert!(!keys[..i].contains(k), "{}", tags[i]);
+        }
+        assert_eq!(packed_tag("abcdefgh"), None);
     }
 }
