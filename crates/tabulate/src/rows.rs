@@ -242,7 +242,8 @@ fn write_tokens(sink: &mut TableSink, doc_id: &str, tokens: &[Token]) -> Result<
         &KINDS,
         tokens.len(),
         |columns, range| {
-            let (Some(rows), [doc, sent, tok, word, pos, start, end]) = (tokens.get(range), columns)
+            let (Some(rows), [doc, sent, tok, word, pos, start, end]) =
+                (tokens.get(range), columns)
             else {
                 return;
             };

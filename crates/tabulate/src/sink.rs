@@ -222,7 +222,13 @@ impl TableSink {
         mut parquet: impl FnMut(&mut [ColumnBuf], Range<usize>),
         csv: impl FnOnce(&mut Vec<u8>),
     ) -> Result<(), TabulateError> {
-        if !self.def.columns.iter().map(|c| c.kind).eq(kinds.iter().copied()) {
+        if !self
+            .def
+            .columns
+            .iter()
+            .map(|c| c.kind)
+            .eq(kinds.iter().copied())
+        {
             return Err(TabulateError::Mismatch {
                 path: PathBuf::from(self.def.name),
                 message: format!("columns of kinds {kinds:?} do not fit the table's columns"),
