@@ -263,46 +263,10 @@ mod tests {
         assert_eq!(protected_ranges(&chars, &marked, 5), vec![(4, 7)]);
     }
 
-    /// The splitter before positions were marked in advance: every character looked at.
+    /// The splitter given every position as marked: every character looked at.
     fn split_every_char(chars: &[char], quote_cap: usize) -> Split {
-        let n = chars.len();
-        let all: Vec<usize> = (0..n).collect();
-        let protected = protected_ranges(chars, &all, quote_cap);
-        let is_inside = |i: usize| is_protected(&protected, i);
-        let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
-        let mut out = Split::default();
-        let (mut start, mut i) = (0, 0);
-        while i < n {
-            let c = at(i);
-            if (c == '：' || c == ':') && !is_inside(i) {
-                let mut j = i + 1;
-                while j < n && at(j).is_whitespace() {
-                    j += 1;
-                }
-                if j < n {
-                    out.after_colons.push(j);
-                }
-            }
-            let ends_quote = is_closer(c) && i > 0 && is_terminator(at(i - 1));
-            if (is_terminator(c) || ends_quote) && !is_inside(i) {
-                let mut j = i + 1;
-                while j < n && (is_terminator(at(j)) || is_closer(at(j))) {
-                    j += 1;
-                }
-                while j < n && at(j).is_whitespace() {
-                    j += 1;
-                }
-                out.sentences.push((start, j));
-                start = j;
-                i = j;
-            } else {
-                i += 1;
-            }
-        }
-        if start < n {
-            out.sentences.push((start, n));
-        }
-        out
+        let all: Vec<usize> = (0..chars.len()).collect();
+        split_marked(chars, &all, quote_cap)
     }
 
     proptest::proptest! {
