@@ -68,10 +68,9 @@ enum Values {
     /// and per row the index of its run.
     Runs {
         values: StrBuf,
-        last: String,
         keys: Vec<u32>,
     },
-    /// Strings with few distinct values (a token's word or tag): each distinct value once, in
+    /// Strings with few distinct values (a token's tag, an entity's type): each distinct value once, in
     /// order of first appearance, and per row its index.
     Dict {
         values: StrBuf,
@@ -152,7 +151,6 @@ impl ColumnBuf {
             Kind::Bool => Values::Bool(Vec::with_capacity(capacity)),
             Kind::Str if layout == StrLayout::Runs => Values::Runs {
                 values: StrBuf::new(),
-                last: String::new(),
                 keys: Vec::with_capacity(capacity),
             },
             Kind::Str if layout == StrLayout::Dict => Values::Dict {
@@ -160,9 +158,7 @@ impl ColumnBuf {
                 index: DictIndex::default(),
                 keys: Vec::with_capacity(capacity),
             },
-            Kind::Str if layout == StrLayout::Unhashed => {
-                Values::Unhashed(str_buf(capacity))
-            }
+            Kind::Str if layout == StrLayout::Unhashed => Values::Unhashed(str_buf(capacity)),
             Kind::Str | Kind::OptStr => Values::Str(str_buf(capacity)),
         };
         let nullable = matches!(kind, Kind::OptInt | Kind::OptF64 | Kind::OptStr);
@@ -211,12 +207,11 @@ impl ColumnBuf {
     pub(crate) fn push_str(&mut self, v: Option<&str>) {
         match &mut self.values {
             Values::Str(values) | Values::Unhashed(values) => values.push(v),
-            Values::Runs { values, last, keys } => {
+            Values::Runs { values, keys } => {
                 let s = v.unwrap_or_default();
-                if keys.is_empty() || s != last.as_str() {
+                let last = values.len().checked_sub(1).map(|i| values.value(i));
+                if last != Some(s) {
                     values.push(Some(s));
-                    last.clear();
-                    last.push_str(s);
                 }
                 keys.push(u32::try_from(values.len().saturating_sub(1)).unwrap_or(u32::MAX));
             }
@@ -238,16 +233,13 @@ impl ColumnBuf {
             return;
         }
         self.push_str(Some(v));
-        let key = match &self.values {
-            Values::Runs { keys, .. } | Values::Dict { keys, .. } => keys.last().copied(),
-            _ => None,
-        };
-        match (&mut self.values, key) {
-            (Values::Runs { keys, .. } | Values::Dict { keys, .. }, Some(key)) => {
+        if let Values::Runs { keys, .. } | Values::Dict { keys, .. } = &mut self.values {
+            if let Some(&key) = keys.last() {
                 keys.resize(keys.len() + n - 1, key);
+                return;
             }
-            _ => (1..n).for_each(|_| self.push_str(Some(v))),
         }
+        (1..n).for_each(|_| self.push_str(Some(v)));
     }
 
     /// Appends never-null integers (an `Int` column).
@@ -358,10 +350,7 @@ impl ColumnBuf {
                 let array = array.with_validity(validity);
                 Ok((Box::new(array), Encoding::Plain))
             }
-            Values::Runs { values, last, keys } => {
-                last.clear();
-                dictionary_array(values, keys, capacity, validity)
-            }
+            Values::Runs { values, keys } => dictionary_array(values, keys, capacity, validity),
             Values::Dict {
                 values,
                 index,
