@@ -9,7 +9,8 @@ use gongwen_model::{DocType, PageMeta};
 
 use crate::rules::{ChromeRules, CueScope, DocTypeRule};
 use crate::text::{
-    han_count, is_clause_punct, is_closing, is_han, is_terminal, space_count, FastMap,
+    han_and_char_count, han_count, is_clause_punct, is_closing, is_han, is_terminal, space_count,
+    FastMap,
 };
 
 /// Numeric knobs of extraction (from the config).
@@ -386,15 +387,33 @@ impl Extractor {
     /// `ascii_spaces`: the caller knows that the text's only white space is ' ' and '\n'
     /// (what [`crate::text::normalize_whitespace`] leaves); then so is every line's and
     /// paragraph's (extraction adds nothing else), and a byte search finds their spaces.
-    pub fn extract(&self, text: &str, meta: &PageMeta, ascii_spaces: bool) -> Extracted {
-        // A line's class depends on its text alone: the re-runs look up the lines they have
-        // already seen instead of classifying them again.
-        let mut seen: FastMap<String, LineFeatures> = FastMap::default();
-        let mut out = self.extract_once(text.lines(), meta, true, &mut seen, ascii_spaces);
+    pub fn extract<'t>(&self, text: &'t str, meta: &PageMeta, ascii_spaces: bool) -> Extracted {
+        // A line's features depend on its text alone: a line seen before (a repeat, or a line
+        // of the first pass met again in a re-run) is looked up instead of classified again.
+        // The first pass keys its lines by the document's own text (no copy); the re-runs add
+        // the pieces of split lines and joined paragraphs they meet, copied.
+        let mut doc_seen: FastMap<&'t str, LineFeatures> = FastMap::default();
+        let mut first_pass = |line: &Cow<'t, str>| match line {
+            Cow::Borrowed(l) => *doc_seen
+                .entry(l)
+                .or_insert_with(|| self.line_features(l, ascii_spaces)),
+            Cow::Owned(l) => self.line_features(l, ascii_spaces),
+        };
+        let mut out = self.extract_once(text.lines(), meta, true, &mut first_pass, ascii_spaces);
         // A pass that settled would be its own re-run (see `Extracted::settled`).
         if out.settled {
             return out;
         }
+        let mut seen: FastMap<String, LineFeatures> = FastMap::default();
+        let mut rerun = |line: &Cow<'_, str>| {
+            let l = line.as_ref();
+            if let Some(&features) = doc_seen.get(l).or_else(|| seen.get(l)) {
+                return features;
+            }
+            let features = self.line_features(l, ascii_spaces);
+            seen.insert(l.to_string(), features);
+            features
+        };
         for _ in 0..4 {
             // Only the paragraphs of a re-run are used: its metadata is not computed. The
             // paragraphs are its lines (none is empty, none holds a line break, all are
@@ -404,7 +423,7 @@ impl Extractor {
                     out.paragraphs.iter().map(String::as_str),
                     &PageMeta::default(),
                     false,
-                    &mut seen,
+                    &mut rerun,
                     ascii_spaces,
                 )
                 .paragraphs;
@@ -422,38 +441,28 @@ impl Extractor {
         out
     }
 
-    /// The features of `piece`, from `seen` or computed (and remembered).
-    fn features(
-        &self,
-        piece: &str,
-        seen: &mut FastMap<String, LineFeatures>,
-        ascii_spaces: bool,
-    ) -> LineFeatures {
-        if let Some(&features) = seen.get(piece) {
-            return features;
-        }
-        let chars = piece.chars().count();
-        let han = han_count(piece);
-        let features = (self.classify(piece, chars, han, ascii_spaces), chars, han);
-        seen.insert(piece.to_string(), features);
-        features
+    /// The features of one line, computed.
+    fn line_features(&self, piece: &str, ascii_spaces: bool) -> LineFeatures {
+        let (han, chars) = han_and_char_count(piece);
+        (self.classify(piece, chars, han, ascii_spaces), chars, han)
     }
 
     /// One pass of extraction over the document's lines; `metadata = false` leaves date,
     /// publisher, speaker and type unset (the title is still found: the paragraphs drop a
-    /// repeat of it).
+    /// repeat of it). `features` gives a line's features (from a cache of the lines seen, or
+    /// [`Extractor::line_features`]).
     fn extract_once<'t>(
         &self,
         text_lines: impl Iterator<Item = &'t str>,
         meta: &PageMeta,
         metadata: bool,
-        seen: &mut FastMap<String, LineFeatures>,
+        features: &mut dyn FnMut(&Cow<'t, str>) -> LineFeatures,
         ascii_spaces: bool,
     ) -> Extracted {
         let mut lines: Vec<Line<'t>> = Vec::new();
         let mut split_any = false;
-        let mut push = |text: Cow<'t, str>, seen: &mut FastMap<String, LineFeatures>| {
-            let (class, chars, han) = self.features(&text, seen, ascii_spaces);
+        let mut push = |text: Cow<'t, str>| {
+            let (class, chars, han) = features(&text);
             lines.push(Line {
                 text,
                 class,
@@ -469,10 +478,10 @@ impl Extractor {
             if self.may_split(raw) {
                 split_any = true;
                 for piece in self.split_long_line(raw, true) {
-                    push(Cow::Owned(piece), seen);
+                    push(Cow::Owned(piece));
                 }
             } else {
-                push(Cow::Borrowed(raw), seen);
+                push(Cow::Borrowed(raw));
             }
         }
         let total = lines.len();
@@ -1267,20 +1276,22 @@ fn dedup_key(s: &str, ascii_spaces: bool) -> Cow<'_, str> {
 fn preview_copies(keys: &[Cow<'_, str>]) -> Vec<bool> {
     const MIN_KEY: usize = 10;
     let mut drop = vec![false; keys.len()];
-    let mut first_at: FastMap<&str, Vec<usize>> = FastMap::default();
-    for (i, k) in keys.iter().enumerate() {
+    // `next_copy[i]`: the first line after line i with the same (long) key. Read backwards,
+    // `last_at` holds the nearest later line of every key: one map entry per key, no list.
+    let mut next_copy: Vec<Option<usize>> = vec![None; keys.len()];
+    let mut last_at: FastMap<&str, usize> =
+        FastMap::with_capacity_and_hasher(keys.len(), Default::default());
+    for (i, k) in keys.iter().enumerate().rev() {
         if at_least_chars(k, MIN_KEY) {
-            first_at.entry(k.as_ref()).or_default().push(i);
+            if let (Some(j), Some(next)) = (last_at.insert(k.as_ref(), i), next_copy.get_mut(i)) {
+                *next = Some(j);
+            }
         }
     }
     let same_or_truncated = |a: &str, b: &str| a == b || (at_least_chars(a, 4) && b.starts_with(a));
     let mut i = 0;
     while i < keys.len() {
-        let later = keys
-            .get(i)
-            .filter(|k| at_least_chars(k, MIN_KEY))
-            .and_then(|k| first_at.get(k.as_ref()))
-            .and_then(|v| v.iter().copied().find(|&j| j > i));
+        let later = next_copy.get(i).copied().flatten();
         let Some(j) = later else {
             i += 1;
             continue;
@@ -1348,15 +1359,24 @@ fn char_prefix(s: &str, n: usize) -> &str {
 fn repeated_or_truncated(keys: &[Cow<'_, str>]) -> Vec<bool> {
     const MIN_KEY: usize = 10;
     const PREFIX: usize = 16;
-    // first PREFIX chars → indices of paragraphs starting with them
-    let mut by_prefix: FastMap<&str, Vec<usize>> = FastMap::default();
-    for (i, k) in keys.iter().enumerate() {
+    // `next_same_prefix[i]`: the next paragraph after i whose key begins with the same
+    // PREFIX chars (a chain per prefix, read backwards: no list per prefix)
+    let mut next_same_prefix: Vec<Option<usize>> = vec![None; keys.len()];
+    let mut last_at: FastMap<&str, usize> =
+        FastMap::with_capacity_and_hasher(keys.len(), Default::default());
+    for (i, k) in keys.iter().enumerate().rev() {
         if at_least_chars(k, MIN_KEY) {
-            by_prefix.entry(char_prefix(k, PREFIX)).or_default().push(i);
+            if let (Some(j), Some(next)) = (
+                last_at.insert(char_prefix(k, PREFIX), i),
+                next_same_prefix.get_mut(i),
+            ) {
+                *next = Some(j);
+            }
         }
     }
     let mut drop = vec![false; keys.len()];
-    let mut seen: FastMap<&str, usize> = FastMap::default();
+    let mut seen: FastMap<&str, usize> =
+        FastMap::with_capacity_and_hasher(keys.len(), Default::default());
     for (i, k) in keys.iter().enumerate() {
         if !at_least_chars(k, MIN_KEY) {
             continue;
@@ -1370,17 +1390,21 @@ fn repeated_or_truncated(keys: &[Cow<'_, str>]) -> Vec<bool> {
         seen.insert(k.as_ref(), i);
         // a truncated preview: a LATER, longer paragraph begins with this one
         if at_least_chars(k, 20) {
-            if let Some(others) = by_prefix.get(char_prefix(k, PREFIX)) {
-                let truncated = others.iter().any(|&j| {
-                    j > i
-                        && keys
-                            .get(j)
-                            .is_some_and(|o| o.len() > k.len() && o.starts_with(k.as_ref()))
-                });
-                if truncated {
-                    if let Some(d) = drop.get_mut(i) {
-                        *d = true;
-                    }
+            let mut later = next_same_prefix.get(i).copied().flatten();
+            let mut truncated = false;
+            while let Some(j) = later {
+                if keys
+                    .get(j)
+                    .is_some_and(|o| o.len() > k.len() && o.starts_with(k.as_ref()))
+                {
+                    truncated = true;
+                    break;
+                }
+                later = next_same_prefix.get(j).copied().flatten();
+            }
+            if truncated {
+                if let Some(d) = drop.get_mut(i) {
+                    *d = true;
                 }
             }
         }
@@ -1515,8 +1539,9 @@ mod tests {
         ];
         let mut settled = 0;
         for doc in &docs {
-            let mut seen = FastMap::default();
-            let first = ex.extract_once(doc.lines(), &PageMeta::default(), true, &mut seen, true);
+            let mut features = |l: &Cow<'_, str>| ex.line_features(l, true);
+            let first =
+                ex.extract_once(doc.lines(), &PageMeta::default(), true, &mut features, true);
             if !first.settled {
                 continue;
             }
@@ -1525,7 +1550,7 @@ mod tests {
                 first.paragraphs.iter().map(String::as_str),
                 &PageMeta::default(),
                 false,
-                &mut seen,
+                &mut features,
                 true,
             );
             assert_eq!(again.paragraphs, first.paragraphs, "{doc}");
@@ -1585,6 +1610,135 @@ mod tests {
         assert!(!nav_separated("营收增长>10%，利润|成本比例下降。"));
         assert!(menu_of_short_tokens("要闻 政务 经济 文化 教育 体育 图片"));
         assert!(!menu_of_short_tokens("锚定目标 奋勇争先"));
+    }
+
+    /// `preview_copies` as it was written first (a list of the lines of every key), the
+    /// reference for the version with a next-copy chain.
+    fn preview_copies_reference(keys: &[Cow<'_, str>]) -> Vec<bool> {
+        const MIN_KEY: usize = 10;
+        let mut drop = vec![false; keys.len()];
+        let mut first_at: FastMap<&str, Vec<usize>> = FastMap::default();
+        for (i, k) in keys.iter().enumerate() {
+            if at_least_chars(k, MIN_KEY) {
+                first_at.entry(k.as_ref()).or_default().push(i);
+            }
+        }
+        let same_or_truncated =
+            |a: &str, b: &str| a == b || (at_least_chars(a, 4) && b.starts_with(a));
+        let mut i = 0;
+        while i < keys.len() {
+            let later = keys
+                .get(i)
+                .filter(|k| at_least_chars(k, MIN_KEY))
+                .and_then(|k| first_at.get(k.as_ref()))
+                .and_then(|v| v.iter().copied().find(|&j| j > i));
+            let Some(j) = later else {
+                i += 1;
+                continue;
+            };
+            let (mut a, mut b) = (i, j);
+            while a > 0 && b > a + 1 {
+                let (pa, pb) = (a - 1, b - 1);
+                if drop[pa] || keys[pa] != keys[pb] {
+                    break;
+                }
+                drop[pa] = true;
+                a = pa;
+                b = pb;
+            }
+            let mut k = 0;
+            while i + k < j && j + k < keys.len() {
+                if !same_or_truncated(&keys[i + k], &keys[j + k]) {
+                    break;
+                }
+                drop[i + k] = true;
+                k += 1;
+            }
+            i += k.max(1);
+        }
+        drop
+    }
+
+    /// `repeated_or_truncated` as it was written first (a list of the paragraphs of every
+    /// prefix), the reference for the version with a chain per prefix.
+    fn repeated_or_truncated_reference(keys: &[Cow<'_, str>]) -> Vec<bool> {
+        const MIN_KEY: usize = 10;
+        const PREFIX: usize = 16;
+        let mut by_prefix: FastMap<&str, Vec<usize>> = FastMap::default();
+        for (i, k) in keys.iter().enumerate() {
+            if at_least_chars(k, MIN_KEY) {
+                by_prefix.entry(char_prefix(k, PREFIX)).or_default().push(i);
+            }
+        }
+        let mut drop = vec![false; keys.len()];
+        let mut seen: FastMap<&str, usize> = FastMap::default();
+        for (i, k) in keys.iter().enumerate() {
+            if !at_least_chars(k, MIN_KEY) {
+                continue;
+            }
+            if seen.contains_key(k.as_ref()) {
+                drop[i] = true;
+                continue;
+            }
+            seen.insert(k.as_ref(), i);
+            if at_least_chars(k, 20) {
+                if let Some(others) = by_prefix.get(char_prefix(k, PREFIX)) {
+                    drop[i] = others.iter().any(|&j| {
+                        j > i && keys[j].len() > k.len() && keys[j].starts_with(k.as_ref())
+                    });
+                }
+            }
+        }
+        drop
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn repeated_or_truncated_agrees_with_the_reference(
+            picks in proptest::collection::vec(0usize..8, 0..40)
+        ) {
+            // keys sharing their first 16 characters, some a truncated copy of another
+            let pool = [
+                "这是第一段正文内容讲述了全县农业发展的总体情况",
+                "这是第一段正文内容讲述了全县农业发展的总体情况和下一步打算",
+                "这是第一段正文内容讲述了全县农业发展",
+                "这是第一段正文内容讲述了全县工业发展的总体情况",
+                "第二段正文内容讲述了工业发展的具体措施和成效",
+                "短句",
+                "这是第一段正文内容讲述了全县",
+                "第二段正文内容讲述了工业发展的具体措施和成效以及问题",
+            ];
+            let keys: Vec<Cow<'_, str>> = picks
+                .iter()
+                .map(|&i| Cow::Borrowed(pool.get(i).copied().unwrap_or("")))
+                .collect();
+            proptest::prop_assert_eq!(
+                repeated_or_truncated(&keys),
+                repeated_or_truncated_reference(&keys)
+            );
+        }
+
+        #[test]
+        fn preview_copies_agree_with_the_reference(
+            picks in proptest::collection::vec(0usize..8, 0..40)
+        ) {
+            // long lines, one of them a truncated copy of another, and short lines
+            let pool = [
+                "这是第一段正文内容，讲述了全县农业发展的总体情况。",
+                "第二段正文内容，讲述了工业发展的具体措施和成效。",
+                "第二段正文内容，讲述了工业发展的具体措施",
+                "第三段正文内容，讲述了社会事业发展的情况。",
+                "短句",
+                "一、总体要求",
+                "第四段正文内容，安排部署了下一步的重点工作任务。",
+                "第三段正文内容",
+            ];
+            let keys: Vec<Cow<'_, str>> = picks
+                .iter()
+                .map(|&i| Cow::Borrowed(pool.get(i).copied().unwrap_or("")))
+                .collect();
+            proptest::prop_assert_eq!(preview_copies(&keys), preview_copies_reference(&keys));
+        }
     }
 
     #[test]

@@ -334,18 +334,19 @@ impl Cleaner {
         } = raw;
         let mut stats = CleanStats::default();
 
-        // 1. lossless repairs
+        // 1. lossless repairs (tag stripping and entity decoding borrow the text when they
+        // find nothing: whitespace normalisation makes the stage's one copy of it)
         let mut text = if self.config.strip_tags {
-            self.repairs
-                .decode_entities(&self.repairs.strip_tags(&original))
+            let stripped = self.repairs.strip_tags(&original);
+            text::normalize_whitespace(&self.repairs.decode_entities(&stripped))
         } else {
-            original.clone()
+            text::normalize_whitespace(&original)
         };
-        text = text::normalize_whitespace(&text);
 
-        // 2. script
-        let conversion = self.converter.convert(&text);
-        let traditional = conversion.changed_share() >= self.config.traditional_threshold;
+        // 2. script (`None`: the conversion changes nothing, the share is 0)
+        let conversion = self.converter.convert_if_changed(&text);
+        let changed_share = conversion.as_ref().map_or(0.0, Conversion::changed_share);
+        let traditional = changed_share >= self.config.traditional_threshold;
         let script = if traditional {
             Script::Traditional
         } else {
@@ -361,11 +362,11 @@ impl Cleaner {
         // adds none; only a conversion that changed the text needs looking at again.
         let mut ascii_spaces = true;
         if convert {
-            stats.chars_converted = conversion.changed;
-            if conversion.changed > 0 {
+            if let Some(conversion) = conversion {
+                stats.chars_converted = conversion.changed;
                 ascii_spaces = !text::has_other_space(&conversion.text);
+                text = conversion.text;
             }
-            text = conversion.text;
             for field in [
                 &mut meta.title,
                 &mut meta.source,
@@ -380,12 +381,15 @@ impl Cleaner {
 
         // 3. width folding
         if self.config.fold_width {
-            let (folded, n) = text::fold_width(&text);
-            text = folded;
-            stats.chars_width_folded = n;
+            if let (std::borrow::Cow::Owned(folded), n) = text::fold_width(&text) {
+                text = folded;
+                stats.chars_width_folded = n;
+            }
             for field in [&mut meta.title, &mut meta.source, &mut meta.published] {
                 if let Some(v) = field.as_mut() {
-                    *v = text::fold_width(v).0;
+                    if let (std::borrow::Cow::Owned(folded), _) = text::fold_width(v) {
+                        *v = folded;
+                    }
                 }
             }
         }

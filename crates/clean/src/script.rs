@@ -230,40 +230,49 @@ impl ChangeFilter {
 
     /// False when no changing key occurs in `text`: then converting it gives it back unchanged.
     ///
-    /// Decodes one character per step, the common 3-byte and ASCII ones by slice patterns
-    /// (one length test each), and looks each up in `either`.
+    /// One step per character. A 3-byte character (almost all of Chinese text) is looked up
+    /// in `either` without being decoded: its lead byte and second byte give the bitmap's
+    /// word (64 characters), its last byte the bit. Only a character found there is decoded
+    /// and tested further; 2- and 4-byte characters are decoded.
     fn may_change(&self, text: &str) -> bool {
+        let either = &*self.either.bmp;
         let mut rest = text.as_bytes();
         loop {
-            let (code, tail) = match rest {
+            let (found, tail) = match rest {
                 [] => return false,
-                [b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] => (
-                    (u32::from(b0 & 0x0F) << 12)
-                        | (u32::from(b1 & 0x3F) << 6)
-                        | u32::from(b2 & 0x3F),
-                    tail,
-                ),
-                [b0 @ 0..=0x7F, tail @ ..] => (u32::from(*b0), tail),
+                [b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] => {
+                    // (b0 & 0x0F) << 6 | (b1 & 0x3F) is below 1024: `get` never fails
+                    let word = usize::from(b0 & 0x0F) << 6 | usize::from(b1 & 0x3F);
+                    let bits = either.get(word).copied().unwrap_or(0);
+                    (bits & (1u64 << (b2 & 0x3F)) != 0, tail)
+                }
+                [b0 @ 0..=0x7F, tail @ ..] => (self.either.contains_code(u32::from(*b0)), tail),
                 _ => {
-                    // 2- and 4-byte characters: decode them properly
                     let at = text.len() - rest.len();
                     let Some(c) = text.get(at..).and_then(|t| t.chars().next()) else {
                         return false;
                     };
-                    (c as u32, rest.get(c.len_utf8()..).unwrap_or(&[]))
+                    (
+                        self.either.contains(c),
+                        rest.get(c.len_utf8()..).unwrap_or(&[]),
+                    )
                 }
             };
-            if self.either.contains_code(code) {
-                let at = text.len() - rest.len();
-                if let Some(c) = char::from_u32(code) {
-                    // a character of `either` that is no single key begins a phrase
-                    if self.single.contains(c) || self.phrase_at(text, at, c) {
-                        return true;
-                    }
-                }
+            if found && self.changes_at(text, text.len() - rest.len()) {
+                return true;
             }
             rest = tail;
         }
+    }
+
+    /// For a character of `either` at byte `i` of `text`: true when it is a changing single
+    /// character or begins one of the changing phrases.
+    fn changes_at(&self, text: &str, i: usize) -> bool {
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            return false;
+        };
+        // a character of `either` that is no single key begins a phrase
+        self.single.contains(c) || self.phrase_at(text, i, c)
     }
 
     /// True when `c`, at byte `i` of `text`, begins one of the changing phrases.
@@ -367,45 +376,62 @@ impl Converter {
 
     /// Converts `text` (phrase-aware, overrides applied) and counts what changed.
     pub fn convert(&self, text: &str) -> Conversion {
-        let converted = self.convert_text(text);
-        // Han characters are only counted for a text that changed: the share is 0 either way
-        let (han_chars, changed) = if converted == text {
-            (0, 0)
-        } else {
-            let changed = text
-                .chars()
-                .zip(converted.chars())
-                .filter(|(a, b)| a != b)
-                .count()
-                + text.chars().count().abs_diff(converted.chars().count());
-            (han_count(text), changed)
-        };
-        Conversion {
-            text: converted,
-            han_chars,
-            changed,
+        self.convert_if_changed(text).unwrap_or_else(|| Conversion {
+            text: text.to_string(),
+            han_chars: 0,
+            changed: 0,
+        })
+    }
+
+    /// [`Converter::convert`] for a text that changes; `None` when the conversion gives `text`
+    /// back unchanged (then nothing is copied: most documents are simplified already).
+    pub fn convert_if_changed(&self, text: &str) -> Option<Conversion> {
+        let converted = self.convert_text(text)?;
+        if converted == text {
+            return None;
         }
+        // Han characters are only counted for a text that changed: the share is 0 otherwise
+        let changed = text
+            .chars()
+            .zip(converted.chars())
+            .filter(|(a, b)| a != b)
+            .count()
+            + text.chars().count().abs_diff(converted.chars().count());
+        Some(Conversion {
+            text: converted,
+            han_chars: han_count(text),
+            changed,
+        })
     }
 
     /// OpenCC's conversion of `text`, running OpenCC only on the lines it can change (runs of
-    /// such lines at once).
-    fn convert_plain(&self, text: &str) -> String {
+    /// such lines at once); `None` when no line can change (the text is its own conversion).
+    fn convert_plain(&self, text: &str) -> Option<String> {
         let opencc = |s: &str| {
             self.opencc
                 .convert_with_config(s, self.config.fmmseg(), false)
         };
         if !self.filter.line_by_line {
-            return if self.filter.may_change(text) {
-                opencc(text)
-            } else {
-                text.to_string()
-            };
+            return self.filter.may_change(text).then(|| opencc(text));
         }
-        let mut out = String::with_capacity(text.len());
-        // byte range of the pending run of lines to convert
-        let mut run: Option<(usize, usize)> = None;
+        // the lines before the first one that can change are copied as they are
+        let mut first = None;
         let mut start = 0;
         for line in text.split_inclusive('\n') {
+            if self.filter.may_change(line) {
+                first = Some(start);
+                break;
+            }
+            start += line.len();
+        }
+        let first = first?;
+        let mut out = String::with_capacity(text.len());
+        out.push_str(text.get(..first).unwrap_or(""));
+        let text_from = text.get(first..).unwrap_or("");
+        // byte range (in `text`) of the pending run of lines to convert
+        let mut run: Option<(usize, usize)> = None;
+        let mut start = first;
+        for line in text_from.split_inclusive('\n') {
             let end = start + line.len();
             if self.filter.may_change(line) {
                 run = Some((run.map_or(start, |(s, _)| s), end));
@@ -420,22 +446,24 @@ impl Converter {
         if let Some((s, e)) = run {
             out.push_str(&opencc(text.get(s..e).unwrap_or("")));
         }
-        out
+        Some(out)
     }
 
     /// The converted text: the pieces between override phrases go through OpenCC, each
-    /// override phrase becomes its replacement.
-    fn convert_text(&self, text: &str) -> String {
+    /// override phrase becomes its replacement. `None` when the text is certainly its own
+    /// conversion (no override phrase, no line that can change).
+    fn convert_text(&self, text: &str) -> Option<String> {
         let Some(matcher) = &self.overrides.matcher else {
             return self.convert_plain(text);
         };
+        let plain = |s: &str| self.convert_plain(s).unwrap_or_else(|| s.to_string());
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
         for m in matcher.find_iter(text) {
             // Match offsets are byte offsets on char boundaries given by the matcher.
             if let Some(gap) = text.get(last..m.start()) {
                 if !gap.is_empty() {
-                    out.push_str(&self.convert_plain(gap));
+                    out.push_str(&plain(gap));
                 }
             }
             if let Some(r) = self.overrides.replacements.get(m.pattern().as_usize()) {
@@ -448,10 +476,10 @@ impl Converter {
         }
         if let Some(rest) = text.get(last..) {
             if !rest.is_empty() {
-                out.push_str(&self.convert_plain(rest));
+                out.push_str(&plain(rest));
             }
         }
-        out
+        Some(out)
     }
 }
 
@@ -614,8 +642,23 @@ mod tests {
         let whole = c
             .opencc
             .convert_with_config(text, OpenccConfig::T2s.fmmseg(), false);
-        assert_eq!(c.convert_plain(text), whole);
+        assert_eq!(c.convert_plain(text).as_deref(), Some(whole.as_str()));
         assert_eq!(c.convert(text).text, whole);
+        // text that cannot change is not copied, and its conversion is itself
+        let simplified = "简体第一行，没有繁体字。\n第二行\n";
+        assert_eq!(c.convert_plain(simplified), None);
+        assert_eq!(c.convert_if_changed(simplified), None);
+        assert_eq!(c.convert(simplified).text, simplified);
+        // the lines before the first changing one are copied as they are
+        let later = "简体第一行\n第二行\n這是繁體";
+        assert_eq!(
+            c.convert_plain(later).as_deref(),
+            Some(
+                c.opencc
+                    .convert_with_config(later, OpenccConfig::T2s.fmmseg(), false)
+                    .as_str()
+            )
+        );
         assert!(c.filter.may_change("找藉口") && c.filter.may_change("新抱"));
         assert!(!c.filter.may_change("创新是第一动力，什么也挡不住"));
     }

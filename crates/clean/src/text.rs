@@ -1,6 +1,8 @@
 //! Character-level steps: tag stripping, entity decoding, invisible characters and whitespace
 //! (lossless repairs), width folding, doc-mill characters and placeholders.
 
+use std::borrow::Cow;
+
 use regex::Regex;
 
 /// A `HashMap` with rustc's fast, non-cryptographic `FxHasher`, for the per-document maps
@@ -40,8 +42,15 @@ pub fn is_closing(c: char) -> bool {
 /// and the next one, in a loop the compiler vectorises. Characters beyond the BMP (4-byte)
 /// are rare and decoded.
 pub fn han_count(s: &str) -> usize {
+    han_and_char_count(s).0
+}
+
+/// `(han_count(s), s.chars().count())` in one pass over the bytes: a character begins at
+/// every byte that is not a continuation byte (80–BF).
+pub fn han_and_char_count(s: &str) -> (usize, usize) {
     let bytes = s.as_bytes();
     let mut n = 0usize;
+    let mut chars = 0usize;
     let mut astral = 0u8;
     // `x` runs over every byte but the last (which never begins a 3- or 4-byte character),
     // `y` is the byte after it; continuation bytes (80–BF) match none of the tests, and a
@@ -52,7 +61,9 @@ pub fn han_count(s: &str) -> usize {
     let seconds = bytes.get(1..).unwrap_or(&[]);
     for (xs, ys) in firsts.chunks(224).zip(seconds.chunks(224)) {
         let mut in_chunk = 0u8;
+        let mut chars_in_chunk = 0u8;
         for (&x, &y) in xs.iter().zip(ys) {
+            chars_in_chunk += u8::from((x as i8) >= -0x40);
             // U+5000–U+9FFF
             let e5_e9 = x.wrapping_sub(0xE5) < 5;
             // U+4000–U+4DBF and U+4E00–U+4FFF (E4 B7 is U+4DC0–U+4DFF, hexagrams)
@@ -65,14 +76,17 @@ pub fn han_count(s: &str) -> usize {
             astral |= u8::from(x >= 0xF0);
         }
         n += usize::from(in_chunk);
+        chars += usize::from(chars_in_chunk);
     }
+    // the last byte, which the loop leaves out, begins a character when it is ASCII
+    chars += usize::from(bytes.last().is_some_and(|&b| b < 0x80));
     if astral != 0 {
         n += s
             .chars()
             .filter(|&c| (c as u32) > 0xFFFF && is_han(c))
             .count();
     }
-    n
+    (n, chars)
 }
 
 /// Number of white space characters in `s` (what `s.chars().filter(|c| c.is_whitespace())
@@ -135,21 +149,26 @@ impl Repairs {
         })
     }
 
-    /// Removes HTML comments and tags left in plain text.
-    pub fn strip_tags(&self, text: &str) -> String {
-        let no_comments = self.comment.replace_all(text, "");
-        self.tag.replace_all(&no_comments, "").into_owned()
+    /// Removes HTML comments and tags left in plain text. Borrows `text` when it has none
+    /// (the usual case: no copy of the document is made).
+    pub fn strip_tags<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match self.comment.replace_all(text, "") {
+            Cow::Borrowed(t) => self.tag.replace_all(t, ""),
+            Cow::Owned(t) => match self.tag.replace_all(&t, "") {
+                Cow::Owned(stripped) => Cow::Owned(stripped),
+                Cow::Borrowed(_) => Cow::Owned(t),
+            },
+        }
     }
 
     /// Decodes character references (`&nbsp;`, `&#8220;`, `&ldquo;`…); unknown names stay.
-    pub fn decode_entities(&self, text: &str) -> String {
-        self.entity
-            .replace_all(text, |caps: &regex::Captures| {
-                let whole = caps.get(0).map_or("", |m| m.as_str()).to_string();
-                let name = caps.get(1).map_or("", |m| m.as_str());
-                decode_entity(name).map(String::from).unwrap_or(whole)
-            })
-            .into_owned()
+    /// Borrows `text` when it has none.
+    pub fn decode_entities<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.entity.replace_all(text, |caps: &regex::Captures| {
+            let whole = caps.get(0).map_or("", |m| m.as_str()).to_string();
+            let name = caps.get(1).map_or("", |m| m.as_str());
+            decode_entity(name).map(String::from).unwrap_or(whole)
+        })
     }
 }
 
@@ -277,8 +296,8 @@ fn plain_run_end(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// Full-width digits and Latin letters become ASCII; punctuation (，。：；！？（）) stays.
-/// Returns the text and the number of characters changed.
-pub fn fold_width(text: &str) -> (String, usize) {
+/// Returns the text (borrowed when nothing changes) and the number of characters changed.
+pub fn fold_width(text: &str) -> (Cow<'_, str>, usize) {
     // every full-width digit and letter (U+FF10–U+FF5A) is encoded EF BC 90–99 (０-９),
     // EF BC A1–BA (Ａ-Ｚ) or EF BD 81–9A (ａ-ｚ); the ASCII character is U+0020 less
     let bytes = text.as_bytes();
@@ -290,7 +309,7 @@ pub fn fold_width(text: &str) -> (String, usize) {
         }
     };
     if !has_full_width_alnum(bytes) {
-        return (text.to_string(), 0);
+        return (Cow::Borrowed(text), 0);
     }
     let mut out: Option<String> = None;
     let mut changed = 0;
@@ -311,10 +330,10 @@ pub fn fold_width(text: &str) -> (String, usize) {
         i += 3;
     }
     match out {
-        None => (text.to_string(), 0),
+        None => (Cow::Borrowed(text), 0),
         Some(mut o) => {
             o.push_str(text.get(copied..).unwrap_or(""));
-            (o, changed)
+            (Cow::Owned(o), changed)
         }
     }
 }
@@ -343,6 +362,11 @@ pub struct DocMillTable {
     /// The table's characters outside the two blocks most of them are in (see
     /// [`DocMillTable::may_occur`]): a few ordinary-looking Han characters (旳, 昰…).
     others: Vec<String>,
+    /// A vectorised searcher (Teddy, from `aho-corasick`) for all of `others` at once, where
+    /// the CPU has one: with a handful of 3-byte needles, each in a bucket of its own, it
+    /// reports almost no false candidate on Chinese text. `None`: `others` are searched one by
+    /// one.
+    others_searcher: Option<aho_corasick::packed::Searcher>,
 }
 
 /// True for a character of the two blocks most doc-mill characters are in: U+2E80–U+2FFF
@@ -395,6 +419,24 @@ impl DocMillTable {
             .filter(|&&c| !in_doc_mill_blocks(c))
             .map(|c| c.to_string())
             .collect();
+        // (sorted, so that the searcher does not depend on the map's order)
+        self.others.sort();
+        self.others_searcher = if self.others.is_empty() {
+            None
+        } else {
+            aho_corasick::packed::Config::new()
+                .builder()
+                .extend(&self.others)
+                .build()
+        };
+    }
+
+    /// True when one of `others` occurs in `text`.
+    fn has_other(&self, text: &str) -> bool {
+        match &self.others_searcher {
+            Some(searcher) => searcher.find(text).is_some(),
+            None => self.others.iter().any(|o| text.contains(o.as_str())),
+        }
     }
 
     fn contains(&self, c: char) -> bool {
@@ -421,7 +463,7 @@ impl DocMillTable {
             // ideographs (EF A4–AB …)
             found |= ((x == 0xE2) & (y >= 0xBA)) | ((x == 0xEF) & (y.wrapping_sub(0xA4) < 8));
         }
-        found || self.others.iter().any(|o| text.contains(o.as_str()))
+        found || self.has_other(text)
     }
 
     /// Number of doc-mill characters in `text` (what [`DocMillTable::apply`] counts).
@@ -721,6 +763,36 @@ mod tests {
     }
 
     #[test]
+    fn doc_mill_others_are_found_anywhere_in_long_texts() {
+        let t = builtin_doc_mill();
+        let prose = "这是一段普通的文字，时间、地点和人物都很清楚。".repeat(20);
+        assert!(!t.may_occur(&prose));
+        for o in &t.others {
+            // at the start, in the middle (around the searcher's block boundaries) and at
+            // the end of a long text, and alone
+            for at in [0, 1, 17, 31, 32, 33, 64, prose.len()] {
+                let mut s = prose.clone();
+                let at = (0..=at.min(s.len()))
+                    .rev()
+                    .find(|&i| s.is_char_boundary(i))
+                    .unwrap_or(0);
+                s.insert_str(at, o);
+                assert!(t.has_other(&s), "{o:?} at {at}");
+                assert!(t.may_occur(&s), "{o:?} at {at}");
+            }
+            assert!(t.has_other(o));
+        }
+        // without a searcher the answer is the same
+        let plain = DocMillTable {
+            others_searcher: None,
+            ..builtin_doc_mill()
+        };
+        for s in [prose.as_str(), "旳", "甲昰乙"] {
+            assert_eq!(plain.has_other(s), t.has_other(s), "{s:?}");
+        }
+    }
+
+    #[test]
     fn doc_mill_counts_characters_of_every_added_table() {
         let mut t = DocMillTable::default();
         assert!(t.add_tsv("昰\t是\n").is_empty());
@@ -771,6 +843,14 @@ mod tests {
         }
 
         #[test]
+        fn han_and_char_counts_match_counting_chars(s in edgy_text()) {
+            prop_assert_eq!(
+                han_and_char_count(&s),
+                (han_count_reference(&s), s.chars().count())
+            );
+        }
+
+        #[test]
         fn byte_level_scans_match_the_char_level_originals(s in edgy_text()) {
             prop_assert_eq!(normalize_whitespace(&s), normalize_whitespace_reference(&s));
             // what `Cleaner::clean` relies on when it tells extraction `ascii_spaces`
@@ -778,7 +858,8 @@ mod tests {
             prop_assert_eq!(has_other_space(&s), s.chars().any(|c| c != ' ' && c != '\n' && c.is_whitespace()));
             prop_assert_eq!(han_count(&s), han_count_reference(&s));
             prop_assert_eq!(space_count(&s), s.chars().filter(|c| c.is_whitespace()).count());
-            prop_assert_eq!(fold_width(&s), fold_width_reference(&s));
+            let (folded, n) = fold_width(&s);
+            prop_assert_eq!((folded.into_owned(), n), fold_width_reference(&s));
             prop_assert_eq!(has_placeholder_char(&s), s.contains(is_placeholder_char));
             prop_assert_eq!(count_placeholders(&s), count_placeholders_reference(&s));
             let t = builtin_doc_mill();
@@ -796,12 +877,19 @@ mod tests {
                     "{s:?}"
                 );
                 assert_eq!(han_count(&s), han_count_reference(&s), "{s:?}");
+                let long = s.repeat(97);
+                assert_eq!(
+                    han_and_char_count(&long),
+                    (han_count_reference(&long), long.chars().count()),
+                    "{s:?}"
+                );
                 assert_eq!(
                     space_count(&s),
                     s.chars().filter(|c| c.is_whitespace()).count(),
                     "{s:?}"
                 );
-                assert_eq!(fold_width(&s), fold_width_reference(&s), "{s:?}");
+                let (folded, n) = fold_width(&s);
+                assert_eq!((folded.into_owned(), n), fold_width_reference(&s), "{s:?}");
                 assert_eq!(has_placeholder_char(&s), s.contains(is_placeholder_char));
             }
         }

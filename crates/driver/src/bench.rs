@@ -339,9 +339,7 @@ fn bench_speed(args: &BenchArgs, config: &Path, samples: &Path, work: &Path) -> 
     let (jb, js) = jieba_alone(&corpus);
     let jieba_after = jb as f64 / 1e6 / js.max(1e-9);
     let jieba_rate = (jieba_before + jieba_after) / 2.0;
-    println!(
-        "jieba-rs tag alone again: {jieba_after:.2} MB/s; mean of both: {jieba_rate:.2} MB/s"
-    );
+    println!("jieba-rs tag alone again: {jieba_after:.2} MB/s; mean of both: {jieba_rate:.2} MB/s");
     if let [r1, r2] = rates[..] {
         println!(
             "per-core end to end / jieba alone = {:.2} (target ≥ 0.5); per CPU second, --jobs 1: {:.2}, --jobs 2: {:.2}",

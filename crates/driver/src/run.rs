@@ -171,28 +171,47 @@ pub struct Stages {
 impl Stages {
     /// Builds every stage.
     pub fn build(loaded: &LoadedConfig) -> Result<Stages, RunError> {
+        Self::build_then(loaded, |_| ()).map(|(stages, ())| stages)
+    }
+
+    /// Builds every stage and, once ingest is built, runs `then` on it while segment (jieba's
+    /// dictionary, the slowest to build) is still being built, on another thread of the
+    /// current rayon pool when it has one free.
+    pub fn build_then<T: Send>(
+        loaded: &LoadedConfig,
+        then: impl FnOnce(&Ingest) -> T + Send,
+    ) -> Result<(Stages, T), RunError> {
         let c = &loaded.config;
         let base = &loaded.base_dir;
-        let ingest = Ingest::build(&c.ingest, base).map_err(|e| RunError::Build {
-            stage: "ingest",
-            message: e.to_string(),
-        })?;
-        let cleaner = Cleaner::build(&c.clean, base).map_err(|e| RunError::Build {
-            stage: "clean",
-            message: e.to_string(),
-        })?;
-        let segmenter =
-            Segmenter::build(&c.segment, &c.numbers, &c.entities, base).map_err(|e| {
-                RunError::Build {
-                    stage: "segment",
+        let (first, segmenter) = rayon::join(
+            || -> Result<_, RunError> {
+                let ingest = Ingest::build(&c.ingest, base).map_err(|e| RunError::Build {
+                    stage: "ingest",
                     message: e.to_string(),
-                }
-            })?;
-        Ok(Stages {
+                })?;
+                let cleaner = Cleaner::build(&c.clean, base).map_err(|e| RunError::Build {
+                    stage: "clean",
+                    message: e.to_string(),
+                })?;
+                let result = then(&ingest);
+                Ok((ingest, cleaner, result))
+            },
+            || {
+                Segmenter::build(&c.segment, &c.numbers, &c.entities, base).map_err(|e| {
+                    RunError::Build {
+                        stage: "segment",
+                        message: e.to_string(),
+                    }
+                })
+            },
+        );
+        let (ingest, cleaner, result) = first?;
+        let stages = Stages {
             ingest,
             cleaner,
-            segmenter,
-        })
+            segmenter: segmenter?,
+        };
+        Ok((stages, result))
     }
 
     /// Runs one input file through ingest, clean and segment. Never panics: a stage
@@ -246,9 +265,7 @@ impl Stages {
             };
             let t = Instant::now();
             let segmented = guarded(Stage::Segment, &source, || {
-                let seg = self.segmenter.segment(clean);
-                let terms = self.segmenter.term_counts(&seg);
-                (seg, terms)
+                self.segmenter.segment_and_count(clean)
             });
             times.segment += t.elapsed().as_secs_f64();
             docs.push(match segmented {
@@ -474,7 +491,6 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     std::fs::create_dir_all(&layout.private).map_err(io_err(&layout.private))?;
     let _lock = OutputLock::acquire(&layout.lock(), &run_id)?;
 
-    let stages = Stages::build(loaded)?;
     let jobs = opts
         .jobs
         .filter(|&j| j > 0)
@@ -487,8 +503,10 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
             message: e.to_string(),
         })?;
 
-    // Discover and plan.
-    let discovery = stages.ingest.discover();
+    // Build the stages and discover the input files (while jieba's dictionary loads).
+    let (stages, discovery) = pool.install(|| Stages::build_then(loaded, Ingest::discover))?;
+
+    // Plan.
     let files_seen = discovery.files.len() + discovery.failures.len();
     let previous = if opts.full {
         None
@@ -503,16 +521,14 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
             Some(s) if s.config_hash != loaded.hash => {
                 Some("config or gongwen version changed".to_string())
             }
-            Some(s) if s.cache_format != CACHE_FORMAT => {
-                Some("cache format changed".to_string())
-            }
+            Some(s) if s.cache_format != CACHE_FORMAT => Some("cache format changed".to_string()),
             Some(_) => None,
         }
     };
     // The previous run's cache, when its config and its cache format were the same.
-    let reusable = previous.as_ref().filter(|s| {
-        !opts.full && s.config_hash == loaded.hash && s.cache_format == CACHE_FORMAT
-    });
+    let reusable = previous
+        .as_ref()
+        .filter(|s| !opts.full && s.config_hash == loaded.hash && s.cache_format == CACHE_FORMAT);
     let cache = Cache::new(
         layout.private.join("cache"),
         reusable.map(|s| s.cache_pack.clone()),
@@ -658,7 +674,10 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         top_k,
         &mut writer,
     )?;
-    log::debug!("{} distinct keyword terms over {n_ranked_docs} documents", doc_freq.len());
+    log::debug!(
+        "{} distinct keyword terms over {n_ranked_docs} documents",
+        doc_freq.len()
+    );
     drop(doc_freq);
     m.stage_seconds.keywords = t.elapsed().as_secs_f64();
     let t = Instant::now();

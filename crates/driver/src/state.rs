@@ -50,7 +50,7 @@ mod terms;
 
 pub use terms::{TermsReader, TermsRecord, TermsWriter, TERMS_EXT};
 
-/// Keyword candidates of one document with their counts (from `Segmenter::term_counts`).
+/// Keyword candidates of one document with their counts (from `Segmenter::segment_and_count`).
 pub type TermCounts = Vec<(String, u32)>;
 
 /// The state file: what the last run of this output folder (and shard) saw.
@@ -307,9 +307,7 @@ mod tests {
         let writing = Cache::new(dir.path().join("cache"), None);
         let (a, b) = (entry("a.txt"), entry("b.txt"));
         let name = Cache::pack_name(None, "run1");
-        let mut pack = writing
-            .create_pack(&name)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let mut pack = writing.create_pack(&name).unwrap_or_else(|e| panic!("{e}"));
         let mut refs = Vec::new();
         for e in [&a, &b] {
             let blob = Cache::encode(e).unwrap_or_else(|e| panic!("{e}"));
@@ -325,8 +323,14 @@ mod tests {
             Some(b.docs.clone())
         );
         // Another config, another file or another content hash: not used.
-        assert_eq!(Cache::decode(&blob_b, "abcdef0123456789", "b.txt", "h2"), None);
-        assert_eq!(Cache::decode(&blob_b, "abcdef0123456789", "a.txt", "h1"), None);
+        assert_eq!(
+            Cache::decode(&blob_b, "abcdef0123456789", "b.txt", "h2"),
+            None
+        );
+        assert_eq!(
+            Cache::decode(&blob_b, "abcdef0123456789", "a.txt", "h1"),
+            None
+        );
         assert_eq!(Cache::decode(&blob_b, "ffff", "b.txt", "h1"), None);
         // A reference past the end of the pack, or a pack outside the folder, reads nothing.
         let past = CacheRef {

@@ -390,7 +390,7 @@ impl EntityRecognizer {
             let (chars, bytes, flags) = doc.sentence(i);
             ctx.set_sentence(s.text, chars, bytes, flags);
             ctx.find_hits(lex);
-            if ctx.hits.is_empty() && !self.may_find_without_hits(flags, s.tokens) {
+            if ctx.hits.is_empty() && !self.may_find_without_hits(flags, chars, s.tokens) {
                 // No rule can find anything: the tokens are not even read.
                 counts.push((0, chars.len()));
                 continue;
@@ -449,13 +449,19 @@ impl EntityRecognizer {
     }
 
     /// False when a sentence without lexicon hits surely has no candidate: no opening
-    /// quote (terms), no 等 (company lists), no token tagged as a name (`nr`) — every
-    /// other rule starts from a lexicon hit. `flags` are what the decoding noticed.
-    fn may_find_without_hits(&self, flags: u8, tokens: &[Token]) -> bool {
-        flags & (sent_flags::QUOTE | sent_flags::DENG) != 0
-            || tokens.iter().any(|t| {
-                t.word == "等" || (self.settings.person_from_pos && t.pos.starts_with("nr"))
-            })
+    /// quote (terms), no 等 (company lists), and no token tagged as a name (`nr`) that a
+    /// cue could follow — every other rule starts from a lexicon hit, and without one a
+    /// name tagged `nr` needs a cue (说, 表示…) right after it, whose first character
+    /// must then be in the sentence. `flags` are what the decoding noticed in `chars`.
+    /// The characters are tested before the tokens are read: they are in the cache, the
+    /// tokens (80 bytes each) are not.
+    fn may_find_without_hits(&self, flags: u8, chars: &[char], tokens: &[Token]) -> bool {
+        if flags & (sent_flags::QUOTE | sent_flags::DENG) != 0 {
+            return true;
+        }
+        self.settings.person_from_pos
+            && chars.iter().any(|&c| self.lexicon.cue_first.may_contain(c))
+            && tokens.iter().any(|t| t.pos.starts_with("nr"))
     }
 }
 
@@ -494,38 +500,6 @@ struct DocChars {
     at: Vec<usize>,
     /// For each sentence: what its decoding noticed ([`sent_flags`]).
     flags: Vec<u8>,
-    /// For each sentence: the [`CharSig`] of its characters.
-    sigs: Vec<CharSig>,
-}
-
-/// A 128-bit signature of a set of characters: one bit for each, chosen by hashing its
-/// code. A word can occur in a text only if its signature's bits are all set in the text's.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct CharSig([u64; 2]);
-
-impl CharSig {
-    /// Adds `c`.
-    #[inline]
-    fn add(&mut self, c: char) {
-        // Fibonacci hashing: the top 7 bits of the code times a large odd constant.
-        let bit = (u32::from(c).wrapping_mul(0x9E37_79B9) >> 25) as usize;
-        if let Some(w) = self.0.get_mut((bit >> 6) & 1) {
-            *w |= 1 << (bit & 63);
-        }
-    }
-
-    /// The signature of `word`.
-    fn of(word: &str) -> CharSig {
-        let mut sig = CharSig::default();
-        word.chars().for_each(|c| sig.add(c));
-        sig
-    }
-
-    /// False when some character of `self` is surely not in `text`'s signature.
-    #[inline]
-    fn may_be_in(self, text: CharSig) -> bool {
-        self.0[0] & !text.0[0] == 0 && self.0[1] & !text.0[1] == 0
-    }
 }
 
 impl DocChars {
@@ -535,17 +509,17 @@ impl DocChars {
         self.bytes.clear();
         self.at.clear();
         self.flags.clear();
-        self.sigs.clear();
         for s in sentences {
             let base = self.chars.len();
             self.at.push(base);
-            // Counting first (fast) lets the decoding write into slices without a
-            // capacity check per character.
-            let n = s.text.chars().count();
-            self.chars.resize(base + n, '\0');
-            self.bytes.resize(base + n, 0);
+            // The decoding writes into slices sized for the longest possible sentence
+            // (one character per byte; no capacity check per character) and cuts them to
+            // what it decoded: the text is not counted in a pass of its own.
+            let room = s.text.len();
+            self.chars.resize(base + room, '\0');
+            self.bytes.resize(base + room, 0);
             let mut flags = 0u8;
-            let mut sig = CharSig::default();
+            let mut decoded = 0;
             if let (Some(cs), Some(bs)) = (self.chars.get_mut(base..), self.bytes.get_mut(base..)) {
                 for ((c, b), (byte, ch)) in
                     cs.iter_mut().zip(bs.iter_mut()).zip(s.text.char_indices())
@@ -553,11 +527,12 @@ impl DocChars {
                     *c = ch;
                     *b = byte as u32;
                     flags |= char_flag(ch);
-                    sig.add(ch);
+                    decoded += 1;
                 }
             }
+            self.chars.truncate(base + decoded);
+            self.bytes.truncate(base + decoded);
             self.flags.push(flags);
-            self.sigs.push(sig);
         }
         self.at.push(self.chars.len());
     }
@@ -577,8 +552,17 @@ impl DocChars {
 }
 
 /// Up to this many names, the search for propagated names first tests each sentence's
-/// [`CharSig`].
+/// [`char_sig`].
 const MAX_SIG_NAMES: usize = 32;
+
+/// A 64-bit signature of a set of characters: one bit for each, chosen by hashing its code
+/// (Fibonacci hashing: the top 6 bits of the code times a large odd constant). A word can
+/// occur in a text only if its signature's bits are all set in the text's.
+fn char_sig(chars: impl Iterator<Item = char>) -> u64 {
+    chars.fold(0, |sig, c| {
+        sig | 1 << (u32::from(c).wrapping_mul(0x9E37_79B9) >> 26)
+    })
+}
 
 /// Names to propagate through a document: names seen with a title (PER with that title)
 /// and organisation names a rule found (ORG), the first occurrence deciding.
@@ -629,24 +613,26 @@ impl PropagatedNames {
         names.sort();
         let trie = CharTrie::new(&names);
         // A sentence none of whose names' characters all occur in it is skipped without a
-        // walk (most sentences); with many names the test would cost more than it saves.
-        let sigs: Vec<CharSig> = if names.len() <= MAX_SIG_NAMES {
-            names.iter().map(|n| CharSig::of(n)).collect()
+        // walk (most sentences): its signature costs a third of a walk of the small trie
+        // per character. It is built here, not while decoding: only documents with names
+        // pay for it. With many names the test would pass too often to pay.
+        let sigs: Vec<u64> = if names.len() <= MAX_SIG_NAMES {
+            names.iter().map(|n| char_sig(n.chars())).collect()
         } else {
             Vec::new()
         };
         let mut found = Vec::new();
         for (i, s) in sentences.iter().enumerate() {
+            let (chars, bytes, flags) = doc.sentence(i);
             if !sigs.is_empty() {
-                let text = doc.sigs.get(i).copied().unwrap_or_default();
-                if !sigs.iter().any(|sig| sig.may_be_in(text)) {
+                let text = char_sig(chars.iter().copied());
+                if !sigs.iter().any(|&sig| sig & !text == 0) {
                     continue;
                 }
             }
             // Mentions that do not overlap, leftmost first (as a standard Aho-Corasick
             // search finds them).
             found.clear();
-            let (chars, bytes, flags) = doc.sentence(i);
             trie.for_each_match(chars, |start, end, p| found.push((start, end, p)));
             if found.is_empty() {
                 continue;

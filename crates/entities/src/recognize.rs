@@ -539,6 +539,11 @@ fn quoted_terms(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
     let mut stack: Vec<(char, usize)> = Vec::new();
     for i in 0..n {
         let Some(c) = ctx.char_at(i) else { continue };
+        // Every quote is below U+3010, Han characters are above it: one comparison
+        // passes over most characters.
+        if (c as u32) >= 0x3010 {
+            continue;
+        }
         let closing = match c {
             '”' => Some('“'),
             '’' => Some('‘'),

@@ -348,13 +348,73 @@ fn names_propagate_to_sentences_before_and_after() {
 }
 
 #[test]
-fn char_signatures_hold_the_words_of_a_text() {
-    let text = CharSig::of("市委书记王振华说");
-    for w in ["王振华", "书记", "说", ""] {
-        assert!(CharSig::of(w).may_be_in(text), "{w}");
-    }
-    // Bits are not all set: some word is ruled out.
-    assert!(["甲乙丙", "丁戊己", "庚辛壬"]
+fn decoding_fills_characters_offsets_flags_and_signatures() {
+    // Mixed widths (ASCII, Han, a supplementary-plane ideograph) and an empty sentence: the
+    // decoding writes into slices sized by bytes and cuts them to the characters decoded.
+    let texts = ["ab“甲乙”等", "", "𠀀丙x", "丁"];
+    let views: Vec<SentenceView<'_>> = texts
         .iter()
-        .any(|w| !CharSig::of(w).may_be_in(text)));
+        .enumerate()
+        .map(|(i, t)| SentenceView {
+            sent_idx: i,
+            start: 0,
+            text: t,
+            tokens: &[],
+        })
+        .collect();
+    let mut doc = DocChars::default();
+    doc.fill(&views);
+    for (i, t) in texts.iter().enumerate() {
+        let (chars, bytes, flags) = doc.sentence(i);
+        assert_eq!(chars, t.chars().collect::<Vec<_>>().as_slice(), "{t}");
+        let offsets: Vec<u32> = t.char_indices().map(|(b, _)| b as u32).collect();
+        assert_eq!(bytes, offsets.as_slice(), "{t}");
+        let want = t.chars().fold(0, |f, c| f | char_flag(c));
+        assert_eq!(flags, want, "{t}");
+    }
+}
+
+#[test]
+fn name_tagged_tokens_without_a_cue_character_yield_nothing() {
+    // A sentence without lexicon hits, quote or 等 is read further only when a cue could
+    // start in it: a name tagged `nr` followed by a cue is found, the same name with no
+    // cue character anywhere in the sentence is not (and its tokens are not read).
+    let text_cue = "王小明说";
+    let text_bare = "王小明好";
+    let toks = |text: &str| {
+        vec![
+            Token {
+                sent_idx: 0,
+                tok_idx: 0,
+                word: gongwen_model::slice_chars(text, Span::new(0, 3)).into(),
+                pos: "nr".into(),
+                span: Span::new(0, 3),
+            },
+            Token {
+                sent_idx: 0,
+                tok_idx: 1,
+                word: gongwen_model::slice_chars(text, Span::new(3, 4)).into(),
+                pos: "v".into(),
+                span: Span::new(3, 4),
+            },
+        ]
+    };
+    let rec = recognizer();
+    assert!(!rec.lexicon.cue_first.may_contain('好'));
+    let bare = mentions_with_tokens(text_bare, &toks(text_bare));
+    assert!(bare.is_empty(), "{bare:?}");
+    let cued = mentions_with_tokens(text_cue, &toks(text_cue));
+    assert_eq!(cued, vec![(0, 3, EntityType::Per, None)]);
+}
+
+#[test]
+fn char_signatures_hold_the_words_of_a_text() {
+    let text = char_sig("市委书记王振华说".chars());
+    for w in ["王振华", "书记", "说"] {
+        assert_eq!(char_sig(w.chars()) & !text, 0, "{w}");
+    }
+    // Some word of other characters is ruled out (64 bits: a few may collide).
+    assert!(["甲乙", "丙丁", "戊己", "庚辛", "壬癸"]
+        .iter()
+        .any(|w| char_sig(w.chars()) & !text != 0));
 }

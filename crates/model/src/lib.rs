@@ -20,7 +20,9 @@ pub use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A half-open range `start..end` of character offsets into a document's clean text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Span {
     /// First character (inclusive).
     pub start: usize,
@@ -47,7 +49,10 @@ impl Span {
     /// The same span moved `by` characters to the right (used to turn offsets relative to a
     /// sentence or paragraph into offsets relative to the document).
     pub fn shifted(&self, by: usize) -> Span {
-        Span { start: self.start + by, end: self.end + by }
+        Span {
+            start: self.start + by,
+            end: self.end + by,
+        }
     }
 
     /// True when `other` lies inside this span.
@@ -59,7 +64,10 @@ impl Span {
 /// Characters `span` of `text`, by character (not byte) offsets. Out-of-range ends are
 /// clamped, so this never panics.
 pub fn slice_chars(text: &str, span: Span) -> &str {
-    let mut indices = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len()));
+    let mut indices = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()));
     let start = indices.nth(span.start).unwrap_or(text.len());
     let end = if span.end > span.start {
         indices.nth(span.end - span.start - 1).unwrap_or(text.len())
@@ -588,7 +596,10 @@ pub struct ConfigProblem {
 impl ConfigProblem {
     /// A problem at `path`.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigProblem { path: path.into(), message: message.into() }
+        ConfigProblem {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 

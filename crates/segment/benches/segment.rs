@@ -6,10 +6,11 @@
 //! - jieba `tag(paragraph, true)` with a plain `Jieba::new()`, per paragraph and per sentence,
 //!   and with segment's dictionary (domain terms and entity words added), per sentence;
 //! - `Segmenter::segment` over all documents, and its parts (`segment_profiled`);
-//! - `term_counts` (keyword candidates).
+//! - `term_counts` (keyword candidates), and `segment_and_count` (both at once).
 //!
 //! Everything except jieba and entity recognition should cost at most 0.3 × jieba alone.
-//! With `GONGWEN_BENCH_PERF=1` only `segment` and `term_counts` run, with
+//! With `GONGWEN_BENCH_PERF=1` only `segment_and_count` runs (`=split`: `segment`, then
+//! `term_counts`), with
 //! `GONGWEN_BENCH_PERF=jieba` only plain jieba per paragraph (for `perf record`/`perf stat`).
 //! With `GONGWEN_SEGMENT_DUMP=FILE` the outputs (all but entities) are written as JSON lines,
 //! to check that a change leaves them byte-identical.
@@ -204,12 +205,16 @@ fn main() {
         println!("{n} tokens");
         return;
     }
-    if std::env::var("GONGWEN_BENCH_PERF").is_ok() {
+    if let Ok(mode) = std::env::var("GONGWEN_BENCH_PERF") {
         let mut n = 0usize;
         for _ in 0..rounds.max(1) {
             for d in &docs {
-                let out = segmenter.segment(d.clone());
-                n += segmenter.term_counts(&out).len();
+                n += if mode == "split" {
+                    let out = segmenter.segment(d.clone());
+                    segmenter.term_counts(&out).len()
+                } else {
+                    segmenter.segment_and_count(d.clone()).1.len()
+                };
             }
         }
         println!("{n} keyword candidates");
@@ -232,6 +237,23 @@ fn main() {
         docs.len(),
         sentences.len()
     );
+
+    // (b') segment and keyword candidates: counted after segment, and on the way.
+    let (t_split, split_terms) = best(rounds, || {
+        docs.iter()
+            .map(|d| segmenter.term_counts(&segmenter.segment(d.clone())))
+            .collect::<Vec<_>>()
+    });
+    let (t_fused, fused_terms) = best(rounds, || {
+        docs.iter()
+            .map(|d| segmenter.segment_and_count(d.clone()).1)
+            .collect::<Vec<_>>()
+    });
+    let differing = split_terms
+        .iter()
+        .zip(&fused_terms)
+        .filter(|(a, b)| a != b)
+        .count();
 
     // (a) jieba alone.
     let plain = Jieba::new();
@@ -311,6 +333,13 @@ fn main() {
     );
     println!("-- segment (CPU time, best of {rounds})");
     row("(b) Segmenter::segment, all documents", t_segment);
+    row("    segment, then term_counts", t_split);
+    row("    segment_and_count", t_fused);
+    println!(
+        "    segment_and_count - segment: {:.3} s; term_counts: {:.3} s; documents whose terms differ: {differing}",
+        secs(t_fused.saturating_sub(t_segment)),
+        secs(t_split.saturating_sub(t_segment))
+    );
     println!("-- (c) parts (segment_profiled, scaled to CPU time; keywords: term_counts)");
     row("    jieba tag inside segment", profile.jieba);
     row("    tokens (tags -> token rows)", profile.tokens);

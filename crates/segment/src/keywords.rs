@@ -219,6 +219,14 @@ impl KeywordRules {
         }
     }
 
+    /// Whether `word` is a stop word.
+    fn is_stopword(&self, word: &str) -> bool {
+        match short_key(word) {
+            Some(key) => self.short_stopwords.contains(&key),
+            None => self.long_stopwords.contains(word),
+        }
+    }
+
     /// Whether tokens tagged `pos` are left out (prefix match against `excluded_pos`).
     fn pos_excluded(&self, pos: &str) -> bool {
         match short_tag_index(pos).and_then(|i| self.excluded_short.get(i)) {
@@ -260,51 +268,159 @@ impl KeywordRules {
     /// Candidate words with counts: the `max_candidates` most frequent, sorted by count
     /// (descending) then word.
     pub(crate) fn term_counts(&self, tokens: &[Token]) -> Vec<(String, u32)> {
-        // Words of at most 15 bytes (almost all) are counted under a one-integer key, so
-        // hashing and comparing keys take a few instructions, with the count and the index
-        // of a token that has the word (a small entry: less memory to touch); longer words
-        // under their text.
-        let mut short: FxHashMap<u128, (u32, u32)> =
-            FxHashMap::with_capacity_and_hasher(tokens.len() / 8, Default::default());
-        let mut long: FxHashMap<&str, u32> = FxHashMap::default();
-        // (A document of more than 4 billion tokens counts every word under its text.)
-        let indexable = u32::try_from(tokens.len()).is_ok();
+        let mut counter = TermCounter::new(self, tokens.len());
         for (i, t) in tokens.iter().enumerate() {
             if self.is_candidate(t) {
-                let word = t.word.as_str();
-                match short_key(word).filter(|_| indexable) {
-                    Some(key) => short.entry(key).or_insert((0, i as u32)).0 += 1,
-                    None => *long.entry(word).or_default() += 1,
-                }
+                counter.count(i, t.word.as_str());
             }
         }
-        // Stop words are dropped once per distinct word rather than looked up per token.
-        let mut v: Vec<CandidateKey<'_>> = Vec::with_capacity(short.len() + long.len());
+        counter.finish(tokens)
+    }
+}
+
+/// The keyword candidates of one document being counted, token row by token row: either
+/// over finished rows ([`KeywordRules::term_counts`]) or while segment builds them
+/// ([`TermCounter::see`], which gets the row's tag index and length in characters for free,
+/// so most rows are turned down with two loads and no look at the word).
+pub(crate) struct TermCounter<'r> {
+    rules: &'r KeywordRules,
+    /// Words of at most 15 bytes (almost all), counted under a one-integer key ([`short_key`]),
+    /// so hashing and comparing keys take a few instructions, with the count and the row of a
+    /// token with the word (a small entry: less memory to touch).
+    short: FxHashMap<u128, (u32, u32)>,
+    /// Rows of the longer candidates (rare), counted under their text at the end.
+    long: Vec<usize>,
+}
+
+impl<'r> TermCounter<'r> {
+    /// A counter for a document of about `n_tokens` tokens.
+    pub(crate) fn new(rules: &'r KeywordRules, n_tokens: usize) -> Self {
+        TermCounter {
+            rules,
+            short: FxHashMap::with_capacity_and_hasher(n_tokens / 8, Default::default()),
+            long: Vec::new(),
+        }
+    }
+
+    /// Counts the token of row `row`, `word`, already known to be a candidate (stop words
+    /// aside: they are dropped once per distinct word in [`TermCounter::finish`]).
+    #[inline(always)]
+    fn count(&mut self, row: usize, word: &str) {
+        // (A row past 4 billion counts under its text.)
+        match short_key(word).zip(u32::try_from(row).ok()) {
+            Some((key, row)) => self.short.entry(key).or_insert((0, row)).0 += 1,
+            None => self.long.push(row),
+        }
+    }
+
+    /// Counts row `row` (word `word`, `n_chars` characters, tag `tag` whose
+    /// [`short_tag_index`] is `tag_index`) if it is a candidate: the same rule as
+    /// [`KeywordRules::term_counts`], given that `n_chars` is the number of characters of
+    /// `word` (a token's span length).
+    #[inline(always)]
+    pub(crate) fn see(
+        &mut self,
+        row: usize,
+        word: &str,
+        n_chars: usize,
+        tag: &str,
+        tag_index: Option<usize>,
+    ) {
+        let rules = self.rules;
+        if n_chars < rules.min_chars {
+            return;
+        }
+        let excluded = match tag_index.and_then(|i| rules.excluded_short.get(i)) {
+            Some(&excluded) => excluded,
+            None => rules.pos_excluded(tag),
+        };
+        if !excluded && rules.word_qualifies(word) {
+            self.count(row, word);
+        }
+    }
+
+    /// The `max_candidates` most frequent candidates that are not stop words, sorted by
+    /// count (descending) then word; `tokens` are the rows counted.
+    pub(crate) fn finish(mut self, tokens: &[Token]) -> Vec<(String, u32)> {
+        let rules = self.rules;
+        let mut long: FxHashMap<&str, u32> = FxHashMap::default();
+        for &row in &self.long {
+            if let Some(t) = tokens.get(row) {
+                *long.entry(t.word.as_str()).or_default() += 1;
+            }
+        }
+        // Stop words are dropped once per distinct word rather than looked up per token (a
+        // count of 0 marks them), and the counts of the other words are tallied.
+        let mut tally = [0usize; COUNT_TALLY];
+        for (key, (count, _)) in self.short.iter_mut() {
+            if rules.short_stopwords.contains(key) {
+                *count = 0;
+            }
+            tally_count(&mut tally, *count);
+        }
+        long.retain(|w, _| !rules.is_stopword(w));
+        for &count in long.values() {
+            tally_count(&mut tally, count);
+        }
+        // Only words counted at least `floor` times can be among the `max_candidates` first
+        // (at least that many words have `floor` or more), so only those are ranked.
+        let floor = count_floor(&tally, rules.max_candidates);
+        let mut v: Vec<CandidateKey<'_>> = Vec::new();
         v.extend(
-            short
+            self.short
                 .into_iter()
-                .filter(|(key, _)| !self.short_stopwords.contains(key))
-                .filter_map(|(key, (count, i))| {
-                    let word = tokens.get(i as usize)?.word.as_str();
+                .filter(|&(_, (count, _))| count >= floor)
+                .filter_map(|(key, (count, row))| {
+                    let word = tokens.get(row as usize)?.word.as_str();
                     Some(short_candidate_key(key, word, count))
                 }),
         );
         v.extend(
             long.into_iter()
-                .filter(|(w, _)| !self.long_stopwords.contains(*w))
+                .filter(|&(_, c)| c >= floor)
                 .map(|(w, c)| candidate_key(w, c)),
         );
         // Words are distinct, so the order is total and the result deterministic: pick the
         // `max_candidates` first, then sort only those.
-        if v.len() > self.max_candidates && self.max_candidates > 0 {
-            v.select_nth_unstable(self.max_candidates - 1);
+        if v.len() > rules.max_candidates && rules.max_candidates > 0 {
+            v.select_nth_unstable(rules.max_candidates - 1);
         }
-        v.truncate(self.max_candidates);
+        v.truncate(rules.max_candidates);
         v.sort_unstable();
         v.into_iter()
             .map(|(Reverse(c), _, w)| (w.to_string(), c))
             .collect()
     }
+}
+
+/// Counts tallied one by one below this; larger ones share the last entry.
+const COUNT_TALLY: usize = 64;
+
+/// Adds a word counted `count` times (0: a stop word, not tallied) to `tally`.
+fn tally_count(tally: &mut [usize; COUNT_TALLY], count: u32) {
+    if count > 0 {
+        let k = (count as usize).min(COUNT_TALLY - 1);
+        if let Some(n) = tally.get_mut(k) {
+            *n += 1;
+        }
+    }
+}
+
+/// The largest count `c` such that at least `max` words of `tally` are counted `c` times or
+/// more (a tally entry standing for "that many or more" for the last one); 1 when there are
+/// fewer than `max` words (or `max` is 0): every word then takes part.
+fn count_floor(tally: &[usize; COUNT_TALLY], max: usize) -> u32 {
+    if max == 0 {
+        return 1;
+    }
+    let mut at_least = 0usize;
+    for (count, &n) in tally.iter().enumerate().skip(1).rev() {
+        at_least += n;
+        if at_least >= max {
+            return count as u32;
+        }
+    }
+    1
 }
 
 /// TF-IDF ranking: tf = count / total of the document's candidate counts; idf =
@@ -611,6 +727,55 @@ mod tests {
                 ("全国人民代表大会".to_string(), 1)
             ]
         );
+    }
+
+    #[test]
+    fn only_words_that_can_be_among_the_first_are_ranked() {
+        let mut tally = [0usize; COUNT_TALLY];
+        for count in [1, 1, 1, 2, 2, 3, 70, 100] {
+            tally_count(&mut tally, count);
+        }
+        tally_count(&mut tally, 0);
+        assert_eq!(count_floor(&tally, 1), 63);
+        assert_eq!(count_floor(&tally, 2), 63);
+        assert_eq!(count_floor(&tally, 3), 3);
+        assert_eq!(count_floor(&tally, 4), 2);
+        assert_eq!(count_floor(&tally, 5), 2);
+        assert_eq!(count_floor(&tally, 6), 1);
+        assert_eq!(count_floor(&tally, 100), 1);
+        assert_eq!(count_floor(&tally, 0), 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn capped_candidates_are_the_most_frequent_then_the_first_words(
+            picks in proptest::collection::vec(0usize..60, 0..300),
+            max in 1usize..40,
+        ) {
+            // Words of one to three characters (some stop words, some long), counted by a
+            // plain sort over all of them.
+            let words: Vec<String> = (0..60)
+                .map(|i| match i % 3 {
+                    0 => format!("甲{i}"),
+                    1 => format!("中华人民共和国{i}"),
+                    _ => format!("乙乙{i}"),
+                })
+                .collect();
+            let stop = vec![words[0].clone(), words[1].clone()];
+            let rules = KeywordRules::new(stop.clone(), 2, max, vec![]);
+            let tokens: Vec<Token> = picks.iter().map(|&i| tok(&words[i], "n")).collect();
+            let mut all: HashMap<&str, u32> = HashMap::new();
+            for &i in &picks {
+                if !stop.contains(&words[i]) {
+                    *all.entry(words[i].as_str()).or_default() += 1;
+                }
+            }
+            let mut expected: Vec<(String, u32)> =
+                all.into_iter().map(|(w, c)| (w.to_string(), c)).collect();
+            expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            expected.truncate(max);
+            proptest::prop_assert_eq!(rules.term_counts(&tokens), expected);
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ use gongwen_model::{
 use gongwen_numbers::{NumberExtractor, NumbersConfig};
 use serde::Deserialize;
 
-use crate::keywords::KeywordRules;
+use crate::keywords::{KeywordRules, TermCounter};
 use crate::sections::{ParaView, SectionIndex, SectionRules};
 use crate::tokens::Tokenizer;
 
@@ -354,16 +354,49 @@ impl Segmenter {
 
     /// Segments one document. Never panics; any text gives tiling sentences and tokens.
     pub fn segment(&self, doc: CleanDoc) -> SegmentedDoc {
-        self.segment_with(doc, &mut Clock::off())
+        self.segment_with(doc, false, &mut Clock::off()).0
+    }
+
+    /// [`Segmenter::segment`] and [`Segmenter::term_counts`] of the result in one go (the
+    /// same output, cheaper): the keyword candidates are counted while the token rows are
+    /// built, where each row's tag and length are at hand, instead of in a second pass over
+    /// the rows.
+    pub fn segment_and_count(&self, doc: CleanDoc) -> (SegmentedDoc, Vec<(String, u32)>) {
+        let (out, terms) = self.segment_with(doc, true, &mut Clock::off());
+        let terms = terms.unwrap_or_else(|| self.term_counts(&out));
+        (out, terms)
     }
 
     /// [`Segmenter::segment`], adding the time spent in each part of the work to `profile`
     /// (for benchmarks; the output is the same).
     pub fn segment_profiled(&self, doc: CleanDoc, profile: &mut SegmentProfile) -> SegmentedDoc {
-        self.segment_with(doc, &mut Clock::on(profile))
+        self.segment_with(doc, false, &mut Clock::on(profile)).0
     }
 
-    fn segment_with(&self, doc: CleanDoc, clock: &mut Clock<'_>) -> SegmentedDoc {
+    /// [`Segmenter::segment_and_count`], adding the time spent in each part of the work to
+    /// `profile` (keyword counting goes to `tokens`, the final choice of candidates to
+    /// `structure`).
+    pub fn segment_and_count_profiled(
+        &self,
+        doc: CleanDoc,
+        profile: &mut SegmentProfile,
+    ) -> (SegmentedDoc, Vec<(String, u32)>) {
+        let mut clock = Clock::on(profile);
+        let (out, terms) = self.segment_with(doc, true, &mut clock);
+        let terms = terms.unwrap_or_else(|| self.term_counts(&out));
+        clock.lap(|p| &mut p.structure);
+        (out, terms)
+    }
+
+    /// The work of [`Segmenter::segment`]; with `count_terms`, also the document's keyword
+    /// candidates (`None` when they could not be counted on the way: the caller then counts
+    /// them over the rows).
+    fn segment_with(
+        &self,
+        doc: CleanDoc,
+        count_terms: bool,
+        clock: &mut Clock<'_>,
+    ) -> (SegmentedDoc, Option<Vec<(String, u32)>>) {
         // Every paragraph's characters, decoded once into one buffer. Paragraph `k` starts
         // at character `first + k` of the clean text (one `\n` before each but the first).
         // The same pass notes the positions (relative to the paragraph) of the characters
@@ -426,6 +459,9 @@ impl Segmenter {
         let mut token_rows: Vec<Token> = Vec::with_capacity(n_bytes / 4);
         let mut token_ranges: Vec<(usize, usize)> = Vec::with_capacity(n_sentences);
         let mut numbers = Vec::new();
+        // Keyword candidates, counted as the rows are built (dropped if a paragraph has to be
+        // tagged again, whose rows were counted already).
+        let mut terms = count_terms.then(|| TermCounter::new(&self.keywords, n_bytes / 4));
         // jieba first, once per paragraph and all paragraphs in a row (its tables stay in
         // cache), building the token rows straight away; then, in the same pass, the tokens
         // are dealt out to the sentences (`token_ranges`: each sentence's range of rows, with
@@ -442,7 +478,8 @@ impl Segmenter {
         {
             let first = token_rows.len();
             let first_sentence = token_ranges.len();
-            self.tokenizer.tokenize_into(text, &mut token_rows, clock);
+            self.tokenizer
+                .tokenize_into(text, &mut token_rows, terms.as_mut(), clock);
             let para_tokens = token_rows.get_mut(first..).unwrap_or(&mut []);
             let fits = !para_tokens.is_empty() || chars.is_empty();
             let fits = fits
@@ -455,6 +492,7 @@ impl Segmenter {
                     &mut token_ranges,
                 );
             if !fits {
+                terms = None;
                 token_rows.truncate(first);
                 token_ranges.truncate(first_sentence);
                 self.tag_sentences(
@@ -531,7 +569,8 @@ impl Segmenter {
         entities.sort_by_key(|e| (e.span.start, e.span.end));
         clock.lap(|p| &mut p.entities);
 
-        SegmentedDoc {
+        let terms = terms.map(|t| t.finish(&token_rows));
+        let out = SegmentedDoc {
             doc,
             paragraphs,
             sentences: sentence_rows,
@@ -539,7 +578,8 @@ impl Segmenter {
             tokens: token_rows,
             entities,
             numbers,
-        }
+        };
+        (out, terms)
     }
 
     /// Tags each of `sentences` of one paragraph alone, appending their token rows to
@@ -559,7 +599,7 @@ impl Segmenter {
         for (k, &(s, e)) in sentences.iter().enumerate() {
             let sent_text = gongwen_model::slice_chars(text, Span::new(s, e));
             let sent_first = tokens.len();
-            self.tokenizer.tokenize_into(sent_text, tokens, clock);
+            self.tokenizer.tokenize_into(sent_text, tokens, None, clock);
             let sent_tokens = tokens.get_mut(sent_first..).unwrap_or(&mut []);
             for (tok_idx, t) in sent_tokens.iter_mut().enumerate() {
                 t.sent_idx = first_sent_idx + k;
@@ -716,7 +756,7 @@ mod tests {
             let mut expected = Vec::new();
             segmenter
                 .tokenizer
-                .tokenize_into(&sentence.text, &mut expected, &mut clock);
+                .tokenize_into(&sentence.text, &mut expected, None, &mut clock);
             let got: Vec<(usize, usize, &str, &str)> = out
                 .tokens
                 .iter()
@@ -750,7 +790,7 @@ mod tests {
             let (mut whole, mut whole_ranges) = (Vec::new(), Vec::new());
             segmenter
                 .tokenizer
-                .tokenize_into(text, &mut whole, &mut clock);
+                .tokenize_into(text, &mut whole, None, &mut clock);
             assert!(
                 deal(&mut whole, 0, &split.sentences, 10, 3, &mut whole_ranges),
                 "{text:?}"
@@ -767,6 +807,29 @@ mod tests {
             assert_eq!(alone, whole, "{text:?}");
             assert_eq!(alone_ranges, whole_ranges, "{text:?}");
         }
+    }
+
+    /// Counting keyword candidates while the rows are built gives the counts of the rows.
+    #[test]
+    fn counting_on_the_way_gives_the_term_counts_of_the_rows() {
+        let segmenter = default_segmenter();
+        let doc = CleanDoc {
+            paragraphs: vec![
+                "中华人民共和国全国人民代表大会常务委员会在北京召开会议。我们要推动高质量发展！".into(),
+                "一、营商环境持续优化".into(),
+                "他说：“要干！”。然后走了 好吗?是的;a;b 3.5%的增长……结束 GDP增长5G网络".into(),
+                "版本v1.2;v2.0!OK?“引号。”　全角空格。  两个空格。X亿元；ab-cd 三万 一二三".into(),
+                "营商环境、高质量发展、新旧动能转换，营商环境。Internationalization与中华人民共和国".into(),
+            ],
+            ..Default::default()
+        };
+        let (out, terms) = segmenter.segment_and_count(doc.clone());
+        assert_eq!(out, segmenter.segment(doc));
+        assert_eq!(terms, segmenter.term_counts(&out));
+        assert!(terms.iter().any(|(w, _)| w == "营商环境"), "{terms:?}");
+        assert!(terms.iter().any(|(w, _)| w.len() > 15), "{terms:?}");
+        let empty = segmenter.segment_and_count(CleanDoc::default());
+        assert_eq!(empty.1, Vec::new());
     }
 
     #[test]

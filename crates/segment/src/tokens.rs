@@ -3,7 +3,7 @@
 use gongwen_model::{CompactString, Span, Token};
 use jieba_rs::Jieba;
 
-use crate::keywords::{short_tag_index, TAG_LETTERS};
+use crate::keywords::{short_tag_index, TermCounter, TAG_LETTERS};
 use crate::Clock;
 
 /// A problem in a user dictionary, by line.
@@ -101,14 +101,23 @@ impl Tokenizer {
         Ok(added)
     }
 
-    /// Appends a token row (`sent_idx` and `tok_idx` 0, span relative to the tagged text).
+    /// Appends a token row (`sent_idx` and `tok_idx` 0, span relative to the tagged text),
+    /// and shows it to `terms` when keyword candidates are being counted.
     ///
     /// The row is pushed with empty strings and its word and tag are then written in place:
     /// building a `CompactString` apart copies the bytes into a buffer and reads it back whole
     /// right away, which stalls the processor (a load that spans several smaller pending
     /// stores cannot be forwarded), and then copies the row once more.
     #[inline(always)]
-    fn push_row(&self, out: &mut Vec<Token>, start: usize, end: usize, word: &str, tag: &str) {
+    fn push_row(
+        &self,
+        out: &mut Vec<Token>,
+        (start, end): (usize, usize),
+        word: &str,
+        tag: &str,
+        terms: &mut Option<&mut TermCounter<'_>>,
+    ) {
+        let row = out.len();
         out.push(Token {
             sent_idx: 0,
             tok_idx: 0,
@@ -116,12 +125,16 @@ impl Tokenizer {
             pos: CompactString::default(),
             span: Span::new(start, end),
         });
-        if let Some(row) = out.last_mut() {
-            row.word.push_str(word);
-            match short_tag_index(tag).and_then(|i| self.short_tags.get(i)) {
-                Some(ready) => row.pos.clone_from(ready),
-                None => row.pos.push_str(tag),
+        let tag_index = short_tag_index(tag);
+        if let Some(token) = out.last_mut() {
+            token.word.push_str(word);
+            match tag_index.and_then(|i| self.short_tags.get(i)) {
+                Some(ready) => token.pos.clone_from(ready),
+                None => token.pos.push_str(tag),
             }
+        }
+        if let Some(terms) = terms {
+            terms.see(row, word, end - start, tag, tag_index);
         }
     }
 
@@ -136,7 +149,16 @@ impl Tokenizer {
     /// paragraph gives the same tokens as tagging each of its sentences, whose ends are
     /// punctuation, closing quotes or whitespace (segment still checks that no token crosses
     /// a sentence end).
-    pub(crate) fn tokenize_into(&self, text: &str, out: &mut Vec<Token>, clock: &mut Clock<'_>) {
+    ///
+    /// With `terms`, every row is also counted as a keyword candidate if it is one (see
+    /// [`TermCounter::see`]); row numbers are positions in `out`.
+    pub(crate) fn tokenize_into(
+        &self,
+        text: &str,
+        out: &mut Vec<Token>,
+        mut terms: Option<&mut TermCounter<'_>>,
+        clock: &mut Clock<'_>,
+    ) {
         clock.lap(|p| &mut p.tokens);
         let tags = self.jieba.tag(text, self.hmm);
         clock.lap(|p| &mut p.jieba);
@@ -149,18 +171,18 @@ impl Tokenizer {
             }
             if t.start > pos {
                 if let Some(gap) = text.get(byte_pos..t.byte_start) {
-                    self.push_row(out, pos, t.start, gap, "x");
+                    self.push_row(out, (pos, t.start), gap, "x", &mut terms);
                 }
             }
             let tag = if t.tag.is_empty() { "x" } else { t.tag };
-            self.push_row(out, t.start, t.end, t.word, tag);
+            self.push_row(out, (t.start, t.end), t.word, tag, &mut terms);
             pos = t.end;
             byte_pos = t.byte_end;
         }
         if let Some(rest) = text.get(byte_pos..) {
             if !rest.is_empty() {
                 let n = rest.chars().count();
-                self.push_row(out, pos, pos + n, rest, "x");
+                self.push_row(out, (pos, pos + n), rest, "x", &mut terms);
             }
         }
     }
@@ -190,7 +212,7 @@ mod tests {
         let mut rows = Vec::new();
         for (k, tag) in tags.iter().enumerate() {
             let word = words.get(k % words.len()).copied().unwrap_or("");
-            tokenizer.push_row(&mut rows, k, k + 1, word, tag);
+            tokenizer.push_row(&mut rows, (k, k + 1), word, tag, &mut None);
             let row = rows.last();
             assert_eq!(row.map(|r| r.word.as_str()), Some(word));
             assert_eq!(row.map(|r| r.pos.as_str()), Some(tag.as_str()));

@@ -51,13 +51,57 @@ const PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// Appends the decimal digits of `v` to `out`, as `{}` would (two digits per division).
+/// Appends the decimal digits of `v` to `out`, as `{}` would.
+///
+/// A number of up to 8 digits (every index and offset of a token row) is built in one
+/// register from two-digit pairs and appended as one 8-byte word, then the unused tail is cut
+/// off: digits stored one pair at a time into a small array and copied out at once would make
+/// the processor wait for the small stores before it can read them back as one.
 #[inline]
 pub(crate) fn push_int(out: &mut Vec<u8>, v: i64) {
     if (0..10).contains(&v) {
         out.push(b'0' + v as u8);
         return;
     }
+    let Ok(n @ 10..=99_999_999) = u64::try_from(v) else {
+        push_long_int(out, v);
+        return;
+    };
+    let len = match n {
+        10..=99 => 2,
+        100..=999 => 3,
+        1_000..=9_999 => 4,
+        10_000..=99_999 => 5,
+        100_000..=999_999 => 6,
+        1_000_000..=9_999_999 => 7,
+        _ => 8,
+    };
+    // All 8 digits with leading zeros, the first in the lowest byte; then the zeros dropped.
+    let digits = digit_quad(n / 10_000) | (digit_quad(n % 10_000) << 32);
+    let digits = digits >> (8 * (8 - len));
+    out.extend_from_slice(&digits.to_le_bytes());
+    out.truncate(out.len() - (8 - len));
+}
+
+/// The four ASCII digits of `x` (below 10 000), the first in the lowest byte.
+#[inline(always)]
+fn digit_quad(x: u64) -> u64 {
+    digit_pair(x / 100) | (digit_pair(x % 100) << 16)
+}
+
+/// The two ASCII digits of `x` (below 100), the first in the lowest byte.
+#[inline(always)]
+fn digit_pair(x: u64) -> u64 {
+    let i = x as usize * 2;
+    match PAIRS.get(i..i + 2) {
+        Some(&[a, b]) => u64::from(a) | (u64::from(b) << 8),
+        _ => 0,
+    }
+}
+
+/// [`push_int`] for negative numbers and numbers of more than 8 digits.
+#[inline(never)]
+fn push_long_int(out: &mut Vec<u8>, v: i64) {
     let mut digits = [0u8; 20];
     let mut n = v.unsigned_abs();
     let mut i = digits.len();
@@ -317,6 +361,13 @@ mod tests {
         values.extend((1..19).map(|p| 10i64.pow(p) - 1));
         values.extend((1..19).map(|p| 10i64.pow(p) + 1));
         values.extend((1..19).map(|p| -(10i64.pow(p))));
+        values.extend(99_999_990..100_000_010);
+        // a spread of values of every length (a simple linear congruential sequence)
+        let mut x = 12_345u64;
+        for _ in 0..10_000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            values.push((x >> (x % 60)) as i64);
+        }
         for v in values {
             let mut out = Vec::new();
             push_int(&mut out, v);

@@ -84,10 +84,32 @@ enum Values {
 /// Most values are short words (a Chinese word is 3 to 12 bytes), so a value of up to 15
 /// bytes is looked up by a 128-bit integer holding its bytes and its length: no string to
 /// compare or allocate, one multiply to hash. Longer values are looked up as strings.
-#[derive(Default)]
+///
+/// A direct-mapped table of recent short keys sits in front of the hash map: a tag column has
+/// a few dozen values, which then almost never reach the map.
 struct DictIndex {
+    recent: Box<[(u128, u32); RECENT_SLOTS]>,
     short: FxHashMap<u128, u32>,
     long: FxHashMap<Box<str>, u32>,
+}
+
+/// Slots of [`DictIndex`]'s direct-mapped table (a power of two).
+const RECENT_SLOTS: usize = 64;
+
+/// Shift that keeps the top bits of a 64-bit hash needed to number [`RECENT_SLOTS`] slots.
+const SLOT_SHIFT: u32 = 64 - RECENT_SLOTS.trailing_zeros();
+
+/// A [`DictIndex`] slot holding no key.
+const EMPTY_SLOT: (u128, u32) = (0, u32::MAX);
+
+impl Default for DictIndex {
+    fn default() -> DictIndex {
+        DictIndex {
+            recent: Box::new([EMPTY_SLOT; RECENT_SLOTS]),
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
+        }
+    }
 }
 
 impl DictIndex {
@@ -110,8 +132,19 @@ impl DictIndex {
         let next = u32::try_from(values.len()).unwrap_or(u32::MAX);
         let (key, new) = match Self::short_key(s) {
             Some(short) => {
-                let entry = self.short.entry(short).or_insert(next);
-                (*entry, *entry == next)
+                // Fold the key's bytes into a slot number (a multiply and a shift).
+                let folded = (short as u64) ^ ((short >> 64) as u64);
+                let slot = (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> SLOT_SHIFT) as usize;
+                if let Some((k, i)) = self.recent.get(slot) {
+                    if *k == short && *i != u32::MAX {
+                        return *i;
+                    }
+                }
+                let entry = *self.short.entry(short).or_insert(next);
+                if let Some(recent) = self.recent.get_mut(slot) {
+                    *recent = (short, entry);
+                }
+                (entry, entry == next)
             }
             None => match self.long.get(s) {
                 Some(&key) => (key, false),
@@ -128,6 +161,7 @@ impl DictIndex {
     }
 
     fn clear(&mut self) {
+        *self.recent = [EMPTY_SLOT; RECENT_SLOTS];
         self.short.clear();
         self.long.clear();
     }
@@ -174,6 +208,11 @@ impl ColumnBuf {
         if let Some(v) = self.valid.as_mut() {
             v.push(valid);
         }
+    }
+
+    /// True for a string column written without a dictionary ([`StrLayout::Unhashed`]).
+    fn is_unhashed(&self) -> bool {
+        matches!(self.values, Values::Unhashed(_))
     }
 
     /// Appends an integer (the caller checked the column's kind).
@@ -560,8 +599,22 @@ impl ParquetOut {
         // Every column's pages, compressed; the row group is written from them at once.
         let mut columns: Vec<Vec<CompressedPage>> = Vec::with_capacity(self.columns.len());
         for (buf, type_) in self.columns.iter_mut().zip(&self.types) {
+            let options = if buf.is_unhashed() {
+                // The min and max of a row group's words span nearly the whole vocabulary, so
+                // they would prune nothing; comparing every word to find them is skipped.
+                WriteOptions {
+                    statistics: StatisticsOptions {
+                        min_value: false,
+                        max_value: false,
+                        ..self.options.statistics
+                    },
+                    ..self.options
+                }
+            } else {
+                self.options
+            };
             let (array, encoding) = buf.take_array().map_err(|e| polars_err(&self.path, e))?;
-            let leaves = array_to_columns(array, type_.clone(), self.options, &[encoding])
+            let leaves = array_to_columns(array, type_.clone(), options, &[encoding])
                 .map_err(|e| polars_err(&self.path, e))?;
             for pages in leaves {
                 let compressed = pages
@@ -663,26 +716,40 @@ mod tests {
             "高质量发展",
             "",
         ];
+        // Then more distinct values than the index has recent slots, in two rounds, so that
+        // slots are shared and overwritten.
+        let many: Vec<String> = (0..300).map(|i| format!("t{}", i * 7 % 300)).collect();
+        let words: Vec<&str> = words
+            .iter()
+            .copied()
+            .chain(many.iter().map(String::as_str))
+            .chain(many.iter().rev().map(String::as_str))
+            .chain(words.iter().copied())
+            .collect();
         let mut index = DictIndex::default();
-        let mut values = StrBuf::new();
-        let got: Vec<u32> = words
-            .iter()
-            .map(|w| index.index_of(w, &mut values))
-            .collect();
-        let mut seen: Vec<&str> = Vec::new();
-        let want: Vec<u32> = words
-            .iter()
-            .map(|w| {
-                let i = seen.iter().position(|s| s == w).unwrap_or_else(|| {
-                    seen.push(w);
-                    seen.len() - 1
-                });
-                i as u32
-            })
-            .collect();
-        assert_eq!(got, want);
-        let stored: Vec<&str> = values.values_iter().collect();
-        assert_eq!(stored, seen);
+        for _ in 0..2 {
+            // Each round is a new row group: the index starts again from 0.
+            let mut values = StrBuf::new();
+            let got: Vec<u32> = words
+                .iter()
+                .map(|w| index.index_of(w, &mut values))
+                .collect();
+            let mut seen: Vec<&str> = Vec::new();
+            let want: Vec<u32> = words
+                .iter()
+                .map(|w| {
+                    let i = seen.iter().position(|s| s == w).unwrap_or_else(|| {
+                        seen.push(w);
+                        seen.len() - 1
+                    });
+                    i as u32
+                })
+                .collect();
+            assert_eq!(got, want);
+            let stored: Vec<&str> = values.values_iter().collect();
+            assert_eq!(stored, seen);
+            index.clear();
+        }
     }
 
     #[test]

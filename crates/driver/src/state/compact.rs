@@ -74,6 +74,9 @@ pub(super) fn size_hint(entry: &CacheEntry) -> usize {
 }
 
 /// One document, as written.
+// One value lives at a time, on the stack of the encoder: boxing the larger variant would only
+// add an allocation per document.
+#[allow(clippy::large_enum_variant)]
 #[derive(Serialize)]
 enum DocRef<'a> {
     Done {
@@ -102,6 +105,8 @@ impl<'a> DocRef<'a> {
 }
 
 /// One document, as read (same layout as [`DocRef`]).
+// Read one at a time and taken apart at once (see [`DocRef`]).
+#[allow(clippy::large_enum_variant)]
 #[derive(Deserialize)]
 pub(super) enum Doc {
     Done { seg: Seg, terms: TermCounts },
@@ -796,8 +801,14 @@ mod tests {
         // An exception for a token that does not exist.
         assert_eq!(read(&|c| c.words.push((5, "x".into()))), None);
         // A varint cut short, a varint too long.
-        assert_eq!(read(&|c| c.code = vec![0x20, 0, 0xff, 0xff, 0xff, 0xff]), None);
-        assert_eq!(read(&|c| c.code = [vec![0x20, 0], vec![0xff; 11]].concat()), None);
+        assert_eq!(
+            read(&|c| c.code = vec![0x20, 0, 0xff, 0xff, 0xff, 0xff]),
+            None
+        );
+        assert_eq!(
+            read(&|c| c.code = [vec![0x20, 0], vec![0xff; 11]].concat()),
+            None
+        );
     }
 
     #[test]
