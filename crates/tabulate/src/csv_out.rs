@@ -67,6 +67,12 @@ pub(crate) fn push_int(out: &mut Vec<u8>, v: i64) {
         push_long_int(out, v);
         return;
     };
+    if n < 100 {
+        // A token's index in its sentence, mostly: two bytes from the table.
+        let pair = digit_pair(n).to_le_bytes();
+        out.extend_from_slice(&[pair[0], pair[1]]);
+        return;
+    }
     let len = match n {
         10..=99 => 2,
         100..=999 => 3,
