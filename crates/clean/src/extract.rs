@@ -1415,7 +1415,6 @@ fn repeated_or_truncated(keys: &[Cow<'_, str>]) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::strategy::Strategy;
 
     #[test]
     fn chinese_dates() {
@@ -1561,10 +1560,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn ascii_space_count_is_space_count_without_other_white_space(
-            s in proptest::collection::vec(
-                proptest::sample::select("中文 ，a1。“”".chars().collect::<Vec<_>>()),
-                0..600,
-            ).prop_map(|v| v.into_iter().collect::<String>())
+            s in crate::text::tests::text_from("中文 ，a1。“”", 600)
         ) {
             proptest::prop_assert_eq!(ascii_space_count(&s), space_count(&s));
         }
@@ -1661,6 +1657,14 @@ mod tests {
 
     /// `repeated_or_truncated` as it was written first (a list of the paragraphs of every
     /// prefix), the reference for the version with a chain per prefix.
+    /// The lines of `pool` at the indexes `picks`, as the line keys the functions take.
+    fn picked<'a>(pool: &[&'a str], picks: &[usize]) -> Vec<Cow<'a, str>> {
+        picks
+            .iter()
+            .map(|&i| Cow::Borrowed(pool.get(i).copied().unwrap_or("")))
+            .collect()
+    }
+
     fn repeated_or_truncated_reference(keys: &[Cow<'_, str>]) -> Vec<bool> {
         const MIN_KEY: usize = 10;
         const PREFIX: usize = 16;
@@ -1708,10 +1712,7 @@ mod tests {
                 "这是第一段正文内容讲述了全县",
                 "第二段正文内容讲述了工业发展的具体措施和成效以及问题",
             ];
-            let keys: Vec<Cow<'_, str>> = picks
-                .iter()
-                .map(|&i| Cow::Borrowed(pool.get(i).copied().unwrap_or("")))
-                .collect();
+            let keys = picked(&pool, &picks);
             proptest::prop_assert_eq!(
                 repeated_or_truncated(&keys),
                 repeated_or_truncated_reference(&keys)
@@ -1733,10 +1734,7 @@ mod tests {
                 "第四段正文内容，安排部署了下一步的重点工作任务。",
                 "第三段正文内容",
             ];
-            let keys: Vec<Cow<'_, str>> = picks
-                .iter()
-                .map(|&i| Cow::Borrowed(pool.get(i).copied().unwrap_or("")))
-                .collect();
+            let keys = picked(&pool, &picks);
             proptest::prop_assert_eq!(preview_copies(&keys), preview_copies_reference(&keys));
         }
     }

@@ -601,7 +601,7 @@ fn placeholder_width(x: u8, y: u8, z: u8) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -709,6 +709,13 @@ mod tests {
     /// Characters around every boundary the byte-level code tests.
     const EDGES: &str = "\u{2FFF}\u{3000}\u{3001}\u{3400}\u{33FF}\u{4DBF}\u{4DC0}\u{4DFF}\u{4E00}\u{9FFF}\u{A000}\u{EFFF}\u{F000}\u{F8FF}\u{F900}\u{FAFF}\u{FB00}\u{FEFF}\u{FEFE}\u{FF00}\u{FF0F}\u{FF10}\u{FF19}\u{FF1A}\u{FF20}\u{FF21}\u{FF3A}\u{FF3B}\u{FF40}\u{FF41}\u{FF5A}\u{FF5B}\u{FFFC}\u{FFFD}\u{FFFF}\u{10000}\u{1FFFF}\u{20000}\u{2EBEF}\u{2EBF0}\u{30000}\u{3134F}\u{31350}\u{200B}\u{2060}\u{205F}\u{2065}\u{00AD}\u{00A0}\u{0085}\u{1680}\u{2028}\u{2029}\u{202F}\u{200A}\u{2000}\u{205F}\u{201C}\u{201D}\u{2030}\u{001C}\u{007F} \t\r\n\u{000B}\u{000C}X*×＊Ｘa";
 
+    /// Strings of up to `max_chars - 1` characters drawn from `alphabet`.
+    pub(crate) fn text_from(alphabet: &str, max_chars: usize) -> impl Strategy<Value = String> {
+        let chars: Vec<char> = alphabet.chars().collect();
+        prop::collection::vec(prop::sample::select(chars), 0..max_chars)
+            .prop_map(|v| v.into_iter().collect())
+    }
+
     fn edgy_text() -> impl Strategy<Value = String> {
         let edges: Vec<char> = EDGES.chars().collect();
         prop::collection::vec(
@@ -810,10 +817,7 @@ mod tests {
     proptest! {
         #[test]
         fn placeholder_and_doc_mill_counts_match_the_originals(
-            s in prop::collection::vec(
-                prop::sample::select("X*×＊Ｘa1 ，中旳昰⼀⼈⺟\u{F900}\u{FA0E}".chars().collect::<Vec<_>>()),
-                0..30,
-            ).prop_map(|v| v.into_iter().collect::<String>())
+            s in text_from("X*×＊Ｘa1 ，中旳昰⼀⼈⺟\u{F900}\u{FA0E}", 30)
         ) {
             prop_assert_eq!(count_placeholders(&s), count_placeholders_reference(&s));
             let t = builtin_doc_mill();
@@ -822,10 +826,7 @@ mod tests {
 
         #[test]
         fn placeholder_count_matches_the_original_on_long_texts(
-            s in prop::collection::vec(
-                prop::sample::select("X*×＊Ｘa1 ，中文字的。、\n".chars().collect::<Vec<_>>()),
-                0..200,
-            ).prop_map(|v| v.into_iter().collect::<String>())
+            s in text_from("X*×＊Ｘa1 ，中文字的。、\n", 200)
         ) {
             // the placeholders fall anywhere in and across the 32-byte blocks
             prop_assert_eq!(count_placeholders(&s), count_placeholders_reference(&s));
@@ -834,10 +835,9 @@ mod tests {
         #[test]
         fn whitespace_normalisation_matches_the_original_on_long_texts(
             parts in prop::collection::vec(edgy_text(), 1..8),
-            plain in prop::collection::vec(prop::sample::select("中文字，。、「」１Ａa1 \n".chars().collect::<Vec<_>>()), 0..120),
+            plain in text_from("中文字，。、「」１Ａa1 \n", 120),
         ) {
             // long stretches of ordinary text with edge characters between them
-            let plain: String = plain.into_iter().collect();
             let s = parts.join(&plain);
             prop_assert_eq!(normalize_whitespace(&s), normalize_whitespace_reference(&s));
         }
