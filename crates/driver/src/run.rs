@@ -947,13 +947,7 @@ fn progress_bar(enabled: bool, total_bytes: u64, n_files: usize) -> Option<indic
 
 /// Reads the per-document term counts written by shard runs (`OUT/.gongwen/terms/*.terms`).
 pub(crate) fn read_terms_file(path: &Path) -> Result<Vec<(String, TermCounts)>, RunError> {
-    let mut reader = TermsReader::open(path).map_err(io_err(path))?;
-    let mut record = TermsRecord::default();
-    let mut out = Vec::new();
-    while reader.next_into(&mut record).map_err(io_err(path))? {
-        out.push((record.doc_id.clone(), record.terms().to_vec()));
-    }
-    Ok(out)
+    TermsReader::read_all(path).map_err(io_err(path))
 }
 
 #[cfg(test)]

@@ -28,11 +28,10 @@
 //! is mostly the kernel's: copying the pack (1.5 bytes per input byte) into the page cache
 //! (a 77 MB pack for the 50 MB corpus; `dd` of as many bytes costs ~0.25 s of system time on
 //! the test VM). A smaller pack is the next lever (e.g. the clean text in UTF-16, 2 bytes
-//! instead of 3 a Han character). Entries
-//! are not compressed: zstd (level 1) on every entry cost more than all the rest of the cache
-//! together, for a pack 1.7 times smaller (12.2 MB instead of 7.0 MB for the 7.8 MB test
-//! corpus, whose tables take 78 MB). Entries of unchanged files are copied from the old pack
-//! to the new one as they are.
+//! instead of 3 a Han character). Entries are not compressed: zstd (level 1) on every entry
+//! cost more than all the rest of the cache together, for a pack 1.7 times smaller (7.0 MB
+//! instead of 12.2 MB for the 7.8 MB test corpus, whose tables take 78 MB). Entries of
+//! unchanged files are copied from the old pack to the new one as they are.
 //!
 //! The keyword spill (`OUT/.gongwen/terms/part-I-of-N.terms` for shard runs, a staging file
 //! otherwise) is binary, see [`terms`]: it replaced JSON lines in zstd, whose encoding,

@@ -150,6 +150,17 @@ impl TermsReader {
         })
     }
 
+    /// Every document of the term file `path`, in order (for merging shards' spills).
+    pub fn read_all(path: &Path) -> std::io::Result<Vec<(String, TermCounts)>> {
+        let mut reader = TermsReader::open(path)?;
+        let mut record = TermsRecord::default();
+        let mut out = Vec::new();
+        while reader.next_into(&mut record)? {
+            out.push((record.doc_id.clone(), record.terms().to_vec()));
+        }
+        Ok(out)
+    }
+
     /// Reads the next document into `record`; `false` at the end of the file.
     pub fn next_into(&mut self, record: &mut TermsRecord) -> std::io::Result<bool> {
         let mut len = [0u8; 4];
@@ -181,16 +192,6 @@ mod tests {
         terms.iter().map(|(t, c)| (t.to_string(), *c)).collect()
     }
 
-    fn read_all(path: &Path) -> std::io::Result<Vec<(String, TermCounts)>> {
-        let mut reader = TermsReader::open(path)?;
-        let mut record = TermsRecord::default();
-        let mut out = Vec::new();
-        while reader.next_into(&mut record)? {
-            out.push((record.doc_id.clone(), record.terms().to_vec()));
-        }
-        Ok(out)
-    }
-
     #[test]
     fn term_counts_round_trip_reusing_the_record() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -208,7 +209,10 @@ mod tests {
             w.write(id, terms).unwrap_or_else(|e| panic!("{e}"));
         }
         w.finish().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(read_all(&path).unwrap_or_else(|e| panic!("{e}")), docs);
+        assert_eq!(
+            TermsReader::read_all(&path).unwrap_or_else(|e| panic!("{e}")),
+            docs
+        );
     }
 
     #[test]
@@ -219,9 +223,9 @@ mod tests {
         let old = zstd::bulk::compress(b"[\"d1\",[[\"\xe7\xbb\x8f\",1]]]\n", 1)
             .unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(&path, old).unwrap_or_else(|e| panic!("{e}"));
-        assert!(read_all(&path).is_err());
+        assert!(TermsReader::read_all(&path).is_err());
         std::fs::write(&path, b"").unwrap_or_else(|e| panic!("{e}"));
-        assert!(read_all(&path).is_err());
+        assert!(TermsReader::read_all(&path).is_err());
         // A good file cut short, or with a record whose count is too large.
         let mut w = TermsWriter::create(&path).unwrap_or_else(|e| panic!("{e}"));
         w.write("d1", &counts(&[("经济", 3)]))
@@ -230,18 +234,18 @@ mod tests {
         let good = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
         for cut in [good.len() - 1, TERMS_MAGIC.len() + 2] {
             std::fs::write(&path, &good[..cut]).unwrap_or_else(|e| panic!("{e}"));
-            assert!(read_all(&path).is_err(), "cut at {cut}");
+            assert!(TermsReader::read_all(&path).is_err(), "cut at {cut}");
         }
         let mut bad = good.clone();
         let n_terms_at = TERMS_MAGIC.len() + 4 + 3;
         bad[n_terms_at] = 100;
         std::fs::write(&path, &bad).unwrap_or_else(|e| panic!("{e}"));
-        assert!(read_all(&path).is_err());
+        assert!(TermsReader::read_all(&path).is_err());
         // Not UTF-8.
         let mut bad = good;
         let term_at = n_terms_at + 2;
         bad[term_at] = 0xff;
         std::fs::write(&path, &bad).unwrap_or_else(|e| panic!("{e}"));
-        assert!(read_all(&path).is_err());
+        assert!(TermsReader::read_all(&path).is_err());
     }
 }
