@@ -53,10 +53,11 @@ const PAIRS: &[u8; 200] = b"\
 
 /// Appends the decimal digits of `v` to `out`, as `{}` would.
 ///
-/// A number of up to 8 digits (every index and offset of a token row) is built in one
-/// register from two-digit pairs and appended as one 8-byte word, then the unused tail is cut
-/// off: digits stored one pair at a time into a small array and copied out at once would make
-/// the processor wait for the small stores before it can read them back as one.
+/// Two digits are copied from the pair table. A number of 3 to 8 digits (every other index
+/// and offset of a token row) is built in one register from two-digit pairs and appended as
+/// one 8-byte word, then the unused tail is cut off: digits stored one pair at a time into a
+/// small array and copied out at once would make the processor wait for the small stores
+/// before it can read them back as one.
 #[inline]
 pub(crate) fn push_int(out: &mut Vec<u8>, v: i64) {
     if (0..10).contains(&v) {
@@ -74,7 +75,6 @@ pub(crate) fn push_int(out: &mut Vec<u8>, v: i64) {
         return;
     }
     let len = match n {
-        10..=99 => 2,
         100..=999 => 3,
         1_000..=9_999 => 4,
         10_000..=99_999 => 5,

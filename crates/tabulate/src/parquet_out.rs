@@ -361,6 +361,12 @@ impl ColumnBuf {
             })
             .filter(|b| b.unset_bits() > 0);
         let capacity = self.capacity;
+        // A plain string column may still be dictionary-encoded by polars when that pays.
+        let str_encoding = if self.is_unhashed() {
+            Encoding::Plain
+        } else {
+            Encoding::RleDictionary
+        };
         match &mut self.values {
             Values::Int(values) => {
                 let values = std::mem::replace(values, Vec::with_capacity(capacity));
@@ -377,17 +383,11 @@ impl ColumnBuf {
                 values.clear();
                 Ok((Box::new(array), Encoding::Plain))
             }
-            Values::Str(values) => {
+            Values::Str(values) | Values::Unhashed(values) => {
                 let values = std::mem::replace(values, str_buf(capacity));
                 let array: Utf8Array<i64> = values.into();
                 let array = array.with_validity(validity);
-                Ok((Box::new(array), Encoding::RleDictionary))
-            }
-            Values::Unhashed(values) => {
-                let values = std::mem::replace(values, str_buf(capacity));
-                let array: Utf8Array<i64> = values.into();
-                let array = array.with_validity(validity);
-                Ok((Box::new(array), Encoding::Plain))
+                Ok((Box::new(array), str_encoding))
             }
             Values::Runs { values, keys } => dictionary_array(values, keys, capacity, validity),
             Values::Dict {
