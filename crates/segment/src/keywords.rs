@@ -229,7 +229,13 @@ impl KeywordRules {
 
     /// Whether tokens tagged `pos` are left out (prefix match against `excluded_pos`).
     fn pos_excluded(&self, pos: &str) -> bool {
-        match short_tag_index(pos).and_then(|i| self.excluded_short.get(i)) {
+        self.pos_excluded_at(pos, short_tag_index(pos))
+    }
+
+    /// [`KeywordRules::pos_excluded`] given the tag's [`short_tag_index`], `tag_index`.
+    #[inline(always)]
+    fn pos_excluded_at(&self, pos: &str, tag_index: Option<usize>) -> bool {
+        match tag_index.and_then(|i| self.excluded_short.get(i)) {
             Some(&excluded) => excluded,
             None => self
                 .excluded_pos
@@ -330,11 +336,7 @@ impl<'r> TermCounter<'r> {
         if n_chars < rules.min_chars {
             return;
         }
-        let excluded = match tag_index.and_then(|i| rules.excluded_short.get(i)) {
-            Some(&excluded) => excluded,
-            None => rules.pos_excluded(tag),
-        };
-        if !excluded && rules.word_qualifies(word) {
+        if !rules.pos_excluded_at(tag, tag_index) && rules.word_qualifies(word) {
             self.count(row, word);
         }
     }

@@ -362,9 +362,7 @@ impl Segmenter {
     /// built, where each row's tag and length are at hand, instead of in a second pass over
     /// the rows.
     pub fn segment_and_count(&self, doc: CleanDoc) -> (SegmentedDoc, Vec<(String, u32)>) {
-        let (out, terms) = self.segment_with(doc, true, &mut Clock::off());
-        let terms = terms.unwrap_or_else(|| self.term_counts(&out));
-        (out, terms)
+        self.segment_counting(doc, &mut Clock::off())
     }
 
     /// [`Segmenter::segment`], adding the time spent in each part of the work to `profile`
@@ -382,9 +380,20 @@ impl Segmenter {
         profile: &mut SegmentProfile,
     ) -> (SegmentedDoc, Vec<(String, u32)>) {
         let mut clock = Clock::on(profile);
-        let (out, terms) = self.segment_with(doc, true, &mut clock);
-        let terms = terms.unwrap_or_else(|| self.term_counts(&out));
+        let out = self.segment_counting(doc, &mut clock);
         clock.lap(|p| &mut p.structure);
+        out
+    }
+
+    /// The work of [`Segmenter::segment_and_count`]: candidates counted on the way, or over
+    /// the rows when they could not be.
+    fn segment_counting(
+        &self,
+        doc: CleanDoc,
+        clock: &mut Clock<'_>,
+    ) -> (SegmentedDoc, Vec<(String, u32)>) {
+        let (out, terms) = self.segment_with(doc, true, clock);
+        let terms = terms.unwrap_or_else(|| self.term_counts(&out));
         (out, terms)
     }
 

@@ -50,7 +50,7 @@ pub(crate) enum StrLayout {
     /// under 3 % of the file after zstd, and hashing 7 M words took longer than all of zstd).
     Unhashed,
     /// A dictionary of distinct values built as rows arrive (a never-null column with few
-    /// distinct values: a token's word or tag).
+    /// distinct values: a token's tag, an entity's type).
     Dict,
 }
 
