@@ -94,6 +94,7 @@ fn main() {
         return;
     }
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    let build_start = Instant::now();
     let cleaner = match Cleaner::build(&CleanConfig::default(), &root) {
         Ok(c) => c,
         Err(e) => {
@@ -101,6 +102,7 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let build_time = build_start.elapsed();
     let skip_jieba = std::env::var_os("CLEAN_BENCH_NO_JIEBA").is_some();
     let jieba = if skip_jieba {
         jieba_rs::Jieba::empty()
@@ -148,6 +150,10 @@ fn main() {
         docs.len(),
         lines.len(),
         dir.display()
+    );
+    println!(
+        "Cleaner::build   {:>9.1} ms (start-up, once)",
+        ms(build_time)
     );
     println!("                  best wall   CPU/round");
     println!(

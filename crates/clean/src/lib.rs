@@ -23,6 +23,7 @@
 //! (ingest does), or decode bytes. Cleaning its own output again changes nothing.
 
 mod extract;
+mod gate;
 mod rules;
 mod script;
 mod text;

@@ -6,6 +6,8 @@ use regex::RegexSet;
 
 use gongwen_model::DocType;
 
+use crate::gate::LiteralGate;
+
 /// Built-in rule files, embedded so tests never depend on the working directory.
 pub mod builtin {
     /// Chrome patterns.
@@ -49,9 +51,15 @@ pub struct ChromeRules {
 /// automaton over the patterns' prefix literals: 若, 本站, 成为, 微信…) finds a candidate every
 /// few characters, and each candidate restarts the DFA: the pair cost about twice the
 /// instructions per byte of the DFA alone (measured on corpus-8mb, docs/clean.md).
+///
+/// In front of the DFA, a [`LiteralGate`] derived from the patterns rejects the lines that
+/// hold none of the literals every match needs (most prose lines for the `any` set), with
+/// one independent table lookup per character.
 #[derive(Debug)]
 pub struct PatternSet {
     regex: regex_automata::meta::Regex,
+    /// `None` when some pattern has no required literal.
+    gate: Option<LiteralGate>,
 }
 
 impl PatternSet {
@@ -66,12 +74,21 @@ impl PatternSet {
             )
             .build_many(patterns)
             .map_err(|e| e.to_string())?;
-        Ok(PatternSet { regex })
+        Ok(PatternSet {
+            regex,
+            gate: LiteralGate::new(patterns),
+        })
     }
 
     /// True when some pattern matches somewhere in `line`.
     pub fn is_match(&self, line: &str) -> bool {
-        self.regex.is_match(line)
+        self.gate.as_ref().is_none_or(|g| g.may_match(line)) && self.regex.is_match(line)
+    }
+
+    /// Whether the set has a literal gate.
+    #[cfg(test)]
+    pub fn has_gate(&self) -> bool {
+        self.gate.is_some()
     }
 
     /// Number of patterns.
@@ -82,7 +99,13 @@ impl PatternSet {
 }
 
 /// Parses chrome files (`KIND<TAB>REGEX`); every problem is reported with its file index.
+///
+/// A pattern is checked by parsing it (the syntax errors `Regex::new` reports, word for
+/// word); it is compiled once, in its kind's [`PatternSet`]. Only when a set does not compile
+/// (a pattern too big for the compiler's limits) are its patterns compiled one by one, to
+/// name the line.
 pub fn parse_chrome(files: &[&str]) -> Result<ChromeRules, Vec<(usize, RuleProblem)>> {
+    // per kind: (file index, line number, pattern)
     let (mut any, mut short, mut tail) = (Vec::new(), Vec::new(), Vec::new());
     let mut problems = Vec::new();
     for (f, text) in files.iter().enumerate() {
@@ -91,14 +114,15 @@ pub fn parse_chrome(files: &[&str]) -> Result<ChromeRules, Vec<(usize, RuleProbl
                 problems.push((f, (n, format!("expected KIND<TAB>REGEX, got {line:?}"))));
                 continue;
             };
-            if let Err(e) = Regex::new(pattern) {
+            if let Err(e) = regex_syntax::Parser::new().parse(pattern) {
                 problems.push((f, (n, format!("bad regex {pattern:?}: {e}"))));
                 continue;
             }
+            let entry = (f, n, pattern.to_string());
             match kind.trim() {
-                "any" => any.push(pattern.to_string()),
-                "short" => short.push(pattern.to_string()),
-                "tail" => tail.push(pattern.to_string()),
+                "any" => any.push(entry),
+                "short" => short.push(entry),
+                "tail" => tail.push(entry),
                 other => {
                     problems.push((f, (n, format!("unknown kind {other:?} (any, short, tail)"))))
                 }
@@ -108,7 +132,24 @@ pub fn parse_chrome(files: &[&str]) -> Result<ChromeRules, Vec<(usize, RuleProbl
     if !problems.is_empty() {
         return Err(problems);
     }
-    let set = |v: Vec<String>| PatternSet::new(&v).map_err(|e| vec![(0, (0, e))]);
+    let set = |v: Vec<(usize, usize, String)>| {
+        let patterns: Vec<&str> = v.iter().map(|(_, _, p)| p.as_str()).collect();
+        PatternSet::new(&patterns).map_err(|e| {
+            let each: Vec<(usize, RuleProblem)> = v
+                .iter()
+                .filter_map(|(f, n, p)| {
+                    Regex::new(p)
+                        .err()
+                        .map(|err| (*f, (*n, format!("bad regex {p:?}: {err}"))))
+                })
+                .collect();
+            if each.is_empty() {
+                vec![(0, (0, e))]
+            } else {
+                each
+            }
+        })
+    };
     Ok(ChromeRules {
         any: set(any)?,
         short: set(short)?,
@@ -319,6 +360,33 @@ mod tests {
                 proptest::prop_assert_eq!(ours.is_match(&line), reference.is_match(&line));
             }
         }
+    }
+
+    #[test]
+    fn the_builtin_sets_have_literal_gates() {
+        let c = parse_chrome(&[builtin::CHROME]).expect("chrome.txt parses");
+        assert!(c.any.has_gate() && c.short.has_gate() && c.tail.has_gate());
+    }
+
+    #[test]
+    fn syntax_errors_read_as_regex_reports_them() {
+        for bad in ["(", "a{2,1}", "[z-a]", "\\p{Nope}", "(?<n>a)(?<n>b)", "*"] {
+            let ours = regex_syntax::Parser::new()
+                .parse(bad)
+                .err()
+                .map(|e| e.to_string());
+            let regex = Regex::new(bad).err().map(|e| e.to_string());
+            assert!(ours.is_some(), "{bad}");
+            assert_eq!(ours, regex, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_too_big_to_compile_is_reported_with_its_line() {
+        let e = parse_chrome(&["any\tok\nany\t\\w{1000}{1000}\n"]).expect_err("too big");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].1 .0, 2);
+        assert!(e[0].1 .1.starts_with("bad regex"), "{:?}", e[0]);
     }
 
     #[test]

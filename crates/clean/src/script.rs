@@ -9,6 +9,46 @@ use serde::Deserialize;
 
 use crate::text::{han_count, FastMap};
 
+/// The OpenCC tables that conversion to simplified reads, taken out of opencc-fmmseg's
+/// dictionary blob by `build.rs` (`#NAME` lines, then `KEY<TAB>VALUE` lines).
+const TO_SIMPLIFIED: &str = include_str!(concat!(env!("OUT_DIR"), "/opencc_to_simplified.tsv"));
+
+/// A dictionary holding only the tables of [`TO_SIMPLIFIED`] (the others stay empty: no
+/// conversion to simplified reads them). Loading opencc-fmmseg's whole blob instead
+/// (`DictionaryMaxlength::new`) decompresses and deserialises every table, the 50 000
+/// simplified → traditional phrases included: two thirds of `Cleaner::build`.
+fn to_simplified_dictionary() -> Result<DictionaryMaxlength, String> {
+    let mut d = DictionaryMaxlength::default();
+    let mut tables: Vec<(&str, Vec<(String, String)>)> = Vec::new();
+    for line in TO_SIMPLIFIED.lines() {
+        if let Some(name) = line.strip_prefix('#') {
+            tables.push((name, Vec::new()));
+            continue;
+        }
+        let (Some((key, value)), Some((_, entries))) = (line.split_once('\t'), tables.last_mut())
+        else {
+            return Err(format!("opencc_to_simplified.tsv: bad line {line:?}"));
+        };
+        entries.push((key.to_string(), value.to_string()));
+    }
+    for (name, entries) in tables {
+        let table = match name {
+            "ts_phrases" => &mut d.ts_phrases,
+            "ts_characters" => &mut d.ts_characters,
+            "ts_punctuations" => &mut d.ts_punctuations,
+            "tw_phrases_rev" => &mut d.tw_phrases_rev,
+            "tw_variants_rev" => &mut d.tw_variants_rev,
+            "tw_variants_rev_phrases" => &mut d.tw_variants_rev_phrases,
+            "hk_phrases_rev" => &mut d.hk_phrases_rev,
+            "hk_variants_rev" => &mut d.hk_variants_rev,
+            "hk_variants_rev_phrases" => &mut d.hk_variants_rev_phrases,
+            other => return Err(format!("opencc_to_simplified.tsv: unknown table {other:?}")),
+        };
+        *table = DictMaxLen::build_from_pairs(entries);
+    }
+    Ok(d.finish())
+}
+
 /// Built-in overrides, `SOURCE<TAB>REPLACEMENT`.
 const BUILTIN_OVERRIDES: &str = include_str!("../../../data/clean/t2s_overrides.tsv");
 
@@ -348,13 +388,13 @@ impl Conversion {
 }
 
 impl Converter {
-    /// Loads the embedded dictionaries of `config` and the built-in override table.
+    /// Loads the embedded dictionaries of `config` (only the tables conversion to simplified
+    /// reads, see [`to_simplified_dictionary`]) and the built-in override table.
     ///
     /// Sequential conversion (`set_parallel(false)`): the driver already runs documents in
     /// parallel. An error means the embedded data is broken (a defect of the build).
     pub fn new(config: OpenccConfig) -> Result<Self, String> {
-        let dictionary = DictionaryMaxlength::new()
-            .map_err(|e| format!("opencc-fmmseg dictionaries did not load: {e}"))?;
+        let dictionary = to_simplified_dictionary()?;
         let filter = ChangeFilter::new(&config.dictionaries(&dictionary));
         let mut opencc = OpenCC::from_dictionary(dictionary);
         opencc.set_parallel(false);
@@ -503,6 +543,90 @@ mod tests {
         assert!(r.changed_share() > 0.4);
         let s = c.convert("枣庄市委书记出席并讲话");
         assert_eq!(s.changed, 0);
+    }
+
+    /// The full dictionary of opencc-fmmseg (what the converter loaded before).
+    static FULL: std::sync::LazyLock<DictionaryMaxlength> =
+        std::sync::LazyLock::new(|| DictionaryMaxlength::new().expect("loads"));
+
+    #[test]
+    fn the_embedded_tables_are_opencc_fmmsegs_tables() {
+        let ours = to_simplified_dictionary().expect("loads");
+        let full = &*FULL;
+        let pairs = [
+            (&ours.ts_phrases, &full.ts_phrases),
+            (&ours.ts_characters, &full.ts_characters),
+            (&ours.ts_punctuations, &full.ts_punctuations),
+            (&ours.tw_phrases_rev, &full.tw_phrases_rev),
+            (&ours.tw_variants_rev, &full.tw_variants_rev),
+            (&ours.tw_variants_rev_phrases, &full.tw_variants_rev_phrases),
+            (&ours.hk_phrases_rev, &full.hk_phrases_rev),
+            (&ours.hk_variants_rev, &full.hk_variants_rev),
+            (&ours.hk_variants_rev_phrases, &full.hk_variants_rev_phrases),
+        ];
+        for (a, b) in pairs {
+            assert!(!b.is_empty());
+            assert_eq!(a.len(), b.len());
+            assert_eq!(a.max_key_len(), b.max_key_len());
+            assert_eq!(a.min_key_len(), b.min_key_len());
+            for (k, v) in b.iter() {
+                assert_eq!(a.get(k), Some(v), "{k:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_reduced_dictionary_converts_like_the_full_one() {
+        // traditional text of every kind the tables know: the keys of every table, and the
+        // traditional side of the simplified → traditional tables
+        let full = &*FULL;
+        let mut words: Vec<String> = Vec::new();
+        for table in [
+            &full.ts_phrases,
+            &full.ts_characters,
+            &full.tw_phrases_rev,
+            &full.tw_variants_rev,
+            &full.tw_variants_rev_phrases,
+            &full.hk_phrases_rev,
+            &full.hk_variants_rev,
+            &full.hk_variants_rev_phrases,
+        ] {
+            words.extend(table.iter().map(|(k, _)| k.iter().collect::<String>()));
+        }
+        for table in [
+            &full.st_phrases,
+            &full.st_characters,
+            &full.tw_phrases,
+            &full.hk_phrases,
+        ] {
+            words.extend(table.iter().map(|(_, v)| v.to_string()));
+        }
+        words.sort();
+        let texts: Vec<String> = words
+            .chunks(40)
+            .enumerate()
+            .map(|(i, c)| c.join(if i % 2 == 0 { "" } else { "，" }))
+            .collect();
+        let mut full_opencc = OpenCC::from_dictionary(DictionaryMaxlength::new().expect("loads"));
+        full_opencc.set_parallel(false);
+        let mut ours = OpenCC::from_dictionary(to_simplified_dictionary().expect("loads"));
+        ours.set_parallel(false);
+        for config in [
+            OpenccConfig::T2s,
+            OpenccConfig::Tw2s,
+            OpenccConfig::Hk2s,
+            OpenccConfig::Tw2sp,
+        ] {
+            for text in &texts {
+                for punctuation in [false, true] {
+                    assert_eq!(
+                        ours.convert_with_config(text, config.fmmseg(), punctuation),
+                        full_opencc.convert_with_config(text, config.fmmseg(), punctuation),
+                        "{config:?}: {text}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

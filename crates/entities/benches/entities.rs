@@ -168,6 +168,7 @@ fn view<'a>(doc: &'a [(usize, String)], toks: &'a [Vec<Token>]) -> Vec<SentenceV
             start: *st,
             text: s,
             tokens: t,
+            chars: None,
         })
         .collect()
 }

@@ -193,6 +193,10 @@ pub struct SentenceView<'a> {
     pub text: &'a str,
     /// Its tokens, with spans relative to the document (like `start`).
     pub tokens: &'a [Token],
+    /// Its characters (`text.chars()`), when the caller has decoded them already (segment
+    /// has): the recogniser then takes them instead of decoding `text` once more. `None`:
+    /// the recogniser decodes `text`.
+    pub chars: Option<&'a [char]>,
 }
 
 /// A word the tokenizer should keep whole (gazetteer names, titles), with an optional POS tag.
@@ -515,10 +519,26 @@ impl DocChars {
             // The decoding writes into slices sized for the longest possible sentence
             // (one character per byte; no capacity check per character) and cuts them to
             // what it decoded: the text is not counted in a pass of its own.
+            let mut flags = 0u8;
+            if let Some(given) = s.chars {
+                // Decoded by the caller: copied (a block copy), and only the byte offsets
+                // and flags worked out, with no UTF-8 decoding.
+                self.chars.extend_from_slice(given);
+                self.bytes.resize(base + given.len(), 0);
+                let mut byte = 0u32;
+                if let Some(bs) = self.bytes.get_mut(base..) {
+                    for (b, &ch) in bs.iter_mut().zip(given) {
+                        *b = byte;
+                        byte += ch.len_utf8() as u32;
+                        flags |= char_flag(ch);
+                    }
+                }
+                self.flags.push(flags);
+                continue;
+            }
             let room = s.text.len();
             self.chars.resize(base + room, '\0');
             self.bytes.resize(base + room, 0);
-            let mut flags = 0u8;
             let mut decoded = 0;
             if let (Some(cs), Some(bs)) = (self.chars.get_mut(base..), self.bytes.get_mut(base..)) {
                 for ((c, b), (byte, ch)) in

@@ -60,6 +60,7 @@ fn recognize_sentences(rec: &EntityRecognizer, sentences: &[&str]) -> Vec<Entity
             start: *st,
             text: s,
             tokens: t,
+            chars: None,
         })
         .collect();
     rec.recognize(&views)
@@ -189,6 +190,7 @@ fn no_panic_without_tokens() {
         start: 0,
         text,
         tokens: &[],
+        chars: None,
     }];
     let _ = recognizer().recognize(&views);
 }
@@ -198,11 +200,48 @@ proptest::proptest! {
     fn arbitrary_text_never_panics_and_spans_fit(s in "\\PC{0,60}") {
         let j = jieba();
         let toks = tokens(j, &s, 0, 0);
-        let views = [SentenceView { sent_idx: 0, start: 0, text: &s, tokens: &toks }];
-        for e in recognizer().recognize(&views) {
+        let views = [SentenceView { sent_idx: 0, start: 0, text: &s, tokens: &toks, chars: None }];
+        let found = recognizer().recognize(&views);
+        for e in &found {
             proptest::prop_assert_eq!(gongwen_model::slice_chars(&s, e.span), e.text.as_str());
         }
+        // Characters given by the caller give what decoding the text gives.
+        let chars: Vec<char> = s.chars().collect();
+        let given = [SentenceView { chars: Some(&chars), ..views[0] }];
+        proptest::prop_assert_eq!(recognizer().recognize(&given), found);
     }
+}
+
+/// Characters decoded by the caller (segment) give the mentions of decoding the text.
+#[test]
+fn given_characters_find_what_decoding_finds() {
+    let sentences = [
+        "市委副书记、市长张三主持会议。",
+        "他强调，要落实“放管服”改革，推动华为技术有限公司等企业发展。",
+        "张三表示，长江流域生态保护要加强。𠀀Ｘ集团",
+    ];
+    let j = jieba();
+    let mut data = Vec::new();
+    let mut start = 0;
+    for (i, s) in sentences.iter().enumerate() {
+        let chars: Vec<char> = s.chars().collect();
+        data.push((i, start, *s, tokens(j, s, start, i), chars));
+        start += s.chars().count();
+    }
+    let views = |given: bool| -> Vec<SentenceView<'_>> {
+        data.iter()
+            .map(|(i, st, s, t, c)| SentenceView {
+                sent_idx: *i,
+                start: *st,
+                text: s,
+                tokens: t,
+                chars: given.then_some(c.as_slice()),
+            })
+            .collect()
+    };
+    let decoded = recognizer().recognize(&views(false));
+    assert!(!decoded.is_empty());
+    assert_eq!(recognizer().recognize(&views(true)), decoded);
 }
 
 /// One sentence's mentions, as (text, type, title), recognised by `rec` alone or after other
@@ -275,6 +314,7 @@ fn mentions_with_tokens(
         start: 0,
         text,
         tokens: toks,
+        chars: None,
     }];
     recognizer()
         .recognize(&views)
@@ -360,6 +400,7 @@ fn decoding_fills_characters_offsets_flags_and_signatures() {
             start: 0,
             text: t,
             tokens: &[],
+            chars: None,
         })
         .collect();
     let mut doc = DocChars::default();

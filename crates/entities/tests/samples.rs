@@ -146,6 +146,7 @@ fn samples_against_gold() {
                 start: *st,
                 text: s,
                 tokens: t,
+                chars: None,
             })
             .collect();
         let ents = rec.recognize(&views);

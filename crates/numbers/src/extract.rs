@@ -133,7 +133,13 @@ fn quote_ranges(chars: &[char]) -> Vec<(usize, usize, bool)> {
 
 fn is_short(chars: &[char], s: usize, e: usize) -> bool {
     let content = chars.get(s..e).unwrap_or(&[]);
-    content.len() <= MAX_NAME_QUOTE && !content.iter().any(|c| "，。！？；,!?;：:".contains(*c))
+    content.len() <= MAX_NAME_QUOTE
+        && !content.iter().any(|c| {
+            matches!(
+                c,
+                '，' | '。' | '！' | '？' | '；' | ',' | '!' | '?' | ';' | '：' | ':'
+            )
+        })
 }
 
 fn is_placeholder(c: char) -> bool {
@@ -201,17 +207,19 @@ impl CandidateChars {
 }
 
 impl Tables {
-    /// All mentions of one sentence.
+    /// All mentions of one sentence, whose first candidate character (see
+    /// [`CandidateChars`]) is at `first` or later (nothing before it is looked at).
     pub(crate) fn scan(
         &self,
         s: &Sentence<'_>,
+        first: usize,
         with_subject: bool,
         max_subject: usize,
     ) -> Vec<NumberMention> {
         let chars = s.chars;
         let candidates = CandidateChars::get();
         let mut out = Vec::new();
-        let mut i = 0;
+        let mut i = first;
         while let Some(next) = candidates.next_in(chars, i) {
             i = next;
             let Some(&c) = chars.get(i) else { break };

@@ -191,13 +191,12 @@ impl NumberExtractor {
     /// [`NumberExtractor::extract`] for a sentence already decoded into characters (spans
     /// are character offsets into `sentence` either way).
     pub fn extract_chars(&self, sentence: &[char]) -> Vec<NumberMention> {
-        if extract::CandidateChars::get()
-            .next_in(sentence, 0)
-            .is_none()
-        {
+        // The scan starts at the first candidate character (none: no mention).
+        let Some(first) = extract::CandidateChars::get().next_in(sentence, 0) else {
             return Vec::new();
-        }
+        };
         let s = extract::Sentence::new(sentence);
-        self.tables.scan(&s, self.subjects, self.max_subject_chars)
+        self.tables
+            .scan(&s, first, self.subjects, self.max_subject_chars)
     }
 }

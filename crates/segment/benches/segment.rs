@@ -11,13 +11,19 @@
 //! Everything except jieba and entity recognition should cost at most 0.3 × jieba alone.
 //! With `GONGWEN_BENCH_PERF=1` only `segment_and_count` runs (`=split`: `segment`, then
 //! `term_counts`), with
-//! `GONGWEN_BENCH_PERF=jieba` only plain jieba per paragraph (for `perf record`/`perf stat`).
-//! With `GONGWEN_SEGMENT_DUMP=FILE` the outputs (all but entities) are written as JSON lines,
+//! `GONGWEN_BENCH_PERF=jieba` only plain jieba per paragraph (`=jieba-dict`: with segment's
+//! dictionary), for `perf record`/`perf stat`.
+//! With `GONGWEN_SEGMENT_DUMP=FILE` the outputs are written as JSON lines,
 //! to check that a change leaves them byte-identical.
 //!
 //! Run with `cargo bench -p gongwen-segment`.
 
 use std::io::Write;
+
+/// The pipeline's allocator (the driver's), so allocation costs as much here as in a run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -156,6 +162,7 @@ fn dump(path: &str, segmenter: &Segmenter, outs: &[SegmentedDoc]) -> std::io::Re
             "sections": d.sections,
             "tokens": d.tokens,
             "numbers": d.numbers,
+            "entities": d.entities,
             "keywords": segmenter.term_counts(d),
         });
         writeln!(w, "{row}")?;
@@ -194,8 +201,15 @@ fn main() {
     let n_paras: usize = docs.iter().map(|d| d.paragraphs.len()).sum();
 
     // Only segment and term_counts, for `perf record`.
-    if std::env::var("GONGWEN_BENCH_PERF").is_ok_and(|v| v == "jieba") {
-        let plain = Jieba::new();
+    if let Some(dict) = std::env::var("GONGWEN_BENCH_PERF")
+        .ok()
+        .filter(|v| v.starts_with("jieba"))
+    {
+        let plain = if dict == "jieba-dict" {
+            jieba_with_segment_dictionary()
+        } else {
+            Jieba::new()
+        };
         let mut n = 0usize;
         for _ in 0..rounds.max(1) {
             for p in docs.iter().flat_map(|d| &d.paragraphs) {

@@ -244,14 +244,6 @@ impl KeywordRules {
         }
     }
 
-    /// Whether a token may be a keyword, stop words aside (see [`KeywordRules::term_counts`]).
-    fn is_candidate(&self, t: &Token) -> bool {
-        if self.pos_excluded(t.pos.as_str()) {
-            return false;
-        }
-        self.word_qualifies(t.word.as_str())
-    }
-
     /// Whether a word may be a keyword by its characters: at least `min_chars` of them, a
     /// letter among them (see [`is_word_letter`]), no whitespace or control character.
     fn word_qualifies(&self, word: &str) -> bool {
@@ -276,7 +268,8 @@ impl KeywordRules {
     pub(crate) fn term_counts(&self, tokens: &[Token]) -> Vec<(String, u32)> {
         let mut counter = TermCounter::new(self, tokens.len());
         for (i, t) in tokens.iter().enumerate() {
-            if self.is_candidate(t) {
+            // The word's own test is made once per distinct word, in `finish`.
+            if !self.pos_excluded(t.pos.as_str()) {
                 counter.count(i, t.word.as_str());
             }
         }
@@ -308,8 +301,10 @@ impl<'r> TermCounter<'r> {
         }
     }
 
-    /// Counts the token of row `row`, `word`, already known to be a candidate (stop words
-    /// aside: they are dropped once per distinct word in [`TermCounter::finish`]).
+    /// Counts the token of row `row`, `word`, whose tag is not excluded. Whether the word
+    /// itself may be a keyword (its characters, [`KeywordRules::word_qualifies`], and stop
+    /// words) depends on the word alone, so it is decided once per distinct word in
+    /// [`TermCounter::finish`] rather than per token.
     #[inline(always)]
     fn count(&mut self, row: usize, word: &str) {
         // (A row past 4 billion counts under its text.)
@@ -336,7 +331,7 @@ impl<'r> TermCounter<'r> {
         if n_chars < rules.min_chars {
             return;
         }
-        if !rules.pos_excluded_at(tag, tag_index) && rules.word_qualifies(word) {
+        if !rules.pos_excluded_at(tag, tag_index) {
             self.count(row, word);
         }
     }
@@ -366,7 +361,29 @@ impl<'r> TermCounter<'r> {
         }
         // Only words counted at least `floor` times can be among the `max_candidates` first
         // (at least that many words have `floor` or more), so only those are ranked.
-        let floor = count_floor(&tally, rules.max_candidates);
+        let mut floor = count_floor(&tally, rules.max_candidates);
+        // Words that cannot be keywords by their characters (`word_qualifies`) are dropped
+        // too (count 0), also once per distinct word, and first only among those counted
+        // `floor` times or more: when at least `max_candidates` of these pass, the first
+        // `max_candidates` candidates are among them, and the other words need no test.
+        let short_ok = |key: &u128| short_key_qualifies(rules, *key);
+        let above = floor..=u32::MAX;
+        let mut passed = drop_unqualified(&mut self.short, above.clone(), short_ok, |c| &mut c.0);
+        passed += drop_unqualified(&mut long, above, |w| rules.word_qualifies(w), |c| c);
+        if passed < rules.max_candidates {
+            // Too few: every word counts, tested and tallied again.
+            let below = 1..=floor.saturating_sub(1);
+            drop_unqualified(&mut self.short, below.clone(), short_ok, |c| &mut c.0);
+            drop_unqualified(&mut long, below, |w| rules.word_qualifies(w), |c| c);
+            let mut tally = [0usize; COUNT_TALLY];
+            for &(count, _) in self.short.values() {
+                tally_count(&mut tally, count);
+            }
+            for &count in long.values() {
+                tally_count(&mut tally, count);
+            }
+            floor = count_floor(&tally, rules.max_candidates);
+        }
         let mut v: Vec<CandidateKey<'_>> = Vec::new();
         v.extend(
             self.short
@@ -393,6 +410,40 @@ impl<'r> TermCounter<'r> {
             .map(|(Reverse(c), _, w)| (w.to_string(), c))
             .collect()
     }
+}
+
+/// Sets to 0 the count of every word of `counts` counted a number of times in `range` that
+/// `qualifies` turns down; returns how many of those words passed. `count` gives a value's
+/// count.
+fn drop_unqualified<K, V>(
+    counts: &mut FxHashMap<K, V>,
+    range: std::ops::RangeInclusive<u32>,
+    qualifies: impl Fn(&K) -> bool,
+    count: impl Fn(&mut V) -> &mut u32,
+) -> usize {
+    let mut passed = 0;
+    for (key, value) in counts.iter_mut() {
+        let c = count(value);
+        if range.contains(c) {
+            if qualifies(key) {
+                passed += 1;
+            } else {
+                *c = 0;
+            }
+        }
+    }
+    passed
+}
+
+/// [`KeywordRules::word_qualifies`] of the word counted under `key` (a [`short_key`]: the
+/// word's bytes are the key's first bytes, its length the last), read from the key itself.
+fn short_key_qualifies(rules: &KeywordRules, key: u128) -> bool {
+    let bytes = key.to_be_bytes();
+    let n = (key & 0xFF) as usize;
+    bytes
+        .get(..n)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .is_some_and(|word| rules.word_qualifies(word))
 }
 
 /// Counts tallied one by one below this; larger ones share the last entry.
@@ -748,7 +799,55 @@ mod tests {
         assert_eq!(count_floor(&tally, 0), 1);
     }
 
+    /// Words whose characters rule them out are dropped once per distinct word, whatever
+    /// their count and tag, on both ways of counting.
+    #[test]
+    fn words_without_a_letter_are_no_candidates_however_often_counted() {
+        let rules = KeywordRules::new(vec!["我们".into()], 2, 10, vec!["x".into()]);
+        let words = [
+            ("发展", "vn"),
+            ("12", "n"),
+            ("发展", "vn"),
+            ("１２", "nz"),
+            ("十二", "n"),
+            ("a b", "eng"),
+            ("12", "n"),
+            ("我们", "r"),
+            ("改革开放以来的发展成就", "n"),
+            ("12345678901234567", "n"),
+            ("GDP", "eng"),
+            ("，，", "x"),
+        ];
+        let tokens: Vec<Token> = words.iter().map(|&(w, t)| tok(w, t)).collect();
+        let expected = vec![
+            ("发展".to_string(), 2),
+            ("GDP".to_string(), 1),
+            ("改革开放以来的发展成就".to_string(), 1),
+        ];
+        assert_eq!(rules.term_counts(&tokens), expected);
+        let mut counter = TermCounter::new(&rules, tokens.len());
+        for (row, t) in tokens.iter().enumerate() {
+            let tag = t.pos.as_str();
+            let n_chars = t.word.chars().count();
+            counter.see(row, t.word.as_str(), n_chars, tag, short_tag_index(tag));
+        }
+        assert_eq!(counter.finish(&tokens), expected);
+    }
+
     proptest::proptest! {
+        #[test]
+        fn the_word_of_a_short_key_qualifies_like_the_word(
+            word in "[甲乙一二十a1 　\\t，X〇\u{3400}]{0,5}",
+        ) {
+            let rules = KeywordRules::new(vec![], 2, 10, vec![]);
+            if let Some(key) = short_key(&word) {
+                proptest::prop_assert_eq!(
+                    short_key_qualifies(&rules, key),
+                    rules.word_qualifies(&word)
+                );
+            }
+        }
+
         #[test]
         fn capped_candidates_are_the_most_frequent_then_the_first_words(
             picks in proptest::collection::vec(0usize..60, 0..300),
@@ -756,10 +855,15 @@ mod tests {
         ) {
             // Words of one to three characters (some stop words, some long), counted by a
             // plain sort over all of them.
+            // Every fourth word has no letter (digits, or digits and a space, some long), so
+            // it is never a candidate, however often counted.
             let words: Vec<String> = (0..60)
-                .map(|i| match i % 3 {
-                    0 => format!("甲{i}"),
-                    1 => format!("中华人民共和国{i}"),
+                .map(|i| match (i % 4, i % 3) {
+                    (3, 0) => format!("{i}{i}"),
+                    (3, 1) => format!("{i} {i}"),
+                    (3, _) => format!("1234567890123456{i}"),
+                    (_, 0) => format!("甲{i}"),
+                    (_, 1) => format!("中华人民共和国{i}"),
                     _ => format!("乙乙{i}"),
                 })
                 .collect();
@@ -768,7 +872,7 @@ mod tests {
             let tokens: Vec<Token> = picks.iter().map(|&i| tok(&words[i], "n")).collect();
             let mut all: HashMap<&str, u32> = HashMap::new();
             for &i in &picks {
-                if !stop.contains(&words[i]) {
+                if !stop.contains(&words[i]) && i % 4 != 3 {
                     *all.entry(words[i].as_str()).or_default() += 1;
                 }
             }
@@ -776,7 +880,13 @@ mod tests {
                 all.into_iter().map(|(w, c)| (w.to_string(), c)).collect();
             expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             expected.truncate(max);
-            proptest::prop_assert_eq!(rules.term_counts(&tokens), expected);
+            proptest::prop_assert_eq!(rules.term_counts(&tokens), expected.clone());
+            let mut counter = TermCounter::new(&rules, tokens.len());
+            for (row, t) in tokens.iter().enumerate() {
+                let n_chars = t.word.chars().count();
+                counter.see(row, t.word.as_str(), n_chars, "n", short_tag_index("n"));
+            }
+            proptest::prop_assert_eq!(counter.finish(&tokens), expected);
         }
     }
 

@@ -443,7 +443,6 @@ impl Segmenter {
                 sentences::split_marked(chars, para_marked, self.quote_max_chars)
             })
             .collect();
-        drop(marked);
 
         // Sections.
         let views: Vec<ParaView<'_>> = para_chars
@@ -516,11 +515,14 @@ impl Segmenter {
             n_sentences_seen += split.sentences.len();
         }
         clock.lap(|p| &mut p.tokens);
-        for (para_idx, ((text, chars), (&start, split))) in doc
+        // Each sentence's characters, handed to the entity recogniser (no second decoding).
+        let mut sentence_chars: Vec<&[char]> = Vec::with_capacity(n_sentences);
+        for (para_idx, (((text, chars), (&start, split)), &(_, _, m, n))) in doc
             .paragraphs
             .iter()
             .zip(&para_chars)
             .zip(starts.iter().zip(&splits))
+            .zip(&ranges)
             .enumerate()
         {
             paragraphs.push(Paragraph {
@@ -529,12 +531,16 @@ impl Segmenter {
                 span: Span::new(start, start + chars.len()),
                 text: text.clone(),
             });
+            // Sentence ends as byte offsets, from the positions of the characters that are
+            // not plain Han (the others take three bytes each).
+            let mut bytes = sentences::ByteOffsets::new(chars, marked.get(m..n).unwrap_or(&[]));
             let mut byte_end = 0usize;
             for &(s, e) in &split.sentences {
                 let sent_idx = sentence_rows.len();
                 let sent_chars = chars.get(s..e).unwrap_or(&[]);
+                sentence_chars.push(sent_chars);
                 let byte_start = byte_end;
-                byte_end += sent_chars.iter().map(|c| c.len_utf8()).sum::<usize>();
+                byte_end = bytes.at(e);
                 let sent_text = text.get(byte_start..byte_end).unwrap_or("");
                 let sent_start = start + s;
                 let section_id = index.section_at(sent_start);
@@ -563,15 +569,18 @@ impl Segmenter {
         let views: Vec<SentenceView<'_>> = sentence_rows
             .iter()
             .zip(&token_ranges)
-            .map(|(s, &(a, b))| SentenceView {
+            .zip(&sentence_chars)
+            .map(|((s, &(a, b)), &chars)| SentenceView {
                 sent_idx: s.sent_idx,
                 start: s.span.start,
                 text: &s.text,
                 tokens: token_rows.get(a..b).unwrap_or(&[]),
+                chars: Some(chars),
             })
             .collect();
         let mut entities = self.entities.recognize(&views);
         drop(views);
+        drop(sentence_chars);
         for e in &mut entities {
             e.section_id = index.section_at(e.span.start);
         }

@@ -218,7 +218,10 @@ fn parse_circled(s: &str) -> Option<u32> {
 }
 
 fn is_cn_numeral(c: char) -> bool {
-    "一二三四五六七八九十".contains(c)
+    matches!(
+        c,
+        '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+    )
 }
 
 fn is_han(c: char) -> bool {
@@ -515,7 +518,8 @@ impl SectionRules {
         }
         let chars = trim_chars(this.chars.get(s..e)?);
         // Stricter than a line of its own: a single phrase, no comma.
-        let single_phrase = !chars.iter().any(|&c| "，,：:".contains(c));
+        // (`matches!`, not `"，,：:".contains(c)`: a string search per character.)
+        let single_phrase = !chars.iter().any(|&c| matches!(c, '，' | ',' | '：' | ':'));
         (single_phrase && self.is_subheading_text(chars)).then_some(s)
     }
 

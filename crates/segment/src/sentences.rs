@@ -177,6 +177,42 @@ pub(crate) fn split_marked(chars: &[char], marked: &[usize], quote_cap: usize) -
     out
 }
 
+/// Byte offsets of positions of one paragraph's characters, asked in increasing order, from
+/// the positions of its characters that are not plain Han (see [`is_plain_han`]): every other
+/// character takes three bytes in UTF-8, so only those few are visited, not every character.
+pub(crate) struct ByteOffsets<'a> {
+    chars: &'a [char],
+    /// The positions of the characters that are not plain Han, in order.
+    marked: &'a [usize],
+    /// How many of `marked` lie before the last position asked.
+    passed: usize,
+    /// Their length in bytes, together.
+    passed_bytes: usize,
+}
+
+impl<'a> ByteOffsets<'a> {
+    /// Offsets into the text of `chars`, whose characters that are not plain Han are at
+    /// `marked` (in order).
+    pub(crate) fn new(chars: &'a [char], marked: &'a [usize]) -> Self {
+        ByteOffsets {
+            chars,
+            marked,
+            passed: 0,
+            passed_bytes: 0,
+        }
+    }
+
+    /// The byte offset of character `i` (the text's length for `i` = the number of
+    /// characters); `i` must not be smaller than the one asked before.
+    pub(crate) fn at(&mut self, i: usize) -> usize {
+        while let Some(&k) = self.marked.get(self.passed).filter(|&&k| k < i) {
+            self.passed_bytes += self.chars.get(k).map_or(0, |c| c.len_utf8());
+            self.passed += 1;
+        }
+        3 * (i - self.passed) + self.passed_bytes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +306,20 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn byte_offsets_from_marked_positions_are_those_of_the_text(
+            text in "[甲乙丙。a1 \u{3000}é😀\u{4E00}\u{9FFF}\u{3400}]{0,40}",
+            step in 1usize..5,
+        ) {
+            let chars: Vec<char> = text.chars().collect();
+            let marked = marked_positions(&chars);
+            let mut offsets = ByteOffsets::new(&chars, &marked);
+            for i in (0..=chars.len()).step_by(step).chain([chars.len()]) {
+                let expected: usize = chars.iter().take(i).map(|c| c.len_utf8()).sum();
+                proptest::prop_assert_eq!(offsets.at(i), expected);
+            }
+        }
+
         #[test]
         fn marked_positions_split_like_every_character(
             text in "[甲乙丙。！？；!?;…：: “”‘’（）()《》\"a1\u{3000}]{0,60}",

@@ -292,6 +292,7 @@ fn segmentation_cost_is_dominated_by_jieba() {
                         start: s.span.start,
                         text: &s.text,
                         tokens: &out.tokens[from..at],
+                        chars: None,
                     }
                 })
                 .collect();

@@ -22,6 +22,7 @@ use gongwen_model::{ConfigProblem, DocOutcome, Keyword};
 use serde::Deserialize;
 
 mod csv_out;
+mod delta;
 mod merge;
 mod parquet_out;
 mod rows;
@@ -55,7 +56,9 @@ pub struct OutputConfig {
     /// Default `true`.
     #[serde(default = "default_csv_bom")]
     pub csv_bom: bool,
-    /// zstd compression level of Parquet files, 1 (fastest) to 22 (smallest). Default `3`.
+    /// zstd compression level of Parquet files, 1 (fastest) to 22 (smallest). Default `1`:
+    /// level 3 gives files ~5 % smaller for ~25 % more time spent compressing (most of it on
+    /// a token's word).
     #[serde(default = "default_zstd_level")]
     pub zstd_level: i32,
     /// Rows per Parquet row group: rows are buffered per table and written every
@@ -83,7 +86,7 @@ fn default_csv_bom() -> bool {
 }
 
 fn default_zstd_level() -> i32 {
-    3
+    1
 }
 
 fn default_batch_rows() -> usize {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use gongwen_model::{DocOutcome, Failure, FailureStatus, Keyword, SegmentedDoc, Token};
 
-use crate::csv_out::{push_field, push_int};
+use crate::csv_out::{push_field, push_int_then, RowBlock};
 
 use crate::schema::{Kind, Table, N_TABLES};
 use crate::sink::TableSink;
@@ -231,6 +231,10 @@ impl Sinks {
     }
 }
 
+/// Bytes of the block a token row's id field is copied from (an id of 16 hex digits, or one
+/// with a `-NNNNNN` record suffix, and its comma fit).
+const ID_BLOCK: usize = 32;
+
 /// Appends a document's tokens. The tokens table has by far the most rows (one per word,
 /// 30 times the sentences), so it is written a column at a time ([`TableSink::write_columns`]):
 /// the document's id is formatted once, not once per row.
@@ -256,24 +260,49 @@ fn write_tokens(sink: &mut TableSink, doc_id: &str, tokens: &[Token]) -> Result<
             end.extend_ints(rows.iter().map(|t| int(t.span.end)));
         },
         |buf| {
-            let mut id_field = Vec::with_capacity(doc_id.len() + 3);
+            // The id and its comma, formatted once and padded to a fixed size.
+            let mut id_field = Vec::with_capacity(ID_BLOCK);
             push_field(&mut id_field, doc_id.as_bytes());
             id_field.push(b',');
+            let mut id_block = [0u8; ID_BLOCK];
+            let id_fits = match id_block.get_mut(..id_field.len()) {
+                Some(head) => {
+                    head.copy_from_slice(&id_field);
+                    true
+                }
+                None => false,
+            };
+            // Rows are formatted in place ([`RowBlock`]); a row that does not fit a slot is
+            // written value by value instead.
+            let mut rows = RowBlock::new();
             for t in tokens {
-                buf.extend_from_slice(&id_field);
-                push_int(buf, int(t.sent_idx));
-                buf.push(b',');
-                push_int(buf, int(t.tok_idx));
-                buf.push(b',');
-                push_field(buf, t.word.as_bytes());
-                buf.push(b',');
-                push_field(buf, t.pos.as_bytes());
-                buf.push(b',');
-                push_int(buf, int(t.span.start));
-                buf.push(b',');
-                push_int(buf, int(t.span.end));
-                buf.push(b'\n');
+                let written = rows.row(buf).filter(|_| id_fits).and_then(|mut row| {
+                    row.block(&id_block, id_field.len());
+                    row.int_then(int(t.sent_idx), b',');
+                    row.int_then(int(t.tok_idx), b',');
+                    row.field_then(t.word.as_bytes(), b',');
+                    row.field_then(t.pos.as_bytes(), b',');
+                    row.int_then(int(t.span.start), b',');
+                    row.int_then(int(t.span.end), b'\n');
+                    row.finish()
+                });
+                match written {
+                    Some(n) => rows.keep(n),
+                    None => {
+                        rows.flush(buf);
+                        buf.extend_from_slice(&id_field);
+                        push_int_then(buf, int(t.sent_idx), b',');
+                        push_int_then(buf, int(t.tok_idx), b',');
+                        push_field(buf, t.word.as_bytes());
+                        buf.push(b',');
+                        push_field(buf, t.pos.as_bytes());
+                        buf.push(b',');
+                        push_int_then(buf, int(t.span.start), b',');
+                        push_int_then(buf, int(t.span.end), b'\n');
+                    }
+                }
             }
+            rows.flush(buf);
         },
     )
 }

@@ -21,7 +21,7 @@ fn an_empty_section_gets_the_documented_defaults() {
     let all: Vec<&str> = schemas().iter().map(|t| t.name).collect();
     assert_eq!(config.tables, all);
     assert!(config.csv_bom);
-    assert_eq!(config.zstd_level, 3);
+    assert_eq!(config.zstd_level, 1);
     assert_eq!(config.batch_rows, 16_384);
     assert!(config.validate().is_empty());
 }
