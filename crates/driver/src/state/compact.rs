@@ -498,26 +498,11 @@ impl<'a> TokenColumnsRef<'a> {
             code: Vec::with_capacity(2 * tokens.len() + 16),
             words: Vec::new(),
         };
-        // Tags are short: most are looked up by their bytes packed into one integer (a
-        // multiply to hash, one comparison), longer ones by their text.
-        let mut short_ids: FxHashMap<u64, u64> = FxHashMap::default();
-        let mut long_ids: FxHashMap<&'a str, u64> = FxHashMap::default();
+        let mut tag_ids = TagIds::default();
         let mut cutter = Cutter::new(text);
         let mut prev = Previous::default();
         for (i, t) in tokens.iter().enumerate() {
-            let pos = t.pos.as_str();
-            let next_id = cols.tags.len() as u64;
-            let tags = &mut cols.tags;
-            let tag = match packed_tag(pos) {
-                Some(key) => *short_ids.entry(key).or_insert_with(|| {
-                    tags.push(pos);
-                    next_id
-                }),
-                None => *long_ids.entry(pos).or_insert_with(|| {
-                    tags.push(pos);
-                    next_id
-                }),
-            };
+            let tag = tag_ids.id(t.pos.as_str(), &mut cols.tags);
             push_token(&mut cols.code, &mut prev, t, tag);
             if !cutter.holds_word(t.span, &t.word) {
                 cols.words.push((i as u64, t.word.as_str()));
@@ -527,18 +512,58 @@ impl<'a> TokenColumnsRef<'a> {
     }
 }
 
-/// A tag of at most 7 bytes as one integer: its bytes, then its length in the top byte (so
-/// two different tags never give the same key); `None` for longer tags.
-fn packed_tag(tag: &str) -> Option<u64> {
-    let bytes = tag.as_bytes();
-    if bytes.len() > 7 {
-        return None;
+/// Indexes of the POS tags of one document's tokens, in order of first use.
+///
+/// Nearly every tag is one or two lowercase ASCII letters (jieba's tag set): those are looked
+/// up in a table indexed by the letters themselves (no hashing), the others in a map.
+struct TagIds<'a> {
+    /// `index + 1` of each one- or two-letter tag seen, at [`letter_slot`]; 0: not seen yet.
+    letters: [u16; LETTER_SLOTS],
+    others: FxHashMap<&'a str, u64>,
+}
+
+/// Slots of [`TagIds::letters`]: a first letter (1..=26) times 27 plus a second one (0 for
+/// none, 1..=26).
+const LETTER_SLOTS: usize = 27 * 27;
+
+impl Default for TagIds<'_> {
+    fn default() -> Self {
+        TagIds {
+            letters: [0; LETTER_SLOTS],
+            others: FxHashMap::default(),
+        }
     }
-    let mut key = (bytes.len() as u64) << 56;
-    for (i, &b) in bytes.iter().enumerate() {
-        key |= u64::from(b) << (8 * i);
+}
+
+/// Where a tag of one or two lowercase ASCII letters goes in [`TagIds::letters`].
+fn letter_slot(tag: &[u8]) -> Option<usize> {
+    let letter = |b: u8| b.is_ascii_lowercase().then(|| usize::from(b - b'a') + 1);
+    match *tag {
+        [a] => Some(letter(a)? * 27),
+        [a, b] => Some(letter(a)? * 27 + letter(b)?),
+        _ => None,
     }
-    Some(key)
+}
+
+impl<'a> TagIds<'a> {
+    /// The index of `tag` in `tags`, appending it when it is new.
+    fn id(&mut self, tag: &'a str, tags: &mut Vec<&'a str>) -> u64 {
+        let next = tags.len() as u64;
+        if let Some(slot) = letter_slot(tag.as_bytes()).and_then(|i| self.letters.get_mut(i)) {
+            if *slot > 0 {
+                return u64::from(*slot - 1);
+            }
+            if let Ok(stored) = u16::try_from(next + 1) {
+                *slot = stored;
+                tags.push(tag);
+                return next;
+            }
+        }
+        *self.others.entry(tag).or_insert_with(|| {
+            tags.push(tag);
+            next
+        })
+    }
 }
 
 /// Appends the code of token `t` with tag index `tag`.
@@ -858,13 +883,29 @@ mod tests {
     }
 
     #[test]
-    fn packed_tags_are_distinct() {
-        let tags = ["", "n", "nr", "nrfg", "n\0", "abcdefg", "\0"];
-        let keys: Vec<Option<u64>> = tags.iter().map(|t| packed_tag(t)).collect();
-        for (i, k) in keys.iter().enumerate() {
-            assert!(k.is_some());
-            assert!(!keys[..i].contains(k), "{}", tags[i]);
-        }
-        assert_eq!(packed_tag("abcdefgh"), None);
+    fn tag_ids_number_tags_in_order_of_first_use() {
+        let seen = [
+            "n", "nr", "x", "", "n", "nrfg", "Ng", "zz", "a", "nr", "nrfg", "\0", "é",
+        ];
+        let mut ids = TagIds::default();
+        let mut tags = Vec::new();
+        let got: Vec<u64> = seen.iter().map(|t| ids.id(t, &mut tags)).collect();
+        assert_eq!(got, [0, 1, 2, 3, 0, 4, 5, 6, 7, 1, 4, 8, 9]);
+        assert_eq!(
+            tags,
+            ["n", "nr", "x", "", "nrfg", "Ng", "zz", "a", "\0", "é"]
+        );
+        // Distinct slots for distinct letter tags.
+        let mut slots: Vec<usize> = ('a'..='z')
+            .flat_map(|a| {
+                std::iter::once(a.to_string()).chain(('a'..='z').map(move |b| format!("{a}{b}")))
+            })
+            .filter_map(|t| letter_slot(t.as_bytes()))
+            .collect();
+        assert_eq!(slots.len(), 26 * 27);
+        assert!(slots.iter().all(|&s| s < LETTER_SLOTS));
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots.len(), 26 * 27);
     }
 }
