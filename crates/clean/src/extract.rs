@@ -399,7 +399,7 @@ impl Extractor {
                 .or_insert_with(|| self.line_features(l, ascii_spaces)),
             Cow::Owned(l) => self.line_features(l, ascii_spaces),
         };
-        let mut out = self.extract_once(text.lines(), meta, true, &mut first_pass, ascii_spaces);
+        let mut out = self.extract_once(lines(text), meta, true, &mut first_pass, ascii_spaces);
         // A pass that settled would be its own re-run (see `Extracted::settled`).
         if out.settled {
             return out;
@@ -1106,6 +1106,26 @@ impl Extractor {
     }
 }
 
+/// The lines of `text`, exactly as `str::lines` gives them (split at `\n`, a `\r` before it
+/// dropped, no empty line after a final `\n`), with the line breaks found by `memchr`'s
+/// vectorised search instead of the standard library's word-at-a-time one.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    let breaks = memchr::memchr_iter(b'\n', text.as_bytes()).map(Some);
+    breaks.chain(std::iter::once(None)).filter_map(move |at| {
+        let from = start;
+        match at {
+            Some(at) => {
+                start = at + 1;
+                let line = text.get(from..at)?;
+                Some(line.strip_suffix('\r').unwrap_or(line))
+            }
+            // the rest after the last line break, unless it is empty
+            None => text.get(from..).filter(|rest| !rest.is_empty()),
+        }
+    })
+}
+
 /// `char::is_whitespace`, answering the many characters above U+3000 (Han, full-width
 /// punctuation) without a table lookup: no white space character lies above U+3000.
 fn is_space(c: char) -> bool {
@@ -1696,7 +1716,33 @@ mod tests {
         drop
     }
 
+    #[test]
+    fn lines_are_the_standard_librarys_lines() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\n",
+            "a\r",
+            "\r\n\r\n",
+            "a\n\nb\r",
+            "甲\r\n乙\n\n",
+        ] {
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn lines_agree_with_the_standard_library(text in "[甲a \r\n]{0,80}") {
+            proptest::prop_assert_eq!(lines(&text).collect::<Vec<_>>(), text.lines().collect::<Vec<_>>());
+        }
+
         #[test]
         fn repeated_or_truncated_agrees_with_the_reference(
             picks in proptest::collection::vec(0usize..8, 0..40)

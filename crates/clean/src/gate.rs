@@ -235,14 +235,27 @@ impl LiteralGate {
     pub fn may_match(&self, line: &str) -> bool {
         let mut rest = line.as_bytes();
         loop {
+            // two 3-byte characters (most of a Chinese line) per step: one branch for both
+            // bit tests, which do not depend on each other
+            if let [a0 @ 0xE0..=0xEF, a1, a2, b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] = rest {
+                let (a, b) = (
+                    self.ends_with3(*a0, *a1, *a2),
+                    self.ends_with3(*b0, *b1, *b2),
+                );
+                if a | b {
+                    let at = line.len() - rest.len();
+                    if (a && self.literal_ends_at(line, at))
+                        || (b && self.literal_ends_at(line, at + 3))
+                    {
+                        return true;
+                    }
+                }
+                rest = tail;
+                continue;
+            }
             let (end, tail) = match rest {
                 [] => return false,
-                [b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] => {
-                    // the character's code divided by 64 is below 1024: `get` never fails
-                    let word = usize::from(b0 & 0x0F) << 6 | usize::from(b1 & 0x3F);
-                    let bits = self.ends.get(word).copied().unwrap_or(0);
-                    (bits & (1u64 << (b2 & 0x3F)) != 0, tail)
-                }
+                [b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] => (self.ends_with3(*b0, *b1, *b2), tail),
                 [b0 @ 0..=0x7F, tail @ ..] => (has_bit(&self.ends, usize::from(*b0)), tail),
                 _ => {
                     let at = line.len() - rest.len();
@@ -260,6 +273,15 @@ impl LiteralGate {
             }
             rest = tail;
         }
+    }
+
+    /// Whether the 3-byte character `b0 b1 b2` is in `ends` (looked up without decoding it).
+    #[inline]
+    fn ends_with3(&self, b0: u8, b1: u8, b2: u8) -> bool {
+        // the character's code divided by 64 is below 1024: `get` never fails
+        let word = usize::from(b0 & 0x0F) << 6 | usize::from(b1 & 0x3F);
+        let bits = self.ends.get(word).copied().unwrap_or(0);
+        bits & (1u64 << (b2 & 0x3F)) != 0
     }
 
     /// For the character at byte `at` of `line`: true when it is a one-character literal, or
@@ -375,6 +397,11 @@ mod tests {
             "x©",
             "前面的甲乙丙",
             "abc 开通会员 def",
+            // the literal's last character first or second of a pair of 3-byte characters
+            "甲乙",
+            "一二甲乙",
+            "一甲乙",
+            "一二三甲乙四五",
         ] {
             assert!(gate.may_match(line), "{line:?}");
         }

@@ -270,36 +270,58 @@ impl ChangeFilter {
 
     /// False when no changing key occurs in `text`: then converting it gives it back unchanged.
     ///
-    /// One step per character. A 3-byte character (almost all of Chinese text) is looked up
-    /// in `either` without being decoded: its lead byte and second byte give the bitmap's
-    /// word (64 characters), its last byte the bit. Only a character found there is decoded
+    /// One step per character, or per two 3-byte characters. A 3-byte character (almost all
+    /// of Chinese text) is looked up in `either` without being decoded: its lead byte and
+    /// second byte give the bitmap's word (64 characters), its last byte the bit. Only a character found there is decoded
     /// and tested further; 2- and 4-byte characters are decoded.
     fn may_change(&self, text: &str) -> bool {
+        self.first_change(text).is_some()
+    }
+
+    /// Byte offset of the first character of `text` where a changing key occurs (see
+    /// [`ChangeFilter::may_change`]); `None` when there is none.
+    fn first_change(&self, text: &str) -> Option<usize> {
         let either = &*self.either.bmp;
+        let in_either = |b0: u8, b1: u8, b2: u8| {
+            // (b0 & 0x0F) << 6 | (b1 & 0x3F) is below 1024: `get` never fails
+            let word = usize::from(b0 & 0x0F) << 6 | usize::from(b1 & 0x3F);
+            let bits = either.get(word).copied().unwrap_or(0);
+            bits & (1u64 << (b2 & 0x3F)) != 0
+        };
         let mut rest = text.as_bytes();
         loop {
-            let (found, tail) = match rest {
-                [] => return false,
-                [b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] => {
-                    // (b0 & 0x0F) << 6 | (b1 & 0x3F) is below 1024: `get` never fails
-                    let word = usize::from(b0 & 0x0F) << 6 | usize::from(b1 & 0x3F);
-                    let bits = either.get(word).copied().unwrap_or(0);
-                    (bits & (1u64 << (b2 & 0x3F)) != 0, tail)
+            // two 3-byte characters (most of a Chinese text) per step: one branch for both
+            // bit tests, which do not depend on each other
+            if let [a0 @ 0xE0..=0xEF, a1, a2, b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] = rest {
+                let (a, b) = (in_either(*a0, *a1, *a2), in_either(*b0, *b1, *b2));
+                if a | b {
+                    let at = text.len() - rest.len();
+                    if a && self.changes_at(text, at) {
+                        return Some(at);
+                    }
+                    if b && self.changes_at(text, at + 3) {
+                        return Some(at + 3);
+                    }
                 }
+                rest = tail;
+                continue;
+            }
+            let (found, tail) = match rest {
+                [] => return None,
+                [b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] => (in_either(*b0, *b1, *b2), tail),
                 [b0 @ 0..=0x7F, tail @ ..] => (self.either.contains_code(u32::from(*b0)), tail),
                 _ => {
                     let at = text.len() - rest.len();
-                    let Some(c) = text.get(at..).and_then(|t| t.chars().next()) else {
-                        return false;
-                    };
+                    let c = text.get(at..).and_then(|t| t.chars().next())?;
                     (
                         self.either.contains(c),
                         rest.get(c.len_utf8()..).unwrap_or(&[]),
                     )
                 }
             };
-            if found && self.changes_at(text, text.len() - rest.len()) {
-                return true;
+            let at = text.len() - rest.len();
+            if found && self.changes_at(text, at) {
+                return Some(at);
             }
             rest = tail;
         }
@@ -454,17 +476,14 @@ impl Converter {
         if !self.filter.line_by_line {
             return self.filter.may_change(text).then(|| opencc(text));
         }
-        // the lines before the first one that can change are copied as they are
-        let mut first = None;
-        let mut start = 0;
-        for line in text.split_inclusive('\n') {
-            if self.filter.may_change(line) {
-                first = Some(start);
-                break;
-            }
-            start += line.len();
-        }
-        let first = first?;
+        // The lines before the first one that can change are copied as they are. That line is
+        // found by one scan of the whole text (most texts hold no changing key at all): no key
+        // holds a line break, so a key occurs in the text where it occurs in one of its lines.
+        let hit = self.filter.first_change(text)?;
+        let first = text
+            .get(..hit)
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |i| i + 1);
         let mut out = String::with_capacity(text.len());
         out.push_str(text.get(..first).unwrap_or(""));
         let text_from = text.get(first..).unwrap_or("");
@@ -785,6 +804,36 @@ mod tests {
         );
         assert!(c.filter.may_change("找藉口") && c.filter.may_change("新抱"));
         assert!(!c.filter.may_change("创新是第一动力，什么也挡不住"));
+        // the first change of a whole text lies in the first line that can change: a phrase
+        // split by a line break is no phrase, the line before it is copied
+        assert_eq!(c.filter.first_change("找藉\n口"), None);
+        let split = "新\n抱一\n找藉口";
+        assert!(c.filter.first_change(split) >= Some("新\n抱一\n".len()));
+        for text in [split, "找藉口\n甲", "甲\n乙\n丙找藉口", "新抱\n"] {
+            let first_line = text
+                .split_inclusive('\n')
+                .scan(0, |start, line| {
+                    let at = *start;
+                    *start += line.len();
+                    Some((at, line))
+                })
+                .find(|(_, line)| c.filter.may_change(line))
+                .map(|(at, _)| at);
+            let hit = c.filter.first_change(text).expect("a change");
+            let line_start = text
+                .get(..hit)
+                .and_then(|b| b.rfind('\n'))
+                .map_or(0, |i| i + 1);
+            assert_eq!(Some(line_start), first_line, "{text:?}");
+            let whole = c
+                .opencc
+                .convert_with_config(text, OpenccConfig::T2s.fmmseg(), false);
+            assert_eq!(
+                c.convert_plain(text).as_deref(),
+                Some(whole.as_str()),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

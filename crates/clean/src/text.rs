@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use memchr::memmem;
 use regex::Regex;
 
 /// A `HashMap` with rustc's fast, non-cryptographic `FxHasher`, for the per-document maps
@@ -145,8 +146,10 @@ const COMMENT_MAX_CHARS: usize = 2000;
 /// nothing. At every `<!--` (leftmost first) the comment ends at the first `-->` after it,
 /// if at most 2000 characters lie between; else no comment starts there. Written out
 /// instead of compiled: that regex (2000 repetitions of "any character" in UTF-8, forward and
-/// reverse) took 13–19 ms to compile, at every start of the pipeline. Borrows `text` when it
-/// has no comment.
+/// reverse) took 13–19 ms to compile, at every start of the pipeline. The markers are found
+/// by `memchr`'s vectorised substring search (the standard library's `str::find` with a
+/// string pattern is a byte-at-a-time Two-Way search, 2–3% of the stage on corpus-8mb).
+/// Borrows `text` when it has no comment.
 pub fn strip_comments(text: &str) -> Cow<'_, str> {
     let mut out = String::new();
     // `text[..kept]` is done: copied to `out` or removed
@@ -155,7 +158,7 @@ pub fn strip_comments(text: &str) -> Cow<'_, str> {
     let mut close = None;
     while let Some(start) = text
         .get(from..)
-        .and_then(|t| t.find("<!--"))
+        .and_then(|t| memmem::find(t.as_bytes(), b"<!--"))
         .map(|i| from + i)
     {
         let body = start + "<!--".len();
@@ -165,7 +168,7 @@ pub fn strip_comments(text: &str) -> Cow<'_, str> {
             Some(end) if end >= body => Some(end),
             _ => text
                 .get(body..)
-                .and_then(|t| t.find("-->"))
+                .and_then(|t| memmem::find(t.as_bytes(), b"-->"))
                 .map(|i| body + i),
         };
         // no `-->` after this opening: none after any later one either

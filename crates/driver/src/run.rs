@@ -1,7 +1,6 @@
 //! The run: build every stage once, plan, stream documents through the stages in parallel
 //! chunks, write tables into a staging folder, move them into place, write the manifest.
 
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -13,6 +12,7 @@ use gongwen_model::{DocOutcome, Failure, FailureStatus, InputFile, SourceInfo, S
 use gongwen_segment::Segmenter;
 use gongwen_tabulate::{TableWriter, TabulateError};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::config::LoadedConfig;
 use crate::lock::{LockError, OutputLock};
@@ -341,7 +341,9 @@ struct ItemResult {
 struct Sink {
     writer: TableWriter,
     manifest: Manifest,
-    doc_freq: HashMap<String, u32>,
+    /// Documents each keyword candidate occurs in (hashed with Fx: one lookup per candidate
+    /// of every document, twice).
+    doc_freq: FxHashMap<String, u32>,
     n_ranked_docs: usize,
     /// The keyword spill: every ranked document's term counts.
     terms_out: TermsWriter,
@@ -608,7 +610,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     let mut sink = Sink {
         writer,
         manifest: m,
-        doc_freq: HashMap::new(),
+        doc_freq: FxHashMap::default(),
         n_ranked_docs: 0,
         terms_out,
         terms_path: terms_path.clone(),
@@ -881,7 +883,7 @@ fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) 
 fn write_keywords(
     segmenter: &Segmenter,
     terms_path: &Path,
-    doc_freq: &HashMap<String, u32>,
+    doc_freq: &FxHashMap<String, u32>,
     n_docs: usize,
     top_k: usize,
     writer: &mut TableWriter,

@@ -338,7 +338,9 @@ impl Tables {
     /// The prefix qualifier ending at `at`: (qualifier, where the form starts).
     fn prefix_qualifier(&self, chars: &[char], at: usize) -> Option<(Option<String>, usize)> {
         let head = chars.get(..at)?;
-        self.prefix_last.binary_search(head.last()?).ok()?;
+        if !self.prefix_last.contains(*head.last()?) {
+            return None;
+        }
         let form = self
             .prefix_qualifiers
             .iter()
@@ -348,7 +350,9 @@ impl Tables {
 
     fn suffix_qualifier(&self, chars: &[char], at: usize) -> Option<Option<String>> {
         let rest = chars.get(at..)?;
-        self.suffix_first.binary_search(rest.first()?).ok()?;
+        if !self.suffix_first.contains(*rest.first()?) {
+            return None;
+        }
         let form = self
             .suffix_qualifiers
             .iter()
@@ -829,7 +833,7 @@ impl Tables {
         for a in start.saturating_sub(max.saturating_sub(end - start))..=start {
             let starts_idiom = chars
                 .get(a)
-                .is_some_and(|c| self.not_numbers_first.binary_search(c).is_ok());
+                .is_some_and(|&c| self.not_numbers_first.contains(c));
             if !starts_idiom {
                 continue;
             }
@@ -1014,6 +1018,24 @@ impl Tables {
         max: usize,
         kind: NumberKind,
     ) -> Option<String> {
+        // Without a verb or comparison the words before a count or duration are rarely an
+        // indicator (我讲|三点意见); indicators measured in money or percent usually are
+        // (…比重|40%). Other kinds (dates, years…) have none: decided before the clause is
+        // read.
+        let ratio_like = matches!(
+            kind,
+            NumberKind::Money
+                | NumberKind::Percent
+                | NumberKind::PercentPoint
+                | NumberKind::Multiple
+        );
+        if !matches!(
+            kind,
+            NumberKind::Count | NumberKind::Measure | NumberKind::Rank
+        ) && !ratio_like
+        {
+            return None;
+        }
         let mut start = before;
         while start > 0 && !chars.get(start - 1).copied().is_some_and(is_clause_break) {
             start -= 1;
@@ -1028,7 +1050,7 @@ impl Tables {
             // No word of the four lists starts here: the common case, decided fast.
             if rest
                 .first()
-                .is_none_or(|c| self.subject_first.binary_search(c).is_err())
+                .is_none_or(|&c| !self.subject_first.contains(c))
             {
                 p += 1;
                 continue;
@@ -1055,23 +1077,6 @@ impl Tables {
                 continue;
             }
             p += 1;
-        }
-        // Without a verb or comparison the words before a count or duration are rarely an
-        // indicator (我讲|三点意见); indicators measured in money or percent usually are
-        // (…比重|40%).
-        let ratio_like = matches!(
-            kind,
-            NumberKind::Money
-                | NumberKind::Percent
-                | NumberKind::PercentPoint
-                | NumberKind::Multiple
-        );
-        if !matches!(
-            kind,
-            NumberKind::Count | NumberKind::Measure | NumberKind::Rank
-        ) && !ratio_like
-        {
-            return None;
         }
         if first_before.is_none() && verbs.is_empty() && !ratio_like {
             return None;

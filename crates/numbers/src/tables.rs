@@ -60,15 +60,15 @@ pub struct Tables {
     /// Suffix qualifier forms, longest first.
     pub suffix_qualifiers: Vec<QualifierForm>,
     /// Last characters of the prefix forms, sorted (a quick "no prefix here").
-    pub prefix_last: Vec<char>,
+    pub prefix_last: CharSet,
     /// First characters of the suffix forms, sorted.
-    pub suffix_first: Vec<char>,
+    pub suffix_first: CharSet,
     /// Idioms and set phrases.
     pub not_numbers: HashSet<String>,
     /// Longest idiom in characters.
     pub not_numbers_max: usize,
     /// First characters of the idioms, sorted (most places start none).
-    pub not_numbers_first: Vec<char>,
+    pub not_numbers_first: CharSet,
     /// Cues that make 一 + unit a quantity.
     pub one_cues: Vec<Vec<char>>,
     /// Cues that make a unitless 亿 amount money.
@@ -87,7 +87,7 @@ pub struct Tables {
     pub subject_trail: Vec<Vec<char>>,
     /// First characters of the `keep`, `before`, `verb` and `action` words, sorted: the
     /// subject scan skips every position starting with none of them.
-    pub subject_first: Vec<char>,
+    pub subject_first: CharSet,
 }
 
 /// A problem in a table file: which line and why.
@@ -386,11 +386,56 @@ impl Tables {
 
 /// The distinct characters of `chars`, sorted (for a binary search: "can a word of the list
 /// start or end here?").
-fn char_set(chars: impl Iterator<Item = char>) -> Vec<char> {
-    let mut set: Vec<char> = chars.collect();
-    set.sort_unstable();
-    set.dedup();
-    set
+fn char_set(chars: impl Iterator<Item = char>) -> CharSet {
+    CharSet::new(chars)
+}
+
+/// The words of [`CharSet::bits`].
+const CHAR_SET_WORDS: usize = 16;
+
+/// A small set of characters (the first or last characters of a table's words), asked about
+/// at many positions of the text where the answer is almost always no: a bit per character
+/// code modulo 1,024 answers most of those at once (one load, no hashing, no bounds check),
+/// and only characters whose bit is set are looked up in the sorted list.
+#[derive(Debug, Default, Clone)]
+pub struct CharSet {
+    /// The bit `code % 1024` of every member.
+    bits: [u64; CHAR_SET_WORDS],
+    /// The members, sorted, without duplicates.
+    chars: Vec<char>,
+}
+
+impl CharSet {
+    /// The set of `chars`.
+    pub fn new(chars: impl Iterator<Item = char>) -> CharSet {
+        let mut set = CharSet {
+            bits: [0; CHAR_SET_WORDS],
+            chars: chars.collect(),
+        };
+        set.chars.sort_unstable();
+        set.chars.dedup();
+        for &c in &set.chars {
+            let (word, bit) = CharSet::place(c);
+            if let Some(w) = set.bits.get_mut(word) {
+                *w |= bit;
+            }
+        }
+        set
+    }
+
+    /// The word of `bits` holding `c`'s bit, and the bit.
+    #[inline]
+    fn place(c: char) -> (usize, u64) {
+        let code = c as usize % (CHAR_SET_WORDS * 64);
+        (code / 64, 1u64 << (code % 64))
+    }
+
+    /// Whether `c` is a member.
+    #[inline]
+    pub fn contains(&self, c: char) -> bool {
+        let (word, bit) = CharSet::place(c);
+        self.bits.get(word).is_some_and(|w| w & bit != 0) && self.chars.binary_search(&c).is_ok()
+    }
 }
 
 fn parse_factor(s: &str) -> Option<Decimal> {
@@ -415,6 +460,24 @@ pub fn word_ending_at<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The bit filter never turns a member down: `contains` is plain membership,
+        /// members and non-members sharing a bit (codes 1,024 apart) included.
+        #[test]
+        fn char_set_contains_exactly_its_members(
+            members in proptest::collection::vec(proptest::char::any(), 0..40),
+            probes in proptest::collection::vec(proptest::char::any(), 0..40),
+        ) {
+            let set = CharSet::new(members.iter().copied());
+            let shifted = members
+                .iter()
+                .filter_map(|&c| char::from_u32(c as u32 ^ 1024));
+            for c in probes.iter().copied().chain(members.iter().copied()).chain(shifted) {
+                proptest::prop_assert_eq!(set.contains(c), members.contains(&c));
+            }
+        }
+    }
 
     #[test]
     fn builtin_tables_parse_without_problems() {

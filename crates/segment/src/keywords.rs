@@ -76,13 +76,13 @@ fn is_word_letter(c: char) -> bool {
 /// 0xE5–0xE9, or 0xE4 followed by 0xB8 or more. `None` otherwise.
 #[cfg(test)]
 fn main_han_chars(word: &str) -> Option<usize> {
-    main_han_letters(word).map(|(n, _)| n)
+    main_han_letters(word.as_bytes()).map(|(n, _)| n)
 }
 
 /// [`main_han_chars`] and, in the same walk over the bytes, whether one of the characters is
 /// a word letter (see [`is_word_letter`]): each three-byte character is decoded in place.
-fn main_han_letters(word: &str) -> Option<(usize, bool)> {
-    let bytes = word.as_bytes();
+/// `bytes` must be a whole word's UTF-8 (the continuation bytes are not checked).
+fn main_han_letters(bytes: &[u8]) -> Option<(usize, bool)> {
     if bytes.is_empty() || !bytes.len().is_multiple_of(3) {
         return None;
     }
@@ -247,7 +247,7 @@ impl KeywordRules {
     /// Whether a word may be a keyword by its characters: at least `min_chars` of them, a
     /// letter among them (see [`is_word_letter`]), no whitespace or control character.
     fn word_qualifies(&self, word: &str) -> bool {
-        if let Some((n, has_letter)) = main_han_letters(word) {
+        if let Some((n, has_letter)) = main_han_letters(word.as_bytes()) {
             // Only main-block Han: no whitespace or control; a letter unless all numerals.
             return n >= self.min_chars && has_letter;
         }
@@ -437,13 +437,20 @@ fn drop_unqualified<K, V>(
 
 /// [`KeywordRules::word_qualifies`] of the word counted under `key` (a [`short_key`]: the
 /// word's bytes are the key's first bytes, its length the last), read from the key itself.
+///
+/// A word of main-block Han only (most) is told from its bytes, as `word_qualifies` first
+/// does, with no UTF-8 validation (the key's bytes are a word's); any other word is checked
+/// as a `str`.
 fn short_key_qualifies(rules: &KeywordRules, key: u128) -> bool {
     let bytes = key.to_be_bytes();
     let n = (key & 0xFF) as usize;
-    bytes
-        .get(..n)
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .is_some_and(|word| rules.word_qualifies(word))
+    let Some(word) = bytes.get(..n) else {
+        return false;
+    };
+    if let Some((chars, has_letter)) = main_han_letters(word) {
+        return chars >= rules.min_chars && has_letter;
+    }
+    std::str::from_utf8(word).is_ok_and(|word| rules.word_qualifies(word))
 }
 
 /// Counts tallied one by one below this; larger ones share the last entry.
@@ -478,9 +485,9 @@ fn count_floor(tally: &[usize; COUNT_TALLY], max: usize) -> u32 {
 
 /// TF-IDF ranking: tf = count / total of the document's candidate counts; idf =
 /// ln((1 + n_docs) / (1 + df)) + 1 (smoothed, never negative); ties broken by word.
-pub(crate) fn rank(
+pub(crate) fn rank<S: std::hash::BuildHasher>(
     terms: &[(String, u32)],
-    doc_freq: &HashMap<String, u32>,
+    doc_freq: &HashMap<String, u32, S>,
     n_docs: usize,
     top_k: usize,
 ) -> Vec<Keyword> {
@@ -696,7 +703,7 @@ mod tests {
                 && word.chars().all(is_plain_han);
             proptest::prop_assert_eq!(main_han_chars(&word), all_han.then_some(n));
             proptest::prop_assert_eq!(
-                main_han_letters(&word),
+                main_han_letters(word.as_bytes()),
                 all_han.then_some((n, word.chars().any(is_word_letter)))
             );
         }

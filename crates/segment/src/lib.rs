@@ -639,11 +639,12 @@ impl Segmenter {
     /// The top `top_k` keywords of a document by TF-IDF, given its term counts, each term's
     /// document frequency over the run, and the number of documents in the run. Weight =
     /// (count / total count of the document's candidates) × (ln((1 + n_docs) / (1 + df)) + 1);
-    /// ties are broken by word, so the result is deterministic.
-    pub fn rank_keywords(
+    /// ties are broken by word, so the result is deterministic. `doc_freq` may use any
+    /// hasher.
+    pub fn rank_keywords<S: std::hash::BuildHasher>(
         &self,
         terms: &[(String, u32)],
-        doc_freq: &HashMap<String, u32>,
+        doc_freq: &HashMap<String, u32, S>,
         n_docs: usize,
         top_k: usize,
     ) -> Vec<Keyword> {

@@ -178,7 +178,7 @@ pub(crate) fn int_page(
 }
 
 /// A V1 data page of `n` values (none null), as polars builds it.
-fn data_page(
+pub(crate) fn data_page(
     buffer: Vec<u8>,
     n: usize,
     encoding: Encoding,

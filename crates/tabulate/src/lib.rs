@@ -25,6 +25,7 @@ mod csv_out;
 mod delta;
 mod merge;
 mod parquet_out;
+mod plain;
 mod rows;
 mod schema;
 mod sink;

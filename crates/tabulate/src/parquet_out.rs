@@ -2,8 +2,9 @@
 //! row group's values until then.
 //!
 //! The buffers become Arrow arrays without a detour through polars `Series`, and the arrays
-//! are encoded with polars' own Parquet encoder (`polars-parquet`), choosing the encoding per
-//! column instead of letting the encoder guess:
+//! are encoded with polars' own Parquet encoder (`polars-parquet`; the pages of integers and of
+//! a token's word are encoded by this crate, byte for byte the same), choosing the encoding
+//! per column instead of letting the encoder guess:
 //!
 //! - integers: `DELTA_BINARY_PACKED` (offsets and indexes grow slowly, so they pack to a few
 //!   bits each, where plain encoding would give zstd 8 bytes per value to squeeze);
@@ -11,7 +12,8 @@
 //!   by `doc_id`), so no value is hashed;
 //! - a token's tag: a dictionary built as rows arrive, looked up by a short integer key;
 //! - a token's word: plain, no dictionary (hashing 7 M words cost more than zstd squeezing
-//!   the repeats out; the file came out 2 % smaller);
+//!   the repeats out; the file came out 2 % smaller), kept as its page's bytes from the start
+//!   and written by [`crate::plain`];
 //! - other strings: dictionary encoding when polars finds few distinct values, plain otherwise;
 //! - floats and booleans: plain.
 //!
@@ -42,6 +44,7 @@ use polars_parquet::write::{
 use rustc_hash::FxHashMap;
 
 use crate::delta;
+use crate::plain::PlainStrs;
 use crate::schema::{Kind, StrLayout, TableDef};
 use crate::sink::{io_err, polars_err, OpenFile};
 use crate::TabulateError;
@@ -63,8 +66,8 @@ enum Values {
     F64(Vec<f64>),
     Bool(Vec<bool>),
     Str(StrBuf),
-    /// Strings written without a dictionary.
-    Unhashed(StrBuf),
+    /// Strings written without a dictionary, kept as the body of their `PLAIN` page.
+    Unhashed(PlainStrs),
     /// Strings that come in runs of equal values (`doc_id`): each distinct run's value once,
     /// and per row the index of its run.
     Runs {
@@ -121,10 +124,13 @@ impl DictIndex {
         if bytes.len() > 15 {
             return None;
         }
-        let mut key = [0u8; 16];
-        key.get_mut(..bytes.len())?.copy_from_slice(bytes);
-        key[15] = bytes.len() as u8;
-        Some(u128::from_le_bytes(key))
+        // Byte by byte: a tag is 1 to 3 bytes, for which a loop costs less than the call to
+        // `memcpy` a copy of a variable length becomes.
+        let key = bytes
+            .iter()
+            .rev()
+            .fold(0u128, |key, &b| (key << 8) | u128::from(b));
+        Some(key | (u128::from(bytes.len() as u8) << 120))
     }
 
     /// The index of `s`, adding it to `values` first if it is new.
@@ -193,7 +199,9 @@ impl ColumnBuf {
                 index: DictIndex::default(),
                 keys: Vec::with_capacity(capacity),
             },
-            Kind::Str if layout == StrLayout::Unhashed => Values::Unhashed(str_buf(capacity)),
+            Kind::Str if layout == StrLayout::Unhashed => {
+                Values::Unhashed(PlainStrs::with_capacity(capacity))
+            }
             Kind::Str | Kind::OptStr => Values::Str(str_buf(capacity)),
         };
         let nullable = matches!(kind, Kind::OptInt | Kind::OptF64 | Kind::OptStr);
@@ -246,7 +254,12 @@ impl ColumnBuf {
     #[inline]
     pub(crate) fn push_str(&mut self, v: Option<&str>) {
         match &mut self.values {
-            Values::Str(values) | Values::Unhashed(values) => values.push(v),
+            Values::Str(values) => values.push(v),
+            Values::Unhashed(values) => {
+                if let Some(s) = v {
+                    values.push(s);
+                }
+            }
             Values::Runs { values, keys } => {
                 let s = v.unwrap_or_default();
                 let last = values.len().checked_sub(1).map(|i| values.value(i));
@@ -303,7 +316,7 @@ impl ColumnBuf {
                 keys.extend(values.map(|s| index.index_of(s, dict)));
             }
             Values::Unhashed(buf) if self.valid.is_none() => {
-                values.for_each(|s| buf.push(Some(s)));
+                values.for_each(|s| buf.push(s));
             }
             _ => values.for_each(|v| self.push_str(Some(v))),
         }
@@ -349,22 +362,27 @@ impl ColumnBuf {
         Ok(true)
     }
 
-    /// The page of a never-null integer column (no value is null), encoded here rather than
-    /// by polars (see [`crate::delta`]); the buffer is then left empty. `None`, the buffer
-    /// untouched, for any other column.
-    fn take_int_page(
-        &mut self,
-        type_: &ParquetType,
-        statistics: &StatisticsOptions,
-    ) -> Option<Page> {
-        let Values::Int(values) = &mut self.values else {
-            return None;
-        };
+    /// The page of a column encoded here rather than by polars, when it has no null: a
+    /// never-null integer column (see [`crate::delta`]) or a string column without a
+    /// dictionary (see [`crate::plain`]); the buffer is then left empty. `None`, the buffer
+    /// untouched, for any other column, or when polars would write other pages.
+    fn take_own_page(&mut self, type_: &ParquetType, options: &WriteOptions) -> Option<Page> {
         if self.valid.as_ref().is_some_and(|v| v.contains(&false)) {
             return None;
         }
-        let page = delta::int_page(values, type_, statistics)?;
-        values.clear();
+        let page = match &mut self.values {
+            Values::Int(values) => {
+                let page = delta::int_page(values, type_, &options.statistics)?;
+                values.clear();
+                page
+            }
+            Values::Unhashed(values) => {
+                let page = values.page(type_, options)?;
+                values.clear();
+                page
+            }
+            _ => return None,
+        };
         if let Some(v) = self.valid.as_mut() {
             v.clear();
         }
@@ -406,10 +424,23 @@ impl ColumnBuf {
                 values.clear();
                 Ok((Box::new(array), Encoding::Plain))
             }
-            Values::Str(values) | Values::Unhashed(values) => {
+            Values::Str(values) => {
                 let values = std::mem::replace(values, str_buf(capacity));
                 let array: Utf8Array<i64> = values.into();
                 let array = array.with_validity(validity);
+                Ok((Box::new(array), str_encoding))
+            }
+            Values::Unhashed(values) => {
+                // The values again as an array (nulls, or more than one page: rare).
+                let mut array = str_buf(values.len());
+                array.extend_values(values.iter());
+                values.clear();
+                let array: Utf8Array<i64> = array.into();
+                // A null took no place among the values: spread them over the valid rows.
+                let array = match validity {
+                    Some(validity) => spread_over_valid(&array, &validity),
+                    None => array,
+                };
                 Ok((Box::new(array), str_encoding))
             }
             Values::Runs { values, keys } => dictionary_array(values, keys, capacity, validity),
@@ -423,6 +454,17 @@ impl ColumnBuf {
             }
         }
     }
+}
+
+/// The array of the rows whose validity is `validity`: each valid row's value taken in turn
+/// from `values` (the non-null values in order), null elsewhere.
+fn spread_over_valid(values: &Utf8Array<i64>, validity: &Bitmap) -> Utf8Array<i64> {
+    let mut next = values.values_iter();
+    let mut out = str_buf(validity.len());
+    for valid in validity.iter() {
+        out.push(if valid { next.next() } else { None });
+    }
+    out.into()
 }
 
 /// A dictionary array of the distinct `values` and the rows' `keys`, which are left empty.
@@ -636,7 +678,7 @@ impl ParquetOut {
             } else {
                 self.options
             };
-            if let Some(page) = buf.take_int_page(type_, &options.statistics) {
+            if let Some(page) = buf.take_own_page(type_, &options) {
                 let page = self
                     .compressor
                     .page(page)
@@ -726,6 +768,21 @@ impl ParquetOut {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_key_is_the_bytes_then_the_length_in_the_top_byte() {
+        for s in ["", "n", "nr", "eng", "经济", "123456789012345"] {
+            let mut want = [0u8; 16];
+            want[..s.len()].copy_from_slice(s.as_bytes());
+            want[15] = s.len() as u8;
+            assert_eq!(
+                DictIndex::short_key(s),
+                Some(u128::from_le_bytes(want)),
+                "{s:?}"
+            );
+        }
+        assert_eq!(DictIndex::short_key("1234567890123456"), None);
+    }
 
     #[test]
     fn the_dictionary_index_numbers_values_in_order_of_first_appearance() {
@@ -857,6 +914,53 @@ mod tests {
             ints[i] = None;
         }
         int_round_trip(&ints, 1000);
+    }
+
+    /// A token's words read back as written, from row groups whose page this crate writes
+    /// (short words) and from ones handed to polars (words so long polars cuts the chunk into
+    /// several pages).
+    #[test]
+    fn word_pages_read_back_through_polars() {
+        use polars::prelude::{ParquetReader, SerReader};
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("tokens.parquet");
+        let def = crate::schema::Table::Tokens.def();
+        let long = "长".repeat(300);
+        let words: Vec<String> = (0..12_000)
+            .map(|i| match i {
+                0..=4_999 => format!("词{}", i % 97),
+                5_000..=9_999 => format!("{long}{i}"),
+                _ => ["", "，", "a,b", "\"q\""][i % 4].to_string(),
+            })
+            .collect();
+        let mut out = ParquetOut::create(&path, def, 1, 5_000).unwrap_or_else(|e| panic!("{e}"));
+        for w in &words {
+            for (buf, col) in out.columns.iter_mut().zip(def.columns) {
+                match (col.name, col.kind) {
+                    ("word", _) => buf.push_str(Some(w)),
+                    (_, Kind::Int | Kind::OptInt) => buf.push_int(Some(0)),
+                    (_, Kind::Str | Kind::OptStr) => buf.push_str(Some("x")),
+                    (_, Kind::F64 | Kind::OptF64) => buf.push_f64(Some(0.0)),
+                    (_, Kind::Bool) => buf.push_bool(false),
+                }
+            }
+            out.rows_pushed(1).unwrap_or_else(|e| panic!("{e}"));
+        }
+        out.finish().unwrap_or_else(|e| panic!("{e}"));
+        let file = File::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let df = ParquetReader::new(file)
+            .finish()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let read: Vec<Option<String>> = df
+            .column("word")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .str()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect();
+        let want: Vec<Option<String>> = words.into_iter().map(Some).collect();
+        assert_eq!(read, want);
     }
 
     #[test]
