@@ -154,11 +154,7 @@ pub(crate) fn int_page(
     write_def_levels(&mut buffer, true, None, values.len(), Version::V1).ok()?;
     let min_max = encode(values, &mut buffer);
     let (min, max) = (min_max.map(|m| m.0), min_max.map(|m| m.1));
-    let has_statistics = statistics.min_value
-        || statistics.max_value
-        || statistics.null_count
-        || statistics.distinct_count;
-    let stats = has_statistics.then(|| {
+    let stats = (!statistics.is_empty()).then(|| {
         PrimitiveStatistics::<i64> {
             primitive_type: primitive.clone(),
             null_count: statistics.null_count.then_some(0),

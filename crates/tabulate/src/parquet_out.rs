@@ -840,33 +840,54 @@ mod tests {
         }
     }
 
-    /// Writes `ints` as the `level` (never null) and `ordinal` (nullable) columns of a
-    /// sections file, in row groups of `batch_rows`, and reads them back with polars.
-    fn int_round_trip(ints: &[Option<i64>], batch_rows: usize) {
+    /// Writes `rows` rows of table `def` to a Parquet file in row groups of `batch_rows`, the
+    /// values of each row's columns chosen by `value` (`None`: a filler of the column's kind),
+    /// and reads the file back with polars.
+    fn write_and_read_back(
+        def: &'static TableDef,
+        batch_rows: usize,
+        rows: usize,
+        value: impl Fn(usize, &str, &mut ColumnBuf) -> Option<()>,
+    ) -> DataFrame {
         use polars::prelude::{ParquetReader, SerReader};
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("sections.parquet");
-        let def = crate::schema::Table::Sections.def();
+        let path = dir.path().join(format!("{}.parquet", def.name));
         let mut out =
             ParquetOut::create(&path, def, 1, batch_rows).unwrap_or_else(|e| panic!("{e}"));
-        for v in ints {
+        for row in 0..rows {
             for (buf, col) in out.columns.iter_mut().zip(def.columns) {
-                match (col.name, col.kind) {
-                    ("level", _) => buf.push_int(Some(v.unwrap_or(-1))),
-                    ("ordinal", _) => buf.push_int(*v),
-                    (_, Kind::Int | Kind::OptInt) => buf.push_int(Some(0)),
-                    (_, Kind::Str | Kind::OptStr) => buf.push_str(Some("x")),
-                    (_, Kind::F64 | Kind::OptF64) => buf.push_f64(Some(0.0)),
-                    (_, Kind::Bool) => buf.push_bool(false),
+                if value(row, col.name, buf).is_some() {
+                    continue;
+                }
+                match col.kind {
+                    Kind::Int | Kind::OptInt => buf.push_int(Some(0)),
+                    Kind::Str | Kind::OptStr => buf.push_str(Some("x")),
+                    Kind::F64 | Kind::OptF64 => buf.push_f64(Some(0.0)),
+                    Kind::Bool => buf.push_bool(false),
                 }
             }
             out.rows_pushed(1).unwrap_or_else(|e| panic!("{e}"));
         }
         out.finish().unwrap_or_else(|e| panic!("{e}"));
         let file = File::open(&path).unwrap_or_else(|e| panic!("{e}"));
-        let df = ParquetReader::new(file)
+        ParquetReader::new(file)
             .finish()
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Writes `ints` as the `level` (never null) and `ordinal` (nullable) columns of a
+    /// sections file, in row groups of `batch_rows`, and reads them back with polars.
+    fn int_round_trip(ints: &[Option<i64>], batch_rows: usize) {
+        let def = crate::schema::Table::Sections.def();
+        let df = write_and_read_back(def, batch_rows, ints.len(), |row, name, buf| {
+            let v = ints.get(row).copied().flatten();
+            match name {
+                "level" => buf.push_int(Some(v.unwrap_or(-1))),
+                "ordinal" => buf.push_int(v),
+                _ => return None,
+            }
+            Some(())
+        });
         let read = |name: &str| -> Vec<Option<i64>> {
             let column = df.column(name).unwrap_or_else(|e| panic!("{e}"));
             column
@@ -921,9 +942,6 @@ mod tests {
     /// several pages).
     #[test]
     fn word_pages_read_back_through_polars() {
-        use polars::prelude::{ParquetReader, SerReader};
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("tokens.parquet");
         let def = crate::schema::Table::Tokens.def();
         let long = "长".repeat(300);
         let words: Vec<String> = (0..12_000)
@@ -933,24 +951,9 @@ mod tests {
                 _ => ["", "，", "a,b", "\"q\""][i % 4].to_string(),
             })
             .collect();
-        let mut out = ParquetOut::create(&path, def, 1, 5_000).unwrap_or_else(|e| panic!("{e}"));
-        for w in &words {
-            for (buf, col) in out.columns.iter_mut().zip(def.columns) {
-                match (col.name, col.kind) {
-                    ("word", _) => buf.push_str(Some(w)),
-                    (_, Kind::Int | Kind::OptInt) => buf.push_int(Some(0)),
-                    (_, Kind::Str | Kind::OptStr) => buf.push_str(Some("x")),
-                    (_, Kind::F64 | Kind::OptF64) => buf.push_f64(Some(0.0)),
-                    (_, Kind::Bool) => buf.push_bool(false),
-                }
-            }
-            out.rows_pushed(1).unwrap_or_else(|e| panic!("{e}"));
-        }
-        out.finish().unwrap_or_else(|e| panic!("{e}"));
-        let file = File::open(&path).unwrap_or_else(|e| panic!("{e}"));
-        let df = ParquetReader::new(file)
-            .finish()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let df = write_and_read_back(def, 5_000, words.len(), |row, name, buf| {
+            (name == "word").then(|| buf.push_str(words.get(row).map(String::as_str)))
+        });
         let read: Vec<Option<String>> = df
             .column("word")
             .unwrap_or_else(|e| panic!("{e}"))
