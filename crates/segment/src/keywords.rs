@@ -347,21 +347,16 @@ impl<'r> TermCounter<'r> {
             }
         }
         // Stop words are dropped once per distinct word rather than looked up per token (a
-        // count of 0 marks them), and the counts of the other words are tallied.
-        let mut tally = [0usize; COUNT_TALLY];
+        // count of 0 marks them).
         for (key, (count, _)) in self.short.iter_mut() {
             if rules.short_stopwords.contains(key) {
                 *count = 0;
             }
-            tally_count(&mut tally, *count);
         }
         long.retain(|w, _| !rules.is_stopword(w));
-        for &count in long.values() {
-            tally_count(&mut tally, count);
-        }
         // Only words counted at least `floor` times can be among the `max_candidates` first
         // (at least that many words have `floor` or more), so only those are ranked.
-        let mut floor = count_floor(&tally, rules.max_candidates);
+        let mut floor = count_floor(&tally_counts(&self.short, &long), rules.max_candidates);
         // Words that cannot be keywords by their characters (`word_qualifies`) are dropped
         // too (count 0), also once per distinct word, and first only among those counted
         // `floor` times or more: when at least `max_candidates` of these pass, the first
@@ -375,14 +370,7 @@ impl<'r> TermCounter<'r> {
             let below = 1..=floor.saturating_sub(1);
             drop_unqualified(&mut self.short, below.clone(), short_ok, |c| &mut c.0);
             drop_unqualified(&mut long, below, |w| rules.word_qualifies(w), |c| c);
-            let mut tally = [0usize; COUNT_TALLY];
-            for &(count, _) in self.short.values() {
-                tally_count(&mut tally, count);
-            }
-            for &count in long.values() {
-                tally_count(&mut tally, count);
-            }
-            floor = count_floor(&tally, rules.max_candidates);
+            floor = count_floor(&tally_counts(&self.short, &long), rules.max_candidates);
         }
         let mut v: Vec<CandidateKey<'_>> = Vec::new();
         v.extend(
@@ -464,6 +452,19 @@ fn tally_count(tally: &mut [usize; COUNT_TALLY], count: u32) {
             *n += 1;
         }
     }
+}
+
+/// The tally (see [`tally_count`]) of the counts of a document's short-keyed and other
+/// words (a count of 0, a dropped word, is not tallied).
+fn tally_counts(
+    short: &FxHashMap<u128, (u32, u32)>,
+    long: &FxHashMap<&str, u32>,
+) -> [usize; COUNT_TALLY] {
+    let mut tally = [0usize; COUNT_TALLY];
+    for &count in short.values().map(|(count, _)| count).chain(long.values()) {
+        tally_count(&mut tally, count);
+    }
+    tally
 }
 
 /// The largest count `c` such that at least `max` words of `tally` are counted `c` times or
