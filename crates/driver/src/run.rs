@@ -168,6 +168,14 @@ pub struct Stages {
     pub segmenter: Segmenter,
 }
 
+/// Turns a stage's build error into [`RunError::Build`] naming the stage.
+fn build_error<E: std::fmt::Display>(stage: &'static str) -> impl FnOnce(E) -> RunError {
+    move |e| RunError::Build {
+        stage,
+        message: e.to_string(),
+    }
+}
+
 impl Stages {
     /// Builds every stage.
     pub fn build(loaded: &LoadedConfig) -> Result<Stages, RunError> {
@@ -185,24 +193,14 @@ impl Stages {
         let base = &loaded.base_dir;
         let (first, segmenter) = rayon::join(
             || -> Result<_, RunError> {
-                let ingest = Ingest::build(&c.ingest, base).map_err(|e| RunError::Build {
-                    stage: "ingest",
-                    message: e.to_string(),
-                })?;
-                let cleaner = Cleaner::build(&c.clean, base).map_err(|e| RunError::Build {
-                    stage: "clean",
-                    message: e.to_string(),
-                })?;
+                let ingest = Ingest::build(&c.ingest, base).map_err(build_error("ingest"))?;
+                let cleaner = Cleaner::build(&c.clean, base).map_err(build_error("clean"))?;
                 let result = then(&ingest);
                 Ok((ingest, cleaner, result))
             },
             || {
-                Segmenter::build(&c.segment, &c.numbers, &c.entities, base).map_err(|e| {
-                    RunError::Build {
-                        stage: "segment",
-                        message: e.to_string(),
-                    }
-                })
+                Segmenter::build(&c.segment, &c.numbers, &c.entities, base)
+                    .map_err(build_error("segment"))
             },
         );
         let (ingest, cleaner, result) = first?;
