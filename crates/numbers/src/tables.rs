@@ -276,12 +276,12 @@ impl Tables {
         ] {
             list.sort_by_key(|u| std::cmp::Reverse(u.chars.len()));
         }
-        self.prefix_last = char_set(
+        self.prefix_last = CharSet::new(
             self.prefix_qualifiers
                 .iter()
                 .filter_map(|f| f.chars.last().copied()),
         );
-        self.suffix_first = char_set(
+        self.suffix_first = CharSet::new(
             self.suffix_qualifiers
                 .iter()
                 .filter_map(|f| f.chars.first().copied()),
@@ -297,7 +297,8 @@ impl Tables {
                 self.not_numbers.insert((*w).to_string());
             }
         }
-        self.not_numbers_first = char_set(self.not_numbers.iter().filter_map(|w| w.chars().next()));
+        self.not_numbers_first =
+            CharSet::new(self.not_numbers.iter().filter_map(|w| w.chars().next()));
     }
 
     /// Adds context cues from a TSV text.
@@ -351,7 +352,7 @@ impl Tables {
         sort_longest_first(&mut self.subject_action);
         sort_longest_first(&mut self.subject_lead);
         sort_longest_first(&mut self.subject_trail);
-        self.subject_first = char_set(
+        self.subject_first = CharSet::new(
             [
                 &self.subject_keep,
                 &self.subject_before,
@@ -382,12 +383,6 @@ impl Tables {
         }
         Some(unit)
     }
-}
-
-/// The distinct characters of `chars`, sorted (for a binary search: "can a word of the list
-/// start or end here?").
-fn char_set(chars: impl Iterator<Item = char>) -> CharSet {
-    CharSet::new(chars)
 }
 
 /// The words of [`CharSet::bits`].
