@@ -7,7 +7,7 @@ use regex::Regex;
 
 use gongwen_model::{DocType, PageMeta};
 
-use crate::rules::{ChromeRules, CueScope, DocTypeRule};
+use crate::rules::{ChromeRules, CueScope, DocTypeRule, GatedRegex};
 use crate::text::{
     han_and_char_count, han_count, is_clause_punct, is_closing, is_han, is_terminal, space_count,
     FastMap,
@@ -100,12 +100,12 @@ struct Patterns {
     date_han: Regex,
     meta_label: Regex,
     upload_label: Regex,
-    source_label: Regex,
+    source_label: GatedRegex,
     byline: Regex,
     url: Regex,
     copyright_before: Regex,
     copyright_after: Regex,
-    breadcrumb_site: Regex,
+    breadcrumb_site: GatedRegex,
     title_speaker: Regex,
     title_cue: Regex,
 }
@@ -143,10 +143,13 @@ impl Patterns {
     /// Whether `copyright_before` or `copyright_after` can match: both need `版权所有` or
     /// (the latter, case-insensitive) `copyright`.
     fn may_have_copyright(s: &str) -> bool {
-        s.contains("版权所有")
-            || s.as_bytes()
-                .windows(9)
-                .any(|w| w.eq_ignore_ascii_case(b"copyright"))
+        let bytes = s.as_bytes();
+        memchr::memmem::find(bytes, "版权所有".as_bytes()).is_some()
+            || memchr::memchr2_iter(b'c', b'C', bytes).any(|i| {
+                bytes
+                    .get(i..i + 9)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"copyright"))
+            })
     }
 
     fn new() -> Result<Self, regex::Error> {
@@ -169,7 +172,7 @@ impl Patterns {
                 r"(?:^|[\s|｜【\[])(?:日期|时间|发布时间|发布日期|发表时间|发表日期|更新时间|更新日期|上传时间|上传日期|发文日期|成文日期|印发日期|来源|稿源|出处|信息来源|文章来源|作者|编辑|责任编辑|浏览|点击|阅读|浏览次数|发布人|发布单位|发布机构|索引号|文号|字号)\s*[:：]",
             )?,
             upload_label: Regex::new(r"上传|下载")?,
-            source_label: Regex::new(
+            source_label: GatedRegex::new(
                 r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜:：]+)",
             )?,
             byline: Regex::new(
@@ -182,7 +185,7 @@ impl Patterns {
             copyright_after: Regex::new(
                 r"(?i)(?:版权所有|copyright)\s*[:：]?\s*(?:©|\(c\)|（c）)?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*([\p{Han}][\p{Han}A-Za-z0-9]{1,19})",
             )?,
-            breadcrumb_site: Regex::new(
+            breadcrumb_site: GatedRegex::new(
                 r"(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)\s*[:：]\s*([^>›»/\s|｜]+)",
             )?,
             title_speaker: Regex::new(
@@ -300,8 +303,21 @@ impl Extractor {
     // ---------------------------------------------------------------- classification
 
     /// `ascii_spaces`: the line's only white space is ' ' (see [`Extractor::extract`]), so
-    /// counting its spaces is counting one byte.
-    fn classify(&self, line: &str, n: usize, han: usize, ascii_spaces: bool) -> Class {
+    /// counting its spaces is counting one byte. `any_gate`: whether the `any` set's literal
+    /// gate lets the line through, when known from a scan of the whole text; `None`: the set
+    /// runs its gate on the line.
+    fn classify(
+        &self,
+        line: &str,
+        n: usize,
+        han: usize,
+        ascii_spaces: bool,
+        any_gate: Option<bool>,
+    ) -> Class {
+        let any_chrome = || match any_gate {
+            Some(passes) => passes && self.chrome.any.is_match_past_gate(line),
+            None => self.chrome.any.is_match(line),
+        };
         let short = self.params.short_line_max_chars;
         if n <= 2 * short && self.chrome.tail.is_match(line) {
             return Class::Barrier;
@@ -313,9 +329,7 @@ impl Extractor {
                 .chars()
                 .last()
                 .is_some_and(|c| matches!(c, '。' | '！' | '？' | '!' | '?'));
-        if self.chrome.any.is_match(line)
-            || (n <= short && !prose_sentence && self.chrome.short.is_match(line))
-        {
+        if any_chrome() || (n <= short && !prose_sentence && self.chrome.short.is_match(line)) {
             return Class::Chrome;
         }
         if n <= 60 && self.re.is_salutation(line) {
@@ -387,17 +401,39 @@ impl Extractor {
     /// `ascii_spaces`: the caller knows that the text's only white space is ' ' and '\n'
     /// (what [`crate::text::normalize_whitespace`] leaves); then so is every line's and
     /// paragraph's (extraction adds nothing else), and a byte search finds their spaces.
-    pub fn extract<'t>(&self, text: &'t str, meta: &PageMeta, ascii_spaces: bool) -> Extracted {
+    ///
+    /// `any_hits`: where the `any` chrome set's gate literals end in `text`, when a scan of the
+    /// whole text found them ([`crate::script::ScanWithGate`]); a line of the text passes that
+    /// gate when one lies in it. (A literal that begins on the line before, through the line
+    /// break, passes a line its own scan would not: the gate only ever says "may match", so
+    /// that costs one needless run of the set's DFA, never a different answer.)
+    pub fn extract<'t>(
+        &self,
+        text: &'t str,
+        meta: &PageMeta,
+        ascii_spaces: bool,
+        any_hits: Option<&[usize]>,
+    ) -> Extracted {
         // A line's features depend on its text alone: a line seen before (a repeat, or a line
         // of the first pass met again in a re-run) is looked up instead of classified again.
         // The first pass keys its lines by the document's own text (no copy); the re-runs add
         // the pieces of split lines and joined paragraphs they meet, copied.
+        // the `any` gate's answer for a line of `text` (borrowed from it), from `any_hits`
+        let any_gate = |l: &str| {
+            let hits = any_hits?;
+            let start = (l.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            if start > text.len() || l.len() > text.len() - start {
+                return None;
+            }
+            let from = hits.partition_point(|&at| at < start);
+            Some(hits.get(from).is_some_and(|&at| at < start + l.len()))
+        };
         let mut doc_seen: FastMap<&'t str, LineFeatures> = FastMap::default();
         let mut first_pass = |line: &Cow<'t, str>| match line {
             Cow::Borrowed(l) => *doc_seen
                 .entry(l)
-                .or_insert_with(|| self.line_features(l, ascii_spaces)),
-            Cow::Owned(l) => self.line_features(l, ascii_spaces),
+                .or_insert_with(|| self.line_features(l, ascii_spaces, any_gate(l))),
+            Cow::Owned(l) => self.line_features(l, ascii_spaces, None),
         };
         let mut out = self.extract_once(lines(text), meta, true, &mut first_pass, ascii_spaces);
         // A pass that settled would be its own re-run (see `Extracted::settled`).
@@ -410,7 +446,7 @@ impl Extractor {
             if let Some(&features) = doc_seen.get(l).or_else(|| seen.get(l)) {
                 return features;
             }
-            let features = self.line_features(l, ascii_spaces);
+            let features = self.line_features(l, ascii_spaces, None);
             seen.insert(l.to_string(), features);
             features
         };
@@ -441,10 +477,25 @@ impl Extractor {
         out
     }
 
-    /// The features of one line, computed.
-    fn line_features(&self, piece: &str, ascii_spaces: bool) -> LineFeatures {
+    /// The features of one line, computed (`any_gate`: see [`Extractor::classify`]).
+    fn line_features(
+        &self,
+        piece: &str,
+        ascii_spaces: bool,
+        any_gate: Option<bool>,
+    ) -> LineFeatures {
         let (han, chars) = han_and_char_count(piece);
-        (self.classify(piece, chars, han, ascii_spaces), chars, han)
+        (
+            self.classify(piece, chars, han, ascii_spaces, any_gate),
+            chars,
+            han,
+        )
+    }
+
+    /// The `any` chrome set's literal gate, for a scan of a whole text (see
+    /// [`Extractor::extract`]).
+    pub fn any_gate(&self) -> Option<&crate::gate::LiteralGate> {
+        self.chrome.any.gate()
     }
 
     /// One pass of extraction over the document's lines; `metadata = false` leaves date,
@@ -1161,10 +1212,9 @@ fn ascii_space_count(s: &str) -> usize {
         .sum()
 }
 
-/// `s.contains(' ')`, testing every byte without stopping early: the loop vectorises and
-/// beats the byte search on the lines here (long, and mostly without a space).
+/// `s.contains(' ')`, with `memchr`'s vectorised byte search (32 bytes per step with AVX2).
 fn has_ascii_space(s: &str) -> bool {
-    s.bytes().fold(false, |found, b| found | (b == b' '))
+    memchr::memchr(b' ', s.as_bytes()).is_some()
 }
 
 /// `s.chars().count() >= n`, without counting when the byte length decides it (a character
@@ -1284,7 +1334,12 @@ fn dedup_key(s: &str, ascii_spaces: bool) -> Cow<'_, str> {
     if !spaced {
         return Cow::Borrowed(s.trim_end_matches(['…', '.', '。']));
     }
-    let mut key = squash(s);
+    // (with only ' ' for white space, squashing is removing it: a byte search)
+    let mut key = if ascii_spaces {
+        s.replace(' ', "")
+    } else {
+        squash(s)
+    };
     let kept = key.trim_end_matches(['…', '.', '。']).len();
     key.truncate(kept);
     Cow::Owned(key)
@@ -1558,7 +1613,7 @@ mod tests {
         ];
         let mut settled = 0;
         for doc in &docs {
-            let mut features = |l: &Cow<'_, str>| ex.line_features(l, true);
+            let mut features = |l: &Cow<'_, str>| ex.line_features(l, true, None);
             let first =
                 ex.extract_once(doc.lines(), &PageMeta::default(), true, &mut features, true);
             if !first.settled {
@@ -1738,6 +1793,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn dedup_keys_of_ascii_spaced_lines_are_the_squashed_keys(
+            text in "[甲乙a 。.…\u{3000}]{0,30}"
+        ) {
+            // what `normalize_whitespace` leaves: ' ' for every white space
+            let line = text.replace('\u{3000}', " ");
+            proptest::prop_assert_eq!(dedup_key(&line, true), dedup_key(&line, false));
+        }
+
         #[test]
         fn lines_agree_with_the_standard_library(text in "[甲a \r\n]{0,80}") {
             proptest::prop_assert_eq!(lines(&text).collect::<Vec<_>>(), text.lines().collect::<Vec<_>>());

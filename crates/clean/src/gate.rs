@@ -9,9 +9,13 @@
 //! chain of dependent transition lookups per byte: most lines are decided without the DFA.
 //! The gate is exact about the literals (a line passes when it contains one), and only ever
 //! says "cannot match" or "may match"; the DFA decides every line the gate lets through.
+//! [`LiteralFilter`] is the same idea for a single regex with a few literals, searched with
+//! `memchr`.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 use rustc_hash::FxHashMap;
+
+use crate::text::{has3, skip_outside, BmpBits, ScanTable};
 
 /// Longest set of literals a concatenation multiplies out (`文档(编号|ID|id)` → 3).
 const MAX_LITERALS: usize = 64;
@@ -166,13 +170,54 @@ fn usable(set: &[String]) -> bool {
 /// Strings one of which every match of `pattern` contains; `None` when the pattern does not
 /// parse or no [`usable`] set is found (then no gate can help).
 pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
-    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-    let (Literals::Exact(set) | Literals::Contains(set)) = literals(&hir)?;
+    required_literals_of(&regex_syntax::Parser::new().parse(pattern).ok()?)
+}
+
+/// [`required_literals`] of a parsed pattern.
+fn required_literals_of(hir: &Hir) -> Option<Vec<String>> {
+    let (Literals::Exact(set) | Literals::Contains(set)) = literals(hir)?;
     usable(&set).then_some(set)
 }
 
+/// [`anchored_prefixes_of`] a pattern (for tests).
+#[cfg(test)]
+pub fn anchored_prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    anchored_prefixes_of(&regex_syntax::Parser::new().parse(pattern).ok()?)
+}
+
+/// The strings one of which every match of the pattern `hir` begins with, when the pattern is
+/// anchored at the start of the text (`^(返回|下载|中|小…)…`) and they are known (regex-syntax's
+/// prefix extractor, which gives up on large classes and long sequences); `None` otherwise,
+/// and when one of them is empty. Such a pattern can only match a line that begins with one
+/// of them — a far stronger condition than holding one of its literals anywhere (中 and 大 are
+/// in most lines, few begin with them).
+fn anchored_prefixes_of(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    use regex_syntax::hir::Look;
+    if !hir.properties().look_set_prefix().contains(Look::Start) {
+        return None;
+    }
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    // a prefix that begins with another one adds nothing ("中" covers "中 ")
+    let mut prefixes: Vec<Vec<u8>> = literals.iter().map(|l| l.as_bytes().to_vec()).collect();
+    prefixes.sort_by_key(Vec::len);
+    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(prefixes.len());
+    for p in prefixes {
+        if !kept.iter().any(|k| p.starts_with(k)) {
+            kept.push(p);
+        }
+    }
+    Some(kept)
+}
+
 /// The gate of a pattern set: the required literals of every pattern, found by their first
-/// two characters (a one-character literal such as `©` by itself).
+/// two characters (a one-character literal such as `©` by itself); for a pattern anchored at
+/// the start of the line, the prefixes every match begins with instead
+/// ([`anchored_prefixes_of`]), tested at the line's start only.
 ///
 /// Most characters of a line are rejected by one bit test: `ends` holds the second
 /// character of every literal pair and every one-character literal, indexed by the
@@ -183,7 +228,9 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
 #[derive(Debug)]
 pub struct LiteralGate {
     /// One bit per BMP character that ends a literal pair or is a one-character literal.
-    ends: Vec<u64>,
+    ends: Box<BmpBits>,
+    /// `ends` laid out for [`skip_outside`].
+    scan: ScanTable,
     /// One bit per [`pair_slot`] of the first two characters of a literal.
     pairs: Vec<u64>,
     /// The literals of two or more characters, by their first two characters.
@@ -192,6 +239,12 @@ pub struct LiteralGate {
     singles: Vec<u64>,
     /// The one-character literals beyond the BMP.
     astral_singles: Vec<char>,
+    /// The [`anchored_prefixes_of`] the patterns anchored at the start, by their first byte:
+    /// a line that begins with one of them passes.
+    anchored: FxHashMap<u8, Vec<Vec<u8>>>,
+    /// Whether some pattern is gated by literals anywhere in the line (else the line is not
+    /// scanned).
+    scanned: bool,
 }
 
 impl LiteralGate {
@@ -199,19 +252,36 @@ impl LiteralGate {
     /// line may match).
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Option<LiteralGate> {
         let mut gate = LiteralGate {
-            ends: vec![0; 0x10000 / 64],
+            ends: Box::new([0; 1024]),
+            scan: ScanTable::new(&[0; 1024]),
             pairs: vec![0; (1 << BITS) / 64],
             literals: FxHashMap::default(),
             singles: vec![0; 0x10000 / 64],
             astral_singles: Vec::new(),
+            anchored: FxHashMap::default(),
+            scanned: false,
         };
         for pattern in patterns {
-            for literal in required_literals(pattern.as_ref())? {
+            // (a pattern that does not parse has no gate: `?`)
+            let hir = regex_syntax::Parser::new().parse(pattern.as_ref()).ok()?;
+            if let Some(prefixes) = anchored_prefixes_of(&hir) {
+                for prefix in prefixes {
+                    if let Some(&first) = prefix.first() {
+                        let with_first = gate.anchored.entry(first).or_default();
+                        if !with_first.contains(&prefix) {
+                            with_first.push(prefix);
+                        }
+                    }
+                }
+                continue;
+            }
+            gate.scanned = true;
+            for literal in required_literals_of(&hir)? {
                 let mut chars = literal.chars();
                 match (chars.next(), chars.next()) {
                     (Some(a), Some(b)) => {
                         // a character beyond the BMP is always tested further (`may_match`)
-                        set_bit(&mut gate.ends, u32::from(b) as usize);
+                        set_bit(&mut *gate.ends, u32::from(b) as usize);
                         set_bit(&mut gate.pairs, pair_slot(a, b));
                         let with_pair = gate.literals.entry((a, b)).or_default();
                         if !with_pair.contains(&literal) {
@@ -220,73 +290,72 @@ impl LiteralGate {
                     }
                     (Some(a), None) if u32::from(a) > 0xFFFF => gate.astral_singles.push(a),
                     (Some(a), None) => {
-                        set_bit(&mut gate.ends, u32::from(a) as usize);
+                        set_bit(&mut *gate.ends, u32::from(a) as usize);
                         set_bit(&mut gate.singles, u32::from(a) as usize);
                     }
                     _ => return None,
                 }
             }
         }
+        gate.scan = ScanTable::new(&gate.ends);
         Some(gate)
     }
 
-    /// False when no required literal occurs in `line` (then no pattern matches it); true
-    /// when one does.
+    /// False when `line` neither begins with an anchored pattern's prefix nor holds a
+    /// required literal of another pattern (then no pattern matches it); true otherwise.
     pub fn may_match(&self, line: &str) -> bool {
-        let mut rest = line.as_bytes();
+        let bytes = line.as_bytes();
+        let begins_with_prefix = bytes.first().is_some_and(|first| {
+            self.anchored
+                .get(first)
+                .is_some_and(|prefixes| prefixes.iter().any(|p| bytes.starts_with(p)))
+        });
+        if begins_with_prefix {
+            return true;
+        }
+        if !self.scanned {
+            return false;
+        }
+        let mut i = 0;
         loop {
-            // two 3-byte characters (most of a Chinese line) per step: one branch for both
-            // bit tests, which do not depend on each other
-            if let [a0 @ 0xE0..=0xEF, a1, a2, b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] = rest {
-                let (a, b) = (
-                    self.ends_with3(*a0, *a1, *a2),
-                    self.ends_with3(*b0, *b1, *b2),
-                );
-                if a | b {
-                    let at = line.len() - rest.len();
-                    if (a && self.literal_ends_at(line, at))
-                        || (b && self.literal_ends_at(line, at + 3))
-                    {
-                        return true;
-                    }
-                }
-                rest = tail;
-                continue;
-            }
-            let (end, tail) = match rest {
+            // the tight loop over the characters outside `ends`
+            i = skip_outside(&self.scan, bytes, i);
+            // then one character, whatever it is
+            let (end, width) = match bytes.get(i..).unwrap_or(&[]) {
                 [] => return false,
-                [b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] => (self.ends_with3(*b0, *b1, *b2), tail),
-                [b0 @ 0..=0x7F, tail @ ..] => (has_bit(&self.ends, usize::from(*b0)), tail),
+                [b0 @ 0xE0..=0xEF, b1, b2, ..] => (has3(&self.ends, *b0, *b1, *b2), 3),
+                [b0 @ 0..=0x7F, ..] => (has_bit(&*self.ends, usize::from(*b0)), 1),
                 _ => {
-                    let at = line.len() - rest.len();
-                    let Some(c) = line.get(at..).and_then(|t| t.chars().next()) else {
+                    let Some(c) = line.get(i..).and_then(|t| t.chars().next()) else {
                         return false;
                     };
                     (
-                        u32::from(c) > 0xFFFF || has_bit(&self.ends, u32::from(c) as usize),
-                        rest.get(c.len_utf8()..).unwrap_or(&[]),
+                        u32::from(c) > 0xFFFF || has_bit(&*self.ends, u32::from(c) as usize),
+                        c.len_utf8(),
                     )
                 }
             };
-            if end && self.literal_ends_at(line, line.len() - rest.len()) {
+            if end && self.literal_ends_at(line, i) {
                 return true;
             }
-            rest = tail;
+            i += width;
         }
     }
 
-    /// Whether the 3-byte character `b0 b1 b2` is in `ends` (looked up without decoding it).
-    #[inline]
-    fn ends_with3(&self, b0: u8, b1: u8, b2: u8) -> bool {
-        // the character's code divided by 64 is below 1024: `get` never fails
-        let word = usize::from(b0 & 0x0F) << 6 | usize::from(b1 & 0x3F);
-        let bits = self.ends.get(word).copied().unwrap_or(0);
-        bits & (1u64 << (b2 & 0x3F)) != 0
+    /// The characters that end a literal pair or are a one-character literal.
+    pub fn ends(&self) -> &BmpBits {
+        &self.ends
+    }
+
+    /// Whether `c` may end a literal (see [`LiteralGate::literal_ends_at`]): it is in
+    /// [`LiteralGate::ends`], or beyond the BMP (always tested).
+    pub fn may_end_with(&self, c: char) -> bool {
+        u32::from(c) > 0xFFFF || has_bit(&*self.ends, u32::from(c) as usize)
     }
 
     /// For the character at byte `at` of `line`: true when it is a one-character literal, or
     /// a literal begins with the pair it makes with the character before it.
-    fn literal_ends_at(&self, line: &str, at: usize) -> bool {
+    pub fn literal_ends_at(&self, line: &str, at: usize) -> bool {
         let (Some(before), Some(after)) = (line.get(..at), line.get(at..)) else {
             return false;
         };
@@ -305,6 +374,56 @@ impl LiteralGate {
                 .literals
                 .get(&(a, c))
                 .is_some_and(|literals| literals.iter().any(|l| rest.starts_with(l.as_str())))
+    }
+}
+
+/// Most literals a [`LiteralFilter`] searches one by one.
+const MAX_FILTER_LITERALS: usize = 8;
+
+/// The gate of a single pattern with few required literals (`来源|稿源|出处`, `记者|通讯员`):
+/// each literal is searched with `memchr`'s vectorised substring search, a fraction of an
+/// instruction per byte, where the pattern's lazy DFA takes several (and builds its states
+/// on first use). Exact like [`LiteralGate`]: a text without any of the literals cannot match.
+///
+/// Two literals or more are searched at once by a vectorised Teddy searcher
+/// (`aho_corasick::packed`), where the CPU has one; one literal (or no Teddy) by `memmem`.
+#[derive(Debug, Clone)]
+pub struct LiteralFilter {
+    finders: Vec<memchr::memmem::Finder<'static>>,
+    /// All the literals at once (`None`: one literal, or no Teddy on this CPU).
+    searcher: Option<aho_corasick::packed::Searcher>,
+}
+
+impl LiteralFilter {
+    /// The filter of `pattern`; `None` when it has no required literal, or too many to search
+    /// one by one (a class like `\d` is 680 one-character literals).
+    pub fn new(pattern: &str) -> Option<LiteralFilter> {
+        let literals = required_literals(pattern)?;
+        (literals.len() <= MAX_FILTER_LITERALS).then(|| LiteralFilter {
+            finders: literals
+                .iter()
+                .map(|l| memchr::memmem::Finder::new(l.as_bytes()).into_owned())
+                .collect(),
+            searcher: if literals.len() > 1 {
+                aho_corasick::packed::Config::new()
+                    .builder()
+                    .extend(&literals)
+                    .build()
+            } else {
+                None
+            },
+        })
+    }
+
+    /// False when no required literal occurs in `text` (then the pattern does not match it).
+    pub fn may_match(&self, text: &str) -> bool {
+        match &self.searcher {
+            Some(searcher) => searcher.find(text).is_some(),
+            None => self
+                .finders
+                .iter()
+                .any(|f| f.find(text.as_bytes()).is_some()),
+        }
     }
 }
 
@@ -374,6 +493,31 @@ mod tests {
         let gate = LiteralGate::new(&["^(甲乙|\\d{1,3})(\\s+(甲乙|\\d{1,3}))+$"]).expect("a gate");
         assert!(gate.may_match("1 2 3") && gate.may_match("甲乙 下") && gate.may_match("𝟙"));
         assert!(!gate.may_match("上一页 下一页"));
+    }
+
+    #[test]
+    fn anchored_patterns_are_gated_by_their_prefixes() {
+        let prefixes = |p: &str| {
+            anchored_prefixes(p).map(|v| {
+                let mut v: Vec<String> = v
+                    .into_iter()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .collect();
+                v.sort();
+                v
+            })
+        };
+        assert_eq!(prefixes("^(返回|中)x"), strings(&["中x", "返回x"]));
+        assert_eq!(prefixes("^((返回|中)[ /]*)+$"), strings(&["中", "返回"]));
+        // not anchored, an empty prefix, a class too large to spell out
+        assert_eq!(prefixes("(返回|中)x"), None);
+        assert_eq!(prefixes("^(返回)?x|^y"), strings(&["x", "y", "返回x"]));
+        assert_eq!(prefixes("^[【]?\\s*编辑"), None);
+        assert_eq!(prefixes("^\\p{Han}{0,8}APP$"), None);
+        let gate = LiteralGate::new(&["^((返回|中)[ /]*)+$", "©"]).expect("a gate");
+        assert!(gate.may_match("中 返回") && gate.may_match("返回") && gate.may_match("x©"));
+        // 中 inside the line no longer opens the gate
+        assert!(!gate.may_match("其中的内容") && !gate.may_match("x中"));
     }
 
     #[test]

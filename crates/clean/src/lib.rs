@@ -267,6 +267,9 @@ pub struct Cleaner {
     converter: Converter,
     doc_mill: DocMillTable,
     extractor: Extractor,
+    /// The change filter's characters and the `any` chrome gate's, for one scan of a text for
+    /// both (`None`: the `any` set has no gate).
+    gate_scan: Option<text::ScanTable>,
 }
 
 impl Cleaner {
@@ -316,12 +319,17 @@ impl Cleaner {
         };
         let extractor = Extractor::new(params, chrome, doc_types, titles, title_junk)
             .map_err(|e| CleanError::Rules(e.to_string()))?;
+        let converter = Converter::new(config.opencc).map_err(CleanError::Rules)?;
+        let gate_scan = extractor
+            .any_gate()
+            .map(|gate| converter.table_with_gate(gate));
         Ok(Cleaner {
             config: config.clone(),
             repairs: Repairs::new().map_err(|e| CleanError::Rules(e.to_string()))?,
-            converter: Converter::new(config.opencc).map_err(CleanError::Rules)?,
+            converter,
             doc_mill,
             extractor,
+            gate_scan,
         })
     }
 
@@ -344,8 +352,21 @@ impl Cleaner {
             text::normalize_whitespace(&original)
         };
 
-        // 2. script (`None`: the conversion changes nothing, the share is 0)
-        let conversion = self.converter.convert_if_changed(&text);
+        // 2. script (`None`: the conversion changes nothing, the share is 0). The scan for
+        // changing characters also finds where the `any` chrome set's gate literals are, for
+        // extraction, as long as the text stays as it is.
+        let scan = self
+            .gate_scan
+            .as_ref()
+            .and_then(|table| Some((self.extractor.any_gate()?, table)))
+            .map(|(gate, table)| self.converter.scan_with_gate(&text, gate, table));
+        let conversion = match &scan {
+            Some(scan) => self.converter.convert_if_changed_scanned(&text, scan),
+            None => self.converter.convert_if_changed(&text),
+        };
+        let mut any_hits = scan
+            .filter(|scan| scan.first_change.is_none())
+            .map(|scan| scan.gate_hits);
         let changed_share = conversion.as_ref().map_or(0.0, Conversion::changed_share);
         let traditional = changed_share >= self.config.traditional_threshold;
         let script = if traditional {
@@ -364,6 +385,7 @@ impl Cleaner {
         let mut ascii_spaces = true;
         if convert {
             if let Some(conversion) = conversion {
+                any_hits = None;
                 stats.chars_converted = conversion.changed;
                 ascii_spaces = !text::has_other_space(&conversion.text);
                 text = conversion.text;
@@ -383,6 +405,7 @@ impl Cleaner {
         // 3. width folding
         if self.config.fold_width {
             if let (std::borrow::Cow::Owned(folded), n) = text::fold_width(&text) {
+                any_hits = None;
                 text = folded;
                 stats.chars_width_folded = n;
             }
@@ -401,7 +424,9 @@ impl Cleaner {
         }
 
         // 4–6. main text, metadata, paragraphs
-        let extracted = self.extractor.extract(&text, &meta, ascii_spaces);
+        let extracted = self
+            .extractor
+            .extract(&text, &meta, ascii_spaces, any_hits.as_deref());
         stats.lines_dropped = extracted.lines_dropped;
         let mut paragraphs = extracted.paragraphs;
         let mut title = extracted.title;

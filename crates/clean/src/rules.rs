@@ -6,7 +6,7 @@ use regex::RegexSet;
 
 use gongwen_model::DocType;
 
-use crate::gate::LiteralGate;
+use crate::gate::{LiteralFilter, LiteralGate};
 
 /// Built-in rule files, embedded so tests never depend on the working directory.
 pub mod builtin {
@@ -85,6 +85,17 @@ impl PatternSet {
         self.gate.as_ref().is_none_or(|g| g.may_match(line)) && self.regex.is_match(line)
     }
 
+    /// The set's literal gate (`None`: some pattern has no required literal).
+    pub fn gate(&self) -> Option<&LiteralGate> {
+        self.gate.as_ref()
+    }
+
+    /// Whether some pattern matches `line`, for a line whose gate is known to let it through
+    /// (see `Extractor::extract`): the DFA alone.
+    pub fn is_match_past_gate(&self, line: &str) -> bool {
+        self.regex.is_match(line)
+    }
+
     /// Whether the set has a literal gate.
     #[cfg(test)]
     pub fn has_gate(&self) -> bool {
@@ -95,6 +106,50 @@ impl PatternSet {
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.regex.pattern_len()
+    }
+}
+
+/// A [`Regex`] behind the [`LiteralFilter`] of its required literals: a text holding none of
+/// them is answered "no match" without running the regex. The answers are the regex's own.
+/// For patterns run over many lines or long paragraphs (document-type cues, the 来源 label).
+#[derive(Debug, Clone)]
+pub struct GatedRegex {
+    regex: Regex,
+    /// `None`: no usable required literal, the regex runs on every text.
+    filter: Option<LiteralFilter>,
+}
+
+impl GatedRegex {
+    /// Compiles `pattern` and derives its filter.
+    pub fn new(pattern: &str) -> Result<GatedRegex, regex::Error> {
+        Ok(GatedRegex {
+            regex: Regex::new(pattern)?,
+            filter: LiteralFilter::new(pattern),
+        })
+    }
+
+    fn may_match(&self, text: &str) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.may_match(text))
+    }
+
+    /// [`Regex::is_match`].
+    pub fn is_match(&self, text: &str) -> bool {
+        self.may_match(text) && self.regex.is_match(text)
+    }
+
+    /// [`Regex::captures`].
+    pub fn captures<'t>(&self, text: &'t str) -> Option<regex::Captures<'t>> {
+        if self.may_match(text) {
+            self.regex.captures(text)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the regex has a filter.
+    #[cfg(test)]
+    pub fn has_filter(&self) -> bool {
+        self.filter.is_some()
     }
 }
 
@@ -180,7 +235,7 @@ pub struct DocTypeRule {
     /// Where it looks.
     pub scope: CueScope,
     /// What it looks for.
-    pub pattern: Regex,
+    pub pattern: GatedRegex,
 }
 
 /// Parses `TYPE<TAB>SCOPE<TAB>REGEX` lines.
@@ -217,7 +272,7 @@ pub fn parse_doc_type(text: &str) -> Result<Vec<DocTypeRule>, Vec<RuleProblem>> 
                 continue;
             }
         };
-        match Regex::new(p) {
+        match GatedRegex::new(p) {
             Ok(pattern) => rules.push(DocTypeRule {
                 doc_type,
                 scope,
@@ -347,6 +402,8 @@ mod tests {
                     "以下是", "的", "首页", ">", "|", "第", "1", "页", "/", "共", "上一篇",
                     "相关推荐", "ICP", "备", "©", "copyright", "讲话", "同志们", "，", "。",
                     "下载", "全文", "责任编辑", "来源", "仅供参考", "\u{3000}", "a", "Z",
+                    "中", "大", "小", "返回", "APP", "客户端", "微信", "公众号", "主办", "单位",
+                    "共", "展开阅读全文", "剩余", "未读", "扫码", "已有", "人", "【", "编辑",
                 ]),
                 0..24,
             )
@@ -358,6 +415,79 @@ mod tests {
             let line: String = words.concat();
             for (ours, reference) in SETS.iter() {
                 proptest::prop_assert_eq!(ours.is_match(&line), reference.is_match(&line));
+            }
+        }
+    }
+
+    /// Document-type cues, which every gated regex is checked against.
+    fn doc_type_patterns() -> Vec<&'static str> {
+        data_lines(builtin::DOC_TYPE)
+            .filter_map(|(_, l)| l.splitn(3, '\t').nth(2))
+            .collect()
+    }
+
+    #[test]
+    fn gated_regexes_answer_like_their_regexes() {
+        let mut patterns = doc_type_patterns();
+        patterns.push(r"(?:来源|稿源|信息来源|文章来源|出处)\s*[:：]\s*([^\s|｜:：]+)");
+        let texts = [
+            "",
+            "本报讯（记者 张三）近日，",
+            "（记者 李四）",
+            "新华社北京3月5日电 ",
+            "某某日报客户端",
+            "来源：某某市人民政府网",
+            "同志们：今天开会。",
+            "关于做好春季农业生产工作的讲话",
+            "2023年政府工作报告",
+            "记",
+            "者",
+        ];
+        for p in &patterns {
+            let (ours, reference) = (
+                GatedRegex::new(p).expect("compiles"),
+                Regex::new(p).expect("compiles"),
+            );
+            for t in texts {
+                assert_eq!(ours.is_match(t), reference.is_match(t), "{p}: {t:?}");
+                assert_eq!(
+                    ours.captures(t).map(|c| c.get(0).map(|m| m.range())),
+                    reference.captures(t).map(|c| c.get(0).map(|m| m.range())),
+                    "{p}: {t:?}"
+                );
+            }
+        }
+        // the cues searched in long paragraphs and header lines all have a filter
+        for (_, line) in data_lines(builtin::DOC_TYPE) {
+            let cols: Vec<&str> = line.splitn(3, '\t').collect();
+            if let [_, "edges" | "header", p] = cols.as_slice() {
+                assert!(GatedRegex::new(p).expect("compiles").has_filter(), "{p}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn gated_regexes_agree_with_regexes_on_generated_texts(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "记者", "记", "者", "通讯员", "本报讯", "讯", "（", "(", "□", "日电", "3",
+                    "月", "5", "日", "电", "新华社", "日报", "客户端", "来源", "：", ":", " ",
+                    "讲话", "报告", "工作报告", "同志们", "，", "。", "张三", "北京", "a",
+                ]),
+                0..24,
+            )
+        ) {
+            static REGEXES: std::sync::LazyLock<Vec<(GatedRegex, Regex)>> =
+                std::sync::LazyLock::new(|| {
+                    doc_type_patterns()
+                        .into_iter()
+                        .map(|p| (GatedRegex::new(p).expect("compiles"), Regex::new(p).expect("compiles")))
+                        .collect()
+                });
+            let text: String = words.concat();
+            for (ours, reference) in REGEXES.iter() {
+                proptest::prop_assert_eq!(ours.is_match(&text), reference.is_match(&text));
             }
         }
     }

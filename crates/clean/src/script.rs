@@ -7,7 +7,8 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use opencc_fmmseg::{DictMaxLen, DictionaryMaxlength, OpenCC};
 use serde::Deserialize;
 
-use crate::text::{han_count, FastMap};
+use crate::gate::LiteralGate;
+use crate::text::{han_count, has3, skip_outside, FastMap, ScanTable};
 
 /// The OpenCC tables that conversion to simplified reads, taken out of opencc-fmmseg's
 /// dictionary blob by `build.rs` (`#NAME` lines, then `KEY<TAB>VALUE` lines).
@@ -214,6 +215,8 @@ struct ChangeFilter {
     single: CharSet,
     /// `single` and the first characters of `phrases`: the one test most characters need.
     either: CharSet,
+    /// The BMP part of `either` laid out for [`skip_outside`].
+    scan: ScanTable,
     /// Changing keys of two or more characters without a changing single character, by their
     /// first two characters.
     phrases: FastMap<(char, char), Vec<String>>,
@@ -237,6 +240,7 @@ impl ChangeFilter {
         let mut filter = ChangeFilter {
             single: CharSet::default(),
             either: CharSet::default(),
+            scan: ScanTable::new(&[0; 1024]),
             phrases: FastMap::default(),
             phrase_pairs: vec![0; (1 << PAIR_BITS) / 64],
             line_by_line: !dictionaries
@@ -265,6 +269,7 @@ impl ChangeFilter {
                 .or_default()
                 .push(key.iter().collect());
         }
+        filter.scan = ScanTable::new(&filter.either.bmp);
         filter
     }
 
@@ -282,48 +287,25 @@ impl ChangeFilter {
     /// [`ChangeFilter::may_change`]); `None` when there is none.
     fn first_change(&self, text: &str) -> Option<usize> {
         let either = &*self.either.bmp;
-        let in_either = |b0: u8, b1: u8, b2: u8| {
-            // (b0 & 0x0F) << 6 | (b1 & 0x3F) is below 1024: `get` never fails
-            let word = usize::from(b0 & 0x0F) << 6 | usize::from(b1 & 0x3F);
-            let bits = either.get(word).copied().unwrap_or(0);
-            bits & (1u64 << (b2 & 0x3F)) != 0
-        };
-        let mut rest = text.as_bytes();
+        let bytes = text.as_bytes();
+        let mut i = 0;
         loop {
-            // two 3-byte characters (most of a Chinese text) per step: one branch for both
-            // bit tests, which do not depend on each other
-            if let [a0 @ 0xE0..=0xEF, a1, a2, b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] = rest {
-                let (a, b) = (in_either(*a0, *a1, *a2), in_either(*b0, *b1, *b2));
-                if a | b {
-                    let at = text.len() - rest.len();
-                    if a && self.changes_at(text, at) {
-                        return Some(at);
-                    }
-                    if b && self.changes_at(text, at + 3) {
-                        return Some(at + 3);
-                    }
-                }
-                rest = tail;
-                continue;
-            }
-            let (found, tail) = match rest {
+            // the tight loop over the characters outside `either`
+            i = skip_outside(&self.scan, bytes, i);
+            // then one character, whatever it is
+            let (found, width) = match bytes.get(i..).unwrap_or(&[]) {
                 [] => return None,
-                [b0 @ 0xE0..=0xEF, b1, b2, tail @ ..] => (in_either(*b0, *b1, *b2), tail),
-                [b0 @ 0..=0x7F, tail @ ..] => (self.either.contains_code(u32::from(*b0)), tail),
+                [b0 @ 0xE0..=0xEF, b1, b2, ..] => (has3(either, *b0, *b1, *b2), 3),
+                [b0 @ 0..=0x7F, ..] => (self.either.contains_code(u32::from(*b0)), 1),
                 _ => {
-                    let at = text.len() - rest.len();
-                    let c = text.get(at..).and_then(|t| t.chars().next())?;
-                    (
-                        self.either.contains(c),
-                        rest.get(c.len_utf8()..).unwrap_or(&[]),
-                    )
+                    let c = text.get(i..).and_then(|t| t.chars().next())?;
+                    (self.either.contains(c), c.len_utf8())
                 }
             };
-            let at = text.len() - rest.len();
-            if found && self.changes_at(text, at) {
-                return Some(at);
+            if found && self.changes_at(text, i) {
+                return Some(i);
             }
-            rest = tail;
+            i += width;
         }
     }
 
@@ -356,6 +338,63 @@ impl ChangeFilter {
         self.phrases
             .get(&(c, second))
             .is_some_and(|keys| keys.iter().any(|k| rest.starts_with(k.as_str())))
+    }
+}
+
+/// What [`Converter::scan_with_gate`] found in a text.
+#[derive(Debug)]
+pub(crate) struct ScanWithGate {
+    /// Byte offset of the first changing key (see `ChangeFilter::first_change`).
+    pub first_change: Option<usize>,
+    /// Where a required literal of the gate ends (see [`LiteralGate::literal_ends_at`]), in
+    /// text order: every place in the text when `first_change` is `None`, else those before it.
+    pub gate_hits: Vec<usize>,
+}
+
+impl Converter {
+    /// The [`ScanTable`] of the change filter's characters together with `gate`'s (for
+    /// [`Converter::scan_with_gate`]).
+    pub(crate) fn table_with_gate(&self, gate: &LiteralGate) -> ScanTable {
+        let mut union = *self.filter.either.bmp;
+        for (u, e) in union.iter_mut().zip(gate.ends()) {
+            *u |= e;
+        }
+        ScanTable::new(&union)
+    }
+
+    /// One scan of `text` for the change filter and for a chrome set's literal gate at once
+    /// (`table`: [`Converter::table_with_gate`] of `gate`): the conversion needs the first
+    /// changing key, extraction the places where the gate's literals occur (then a line of the
+    /// text reads its gate answer off them instead of being scanned again). The scan stops at
+    /// the first change: a text that changes is converted, and its lines are gated one by one.
+    pub(crate) fn scan_with_gate(
+        &self,
+        text: &str,
+        gate: &LiteralGate,
+        table: &ScanTable,
+    ) -> ScanWithGate {
+        let bytes = text.as_bytes();
+        let mut gate_hits = Vec::new();
+        let mut i = 0;
+        loop {
+            i = skip_outside(table, bytes, i);
+            let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+                return ScanWithGate {
+                    first_change: None,
+                    gate_hits,
+                };
+            };
+            if self.filter.either.contains(c) && self.filter.changes_at(text, i) {
+                return ScanWithGate {
+                    first_change: Some(i),
+                    gate_hits,
+                };
+            }
+            if gate.may_end_with(c) && gate.literal_ends_at(text, i) {
+                gate_hits.push(i);
+            }
+            i += c.len_utf8();
+        }
     }
 }
 
@@ -411,7 +450,7 @@ impl Conversion {
 
 impl Converter {
     /// Loads the embedded dictionaries of `config` (only the tables conversion to simplified
-    /// reads, see [`to_simplified_dictionary`]) and the built-in override table.
+    /// reads, see `to_simplified_dictionary`) and the built-in override table.
     ///
     /// Sequential conversion (`set_parallel(false)`): the driver already runs documents in
     /// parallel. An error means the embedded data is broken (a defect of the build).
@@ -448,7 +487,21 @@ impl Converter {
     /// [`Converter::convert`] for a text that changes; `None` when the conversion gives `text`
     /// back unchanged (then nothing is copied: most documents are simplified already).
     pub fn convert_if_changed(&self, text: &str) -> Option<Conversion> {
-        let converted = self.convert_text(text)?;
+        self.conversion_of(text, self.convert_text(text, None)?)
+    }
+
+    /// [`Converter::convert_if_changed`] of a text already scanned by
+    /// [`Converter::scan_with_gate`] (its first changing key known).
+    pub(crate) fn convert_if_changed_scanned(
+        &self,
+        text: &str,
+        scan: &ScanWithGate,
+    ) -> Option<Conversion> {
+        self.conversion_of(text, self.convert_text(text, Some(scan.first_change))?)
+    }
+
+    /// What converting `text` into `converted` changed (`None`: nothing).
+    fn conversion_of(&self, text: &str, converted: String) -> Option<Conversion> {
         if converted == text {
             return None;
         }
@@ -469,17 +522,22 @@ impl Converter {
     /// OpenCC's conversion of `text`, running OpenCC only on the lines it can change (runs of
     /// such lines at once); `None` when no line can change (the text is its own conversion).
     fn convert_plain(&self, text: &str) -> Option<String> {
+        let hit = self.filter.first_change(text)?;
+        Some(self.convert_plain_from(text, hit))
+    }
+
+    /// [`Converter::convert_plain`] of a text whose first changing key is at byte `hit`.
+    fn convert_plain_from(&self, text: &str, hit: usize) -> String {
         let opencc = |s: &str| {
             self.opencc
                 .convert_with_config(s, self.config.fmmseg(), false)
         };
         if !self.filter.line_by_line {
-            return self.filter.may_change(text).then(|| opencc(text));
+            return opencc(text);
         }
         // The lines before the first one that can change are copied as they are. That line is
         // found by one scan of the whole text (most texts hold no changing key at all): no key
         // holds a line break, so a key occurs in the text where it occurs in one of its lines.
-        let hit = self.filter.first_change(text)?;
         let first = text
             .get(..hit)
             .and_then(|before| before.rfind('\n'))
@@ -505,15 +563,21 @@ impl Converter {
         if let Some((s, e)) = run {
             out.push_str(&opencc(text.get(s..e).unwrap_or("")));
         }
-        Some(out)
+        out
     }
 
     /// The converted text: the pieces between override phrases go through OpenCC, each
     /// override phrase becomes its replacement. `None` when the text is certainly its own
     /// conversion (no override phrase, no line that can change).
-    fn convert_text(&self, text: &str) -> Option<String> {
+    /// `first_change`: where the first changing key of the whole text is, when a scan found
+    /// it already (`Some(None)`: there is none).
+    fn convert_text(&self, text: &str, first_change: Option<Option<usize>>) -> Option<String> {
+        let whole = |text: &str| match first_change {
+            Some(hit) => hit.map(|hit| self.convert_plain_from(text, hit)),
+            None => self.convert_plain(text),
+        };
         let Some(matcher) = &self.overrides.matcher else {
-            return self.convert_plain(text);
+            return whole(text);
         };
         let plain = |s: &str| self.convert_plain(s).unwrap_or_else(|| s.to_string());
         let mut out = String::with_capacity(text.len());
@@ -531,7 +595,7 @@ impl Converter {
             last = m.end();
         }
         if last == 0 {
-            return self.convert_plain(text);
+            return whole(text);
         }
         if let Some(rest) = text.get(last..) {
             if !rest.is_empty() {
@@ -833,6 +897,45 @@ mod tests {
                 Some(whole.as_str()),
                 "{text:?}"
             );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_scan_with_a_gate_finds_the_first_change_and_every_literal(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "版权", "所有", "版权所有", "©", "开通", "VIP", "漢", "藉口", "新抱", "中文",
+                    "\n", " ", "a", "。", "𝟙",
+                ]),
+                0..30,
+            )
+        ) {
+            static CONVERTER: std::sync::LazyLock<Converter> = std::sync::LazyLock::new(|| {
+                Converter::new(OpenccConfig::T2s).expect("loads")
+            });
+            let gate = LiteralGate::new(&["版权所有", "©", "开通\\s*VIP"]).expect("a gate");
+            let table = CONVERTER.table_with_gate(&gate);
+            let text: String = pieces.concat();
+            let scan = CONVERTER.scan_with_gate(&text, &gate, &table);
+            prop_assert_eq!(scan.first_change, CONVERTER.filter.first_change(&text));
+            // every hit is a literal's end, in text order, before the first change
+            for (k, &at) in scan.gate_hits.iter().enumerate() {
+                prop_assert!(gate.literal_ends_at(&text, at));
+                prop_assert!(scan.first_change.is_none_or(|c| at < c));
+                prop_assert!(k == 0 || scan.gate_hits[k - 1] < at);
+            }
+            // a whole scan gives every line its gate's answer (or a "may match" more)
+            if scan.first_change.is_none() {
+                let mut start = 0;
+                for line in text.split('\n') {
+                    let end = start + line.len();
+                    if gate.may_match(line) {
+                        prop_assert!(scan.gate_hits.iter().any(|&at| at >= start && at < end));
+                    }
+                    start = end + 1;
+                }
+            }
         }
     }
 

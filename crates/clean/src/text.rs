@@ -90,6 +90,86 @@ pub fn han_and_char_count(s: &str) -> (usize, usize) {
     (n, chars)
 }
 
+/// A set of Basic Multilingual Plane characters: one bit per character, 1024 words of 64.
+pub type BmpBits = [u64; 1024];
+
+/// Whether the 3-byte UTF-8 character `b0 b1 b2` is in `set`, read without decoding it: the
+/// lead byte's low four bits and the second byte's low six give the word (the code divided by
+/// 64), the last byte's low six the bit. For bytes that are no 3-byte character the answer is
+/// meaningless (but the lookup stays in bounds).
+#[inline]
+pub fn has3(set: &BmpBits, b0: u8, b1: u8, b2: u8) -> bool {
+    let word = (usize::from(b0 & 0x0F) << 6 | usize::from(b1 & 0x3F)) & 1023;
+    // `word` is below 1024: the bounds check is compiled away
+    set.get(word)
+        .is_some_and(|w| w & (1u64 << (b2 & 0x3F)) != 0)
+}
+
+/// A set of BMP characters laid out for [`skip_outside`]: one 64-bit word per lead byte and
+/// low six bits of the second byte, so that a 3-byte character (lead byte E0–EF) finds its
+/// bit from its three bytes as they are, without checking first that it is one. The words
+/// of every other lead byte (ASCII, 2- and 4-byte characters) have every bit set: such a
+/// character always stops the scan, for the caller to look at. 128 KB, of which a Chinese
+/// text reads a few rows (lead bytes E3–E9, EF).
+#[derive(Clone)]
+pub struct ScanTable {
+    words: Box<[u64; 256 * 64]>,
+}
+
+impl std::fmt::Debug for ScanTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScanTable")
+    }
+}
+
+impl ScanTable {
+    /// The table of `set`.
+    pub fn new(set: &BmpBits) -> ScanTable {
+        let mut words = Box::new([u64::MAX; 256 * 64]);
+        for lead in 0xE0..=0xEFusize {
+            for low in 0..64 {
+                let word = (lead & 0x0F) << 6 | low;
+                if let (Some(w), Some(&bits)) = (words.get_mut(lead << 6 | low), set.get(word)) {
+                    *w = bits;
+                }
+            }
+        }
+        ScanTable { words }
+    }
+
+    /// Whether the character that begins with bytes `b0 b1 b2` stops the scan: a 3-byte
+    /// character of the set, or any character that is not a 3-byte one.
+    #[inline]
+    fn stops(&self, b0: u8, b1: u8, b2: u8) -> bool {
+        // below 256 * 64: the bounds check is compiled away
+        let word = (usize::from(b0) << 6 | usize::from(b1 & 0x3F)) & (256 * 64 - 1);
+        self.words
+            .get(word)
+            .is_some_and(|w| w & (1u64 << (b2 & 0x3F)) != 0)
+    }
+}
+
+/// The first byte offset from `from` (a char boundary of `bytes`, which are UTF-8) of a
+/// character that is in the set of `table` or is not a 3-byte character, or a position less
+/// than six bytes before the end; the caller looks at the character there, the careful way,
+/// and goes on after it. This is the tight loop of the scans that test every character of a
+/// text against a set (most of a Chinese text is 3-byte characters, most of them in no set):
+/// two characters per step, one table word each, one branch for both.
+#[inline]
+pub fn skip_outside(table: &ScanTable, bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(&[a0, a1, a2, b0, b1, b2]) = bytes.get(i..i + 6) {
+        // (when the first character is not a 3-byte one, it stops the scan itself, and the
+        // second test, on bytes that are no character, does not matter)
+        let (a, b) = (table.stops(a0, a1, a2), table.stops(b0, b1, b2));
+        if a | b {
+            return if a { i } else { i + 3 };
+        }
+        i += 6;
+    }
+    i
+}
+
 /// Number of white space characters in `s` (what `s.chars().filter(|c| c.is_whitespace())
 /// .count()` gives), read from the UTF-8 bytes without decoding, in a loop the compiler
 /// vectorises. White space is ASCII (09–0D, 20), U+0085 and U+00A0 (C2 85, C2 A0), U+1680
@@ -894,7 +974,71 @@ pub(crate) mod tests {
         assert!(matches!(strip_comments("没有注释"), Cow::Borrowed(_)));
     }
 
+    /// Where [`skip_outside`] must stop, found character by character: the first character
+    /// from `from` that is in `set` or is not a 3-byte character.
+    fn first_stop_reference(set: &BmpBits, text: &str, from: usize) -> usize {
+        text.char_indices()
+            .filter(|&(i, _)| i >= from)
+            .find(|&(_, c)| {
+                let code = c as usize;
+                c.len_utf8() != 3
+                    || set
+                        .get(code / 64)
+                        .is_some_and(|w| w & (1 << (code % 64)) != 0)
+            })
+            .map_or(text.len(), |(i, _)| i)
+    }
+
+    #[test]
+    fn skip_outside_stops_where_the_reference_does() {
+        let mut set = [0u64; 1024];
+        for c in ['旳', '务', '，', '\u{FFFC}'] {
+            set[c as usize / 64] |= 1 << (c as usize % 64);
+        }
+        let table = ScanTable::new(&set);
+        for text in [
+            "",
+            "中",
+            "中文字",
+            "中文字a",
+            "服务中心",
+            "中文，中文",
+            "甲乙丙丁戊己庚",
+            "é中文中文中文",
+            "中文中文中\u{FFFC}",
+        ] {
+            let stop = skip_outside(&table, text.as_bytes(), 0);
+            let reference = first_stop_reference(&set, text, 0);
+            // it may stop early only within the last six bytes, never after the reference
+            assert!(stop <= reference, "{text:?}: {stop} > {reference}");
+            assert!(
+                stop == reference || text.len() - stop < 6,
+                "{text:?}: {stop}"
+            );
+            assert!(text.is_char_boundary(stop), "{text:?}: {stop}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn skip_outside_never_passes_a_stop(
+            s in text_from("中文旳务，a é\u{FFFC}𝟙丁", 40),
+            from in 0usize..40,
+        ) {
+            let mut set = [0u64; 1024];
+            for c in ['旳', '务', '，', '\u{FFFC}'] {
+                set[c as usize / 64] |= 1 << (c as usize % 64);
+            }
+            let table = ScanTable::new(&set);
+            // a char boundary at or before byte `from`
+            let from = (0..=from.min(s.len())).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+            let stop = skip_outside(&table, s.as_bytes(), from);
+            let reference = first_stop_reference(&set, &s, from);
+            prop_assert!(stop >= from && stop <= reference);
+            prop_assert!(stop == reference || s.len() - stop < 6);
+            prop_assert!(s.is_char_boundary(stop));
+        }
+
         #[test]
         fn comments_are_stripped_like_the_regex_on_generated_text(
             pieces in proptest::collection::vec(

@@ -22,16 +22,23 @@
 //!
 //! Speed: writing the cache is one pass over each processed document (see [`compact`]) and
 //! one `write` of the entry into the pack (no buffer in between): about two bytes a token,
-//! the clean text, the small tables. In the token pass, tags are looked up by their bytes
-//! packed into one integer and each word is checked against the text in one inline loop
-//! (no `memcmp` and character-counting calls per token). What is left of the cache's cost
-//! is mostly the kernel's: copying the pack (1.5 bytes per input byte) into the page cache
-//! (a 77 MB pack for the 50 MB corpus; `dd` of as many bytes costs ~0.25 s of system time on
-//! the test VM). A smaller pack is the next lever (e.g. the clean text in UTF-16, 2 bytes
-//! instead of 3 a Han character). Entries are not compressed: zstd (level 1) on every entry
-//! cost more than all the rest of the cache together, for a pack 1.7 times smaller (7.0 MB
-//! instead of 12.2 MB for the 7.8 MB test corpus, whose tables take 78 MB). Entries of
-//! unchanged files are copied from the old pack to the new one as they are.
+//! the clean text, the small tables. The entry is written by hand in the byte layout bincode
+//! gives the read-side types (so it is still read with serde, and the bytes are the same as
+//! when serde wrote them): serde's derived serialisation cost 300 to 700 instructions a
+//! sentence, entity or number row. The token column is two small loops (codes and tags; the
+//! words checked against the text with a few word-sized loads each), about 80 instructions a
+//! token each. Round 8 took `Cache::encode` from 95 M to 63 M instructions on the 2.4 MB
+//! corpus (in profile samples on the 50 MB corpus, from 4.9 % to 4.1 % of jieba's own); ~80 %
+//! of what is left is those two token loops, whose floor is set by the model's `Token` (two
+//! `CompactString`s to decode and a POS tag to look up as a string, per token).
+//! What is left of the cache's cost is otherwise the kernel's: copying the pack (1.5 bytes
+//! per input byte) into the page cache (a 77 MB pack for the 50 MB corpus; `dd` of as many
+//! bytes costs ~0.25 s of system time on the test VM). A smaller pack is the next lever (e.g.
+//! the clean text in UTF-16, 2 bytes instead of 3 a Han character). Entries are not
+//! compressed: zstd (level 1) on every entry cost more than all the rest of the cache
+//! together, for a pack 1.7 times smaller (7.0 MB instead of 12.2 MB for the 7.8 MB test
+//! corpus, whose tables take 78 MB). Entries of unchanged files are copied from the old pack
+//! to the new one as they are.
 //!
 //! The keyword spill (`OUT/.gongwen/terms/part-I-of-N.terms` for shard runs, a staging file
 //! otherwise) is binary, see [`terms`]: it replaced JSON lines in zstd, whose encoding,
@@ -155,13 +162,13 @@ impl Cache {
         Cache { dir, reading }
     }
 
-    /// Encodes an entry, ready to be appended to a pack (pure: runs in the workers).
+    /// Encodes an entry, ready to be appended to a pack (pure: runs in the workers). Never
+    /// fails today (the entry is written by hand into memory); the `Result` keeps callers
+    /// ready for an encoding that can.
     pub fn encode(entry: &CacheEntry) -> std::io::Result<Vec<u8>> {
-        let stored = compact::EntryRef::new(entry);
         let mut blob = Vec::with_capacity(compact::size_hint(entry));
         blob.extend_from_slice(&ENTRY_MAGIC);
-        bincode::serde::encode_into_std_write(&stored, &mut blob, bincode::config::standard())
-            .map_err(std::io::Error::other)?;
+        compact::encode_entry(entry, &mut blob);
         Ok(blob)
     }
 

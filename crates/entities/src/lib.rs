@@ -37,7 +37,8 @@ use serde::Deserialize;
 
 use crate::lexicon::{builtin, list_lines, list_words, Kind, KindSet, Lexicon, LexiconBuilder};
 use crate::recognize::{
-    char_flag, resolve, sent_flags, sentence_candidates, Cand, RuleSettings, SentBuffers, SentCtx,
+    char_flag, is_name_tag, is_odd_width, resolve, sent_flags, sentence_candidates, ByteMap, Cand,
+    RuleSettings, SentBuffers, SentCtx,
 };
 use crate::trie::{keep_standard_matches, CharTrie};
 use rustc_hash::FxHashMap;
@@ -426,9 +427,15 @@ impl EntityRecognizer {
                 continue;
             }
             resolve(sent_cands, n, taken);
-            let (_, bytes, _) = doc.sentence(i);
+            let (chars, bytes, _) = doc.sentence(i);
             // The byte offset of character `k` of the sentence (its length at the end).
-            let byte = |k: usize| bytes.get(k).map_or(s.text.len(), |&b| b as usize);
+            let byte = |k: usize| {
+                if k < chars.len() {
+                    bytes.at(k)
+                } else {
+                    s.text.len()
+                }
+            };
             for c in sent_cands.drain(..) {
                 let Some(ty) = c.ty else { continue };
                 if c.redacted && !self.keep_redacted {
@@ -465,7 +472,7 @@ impl EntityRecognizer {
         }
         self.settings.person_from_pos
             && chars.iter().any(|&c| self.lexicon.cue_first.may_contain(c))
-            && tokens.iter().any(|t| t.pos.starts_with("nr"))
+            && tokens.iter().any(|t| is_name_tag(&t.pos))
     }
 }
 
@@ -498,10 +505,13 @@ struct Scratch {
 #[derive(Default)]
 struct DocChars {
     chars: Vec<char>,
-    /// The byte offset of each character in its sentence's text.
-    bytes: Vec<u32>,
+    /// The characters that do not take three bytes, for the byte offsets ([`ByteMap`]):
+    /// (index in the sentence, byte offset after it in the sentence's text).
+    odd: Vec<(u32, u32)>,
     /// Sentence `i` has `chars[at[i]..at[i + 1]]`.
     at: Vec<usize>,
+    /// Sentence `i` has `odd[odd_at[i]..odd_at[i + 1]]`.
+    odd_at: Vec<usize>,
     /// For each sentence: what its decoding noticed ([`sent_flags`]).
     flags: Vec<u8>,
 }
@@ -510,63 +520,71 @@ impl DocChars {
     /// Decodes `sentences`, replacing what the buffers held.
     fn fill(&mut self, sentences: &[SentenceView<'_>]) {
         self.chars.clear();
-        self.bytes.clear();
+        self.odd.clear();
         self.at.clear();
+        self.odd_at.clear();
         self.flags.clear();
         for s in sentences {
             let base = self.chars.len();
+            let odd_base = self.odd.len();
             self.at.push(base);
-            // The decoding writes into slices sized for the longest possible sentence
-            // (one character per byte; no capacity check per character) and cuts them to
-            // what it decoded: the text is not counted in a pass of its own.
+            self.odd_at.push(odd_base);
             let mut flags = 0u8;
             if let Some(given) = s.chars {
-                // Decoded by the caller: copied (a block copy), and only the byte offsets
-                // and flags worked out, with no UTF-8 decoding.
+                // Decoded by the caller: copied (a block copy), and only the flags and the
+                // characters that do not take three bytes worked out, with no UTF-8
+                // decoding. One range test passes over plain Han characters (but 等),
+                // which are neither.
                 self.chars.extend_from_slice(given);
-                self.bytes.resize(base + given.len(), 0);
-                let mut byte = 0u32;
-                if let Some(bs) = self.bytes.get_mut(base..) {
-                    for (b, &ch) in bs.iter_mut().zip(given) {
-                        *b = byte;
-                        byte += ch.len_utf8() as u32;
-                        flags |= char_flag(ch);
+                for (k, &ch) in given.iter().enumerate() {
+                    if matches!(ch as u32, 0x3010..=0xFFFF) && ch != '等' {
+                        continue;
+                    }
+                    flags |= char_flag(ch);
+                    if is_odd_width(ch) {
+                        ByteMap::note(&mut self.odd, odd_base, k, ch);
                     }
                 }
                 self.flags.push(flags);
                 continue;
             }
+            // The decoding writes into a slice sized for the longest possible sentence
+            // (one character per byte; no capacity check per character) and cuts it to
+            // what it decoded: the text is not counted in a pass of its own.
             let room = s.text.len();
             self.chars.resize(base + room, '\0');
-            self.bytes.resize(base + room, 0);
             let mut decoded = 0;
-            if let (Some(cs), Some(bs)) = (self.chars.get_mut(base..), self.bytes.get_mut(base..)) {
-                for ((c, b), (byte, ch)) in
-                    cs.iter_mut().zip(bs.iter_mut()).zip(s.text.char_indices())
-                {
+            if let Some(cs) = self.chars.get_mut(base..) {
+                for (k, (c, ch)) in cs.iter_mut().zip(s.text.chars()).enumerate() {
                     *c = ch;
-                    *b = byte as u32;
                     flags |= char_flag(ch);
+                    if is_odd_width(ch) {
+                        ByteMap::note(&mut self.odd, odd_base, k, ch);
+                    }
                     decoded += 1;
                 }
             }
             self.chars.truncate(base + decoded);
-            self.bytes.truncate(base + decoded);
             self.flags.push(flags);
         }
         self.at.push(self.chars.len());
+        self.odd_at.push(self.odd.len());
     }
 
     /// The characters of sentence `i`, their byte offsets and what the decoding noticed.
-    fn sentence(&self, i: usize) -> (&[char], &[u32], u8) {
+    fn sentence(&self, i: usize) -> (&[char], ByteMap<'_>, u8) {
         let flags = self.flags.get(i).copied().unwrap_or(0);
+        let odd = match (self.odd_at.get(i), self.odd_at.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.odd.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        };
         match (self.at.get(i), self.at.get(i + 1)) {
             (Some(&a), Some(&b)) => (
                 self.chars.get(a..b).unwrap_or(&[]),
-                self.bytes.get(a..b).unwrap_or(&[]),
+                ByteMap::new(odd),
                 flags,
             ),
-            _ => (&[], &[], 0),
+            _ => (&[], ByteMap::default(), 0),
         }
     }
 }

@@ -74,6 +74,63 @@ pub(crate) fn char_flag(c: char) -> u8 {
     }
 }
 
+/// Whether a jieba tag marks a person name (`nr`, `nrfg`, `nrt`): a test of its first two
+/// bytes.
+#[inline]
+pub(crate) fn is_name_tag(pos: &str) -> bool {
+    matches!(pos.as_bytes(), [b'n', b'r', ..])
+}
+
+/// Whether `c` takes other than three bytes in UTF-8 (outside `U+0800..=U+FFFF`): the
+/// characters a [`ByteMap`] lists.
+#[inline]
+pub(crate) fn is_odd_width(c: char) -> bool {
+    !matches!(c as u32, 0x800..=0xFFFF)
+}
+
+/// The byte offsets of a sentence's characters, kept sparse: almost every character of a
+/// Chinese text takes three bytes in UTF-8, so only the others are listed, each as
+/// (its index, the byte offset of the character after it), in order. The offset of
+/// character `i` is then three bytes per character after the last listed one before `i`
+/// (or from the start). Building it touches only the few listed characters; an offset is
+/// asked only for the sentences a rule reads and the mentions written out.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ByteMap<'a> {
+    odd: &'a [(u32, u32)],
+}
+
+impl<'a> ByteMap<'a> {
+    /// A map from its list of characters that do not take three bytes (see [`ByteMap`]).
+    pub(crate) fn new(odd: &'a [(u32, u32)]) -> Self {
+        ByteMap { odd }
+    }
+
+    /// The byte offset of character `i` (past the last character: the text's length).
+    pub(crate) fn at(&self, i: usize) -> usize {
+        if self.odd.is_empty() {
+            return 3 * i;
+        }
+        // Listed characters before `i`: the last one gives the offset after it.
+        let before = self.odd.partition_point(|&(k, _)| (k as usize) < i);
+        match before.checked_sub(1).and_then(|j| self.odd.get(j)) {
+            Some(&(k, after)) => after as usize + 3 * i.saturating_sub(k as usize + 1),
+            None => 3 * i,
+        }
+    }
+
+    /// Appends to `odd` the entry of character `k` of a sentence, `c` (which
+    /// [`is_odd_width`]); the sentence's entries start at index `from` of `odd`. (Not
+    /// inlined: the loops that call it over every character stay small.)
+    #[inline(never)]
+    pub(crate) fn note(odd: &mut Vec<(u32, u32)>, from: usize, k: usize, c: char) {
+        let before = match odd.get(from..).and_then(<[_]>::last) {
+            Some(&(j, after)) => after as usize + 3 * k.saturating_sub(j as usize + 1),
+            None => 3 * k,
+        };
+        odd.push((k as u32, (before + c.len_utf8()) as u32));
+    }
+}
+
 /// The buffers of a [`SentCtx`] that outlive it: a thread keeps them from one document to
 /// the next, so recognising a document allocates nothing once they are large enough.
 #[derive(Debug, Default)]
@@ -103,8 +160,8 @@ pub(crate) struct SentCtx<'a> {
     src: &'a str,
     /// Its characters (the recogniser decodes a document's text once).
     pub chars: &'a [char],
-    /// Byte offset in `src` of each character (decoded with them).
-    byte_of: &'a [u32],
+    /// Byte offsets in `src` of the characters.
+    byte_of: ByteMap<'a>,
     /// What the decoding noticed ([`sent_flags`]).
     pub flags: u8,
     /// Segment's tokens of the sentence when they tile it (empty otherwise).
@@ -148,7 +205,13 @@ impl<'a> SentCtx<'a> {
 
     /// Starts the sentence `text`, whose characters are `chars` at byte offsets `bytes`
     /// and whose decoding noticed `flags`: no tokens, no hits yet.
-    pub fn set_sentence(&mut self, text: &'a str, chars: &'a [char], bytes: &'a [u32], flags: u8) {
+    pub fn set_sentence(
+        &mut self,
+        text: &'a str,
+        chars: &'a [char],
+        bytes: ByteMap<'a>,
+        flags: u8,
+    ) {
         self.src = text;
         self.chars = chars;
         self.byte_of = bytes;
@@ -308,10 +371,11 @@ impl<'a> SentCtx<'a> {
         (0..self.tok_count()).filter_map(|k| self.tok(k))
     }
 
-    /// The tokens whose tag starts with `prefix`, in order (the tag is read first).
-    pub fn tokens_tagged<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = Tok<'a>> + 's {
-        let raw = self.raw.iter().filter(move |t| t.pos.starts_with(prefix));
-        let owned = self.owned.iter().filter(move |t| t.pos.starts_with(prefix));
+    /// The tokens tagged as person names (see [`is_name_tag`]), in order (the tag is read
+    /// first).
+    pub fn name_tokens(&self) -> impl Iterator<Item = Tok<'a>> + '_ {
+        let raw = self.raw.iter().filter(|t| is_name_tag(&t.pos));
+        let owned = self.owned.iter().filter(|t| is_name_tag(t.pos));
         raw.map(|t| self.view(t)).chain(owned.copied())
     }
 
@@ -345,10 +409,10 @@ impl<'a> SentCtx<'a> {
 
     /// The byte offset of character `i` (the text's length at the end).
     fn byte(&self, i: usize) -> Option<usize> {
-        if i == self.chars.len() {
-            Some(self.src.len())
-        } else {
-            self.byte_of.get(i).map(|&b| b as usize)
+        match i.cmp(&self.chars.len()) {
+            std::cmp::Ordering::Less => Some(self.byte_of.at(i)),
+            std::cmp::Ordering::Equal => Some(self.src.len()),
+            std::cmp::Ordering::Greater => None,
         }
     }
 
@@ -1275,7 +1339,7 @@ fn name_at(lex: &Lexicon, ctx: &SentCtx<'_>, p: usize) -> Option<usize> {
     }
     // A token jieba tags as a name; a two-character one may have lost its last character
     // to a cue (某某/某说).
-    if tok.pos.starts_with("nr") && name_shape(lex, ctx.slice(tok.start, tok.end)) {
+    if is_name_tag(tok.pos) && name_shape(lex, ctx.slice(tok.start, tok.end)) {
         let len = tok.end - tok.start;
         if len == 2 && name_shape(lex, ctx.slice(p, p + 3)) {
             if let Some(g) = ctx.tok_covering(tok.end) {
@@ -1452,7 +1516,7 @@ fn titled_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
 /// Names jieba tags `nr`, confirmed by a title right after (某某总书记) or by a cue
 /// (某某说, 某某同志).
 fn pos_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
-    for t in ctx.tokens_tagged("nr") {
+    for t in ctx.name_tokens() {
         if !name_shape(lex, t.word) || is_rejected_name(lex, ctx, t.start, t.end) {
             continue;
         }

@@ -389,29 +389,37 @@ fn names_propagate_to_sentences_before_and_after() {
 
 #[test]
 fn decoding_fills_characters_offsets_flags_and_signatures() {
-    // Mixed widths (ASCII, Han, a supplementary-plane ideograph) and an empty sentence: the
-    // decoding writes into slices sized by bytes and cuts them to the characters decoded.
-    let texts = ["ab“甲乙”等", "", "𠀀丙x", "丁"];
-    let views: Vec<SentenceView<'_>> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| SentenceView {
-            sent_idx: i,
-            start: 0,
-            text: t,
-            tokens: &[],
-            chars: None,
-        })
-        .collect();
-    let mut doc = DocChars::default();
-    doc.fill(&views);
-    for (i, t) in texts.iter().enumerate() {
-        let (chars, bytes, flags) = doc.sentence(i);
-        assert_eq!(chars, t.chars().collect::<Vec<_>>().as_slice(), "{t}");
-        let offsets: Vec<u32> = t.char_indices().map(|(b, _)| b as u32).collect();
-        assert_eq!(bytes, offsets.as_slice(), "{t}");
-        let want = t.chars().fold(0, |f, c| f | char_flag(c));
-        assert_eq!(flags, want, "{t}");
+    // Mixed widths (ASCII, two-byte Latin, Han, a supplementary-plane ideograph) and an
+    // empty sentence: the decoding writes into slices sized by bytes and cuts them to the
+    // characters decoded; given characters are copied. Either way, the byte offsets (kept
+    // only for characters not three bytes wide) and flags are those of the text.
+    let texts = ["ab“甲乙”等", "", "𠀀丙x", "丁", "é甲𠀀a乙丙", "甲乙丙"];
+    let decoded: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
+    for given in [false, true] {
+        let views: Vec<SentenceView<'_>> = texts
+            .iter()
+            .zip(&decoded)
+            .enumerate()
+            .map(|(i, (t, chars))| SentenceView {
+                sent_idx: i,
+                start: 0,
+                text: t,
+                tokens: &[],
+                chars: given.then_some(chars.as_slice()),
+            })
+            .collect();
+        let mut doc = DocChars::default();
+        doc.fill(&views);
+        for (i, t) in texts.iter().enumerate() {
+            let (chars, bytes, flags) = doc.sentence(i);
+            assert_eq!(chars, t.chars().collect::<Vec<_>>().as_slice(), "{t}");
+            let offsets: Vec<usize> = t.char_indices().map(|(b, _)| b).collect();
+            let mapped: Vec<usize> = (0..chars.len()).map(|k| bytes.at(k)).collect();
+            assert_eq!(mapped, offsets, "{t} (given: {given})");
+            assert_eq!(bytes.at(chars.len()), t.len(), "{t} (given: {given})");
+            let want = t.chars().fold(0, |f, c| f | char_flag(c));
+            assert_eq!(flags, want, "{t} (given: {given})");
+        }
     }
 }
 
@@ -458,4 +466,50 @@ fn char_signatures_hold_the_words_of_a_text() {
     assert!(["甲乙", "丙丁", "戊己", "庚辛", "壬癸"]
         .iter()
         .any(|w| !sig_within(char_sig(w.chars()), text)));
+}
+
+#[test]
+fn name_tags_are_told_by_their_first_two_bytes() {
+    use crate::recognize::is_name_tag;
+    for tag in ["nr", "nrt", "nrfg", "nr1"] {
+        assert!(is_name_tag(tag), "{tag}");
+    }
+    for tag in ["", "n", "ns", "nt", "rn", "r", "x", "v"] {
+        assert!(!is_name_tag(tag), "{tag}");
+    }
+    for tag in ["", "n", "nr", "nrt", "nrfg", "ns", "x", "eng"] {
+        assert_eq!(is_name_tag(tag), tag.starts_with("nr"), "{tag}");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn sparse_byte_offsets_are_the_texts_offsets(
+        texts in proptest::collection::vec("(\\PC|[a-zé，。“”等𠀀])*", 0..4),
+    ) {
+        let decoded: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
+        for given in [false, true] {
+            let views: Vec<SentenceView<'_>> = texts
+                .iter()
+                .zip(&decoded)
+                .enumerate()
+                .map(|(i, (t, chars))| SentenceView {
+                    sent_idx: i,
+                    start: 0,
+                    text: t,
+                    tokens: &[],
+                    chars: given.then_some(chars.as_slice()),
+                })
+                .collect();
+            let mut doc = DocChars::default();
+            doc.fill(&views);
+            for (i, t) in texts.iter().enumerate() {
+                let (chars, bytes, _) = doc.sentence(i);
+                let mut want: Vec<usize> = t.char_indices().map(|(b, _)| b).collect();
+                want.push(t.len());
+                let got: Vec<usize> = (0..=chars.len()).map(|k| bytes.at(k)).collect();
+                proptest::prop_assert_eq!(got, want);
+            }
+        }
+    }
 }

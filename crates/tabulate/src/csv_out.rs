@@ -22,25 +22,52 @@ pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Bytes buffered before they are written to the file.
 const FLUSH_AT: usize = 1 << 20;
 
-/// True when the field holds a byte that forces it into quotes. No early exit: fields rarely
-/// need quotes, and a loop without one is vectorised.
+/// The bytes that force a field into quotes, marked in a table indexed by byte (a load per
+/// byte rather than four comparisons).
+static QUOTED: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b',' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\r' as usize] = true;
+    table[b'\n' as usize] = true;
+    table
+};
+
+/// Fields at least this long are checked for bytes that need quotes with `memchr`'s vector
+/// scans; shorter ones (a token's word or tag) byte by byte, where a call costs more.
+const SCAN_FROM: usize = 32;
+
+/// True when the field holds a byte that forces it into quotes.
+///
+/// A long field (a sentence or paragraph, which all but never needs quotes) is scanned twice
+/// with `memchr` (for `,` `"` `\n`, then for `\r`), 16 or 32 bytes at a step: checked byte by
+/// byte, a paragraph's text cost 4 instructions a byte. A short field is checked byte by byte
+/// in [`QUOTED`], with no early exit.
+#[inline]
 fn needs_quotes(field: &[u8]) -> bool {
-    field.iter().fold(false, |acc, &b| {
-        acc | matches!(b, b',' | b'"' | b'\r' | b'\n')
-    })
+    if field.len() >= SCAN_FROM {
+        return memchr::memchr3(b',', b'"', b'\n', field).is_some()
+            || memchr::memchr(b'\r', field).is_some();
+    }
+    field
+        .iter()
+        .fold(false, |acc, &b| acc | QUOTED[usize::from(b)])
 }
 
 /// Appends a text field to `out`, in quotes (inner quotes doubled) if it needs them.
 #[inline]
 pub(crate) fn push_field(out: &mut Vec<u8>, field: &[u8]) {
     if needs_quotes(field) {
+        // Each quote inside is doubled: the text up to and with it, then one more (found with
+        // `memchr`: a paragraph with a comma is quoted, and holds no quote but rarely).
         out.push(b'"');
-        for (i, part) in field.split(|&b| b == b'"').enumerate() {
-            if i > 0 {
-                out.extend_from_slice(b"\"\"");
-            }
-            out.extend_from_slice(part);
+        let mut start = 0;
+        for quote in memchr::memchr_iter(b'"', field) {
+            out.extend_from_slice(field.get(start..=quote).unwrap_or_default());
+            out.push(b'"');
+            start = quote + 1;
         }
+        out.extend_from_slice(field.get(start..).unwrap_or_default());
         out.push(b'"');
     } else {
         out.extend_from_slice(field);
@@ -144,40 +171,74 @@ impl<'a> RowSlot<'a> {
         self.put(block, len);
     }
 
-    /// Appends the decimal digits of `v` and then `sep`.
+    /// Appends digits from [`small_digits`] and then `sep`; `None` (a number that does not
+    /// fit) marks the row as not fitting.
     #[inline(always)]
-    pub(crate) fn int_then(&mut self, v: i64, sep: u8) {
-        match u64::try_from(v) {
-            Ok(n @ 0..=9_999_999) => {
-                let (digits, len) = digits8(n);
-                let word = digits | (u64::from(sep) << (8 * len));
+    pub(crate) fn digits_then(&mut self, digits: Option<Digits>, sep: u8) {
+        match digits {
+            Some(Digits { ascii, len }) => {
+                let word = ascii | (u64::from(sep) << (8 * len));
                 self.put(&word.to_le_bytes(), len + 1);
             }
-            _ => self.fits = false,
+            None => self.fits = false,
         }
     }
 
     /// Appends a text field (unquoted: one that needs quotes does not fit) and then `sep`.
     ///
-    /// The field is checked where it is and copied straight into the slot: copied into a
-    /// 16-byte block first and checked or stored from there 8 or 16 bytes at a time, its bytes
+    /// A field of 4 to 15 bytes (a word) is copied as two overlapping 4- or 8-byte pieces, its
+    /// first and its last bytes, each loaded and stored at once: no loop and no call to
+    /// `memcpy`. The same two pieces are checked for bytes below `-` (0x2D) in one register
+    /// each; only a field with such a byte (`,` `"` `\r` `\n` are among them; Chinese text has
+    /// none) is looked at byte by byte. A shorter field (a tag) is copied and checked a byte at
+    /// a time. Copied into a 16-byte block first and checked or stored from there, its bytes
     /// would be read back wider than they were written, and the processor would wait for the
     /// narrow stores to complete (no store-to-load forwarding), which cost more than it saved.
     #[inline(always)]
     pub(crate) fn field_then(&mut self, field: &[u8], sep: u8) {
-        if field.len() >= 16 || needs_quotes(field) {
+        let n = field.len();
+        let Some(dst) = self.slot.get_mut(self.len..self.len + 16) else {
             self.fits = false;
             return;
-        }
-        match self.slot.get_mut(self.len..self.len + field.len() + 1) {
-            Some(dst) => {
-                if let Some((last, text)) = dst.split_last_mut() {
-                    text.copy_from_slice(field);
-                    *last = sep;
+        };
+        let suspect = match n {
+            0..=3 => {
+                let mut quote = false;
+                for (d, &b) in dst.iter_mut().zip(field) {
+                    *d = b;
+                    quote |= QUOTED[usize::from(b)];
                 }
-                self.len += field.len() + 1;
+                quote
             }
-            None => self.fits = false,
+            4..=7 => {
+                let head = u32_at(field, 0);
+                let tail = u32_at(field, n - 4);
+                put_at(dst, 0, &head.to_le_bytes());
+                put_at(dst, n - 4, &tail.to_le_bytes());
+                let below = |x: u32| x.wrapping_sub(0x2D2D_2D2D) & !x & 0x8080_8080 != 0;
+                below(head) || below(tail)
+            }
+            8..=15 => {
+                let head = u64_at(field, 0);
+                let tail = u64_at(field, n - 8);
+                put_at(dst, 0, &head.to_le_bytes());
+                put_at(dst, n - 8, &tail.to_le_bytes());
+                let below = |x: u64| {
+                    x.wrapping_sub(0x2D2D_2D2D_2D2D_2D2D) & !x & 0x8080_8080_8080_8080 != 0
+                };
+                below(head) || below(tail)
+            }
+            _ => {
+                self.fits = false;
+                return;
+            }
+        };
+        if let Some(last) = dst.get_mut(n) {
+            *last = sep;
+        }
+        self.len += n + 1;
+        if suspect && needs_quotes(field) {
+            self.fits = false;
         }
     }
 
@@ -185,6 +246,84 @@ impl<'a> RowSlot<'a> {
     #[inline(always)]
     pub(crate) fn finish(&self) -> Option<usize> {
         self.fits.then_some(self.len)
+    }
+}
+
+/// The 4 bytes of `field` from `at` as a little-endian integer (0 when out of range).
+#[inline(always)]
+fn u32_at(field: &[u8], at: usize) -> u32 {
+    field
+        .get(at..)
+        .and_then(|rest| rest.first_chunk::<4>())
+        .map_or(0, |b| u32::from_le_bytes(*b))
+}
+
+/// The 8 bytes of `field` from `at` as a little-endian integer (0 when out of range).
+#[inline(always)]
+fn u64_at(field: &[u8], at: usize) -> u64 {
+    field
+        .get(at..)
+        .and_then(|rest| rest.first_chunk::<8>())
+        .map_or(0, |b| u64::from_le_bytes(*b))
+}
+
+/// Stores the `N` bytes of `bytes` in `dst` from `at` (nothing when out of range).
+#[inline(always)]
+fn put_at<const N: usize>(dst: &mut [u8], at: usize, bytes: &[u8; N]) {
+    if let Some(d) = dst.get_mut(at..at + N) {
+        d.copy_from_slice(bytes);
+    }
+}
+
+/// The decimal digits of a number below 10^7 as ASCII bytes in one word, the first in the
+/// lowest byte (the bytes above them zero), and their number: a number a [`RowSlot`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Digits {
+    ascii: u64,
+    len: usize,
+}
+
+/// Numbers below this are looked up in [`SMALL_DIGITS`] rather than converted.
+const SMALL: usize = 1000;
+
+/// The digits of every number below [`SMALL`] (a token's index in its sentence, most sentence
+/// indexes), so that they are loaded rather than computed.
+static SMALL_DIGITS: [u64; SMALL] = small_table();
+
+const fn small_table() -> [u64; SMALL] {
+    let mut table = [0u64; SMALL];
+    let mut n = 0;
+    while n < SMALL {
+        let (hundreds, tens, units) = ((n / 100) as u64, (n / 10 % 10) as u64, (n % 10) as u64);
+        table[n] = if n < 10 {
+            0x30 + units
+        } else if n < 100 {
+            (0x30 + tens) | ((0x30 + units) << 8)
+        } else {
+            (0x30 + hundreds) | ((0x30 + tens) << 8) | ((0x30 + units) << 16)
+        };
+        n += 1;
+    }
+    table
+}
+
+/// The digits of `n` for a [`RowSlot`]; `None` for a number of more than 7 digits.
+#[inline(always)]
+pub(crate) fn small_digits(n: usize) -> Option<Digits> {
+    match n {
+        0..=9 => Some(Digits {
+            ascii: 0x30 + n as u64,
+            len: 1,
+        }),
+        10..SMALL => SMALL_DIGITS.get(n).map(|&ascii| Digits {
+            ascii,
+            len: if n < 100 { 2 } else { 3 },
+        }),
+        SMALL..=9_999_999 => {
+            let (ascii, len) = digits8(n as u64);
+            Some(Digits { ascii, len })
+        }
+        _ => None,
     }
 }
 
@@ -508,8 +647,86 @@ mod tests {
     }
 
     #[test]
+    fn long_fields_are_quoted_like_the_csv_crate() {
+        // Fields around the length from which they are scanned with memchr, with the byte
+        // that needs quotes first, last, in the middle or nowhere.
+        let mut rows = vec![vec!["h"]];
+        let mut fields = Vec::new();
+        for len in [SCAN_FROM - 1, SCAN_FROM, SCAN_FROM + 1, 100, 1000] {
+            let plain = "文".repeat(len / 3 + 1);
+            fields.push(plain.clone());
+            for special in [",", "\"", "\r", "\n"] {
+                fields.push(format!("{special}{plain}"));
+                fields.push(format!("{plain}{special}"));
+                let half = "文".repeat(len / 6 + 1);
+                fields.push(format!("{half}{special}{half}"));
+            }
+        }
+        rows.extend(fields.iter().map(|f| vec![f.as_str()]));
+        same_as_csv_crate(&rows);
+    }
+
+    #[test]
     fn a_record_of_one_empty_field_is_quoted_like_the_csv_crate() {
         same_as_csv_crate(&[vec!["only"], vec![""], vec!["x"], vec![""]]);
+    }
+
+    #[test]
+    fn a_field_in_place_is_checked_for_quotes_at_every_position() {
+        // Every length a slot takes, the byte that needs quotes (or a harmless byte below
+        // `-`, or a multi-byte character) at every position.
+        for len in 0..=16usize {
+            for at in 0..len.max(1) {
+                for special in [b',', b'"', b'\r', b'\n', b'%', b' ', b'-', 0xE4, b'a'] {
+                    let mut field = vec![b'x'; len];
+                    if let Some(b) = field.get_mut(at) {
+                        *b = special;
+                    }
+                    let mut want = b"id,".to_vec();
+                    push_field(&mut want, &field);
+                    want.push(b'\n');
+                    let mut slot = [0xAAu8; ROW_SLOT];
+                    let mut row = RowSlot::new(&mut slot);
+                    row.block(b"id,", 3);
+                    row.field_then(&field, b'\n');
+                    let plain = len < 16 && !needs_quotes(&field);
+                    match row.finish() {
+                        Some(n) => {
+                            assert!(plain, "{field:?} should not fit");
+                            assert_eq!(&slot[..n], want.as_slice(), "{field:?}");
+                        }
+                        None => assert!(!plain, "{field:?} should fit"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_digits_are_the_digits_of_the_number() {
+        let mut x = 1u64;
+        let numbers = (0..20_000usize)
+            .chain([
+                99_999,
+                100_000,
+                999_999,
+                1_000_000,
+                9_999_999,
+                10_000_000,
+                usize::MAX,
+            ])
+            .chain((0..2000).map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (x >> 40) as usize % 20_000_000
+            }));
+        for n in numbers {
+            let got = small_digits(n).map(|d| {
+                assert_eq!(d.ascii >> (8 * d.len), 0, "{n}: bytes above the digits");
+                d.ascii.to_le_bytes()[..d.len].to_vec()
+            });
+            let want = (n < 10_000_000).then(|| n.to_string().into_bytes());
+            assert_eq!(got, want, "{n}");
+        }
     }
 
     #[test]
@@ -561,10 +778,11 @@ mod tests {
                 let mut slot = [0xAAu8; ROW_SLOT];
                 let mut row = RowSlot::new(&mut slot);
                 row.block(&id_block, id.len());
-                row.int_then(a, b',');
+                let digits = |v: i64| small_digits(usize::try_from(v).unwrap_or(usize::MAX));
+                row.digits_then(digits(a), b',');
                 row.field_then(field, b',');
                 row.field_then(other, b',');
-                row.int_then(b, b'\n');
+                row.digits_then(digits(b), b'\n');
                 let plain = |f: &[u8]| f.len() < 16 && !needs_quotes(f);
                 let small = |v: i64| (0..10_000_000).contains(&v);
                 let fits = small(a) && small(b) && plain(field) && plain(other);

@@ -55,15 +55,17 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>) -> Option<(i64, i64)> {
     };
     push_zigzag(out, first);
     let (mut lowest, mut highest) = (first, first);
-    // Deltas minus the block's smallest delta. It is kept from block to block: a last, short
-    // block is padded with what the block before left in it, as polars does.
+    // Deltas minus the block's smallest delta. The buffer is kept from block to block: a
+    // last, short block is padded with what the block before left in it, as polars does.
     let mut packed = [0u64; BLOCK];
-    let mut raw = [0i64; BLOCK];
+    let mut deltas = [0i64; BLOCK];
     let mut prev = first;
     for block in rest.chunks(BLOCK) {
+        // One pass for the deltas, their range and the values' range (separate passes over
+        // the values for the statistics cost more: 64-bit minimums are not vectorised here).
         let mut min = i64::MAX;
         let mut max = i64::MIN;
-        for (d, &v) in raw.iter_mut().zip(block) {
+        for (d, &v) in deltas.iter_mut().zip(block) {
             let delta = v.wrapping_sub(prev);
             prev = v;
             *d = delta;
@@ -72,7 +74,8 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>) -> Option<(i64, i64)> {
             lowest = lowest.min(v);
             highest = highest.max(v);
         }
-        for (p, &d) in packed.iter_mut().zip(raw.iter().take(block.len())) {
+        let block_deltas = deltas.get(..block.len()).unwrap_or_default();
+        for (p, &d) in packed.iter_mut().zip(block_deltas) {
             *p = d.wrapping_sub(min) as u64;
         }
         let width = 64 - max.abs_diff(min).leading_zeros();
@@ -89,7 +92,65 @@ pub(crate) fn encode(values: &[i64], out: &mut Vec<u8>) -> Option<(i64, i64)> {
 
 /// Appends the 256 `values`, each below `2^width`, packed in `width` bits each, least
 /// significant bit first (`32 × width` bytes; nothing for width 0).
+///
+/// Eight values take exactly `width` bytes: for widths up to 16 (offsets and indexes grow by
+/// a few at a time), each eight are gathered in one integer and stored at once, 8 or 16 bytes
+/// of which the next eight overwrite all but the first `width`.
 fn pack(values: &[u64; BLOCK], width: u32, out: &mut Vec<u8>) {
+    match width {
+        0 => {}
+        1..=8 => pack_narrow::<u64, 8>(values, width as usize, out),
+        9..=16 => pack_narrow::<u128, 16>(values, width as usize, out),
+        _ => pack_wide(values, width, out),
+    }
+}
+
+/// [`pack`] for widths up to `N` bytes' worth of eight values (`W` is an unsigned integer of `N`
+/// bytes): each eight values gathered in one `W`, stored as `N` bytes at once, and the next eight
+/// stored `w` bytes further on, over the first's spare (zero) bytes.
+#[inline(always)]
+fn pack_narrow<W, const N: usize>(values: &[u64; BLOCK], w: usize, out: &mut Vec<u8>)
+where
+    W: From<u64> + std::ops::Shl<usize, Output = W> + std::ops::BitOr<Output = W> + LeBytes<N>,
+{
+    let start = out.len();
+    let len = 32 * w;
+    // Room for the last store's spare bytes, cut off after.
+    out.resize(start + len + N, 0);
+    for (g, eight) in values.chunks_exact(8).enumerate() {
+        let word = eight
+            .iter()
+            .enumerate()
+            .fold(W::from(0), |word, (i, &v)| word | (W::from(v) << (i * w)));
+        let at = start + g * w;
+        if let Some(dst) = out.get_mut(at..at + N) {
+            dst.copy_from_slice(&word.to_le());
+        }
+    }
+    out.truncate(start + len);
+}
+
+/// The little-endian bytes of an integer of `N` bytes.
+trait LeBytes<const N: usize> {
+    fn to_le(self) -> [u8; N];
+}
+
+impl LeBytes<8> for u64 {
+    #[inline(always)]
+    fn to_le(self) -> [u8; 8] {
+        self.to_le_bytes()
+    }
+}
+
+impl LeBytes<16> for u128 {
+    #[inline(always)]
+    fn to_le(self) -> [u8; 16] {
+        self.to_le_bytes()
+    }
+}
+
+/// [`pack`] for widths above 16, a value at a time.
+fn pack_wide(values: &[u64; BLOCK], width: u32, out: &mut Vec<u8>) {
     out.reserve(width as usize * 32);
     // Bits not yet written, in the low `filled` bits of `acc`.
     let mut acc = 0u64;

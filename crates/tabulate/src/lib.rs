@@ -23,6 +23,7 @@ use serde::Deserialize;
 
 mod csv_out;
 mod delta;
+mod dict;
 mod merge;
 mod parquet_out;
 mod plain;

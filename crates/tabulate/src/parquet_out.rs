@@ -2,15 +2,17 @@
 //! row group's values until then.
 //!
 //! The buffers become Arrow arrays without a detour through polars `Series`, and the arrays
-//! are encoded with polars' own Parquet encoder (`polars-parquet`; the pages of integers and of
-//! a token's word are encoded by this crate, byte for byte the same), choosing the encoding
-//! per column instead of letting the encoder guess:
+//! are encoded with polars' own Parquet encoder (`polars-parquet`; the pages of integers, of
+//! a token's word and of the dictionary columns below are encoded by this crate, byte for byte
+//! the same), choosing the encoding per column instead of letting the encoder guess:
 //!
 //! - integers: `DELTA_BINARY_PACKED` (offsets and indexes grow slowly, so they pack to a few
 //!   bits each, where plain encoding would give zstd 8 bytes per value to squeeze);
 //! - `doc_id`: a dictionary built from runs of equal values as rows arrive (rows come sorted
 //!   by `doc_id`), so no value is hashed;
 //! - a token's tag: a dictionary built as rows arrive, looked up by a short integer key;
+//! - both written from the distinct values and the rows' keys by [`crate::dict`], without an
+//!   Arrow dictionary array;
 //! - a token's word: plain, no dictionary (hashing 7 M words cost more than zstd squeezing
 //!   the repeats out; the file came out 2 % smaller), kept as its page's bytes from the start
 //!   and written by [`crate::plain`];
@@ -44,6 +46,7 @@ use polars_parquet::write::{
 use rustc_hash::FxHashMap;
 
 use crate::delta;
+use crate::dict;
 use crate::plain::PlainStrs;
 use crate::schema::{Kind, StrLayout, TableDef};
 use crate::sink::{io_err, polars_err, OpenFile};
@@ -134,37 +137,48 @@ impl DictIndex {
     }
 
     /// The index of `s`, adding it to `values` first if it is new.
-    #[inline]
+    ///
+    /// Only the lookup in the direct-mapped table is inlined into the caller's loop; a miss
+    /// goes to the hash maps in a call of its own.
+    #[inline(always)]
     fn index_of(&mut self, s: &str, values: &mut StrBuf) -> u32 {
-        let next = u32::try_from(values.len()).unwrap_or(u32::MAX);
-        let (key, new) = match Self::short_key(s) {
-            Some(short) => {
-                // Fold the key's bytes into a slot number (a multiply and a shift).
-                let folded = (short as u64) ^ ((short >> 64) as u64);
-                let slot = (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> SLOT_SHIFT) as usize;
-                if let Some((k, i)) = self.recent.get(slot) {
-                    if *k == short && *i != u32::MAX {
-                        return *i;
-                    }
-                }
-                let entry = *self.short.entry(short).or_insert(next);
-                if let Some(recent) = self.recent.get_mut(slot) {
-                    *recent = (short, entry);
-                }
-                (entry, entry == next)
-            }
-            None => match self.long.get(s) {
-                Some(&key) => (key, false),
-                None => {
-                    self.long.insert(s.into(), next);
-                    (next, true)
-                }
-            },
+        let Some(short) = Self::short_key(s) else {
+            return self.index_of_long(s, values);
         };
-        if new {
+        // Fold the key's bytes into a slot number (a multiply and a shift).
+        let folded = (short as u64) ^ ((short >> 64) as u64);
+        let slot = (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> SLOT_SHIFT) as usize;
+        match self.recent.get(slot) {
+            Some(&(k, i)) if k == short && i != u32::MAX => i,
+            _ => self.index_of_short(short, slot, s, values),
+        }
+    }
+
+    /// [`DictIndex::index_of`] for a short key not in its slot of the direct-mapped table,
+    /// which it then takes.
+    #[inline(never)]
+    fn index_of_short(&mut self, short: u128, slot: usize, s: &str, values: &mut StrBuf) -> u32 {
+        let next = u32::try_from(values.len()).unwrap_or(u32::MAX);
+        let entry = *self.short.entry(short).or_insert(next);
+        if let Some(recent) = self.recent.get_mut(slot) {
+            *recent = (short, entry);
+        }
+        if entry == next {
             values.push(Some(s));
         }
-        key
+        entry
+    }
+
+    /// [`DictIndex::index_of`] for a value of more than 15 bytes.
+    #[inline(never)]
+    fn index_of_long(&mut self, s: &str, values: &mut StrBuf) -> u32 {
+        if let Some(&key) = self.long.get(s) {
+            return key;
+        }
+        let next = u32::try_from(values.len()).unwrap_or(u32::MAX);
+        self.long.insert(s.into(), next);
+        values.push(Some(s));
+        next
     }
 
     fn clear(&mut self) {
@@ -362,31 +376,49 @@ impl ColumnBuf {
         Ok(true)
     }
 
-    /// The page of a column encoded here rather than by polars, when it has no null: a
-    /// never-null integer column (see [`crate::delta`]) or a string column without a
-    /// dictionary (see [`crate::plain`]); the buffer is then left empty. `None`, the buffer
-    /// untouched, for any other column, or when polars would write other pages.
-    fn take_own_page(&mut self, type_: &ParquetType, options: &WriteOptions) -> Option<Page> {
+    /// The pages of a column encoded here rather than by polars, when it has no null: a
+    /// never-null integer column (see [`crate::delta`]), a string column without a dictionary
+    /// (see [`crate::plain`]) or with one built as rows arrived (`Runs`, `Dict`: see
+    /// [`crate::dict`]); the buffer is then left empty. `None`, the buffer untouched, for any
+    /// other column, or when polars would write other pages.
+    fn take_own_pages(&mut self, type_: &ParquetType, options: &WriteOptions) -> Option<Vec<Page>> {
         if self.valid.as_ref().is_some_and(|v| v.contains(&false)) {
             return None;
         }
-        let page = match &mut self.values {
+        let pages = match &mut self.values {
             Values::Int(values) => {
                 let page = delta::int_page(values, type_, &options.statistics)?;
                 values.clear();
-                page
+                vec![page]
             }
             Values::Unhashed(values) => {
                 let page = values.page(type_, options)?;
                 values.clear();
-                page
+                vec![page]
+            }
+            Values::Runs { values, keys } => {
+                let pages = dict::dict_pages(values.values_iter(), keys, type_, options)?;
+                *values = StrBuf::new();
+                keys.clear();
+                pages.into()
+            }
+            Values::Dict {
+                values,
+                index,
+                keys,
+            } => {
+                let pages = dict::dict_pages(values.values_iter(), keys, type_, options)?;
+                *values = StrBuf::new();
+                index.clear();
+                keys.clear();
+                pages.into()
             }
             _ => return None,
         };
         if let Some(v) = self.valid.as_mut() {
             v.clear();
         }
-        Some(page)
+        Some(pages)
     }
 
     /// The buffered values as an Arrow array and the encoding to write it with; the buffer is
@@ -678,12 +710,13 @@ impl ParquetOut {
             } else {
                 self.options
             };
-            if let Some(page) = buf.take_own_page(type_, &options) {
-                let page = self
-                    .compressor
-                    .page(page)
+            if let Some(pages) = buf.take_own_pages(type_, &options) {
+                let pages = pages
+                    .into_iter()
+                    .map(|page| self.compressor.page(page))
+                    .collect::<PolarsResult<Vec<_>>>()
                     .map_err(|e| polars_err(&self.path, e))?;
-                columns.push(vec![page]);
+                columns.push(pages);
                 continue;
             }
             let (array, encoding) = buf.take_array().map_err(|e| polars_err(&self.path, e))?;

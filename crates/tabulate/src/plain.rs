@@ -45,6 +45,10 @@ impl PlainStrs {
     }
 
     /// Appends a value.
+    ///
+    /// (Tried and dropped: a value of 4 to 15 bytes put together in a register from two
+    /// overlapping pieces and appended with its length as one fixed-size store, to save the
+    /// call to `memcpy`: 5 M more instructions for the 2.4 MB corpus, not fewer.)
     #[inline]
     pub(crate) fn push(&mut self, s: &str) {
         // A value of 4 GB or more cannot be stored in a page anyway (polars truncates too).
@@ -215,6 +219,30 @@ mod tests {
         let many: Vec<String> = (0..20_000).map(|i| format!("词{}", i % 977)).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
         same_as_polars(&many);
+    }
+
+    #[test]
+    fn values_of_every_short_length_are_stored_as_written() {
+        let values: Vec<String> = (0..=20)
+            .flat_map(|n| {
+                [
+                    (0..n)
+                        .map(|i| char::from(b'a' + i as u8))
+                        .collect::<String>(),
+                    "经".repeat(n / 3) + &"x".repeat(n % 3),
+                ]
+            })
+            .collect();
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        let p = plain(&values);
+        let mut want = Vec::new();
+        for v in &values {
+            want.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            want.extend_from_slice(v.as_bytes());
+        }
+        assert_eq!(p.bytes, want);
+        assert_eq!(p.iter().collect::<Vec<_>>(), values);
+        same_as_polars(&values);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use gongwen_model::{DocOutcome, Failure, FailureStatus, Keyword, SegmentedDoc, Token};
 
-use crate::csv_out::{push_field, push_int_then, RowBlock};
+use crate::csv_out::{push_field, push_int_then, small_digits, RowBlock};
 
 use crate::schema::{Kind, Table, N_TABLES};
 use crate::sink::TableSink;
@@ -275,15 +275,24 @@ fn write_tokens(sink: &mut TableSink, doc_id: &str, tokens: &[Token]) -> Result<
             // Rows are formatted in place ([`RowBlock`]); a row that does not fit a slot is
             // written value by value instead.
             let mut rows = RowBlock::new();
+            // A token starts where the one before ends (but between paragraphs): the digits of
+            // its start are then those of the previous end, not converted again.
+            let mut prev_end = (usize::MAX, None);
             for t in tokens {
+                let start = match prev_end {
+                    (end, digits) if end == t.span.start => digits,
+                    _ => small_digits(t.span.start),
+                };
+                let end = small_digits(t.span.end);
+                prev_end = (t.span.end, end);
                 let written = rows.row(buf).filter(|_| id_fits).and_then(|mut row| {
                     row.block(&id_block, id_field.len());
-                    row.int_then(int(t.sent_idx), b',');
-                    row.int_then(int(t.tok_idx), b',');
+                    row.digits_then(small_digits(t.sent_idx), b',');
+                    row.digits_then(small_digits(t.tok_idx), b',');
                     row.field_then(t.word.as_bytes(), b',');
                     row.field_then(t.pos.as_bytes(), b',');
-                    row.int_then(int(t.span.start), b',');
-                    row.int_then(int(t.span.end), b'\n');
+                    row.digits_then(start, b',');
+                    row.digits_then(end, b'\n');
                     row.finish()
                 });
                 match written {

@@ -10,41 +10,32 @@
 //! text at its span) is stored as an explicit exception, so reading an entry always gives
 //! back what was stored.
 //!
-//! Writing is one forward walk over each document: tokens, sentences and paragraphs come in
-//! text order, so a [`Cutter`] checks each one against the text by moving on from where the
-//! previous one ended (no table of character offsets, no second copy of the rows).
+//! **Layout.** An entry is bincode (standard config: varint integers, little-endian) of
+//! [`Entry`] and the read-side types under it ([`Doc`], [`Seg`], [`Unit`],
+//! [`TokenColumns`]), which are read back with serde. It is *written* by hand ([`Out`],
+//! [`encode_entry`]): serde's derived serialisation through bincode cost 300 to 700
+//! instructions a sentence, entity or number row (a `Result` and a writer call per field).
+//! The bytes are the same as serde wrote (the format did not change). The tests check the
+//! hand-written layout against bincode's for every model type and variant written, and
+//! every entry round-trips.
+//!
+//! Writing is one forward walk over each kind of row: tokens, sentences and paragraphs come
+//! in text order, so a [`Cutter`] checks each one against the text by moving on from where
+//! the previous one ended (no table of character offsets, no second copy of the rows). The
+//! tokens take two small loops, [`token_code`] (head bytes and tag indexes) and
+//! [`words_not_in`] (each word checked with a few word-sized loads, [`same_chars`]: its bytes
+//! against the text's, its characters counted from the same integers, no `memcmp` call and
+//! no character count), about 80 instructions a token each: one loop doing both kept less
+//! of its state in registers and cost more than the two.
 
 use gongwen_model::{
     CleanDoc, CleanStats, CompactString, DocOutcome, DocType, Entity, Failure, NumberMention,
     Paragraph, Script, Section, SegmentedDoc, Sentence, SourceInfo, Span, Token,
 };
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer};
 
 use super::{CacheEntry, CachedDoc, TermCounts, CACHE_FORMAT};
-
-/// A cache entry, as written (borrowing the documents).
-#[derive(Serialize)]
-pub(super) struct EntryRef<'a> {
-    format: u32,
-    config_hash: &'a str,
-    path: &'a str,
-    doc_id: &'a str,
-    docs: Vec<DocRef<'a>>,
-}
-
-impl<'a> EntryRef<'a> {
-    /// The compact form of `entry`.
-    pub(super) fn new(entry: &'a CacheEntry) -> EntryRef<'a> {
-        EntryRef {
-            format: CACHE_FORMAT,
-            config_hash: &entry.config_hash,
-            path: &entry.path,
-            doc_id: &entry.doc_id,
-            docs: entry.docs.iter().map(DocRef::new).collect(),
-        }
-    }
-}
 
 /// A cache entry, as read.
 #[derive(Deserialize)]
@@ -73,39 +64,9 @@ pub(super) fn size_hint(entry: &CacheEntry) -> usize {
     n
 }
 
-/// One document, as written.
-// One value lives at a time, on the stack of the encoder: boxing the larger variant would only
-// add an allocation per document.
-#[allow(clippy::large_enum_variant)]
-#[derive(Serialize)]
-enum DocRef<'a> {
-    Done {
-        seg: SegRef<'a>,
-        terms: &'a TermCounts,
-    },
-    Failed {
-        failure: &'a Failure,
-        terms: &'a TermCounts,
-    },
-}
-
-impl<'a> DocRef<'a> {
-    fn new(doc: &'a CachedDoc) -> DocRef<'a> {
-        match &doc.outcome {
-            DocOutcome::Done(seg) => DocRef::Done {
-                seg: SegRef::new(seg),
-                terms: &doc.terms,
-            },
-            DocOutcome::Failed(failure) => DocRef::Failed {
-                failure,
-                terms: &doc.terms,
-            },
-        }
-    }
-}
-
-/// One document, as read (same layout as [`DocRef`]).
-// Read one at a time and taken apart at once (see [`DocRef`]).
+/// One document, as read: variant 0 a processed document, variant 1 a failure.
+// Read one at a time and taken apart at once: boxing the larger variant would only add an
+// allocation per document.
 #[allow(clippy::large_enum_variant)]
 #[derive(Deserialize)]
 pub(super) enum Doc {
@@ -130,71 +91,8 @@ impl Doc {
     }
 }
 
-/// A segmented document, as written: the clean document without its raw text, the small
+/// A segmented document, as read: the clean document without its raw text, the small
 /// tables as they are, the tokens as a byte column.
-#[derive(Serialize)]
-struct SegRef<'a> {
-    source: &'a SourceInfo,
-    script: Script,
-    title: &'a Option<String>,
-    date: &'a Option<String>,
-    publisher: &'a Option<String>,
-    doc_type: DocType,
-    speaker: &'a Option<String>,
-    paragraph_texts: &'a [String],
-    stats: &'a CleanStats,
-    paragraphs: Vec<UnitRef<'a>>,
-    sentences: Vec<UnitRef<'a>>,
-    sections: &'a [Section],
-    tokens: TokenColumnsRef<'a>,
-    entities: &'a [Entity],
-    numbers: &'a [NumberMention],
-}
-
-impl<'a> SegRef<'a> {
-    fn new(seg: &'a SegmentedDoc) -> SegRef<'a> {
-        let doc = &seg.doc;
-        let text = doc.paragraphs.join("\n");
-        // One cutter per kind of row: each kind comes in text order.
-        let mut cutter = Cutter::new(&text);
-        let paragraphs = seg
-            .paragraphs
-            .iter()
-            .map(|p| {
-                let (idx, section) = (p.para_idx, &p.section_id);
-                UnitRef::new(&mut cutter, idx, idx, section, p.span, &p.text)
-            })
-            .collect();
-        let mut cutter = Cutter::new(&text);
-        let sentences = seg
-            .sentences
-            .iter()
-            .map(|s| {
-                let (idx, section) = (s.sent_idx, &s.section_id);
-                UnitRef::new(&mut cutter, idx, s.para_idx, section, s.span, &s.text)
-            })
-            .collect();
-        SegRef {
-            source: &doc.source,
-            script: doc.script,
-            title: &doc.title,
-            date: &doc.date,
-            publisher: &doc.publisher,
-            doc_type: doc.doc_type,
-            speaker: &doc.speaker,
-            paragraph_texts: &doc.paragraphs,
-            stats: &doc.stats,
-            paragraphs,
-            sentences,
-            sections: &seg.sections,
-            tokens: TokenColumnsRef::new(&text, &seg.tokens),
-            entities: &seg.entities,
-            numbers: &seg.numbers,
-        }
-    }
-}
-
-/// A segmented document, as read (same layout as [`SegRef`]).
 #[derive(Deserialize)]
 pub(super) struct Seg {
     source: SourceInfo,
@@ -276,41 +174,11 @@ impl Seg {
     }
 }
 
-/// A paragraph or sentence, as written: its text only when it is not the clean text at its
+/// A paragraph or sentence, as read: its text only when it is not the clean text at its
 /// span (it always is, but the cache does not rely on it).
-#[derive(Serialize)]
-struct UnitRef<'a> {
-    /// `para_idx` of a paragraph, `sent_idx` of a sentence.
-    idx: usize,
-    para_idx: usize,
-    section_id: &'a Option<String>,
-    span: Span,
-    text: Option<&'a str>,
-}
-
-impl<'a> UnitRef<'a> {
-    /// The unit with text `own`, stored only when `cutter` does not find it at `span`.
-    fn new(
-        cutter: &mut Cutter<'_>,
-        idx: usize,
-        para_idx: usize,
-        section_id: &'a Option<String>,
-        span: Span,
-        own: &'a str,
-    ) -> UnitRef<'a> {
-        UnitRef {
-            idx,
-            para_idx,
-            section_id,
-            span,
-            text: (!cutter.holds(span, own)).then_some(own),
-        }
-    }
-}
-
-/// A paragraph or sentence, as read (same layout as [`UnitRef`]).
 #[derive(Deserialize)]
 struct Unit {
+    /// `para_idx` of a paragraph, `sent_idx` of a sentence.
     idx: usize,
     para_idx: usize,
     section_id: Option<String>,
@@ -318,6 +186,339 @@ struct Unit {
     text: Option<String>,
 }
 
+/// Appends values in the layout bincode's standard config gives them (what the read-side
+/// types are decoded with): integers as varints (one byte up to 250, else a marker byte
+/// 251/252/253 and 2/4/8 little-endian bytes), strings and byte columns as their length
+/// and bytes, `Option` as a 0/1 byte then the value, an enum as its variant's index, `f64`
+/// as 8 little-endian bytes, `bool` as one byte, structs and tuples as their fields in order.
+pub(super) struct Out<'b> {
+    buf: &'b mut Vec<u8>,
+}
+
+impl<'b> Out<'b> {
+    /// Appends to `buf`.
+    pub(super) fn new(buf: &'b mut Vec<u8>) -> Out<'b> {
+        Out { buf }
+    }
+
+    #[inline(always)]
+    fn uint(&mut self, v: u64) {
+        if v <= 250 {
+            self.buf.push(v as u8);
+        } else if let Ok(v) = u16::try_from(v) {
+            self.buf.push(251);
+            self.buf.extend_from_slice(&v.to_le_bytes());
+        } else if let Ok(v) = u32::try_from(v) {
+            self.buf.push(252);
+            self.buf.extend_from_slice(&v.to_le_bytes());
+        } else {
+            self.buf.push(253);
+            self.buf.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    #[inline(always)]
+    fn usize(&mut self, v: usize) {
+        self.uint(v as u64);
+    }
+
+    /// The index of an enum's variant (serde numbers them in declaration order, which is
+    /// what `as u32` gives for the model's field-less enums; the tests check every one).
+    fn variant(&mut self, index: u32) {
+        self.uint(u64::from(index));
+    }
+
+    fn bool(&mut self, v: bool) {
+        self.buf.push(u8::from(v));
+    }
+
+    #[inline(always)]
+    fn bytes(&mut self, b: &[u8]) {
+        self.usize(b.len());
+        self.buf.extend_from_slice(b);
+    }
+
+    #[inline(always)]
+    fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+
+    #[inline(always)]
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            None => self.buf.push(0),
+            Some(s) => {
+                self.buf.push(1);
+                self.str(s);
+            }
+        }
+    }
+
+    fn opt_u32(&mut self, v: Option<u32>) {
+        match v {
+            None => self.buf.push(0),
+            Some(v) => {
+                self.buf.push(1);
+                self.uint(u64::from(v));
+            }
+        }
+    }
+
+    fn opt_f64(&mut self, v: Option<f64>) {
+        match v {
+            None => self.buf.push(0),
+            Some(v) => {
+                self.buf.push(1);
+                self.buf.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn span(&mut self, span: Span) {
+        self.usize(span.start);
+        self.usize(span.end);
+    }
+
+    fn source(&mut self, s: &SourceInfo) {
+        let SourceInfo {
+            doc_id,
+            source_path,
+            format,
+            encoding,
+            bytes_replaced,
+            n_bytes,
+            duplicate_of,
+        } = s;
+        self.str(doc_id);
+        self.str(source_path);
+        match format {
+            None => self.buf.push(0),
+            Some(f) => {
+                self.buf.push(1);
+                self.variant(*f as u32);
+            }
+        }
+        self.opt_str(encoding.as_deref());
+        self.bool(*bytes_replaced);
+        self.uint(*n_bytes);
+        self.opt_str(duplicate_of.as_deref());
+    }
+
+    fn stats(&mut self, s: &CleanStats) {
+        let CleanStats {
+            lines_dropped,
+            chars_converted,
+            chars_width_folded,
+            doc_mill_chars,
+            placeholders,
+        } = s;
+        for n in [
+            lines_dropped,
+            chars_converted,
+            chars_width_folded,
+            doc_mill_chars,
+            placeholders,
+        ] {
+            self.usize(*n);
+        }
+    }
+
+    fn failure(&mut self, f: &Failure) {
+        let Failure {
+            source,
+            stage,
+            status,
+            message,
+        } = f;
+        self.source(source);
+        self.variant(*stage as u32);
+        self.variant(*status as u32);
+        self.str(message);
+    }
+
+    fn terms(&mut self, terms: &TermCounts) {
+        self.usize(terms.len());
+        for (term, count) in terms {
+            self.str(term);
+            self.uint(u64::from(*count));
+        }
+    }
+
+    fn section(&mut self, s: &Section) {
+        let Section {
+            section_id,
+            parent_id,
+            level,
+            marker,
+            ordinal,
+            heading,
+            span,
+        } = s;
+        self.str(section_id);
+        self.opt_str(parent_id.as_deref());
+        self.uint(u64::from(*level));
+        self.str(marker);
+        self.opt_u32(*ordinal);
+        self.str(heading);
+        self.span(*span);
+    }
+
+    fn entity(&mut self, e: &Entity) {
+        let Entity {
+            sent_idx,
+            section_id,
+            span,
+            text,
+            entity_type,
+            title,
+            redacted,
+        } = e;
+        self.usize(*sent_idx);
+        self.opt_str(section_id.as_deref());
+        self.span(*span);
+        self.str(text);
+        self.variant(*entity_type as u32);
+        self.opt_str(title.as_deref());
+        self.bool(*redacted);
+    }
+
+    fn number(&mut self, n: &NumberMention) {
+        let NumberMention {
+            sent_idx,
+            section_id,
+            span,
+            text,
+            kind,
+            value,
+            low,
+            high,
+            unit,
+            iso,
+            qualifier,
+            redacted,
+            subject,
+        } = n;
+        self.usize(*sent_idx);
+        self.opt_str(section_id.as_deref());
+        self.span(*span);
+        self.str(text);
+        self.variant(*kind as u32);
+        self.opt_f64(*value);
+        self.opt_f64(*low);
+        self.opt_f64(*high);
+        self.opt_str(unit.as_deref());
+        self.opt_str(iso.as_deref());
+        self.opt_str(qualifier.as_deref());
+        self.bool(*redacted);
+        self.opt_str(subject.as_deref());
+    }
+
+    /// A [`Unit`]; `stored` is its text when that is not the text at its span.
+    fn unit(
+        &mut self,
+        idx: usize,
+        para_idx: usize,
+        section_id: Option<&str>,
+        span: Span,
+        stored: Option<&str>,
+    ) {
+        self.usize(idx);
+        self.usize(para_idx);
+        self.opt_str(section_id);
+        self.span(span);
+        self.opt_str(stored);
+    }
+
+    /// A [`Seg`].
+    fn seg(&mut self, seg: &SegmentedDoc) {
+        let doc = &seg.doc;
+        self.source(&doc.source);
+        self.variant(doc.script as u32);
+        self.opt_str(doc.title.as_deref());
+        self.opt_str(doc.date.as_deref());
+        self.opt_str(doc.publisher.as_deref());
+        self.variant(doc.doc_type as u32);
+        self.opt_str(doc.speaker.as_deref());
+        self.usize(doc.paragraphs.len());
+        for p in &doc.paragraphs {
+            self.str(p);
+        }
+        self.stats(&doc.stats);
+        let text = doc.paragraphs.join("\n");
+        // One cutter per kind of row: each kind comes in text order.
+        let mut cutter = Cutter::new(&text);
+        self.usize(seg.paragraphs.len());
+        for p in &seg.paragraphs {
+            let section = p.section_id.as_deref();
+            let own = cutter.stored(p.span, &p.text);
+            self.unit(p.para_idx, p.para_idx, section, p.span, own);
+        }
+        let mut cutter = Cutter::new(&text);
+        self.usize(seg.sentences.len());
+        for s in &seg.sentences {
+            let section = s.section_id.as_deref();
+            let own = cutter.stored(s.span, &s.text);
+            self.unit(s.sent_idx, s.para_idx, section, s.span, own);
+        }
+        self.usize(seg.sections.len());
+        for s in &seg.sections {
+            self.section(s);
+        }
+        self.tokens(&TokenCode::new(&text, &seg.tokens), seg.tokens.len());
+        self.usize(seg.entities.len());
+        for e in &seg.entities {
+            self.entity(e);
+        }
+        self.usize(seg.numbers.len());
+        for n in &seg.numbers {
+            self.number(n);
+        }
+    }
+
+    /// A [`TokenColumns`] of `count` tokens.
+    fn tokens(&mut self, cols: &TokenCode<'_>, count: usize) {
+        self.usize(cols.tags.len());
+        for tag in &cols.tags {
+            self.str(tag);
+        }
+        self.usize(count);
+        self.bytes(&cols.code);
+        self.usize(cols.words.len());
+        for (i, word) in &cols.words {
+            self.usize(*i);
+            self.str(word);
+        }
+    }
+
+    /// A [`Doc`].
+    fn doc(&mut self, doc: &CachedDoc) {
+        match &doc.outcome {
+            DocOutcome::Done(seg) => {
+                self.variant(0);
+                self.seg(seg);
+            }
+            DocOutcome::Failed(failure) => {
+                self.variant(1);
+                self.failure(failure);
+            }
+        }
+        self.terms(&doc.terms);
+    }
+}
+
+/// Appends `entry` in the layout of [`Entry`].
+pub(super) fn encode_entry(entry: &CacheEntry, buf: &mut Vec<u8>) {
+    let mut out = Out::new(buf);
+    out.uint(u64::from(CACHE_FORMAT));
+    out.str(&entry.config_hash);
+    out.str(&entry.path);
+    out.str(&entry.doc_id);
+    out.usize(entry.docs.len());
+    for doc in &entry.docs {
+        out.doc(doc);
+    }
+}
 /// Cuts character spans out of a text by walking forward from where the previous span
 /// ended: spans that come in text order (tokens, sentences, paragraphs) cost only the
 /// characters between them. A span behind the walk starts it again from the beginning
@@ -391,39 +592,148 @@ impl<'t> Cutter<'t> {
         holds
     }
 
-    /// [`Cutter::holds`] for a short string (a token's word): compares the bytes and counts
-    /// the characters in one loop, without calling out to `memcmp` and the character
-    /// counter (most words are two or three characters, where those calls cost more than
-    /// the work).
-    fn holds_word(&mut self, span: Span, own: &str) -> bool {
-        if own.len() > 32 {
-            return self.holds(span, own);
+    /// `own` when it is not the text of characters `span`, `None` when it is (see
+    /// [`Cutter::holds`]).
+    fn stored<'o>(&mut self, span: Span, own: &'o str) -> Option<&'o str> {
+        (!self.holds(span, own)).then_some(own)
+    }
+
+    /// The `len` bytes of the text from character `start` when the walk is there (the usual
+    /// case for the next token); `None` otherwise (and when the text is shorter).
+    #[inline]
+    fn here(&self, start: usize, len: usize) -> Option<&'t [u8]> {
+        if start != self.chars {
+            return None;
         }
+        self.text.as_bytes().get(self.bytes..)?.get(..len)
+    }
+
+    /// [`Cutter::holds`] for a short string (a token's word): when the word starts where the
+    /// walk is (the usual case), no walking at all; its bytes are compared with the text's and
+    /// its characters counted by [`same_chars`], a few word-sized operations instead of a
+    /// `memcmp` call and a character count.
+    fn holds_word(&mut self, span: Span, own: &str) -> bool {
         if span.end < span.start {
             return false;
         }
-        let Some(start) = self.byte_of(span.start) else {
+        let start = if span.start == self.chars {
+            self.bytes
+        } else {
+            match self.byte_of(span.start) {
+                Some(b) => b,
+                None => return false,
+            }
+        };
+        let own = own.as_bytes();
+        let Some(end) = start.checked_add(own.len()) else {
             return false;
         };
-        let end = start.saturating_add(own.len());
         let Some(here) = self.text.as_bytes().get(start..end) else {
             return false;
         };
-        let mut chars = 0;
-        for (&a, &b) in here.iter().zip(own.as_bytes()) {
-            if a != b {
-                return false;
+        match same_chars(here, own) {
+            // `own` is whole characters, so `end` is a character boundary of the text.
+            Some(chars) if chars == span.len() => {
+                self.chars = span.end;
+                self.bytes = end;
+                true
             }
-            // Every byte but a UTF-8 continuation byte (0b10xx_xxxx) starts a character.
-            chars += usize::from((b as i8) >= -64);
+            _ => false,
         }
-        let holds = chars == span.len();
-        if holds {
-            self.chars = span.end;
-            self.bytes = end;
-        }
-        holds
     }
+}
+
+/// The number of characters of `own` when `here` holds the same bytes; `None` otherwise.
+/// `own` is whole UTF-8 characters: its characters are its bytes but the continuation bytes.
+/// Up to 16 bytes (nearly every word) are compared as two overlapping integers (of 2, 4 or 8
+/// bytes), whose continuation bytes are then counted without a loop.
+#[inline(always)]
+fn same_chars(here: &[u8], own: &[u8]) -> Option<usize> {
+    let n = own.len();
+    if here.len() != n {
+        return None;
+    }
+    // The first and the last chunk overlap by `2 * chunk - n` bytes, the low bytes of the
+    // last: those are masked off it before counting.
+    let continuation = match n {
+        0 => 0,
+        1 => {
+            let (a, b) = (here.first()?, own.first()?);
+            if a != b {
+                return None;
+            }
+            usize::from(is_continuation(*b))
+        }
+        2..=3 => {
+            let (h0, h1) = (first_u16(here)?, last_u16(here)?);
+            if h0 != first_u16(own)? || h1 != last_u16(own)? {
+                return None;
+            }
+            let fresh = if n == 3 { h1 >> 8 } else { 0 };
+            continuation_bytes(u64::from(h0) | u64::from(fresh) << 16)
+        }
+        4..=7 => {
+            let (h0, h1) = (first_u32(here)?, last_u32(here)?);
+            if h0 != first_u32(own)? || h1 != last_u32(own)? {
+                return None;
+            }
+            let fresh = h1 & u32::MAX.checked_shl(8 * (8 - n) as u32).unwrap_or(0);
+            continuation_bytes(u64::from(h0) | u64::from(fresh) << 32)
+        }
+        8..=16 => {
+            let (h0, h1) = (first_u64(here)?, last_u64(here)?);
+            if h0 != first_u64(own)? || h1 != last_u64(own)? {
+                return None;
+            }
+            let fresh = h1 & u64::MAX.checked_shl(8 * (16 - n) as u32).unwrap_or(0);
+            continuation_bytes(h0) + continuation_bytes(fresh)
+        }
+        _ => {
+            if here != own {
+                return None;
+            }
+            own.iter().filter(|&&b| is_continuation(b)).count()
+        }
+    };
+    Some(n - continuation)
+}
+
+/// True for a UTF-8 continuation byte (0b10xx_xxxx), the bytes that do not start a character.
+fn is_continuation(b: u8) -> bool {
+    b & 0xc0 == 0x80
+}
+
+/// The number of UTF-8 continuation bytes among the 8 bytes of `x`.
+fn continuation_bytes(x: u64) -> usize {
+    const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+    // Bit 0 of each byte: its bit 7 set and its bit 6 clear.
+    let marks = (x >> 7) & !(x >> 6) & LOW_BITS;
+    // The sum of the bytes (at most 8) collects in the top byte.
+    (marks.wrapping_mul(LOW_BITS) >> 56) as usize
+}
+
+fn first_u64(b: &[u8]) -> Option<u64> {
+    b.first_chunk::<8>().map(|c| u64::from_le_bytes(*c))
+}
+
+fn last_u64(b: &[u8]) -> Option<u64> {
+    b.last_chunk::<8>().map(|c| u64::from_le_bytes(*c))
+}
+
+fn first_u16(b: &[u8]) -> Option<u16> {
+    b.first_chunk::<2>().map(|c| u16::from_le_bytes(*c))
+}
+
+fn last_u16(b: &[u8]) -> Option<u16> {
+    b.last_chunk::<2>().map(|c| u16::from_le_bytes(*c))
+}
+
+fn first_u32(b: &[u8]) -> Option<u32> {
+    b.first_chunk::<4>().map(|c| u32::from_le_bytes(*c))
+}
+
+fn last_u32(b: &[u8]) -> Option<u32> {
+    b.last_chunk::<4>().map(|c| u32::from_le_bytes(*c))
 }
 
 /// Bits of a token's head byte in [`TokenColumns::code`].
@@ -439,8 +749,8 @@ mod head {
     pub(super) const GAP: u8 = 0x40;
 }
 
-/// Where the previous token was (the first token is compared with sentence 0, token -1,
-/// ending at character 0).
+/// Where the previous token read was (the first token is compared with sentence 0, token
+/// -1, ending at character 0).
 #[derive(Debug, Clone, Copy)]
 struct Previous {
     sent: i64,
@@ -456,16 +766,6 @@ impl Default for Previous {
             end: 0,
         }
     }
-}
-
-/// Tokens as written (same layout as [`TokenColumns`]).
-#[derive(Serialize)]
-struct TokenColumnsRef<'a> {
-    tags: Vec<&'a str>,
-    count: u64,
-    #[serde(serialize_with = "serialize_bytes")]
-    code: Vec<u8>,
-    words: Vec<(u64, &'a str)>,
 }
 
 /// Tokens as a byte column. Per token, in order: a head byte (see [`head`]); its POS tag's
@@ -490,73 +790,138 @@ fn signed(v: usize) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-impl<'a> TokenColumnsRef<'a> {
-    fn new(text: &str, tokens: &'a [Token]) -> TokenColumnsRef<'a> {
-        let mut cols = TokenColumnsRef {
-            tags: Vec::new(),
-            count: tokens.len() as u64,
-            code: Vec::with_capacity(2 * tokens.len() + 16),
-            words: Vec::new(),
-        };
-        let mut tag_ids = TagIds::default();
-        let mut cutter = Cutter::new(text);
-        let mut prev = Previous::default();
-        for (i, t) in tokens.iter().enumerate() {
-            let tag = tag_ids.id(t.pos.as_str(), &mut cols.tags);
-            push_token(&mut cols.code, &mut prev, t, tag);
-            if !cutter.holds_word(t.span, &t.word) {
-                cols.words.push((i as u64, t.word.as_str()));
-            }
+/// Tokens as written (the layout of [`TokenColumns`] but for its count): built before any of
+/// it is written, since the tag table, which comes first, is known only at the end.
+struct TokenCode<'a> {
+    tags: Vec<&'a str>,
+    code: Vec<u8>,
+    /// (token index, word) of tokens whose word is not the text at their span.
+    words: Vec<(usize, &'a str)>,
+}
+
+impl<'a> TokenCode<'a> {
+    /// The columns of `tokens`: one pass writes the codes, another checks the words (two
+    /// small loops whose state fits in registers, where one loop doing both spilled it).
+    fn new(text: &str, tokens: &'a [Token]) -> TokenCode<'a> {
+        let mut tags = Vec::new();
+        let code = token_code(tokens, &mut tags);
+        TokenCode {
+            tags,
+            code,
+            words: words_not_in(text, tokens),
         }
-        cols
     }
+}
+
+/// The code column of `tokens` (see [`TokenColumns`]); their tags go to `tags`.
+#[inline(never)]
+fn token_code<'a>(tokens: &'a [Token], tags: &mut Vec<&'a str>) -> Vec<u8> {
+    let mut code = Vec::with_capacity(2 * tokens.len() + 16);
+    let mut tag_ids = TagIds::default();
+    let mut prev = Written::default();
+    for t in tokens {
+        let tag = tag_ids.id(t.pos.as_str(), tags);
+        push_token(&mut code, &mut prev, t, tag);
+    }
+    code
+}
+
+/// (index, word) of the tokens whose word is not the text at their span.
+#[inline(never)]
+fn words_not_in<'a>(text: &str, tokens: &'a [Token]) -> Vec<(usize, &'a str)> {
+    let mut words = Vec::new();
+    let mut cutter = Cutter::new(text);
+    for (i, t) in tokens.iter().enumerate() {
+        let word = t.word.as_str();
+        // The usual token starts where the previous one ended: no walk.
+        let held = match cutter.here(t.span.start, word.len()) {
+            Some(here) => match same_chars(here, word.as_bytes()) {
+                Some(chars) if Some(chars) == t.span.end.checked_sub(t.span.start) => {
+                    cutter.chars = t.span.end;
+                    cutter.bytes += word.len();
+                    true
+                }
+                _ => false,
+            },
+            None => cutter.holds_word(t.span, word),
+        };
+        if !held {
+            words.push((i, word));
+        }
+    }
+    words
+}
+
+/// Where the previous token written was (before the first: sentence 0, next token 0,
+/// ending at character 0).
+#[derive(Debug, Default, Clone, Copy)]
+struct Written {
+    sent: usize,
+    /// `tok_idx` + 1 of the previous token.
+    next_tok: usize,
+    end: usize,
 }
 
 /// Indexes of the POS tags of one document's tokens, in order of first use.
 ///
-/// Nearly every tag is one or two lowercase ASCII letters (jieba's tag set): those are looked
-/// up in a table indexed by the letters themselves (no hashing), the others in a map.
+/// Nearly every tag is one to four ASCII letters (jieba's tag set): those are found in a
+/// small table of slots indexed by a multiplicative hash of their bytes (no hasher, no
+/// string comparison); a tag whose slot another tag took first, and any longer tag, goes to
+/// a map.
 struct TagIds<'a> {
-    /// `index + 1` of each one- or two-letter tag seen, at [`letter_slot`]; 0: not seen yet.
-    letters: [u16; LETTER_SLOTS],
+    /// ([`tag_key`], index) of the tag that took each slot; key 0: free.
+    slots: [(u64, u64); TAG_SLOTS],
     others: FxHashMap<&'a str, u64>,
 }
 
-/// Slots of [`TagIds::letters`]: a first letter (1..=26) times 27 plus a second one (0 for
-/// none, 1..=26).
-const LETTER_SLOTS: usize = 27 * 27;
+/// Slots of [`TagIds::slots`].
+const TAG_SLOTS: usize = 256;
 
 impl Default for TagIds<'_> {
     fn default() -> Self {
         TagIds {
-            letters: [0; LETTER_SLOTS],
+            slots: [(0, 0); TAG_SLOTS],
             others: FxHashMap::default(),
         }
     }
 }
 
-/// Where a tag of one or two lowercase ASCII letters goes in [`TagIds::letters`].
-fn letter_slot(tag: &[u8]) -> Option<usize> {
-    let letter = |b: u8| b.is_ascii_lowercase().then(|| usize::from(b - b'a') + 1);
-    match *tag {
-        [a] => Some(letter(a)? * 27),
-        [a, b] => Some(letter(a)? * 27 + letter(b)?),
-        _ => None,
+/// A tag of 1 to 4 bytes as one number (never 0): its length and its bytes (those of 2 to
+/// 4 bytes as their first two and last two, which overlap for 2 and 3).
+fn tag_key(tag: &[u8]) -> Option<u64> {
+    let n = tag.len() as u64;
+    match (tag.first_chunk::<2>(), tag.last_chunk::<2>()) {
+        (Some(first), Some(last)) if n <= 4 => Some(
+            n << 32
+                | u64::from(u16::from_le_bytes(*last)) << 16
+                | u64::from(u16::from_le_bytes(*first)),
+        ),
+        _ => match *tag {
+            [a] => Some(n << 32 | u64::from(a)),
+            _ => None,
+        },
     }
+}
+
+/// The slot of [`TagIds::slots`] for a [`tag_key`]: the top bits of a Fibonacci hash.
+fn tag_slot(key: u64) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize
 }
 
 impl<'a> TagIds<'a> {
     /// The index of `tag` in `tags`, appending it when it is new.
     fn id(&mut self, tag: &'a str, tags: &mut Vec<&'a str>) -> u64 {
         let next = tags.len() as u64;
-        if let Some(slot) = letter_slot(tag.as_bytes()).and_then(|i| self.letters.get_mut(i)) {
-            if *slot > 0 {
-                return u64::from(*slot - 1);
-            }
-            if let Ok(stored) = u16::try_from(next + 1) {
-                *slot = stored;
-                tags.push(tag);
-                return next;
+        if let Some(key) = tag_key(tag.as_bytes()) {
+            if let Some(slot) = self.slots.get_mut(tag_slot(key)) {
+                if slot.0 == key {
+                    return slot.1;
+                }
+                if slot.0 == 0 {
+                    *slot = (key, next);
+                    tags.push(tag);
+                    return next;
+                }
             }
         }
         *self.others.entry(tag).or_insert_with(|| {
@@ -566,25 +931,50 @@ impl<'a> TagIds<'a> {
     }
 }
 
-/// Appends the code of token `t` with tag index `tag`.
-fn push_token(code: &mut Vec<u8>, prev: &mut Previous, t: &Token, tag: u64) {
-    let (sent, tok) = (signed(t.sent_idx), signed(t.tok_idx));
-    let (start, end) = (signed(t.span.start), signed(t.span.end));
-    // Differences of non-negative numbers: no overflow.
-    let len = end - start;
-    let gap = start - prev.end;
+/// Appends the code of token `t` with tag index `tag` (read back by [`read_token`]).
+#[inline]
+fn push_token(code: &mut Vec<u8>, prev: &mut Written, t: &Token, tag: u64) {
+    let Span { start, end } = t.span;
+    let len = end.wrapping_sub(start);
+    let same_sentence = t.sent_idx == prev.sent;
+    let next_sentence = t.sent_idx == prev.sent.wrapping_add(1);
+    let expected_tok = if same_sentence { prev.next_tok } else { 0 };
+    let in_order = (same_sentence || next_sentence) && t.tok_idx == expected_tok;
+    // The usual token: its length in the head (with NEW_SENTENCE when it starts the next
+    // sentence) and a one-byte tag index.
+    if start == prev.end && in_order && (1..=15).contains(&len) && tag < 0x80 {
+        let h = len as u8 | if same_sentence { 0 } else { head::NEW_SENTENCE };
+        code.extend_from_slice(&[h, tag as u8]);
+    } else {
+        push_unusual_token(code, *prev, t, tag);
+    }
+    *prev = Written {
+        sent: t.sent_idx,
+        next_tok: t.tok_idx.wrapping_add(1),
+        end,
+    };
+}
+
+/// [`push_token`] for any token (kept out of the usual token's way).
+#[inline(never)]
+fn push_unusual_token(code: &mut Vec<u8>, written: Written, t: &Token, tag: u64) {
+    let Span { start, end } = t.span;
+    let first_of_next = t.sent_idx == written.sent.wrapping_add(1) && t.tok_idx == 0;
+    let next_in_sentence = t.sent_idx == written.sent && t.tok_idx == written.next_tok;
+    let gap = start != written.end;
+    // Differences of numbers in 0..=i64::MAX: no overflow.
+    let (sent, prev_sent) = (signed(t.sent_idx), signed(written.sent));
+    let len = signed(end) - signed(start);
     let mut h = match u8::try_from(len) {
         Ok(l) if (1..=head::LEN).contains(&l) => l,
         _ => 0,
     };
-    let next_in_sentence = sent == prev.sent && prev.tok.checked_add(1) == Some(tok);
-    let first_of_next = prev.sent.checked_add(1) == Some(sent) && tok == 0;
     if first_of_next {
         h |= head::NEW_SENTENCE;
     } else if !next_in_sentence {
         h |= head::OTHER_POSITION;
     }
-    if gap != 0 {
+    if gap {
         h |= head::GAP;
     }
     code.push(h);
@@ -593,13 +983,12 @@ fn push_token(code: &mut Vec<u8>, prev: &mut Previous, t: &Token, tag: u64) {
         push_varint(code, zigzag(len));
     }
     if h & head::OTHER_POSITION != 0 {
-        push_varint(code, zigzag(sent - prev.sent));
-        push_varint(code, tok as u64);
+        push_varint(code, zigzag(sent - prev_sent));
+        push_varint(code, signed(t.tok_idx) as u64);
     }
-    if h & head::GAP != 0 {
-        push_varint(code, zigzag(gap));
+    if gap {
+        push_varint(code, zigzag(signed(start) - signed(written.end)));
     }
-    *prev = Previous { sent, tok, end };
 }
 
 /// The next token of `code`: (tag index, sent_idx, tok_idx, span); `None` when `code` is
@@ -704,13 +1093,7 @@ pub(super) fn read_varint(input: &mut &[u8]) -> Option<u64> {
     None
 }
 
-/// Writes a byte column as one length and its bytes (serde's default writes a sequence,
-/// byte by byte).
-fn serialize_bytes<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_bytes(bytes)
-}
-
-/// Reads a byte column written by [`serialize_bytes`].
+/// Reads a byte column written by [`Out::bytes`].
 fn deserialize_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
     struct Bytes;
     impl<'de> serde::de::Visitor<'de> for Bytes {
@@ -742,12 +1125,13 @@ mod tests {
         }
     }
 
-    /// Writes and reads back token columns through bincode, as the cache does.
+    /// Writes token columns and reads them back through bincode, as the cache does.
     fn round_trip(text: &str, tokens: &[Token]) -> Option<Vec<Token>> {
-        let cols = TokenColumnsRef::new(text, tokens);
-        let bytes = bincode::serde::encode_to_vec(&cols, bincode::config::standard()).ok()?;
-        let (read, _): (TokenColumns, usize) =
+        let mut bytes = Vec::new();
+        Out::new(&mut bytes).tokens(&TokenCode::new(text, tokens), tokens.len());
+        let (read, used): (TokenColumns, usize) =
             bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).ok()?;
+        assert_eq!(used, bytes.len());
         read.expand(text)
     }
 
@@ -767,7 +1151,7 @@ mod tests {
         // A word that is not the text at its span is kept as an exception.
         tokens[1].word = "經濟".into();
         let text = paragraphs.join("\n");
-        let cols = TokenColumnsRef::new(&text, &tokens);
+        let cols = TokenCode::new(&text, &tokens);
         assert_eq!(cols.words, vec![(1, "經濟")]);
         assert_eq!(cols.tags, vec!["n", "v", "a", "x", "m"]);
         // The usual token takes two bytes; the one after the newline also its gap.
@@ -804,10 +1188,10 @@ mod tests {
         let text = "短";
         let one = [token(0, 0, "短", "a", 0)];
         let read = |f: &dyn Fn(&mut TokenColumns)| {
-            let cols = TokenColumnsRef::new(text, &one);
+            let cols = TokenCode::new(text, &one);
             let mut cols = TokenColumns {
                 tags: cols.tags.iter().map(|t| t.to_string()).collect(),
-                count: cols.count,
+                count: 1,
                 code: cols.code,
                 words: Vec::new(),
             };
@@ -885,27 +1269,253 @@ mod tests {
     #[test]
     fn tag_ids_number_tags_in_order_of_first_use() {
         let seen = [
-            "n", "nr", "x", "", "n", "nrfg", "Ng", "zz", "a", "nr", "nrfg", "\0", "é",
+            "n", "nr", "x", "", "n", "nrfg", "Ng", "zz", "a", "nr", "nrfg", "\0", "é", "n\0",
+            "eng", "nrfgx", "eng",
         ];
         let mut ids = TagIds::default();
         let mut tags = Vec::new();
         let got: Vec<u64> = seen.iter().map(|t| ids.id(t, &mut tags)).collect();
-        assert_eq!(got, [0, 1, 2, 3, 0, 4, 5, 6, 7, 1, 4, 8, 9]);
+        assert_eq!(got, [0, 1, 2, 3, 0, 4, 5, 6, 7, 1, 4, 8, 9, 10, 11, 12, 11]);
         assert_eq!(
             tags,
-            ["n", "nr", "x", "", "nrfg", "Ng", "zz", "a", "\0", "é"]
+            ["n", "nr", "x", "", "nrfg", "Ng", "zz", "a", "\0", "é", "n\0", "eng", "nrfgx"]
         );
-        // Distinct slots for distinct letter tags.
-        let mut slots: Vec<usize> = ('a'..='z')
+        // Every one- and two-letter tag, and more tags than slots: tags that share a slot
+        // go to the map and keep their own index.
+        let letters: Vec<String> = ('a'..='z')
             .flat_map(|a| {
                 std::iter::once(a.to_string()).chain(('a'..='z').map(move |b| format!("{a}{b}")))
             })
-            .filter_map(|t| letter_slot(t.as_bytes()))
             .collect();
-        assert_eq!(slots.len(), 26 * 27);
-        assert!(slots.iter().all(|&s| s < LETTER_SLOTS));
-        slots.sort_unstable();
-        slots.dedup();
-        assert_eq!(slots.len(), 26 * 27);
+        let mut ids = TagIds::default();
+        let mut tags = Vec::new();
+        for round in 0..2 {
+            for (i, t) in letters.iter().enumerate() {
+                assert_eq!(ids.id(t, &mut tags), i as u64, "round {round}: {t}");
+            }
+        }
+        assert_eq!(tags.len(), letters.len());
+        assert!(!ids.others.is_empty());
+    }
+
+    /// bincode's encoding of `value`, the layout [`Out`] must write.
+    fn bincode_of<T: serde::Serialize>(value: &T) -> Vec<u8> {
+        bincode::serde::encode_to_vec(value, bincode::config::standard())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn written(f: impl FnOnce(&mut Out<'_>)) -> Vec<u8> {
+        let mut buf = Vec::new();
+        f(&mut Out::new(&mut buf));
+        buf
+    }
+
+    #[test]
+    fn the_hand_written_layout_is_bincodes() {
+        use gongwen_model::{EntityType, FailureStatus, Format, NumberKind, Stage};
+        // Integers at every width boundary, strings, options, floats.
+        for v in [
+            0,
+            1,
+            250,
+            251,
+            255,
+            256,
+            65535,
+            65536,
+            u64::from(u32::MAX),
+            1 << 32,
+            u64::MAX,
+        ] {
+            assert_eq!(written(|o| o.uint(v)), bincode_of(&v), "{v}");
+            assert_eq!(
+                written(|o| o.opt_u32(u32::try_from(v).ok())),
+                bincode_of(&u32::try_from(v).ok())
+            );
+        }
+        for s in [None, Some(""), Some("经济"), Some(&*"长".repeat(300))] {
+            assert_eq!(written(|o| o.opt_str(s)), bincode_of(&s));
+        }
+        for v in [None, Some(0.0), Some(-1.5e300), Some(f64::NAN)] {
+            assert_eq!(written(|o| o.opt_f64(v)), bincode_of(&v));
+        }
+        let source = |format, encoding: Option<&str>, dup: Option<&str>| SourceInfo {
+            doc_id: "0123456789abcdef".into(),
+            source_path: "in/报告.html".into(),
+            format,
+            encoding: encoding.map(str::to_string),
+            bytes_replaced: dup.is_some(),
+            n_bytes: 70_000,
+            duplicate_of: dup.map(str::to_string),
+        };
+        let formats = [
+            Format::Txt,
+            Format::Html,
+            Format::Md,
+            Format::Docx,
+            Format::Xml,
+            Format::Csv,
+            Format::Jsonl,
+            Format::Binary,
+        ];
+        for f in formats.map(Some).into_iter().chain([None]) {
+            for s in [
+                source(f, None, None),
+                source(f, Some("GB18030"), Some("a.txt")),
+            ] {
+                assert_eq!(written(|o| o.source(&s)), bincode_of(&s));
+            }
+        }
+        let stats = CleanStats {
+            lines_dropped: 1,
+            chars_converted: 300,
+            chars_width_folded: 70_000,
+            doc_mill_chars: 4,
+            placeholders: 5,
+        };
+        assert_eq!(written(|o| o.stats(&stats)), bincode_of(&stats));
+        for stage in [Stage::Ingest, Stage::Clean, Stage::Segment, Stage::Tabulate] {
+            for status in [
+                FailureStatus::Error,
+                FailureStatus::Empty,
+                FailureStatus::Duplicate,
+            ] {
+                let f = Failure {
+                    source: source(Some(Format::Html), None, None),
+                    stage,
+                    status,
+                    message: "坏了".into(),
+                };
+                assert_eq!(written(|o| o.failure(&f)), bincode_of(&f));
+            }
+        }
+        let terms: TermCounts = vec![("经济".into(), 3), ("发展".into(), u32::MAX)];
+        assert_eq!(written(|o| o.terms(&terms)), bincode_of(&terms));
+        for (parent_id, ordinal) in [(None, None), (Some("2".to_string()), Some(300))] {
+            let s = Section {
+                section_id: "2.3".into(),
+                parent_id,
+                level: 2,
+                marker: "（三）".into(),
+                ordinal,
+                heading: "加快发展".into(),
+                span: Span::new(10, 400),
+            };
+            assert_eq!(written(|o| o.section(&s)), bincode_of(&s));
+        }
+        let types = [
+            EntityType::Per,
+            EntityType::Loc,
+            EntityType::Org,
+            EntityType::Term,
+        ];
+        for (i, entity_type) in types.into_iter().enumerate() {
+            let e = Entity {
+                sent_idx: 300 * i,
+                section_id: (i % 2 == 0).then(|| "1".to_string()),
+                span: Span::new(i, 70_000),
+                text: "张三".into(),
+                entity_type,
+                title: (i % 2 == 1).then(|| "市长".to_string()),
+                redacted: i == 3,
+            };
+            assert_eq!(written(|o| o.entity(&e)), bincode_of(&e));
+        }
+        let kinds = [
+            NumberKind::Money,
+            NumberKind::Percent,
+            NumberKind::PercentPoint,
+            NumberKind::Count,
+            NumberKind::Measure,
+            NumberKind::Year,
+            NumberKind::Date,
+            NumberKind::Period,
+            NumberKind::Duration,
+            NumberKind::Rank,
+            NumberKind::Multiple,
+            NumberKind::Name,
+            NumberKind::Other,
+        ];
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let some = i % 2 == 0;
+            let n = NumberMention {
+                sent_idx: i,
+                section_id: some.then(|| "1.2".to_string()),
+                span: Span::new(3, 9),
+                text: "423亿元".into(),
+                kind,
+                value: some.then_some(4.23e10),
+                low: (!some).then_some(1.0),
+                high: some.then_some(5.0),
+                unit: some.then(|| "元".to_string()),
+                iso: (!some).then(|| "--04-18".to_string()),
+                qualifier: some.then(|| "多".to_string()),
+                redacted: !some,
+                subject: (!some).then(|| "工业总产值".to_string()),
+            };
+            assert_eq!(written(|o| o.number(&n)), bincode_of(&n));
+        }
+        for script in [Script::Simplified, Script::Traditional] {
+            assert_eq!(written(|o| o.variant(script as u32)), bincode_of(&script));
+        }
+        for t in [
+            DocType::Speech,
+            DocType::News,
+            DocType::Report,
+            DocType::Other,
+        ] {
+            assert_eq!(written(|o| o.variant(t as u32)), bincode_of(&t));
+        }
+    }
+
+    /// What [`same_chars`] must answer, the slow way.
+    fn same_chars_slowly(here: &[u8], own: &str) -> Option<usize> {
+        (here == own.as_bytes()).then(|| own.chars().count())
+    }
+
+    #[test]
+    fn same_chars_compares_and_counts_every_length() {
+        let text = "甲a乙bc丙\n丁€😀ef经济运行平稳工业增长百分之五点五";
+        let bytes = text.as_bytes();
+        let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        for &a in &starts {
+            for &b in starts.iter().filter(|&&b| b >= a).chain([&text.len()]) {
+                let Some(own) = text.get(a..b) else { continue };
+                // The same bytes, and the same length of bytes elsewhere.
+                for &at in &starts {
+                    let Some(here) = bytes.get(at..at + own.len()) else {
+                        continue;
+                    };
+                    assert_eq!(
+                        same_chars(here, own.as_bytes()),
+                        same_chars_slowly(here, own),
+                        "{own:?} at {at}"
+                    );
+                }
+                // One byte changed, anywhere.
+                for i in 0..own.len() {
+                    let mut here = own.as_bytes().to_vec();
+                    here[i] ^= 0x01;
+                    assert_eq!(same_chars(&here, own.as_bytes()), None, "{own:?} {i}");
+                }
+            }
+        }
+        assert_eq!(same_chars(b"ab", b"abc"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_chars_agrees_with_the_slow_way(own in "\\PC{0,12}", other in "\\PC{0,12}") {
+            proptest::prop_assert_eq!(
+                same_chars(own.as_bytes(), own.as_bytes()),
+                Some(own.chars().count())
+            );
+            if own.len() == other.len() {
+                proptest::prop_assert_eq!(
+                    same_chars(other.as_bytes(), own.as_bytes()),
+                    same_chars_slowly(other.as_bytes(), &own)
+                );
+            }
+        }
     }
 }
