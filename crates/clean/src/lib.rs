@@ -402,12 +402,18 @@ impl Cleaner {
             }
         }
 
-        // 3. width folding
+        // 3. width folding. One pass over the text tells whether it has anything to fold,
+        // doc-mill characters of the usual blocks or placeholders (7., 8.); a folded text is
+        // looked at again.
+        let mut rare = text::rare_chars(&text);
         if self.config.fold_width {
-            if let (std::borrow::Cow::Owned(folded), n) = text::fold_width(&text) {
-                any_hits = None;
-                text = folded;
-                stats.chars_width_folded = n;
+            if rare.full_width_alnum {
+                if let (std::borrow::Cow::Owned(folded), n) = text::fold_width(&text) {
+                    any_hits = None;
+                    text = folded;
+                    stats.chars_width_folded = n;
+                    rare = text::rare_chars(&text);
+                }
             }
             for field in [&mut meta.title, &mut meta.source, &mut meta.published] {
                 if let Some(v) = field.as_mut() {
@@ -436,7 +442,7 @@ impl Cleaner {
         // for most documents that there is nothing to count.
         if self.config.doc_mill != DocMillMode::Off {
             let repair = self.config.doc_mill == DocMillMode::Repair;
-            if self.doc_mill.may_occur(&text) {
+            if self.doc_mill.may_occur_given(&text, rare.doc_mill_block) {
                 for p in paragraphs.iter_mut() {
                     if !repair {
                         // counting leaves the text as it is
@@ -457,7 +463,7 @@ impl Cleaner {
         }
 
         // 8. placeholders
-        if text::has_placeholder_char(&text) {
+        if rare.placeholder {
             stats.placeholders = paragraphs.iter().map(|p| text::count_placeholders(p)).sum();
         }
 

@@ -412,21 +412,52 @@ fn is_invisible(c: char) -> bool {
 /// and U+FFFC (none of which is white space or a control character). `i` is a char boundary.
 fn plain_run_end(bytes: &[u8], mut i: usize) -> usize {
     while let Some(&b) = bytes.get(i) {
-        let width = match b {
-            0x21..=0x7E => 1,
-            // U+4000–U+EFFF
-            0xE4..=0xEE => 3,
+        // one table load per character instead of a chain of range tests
+        let width = match PLAIN_WIDTH.get(usize::from(b)).copied().unwrap_or(0) {
             // U+3000–U+3FFF, except U+3000 itself (E3 80 80), the ideographic space
-            0xE3 if bytes.get(i + 1..i + 3) != Some(&[0x80, 0x80]) => 3,
+            LOOK_FURTHER if b == 0xE3 => {
+                if bytes.get(i + 1..i + 3) == Some(&[0x80, 0x80]) {
+                    break;
+                }
+                3
+            }
             // U+F000–U+FFFF, except U+FEFF (EF BB BF) and U+FFFC (EF BF BC)
-            0xEF if !matches!(bytes.get(i + 1..i + 3), Some([0xBB, 0xBF] | [0xBF, 0xBC])) => 3,
-            0xF0..=0xF4 => 4,
-            _ => break,
+            LOOK_FURTHER => {
+                if matches!(bytes.get(i + 1..i + 3), Some([0xBB, 0xBF] | [0xBF, 0xBC])) {
+                    break;
+                }
+                3
+            }
+            0 => break,
+            width => width,
         };
-        i += width;
+        i += usize::from(width);
     }
     i.min(bytes.len())
 }
+
+/// [`PLAIN_WIDTH`] of a lead byte whose character may or may not be plain (E3, EF): the
+/// next two bytes tell.
+const LOOK_FURTHER: u8 = 0xFF;
+
+/// For every byte, the width of the character it begins when [`plain_run_end`] keeps that
+/// character in a run: printable ASCII 1, U+4000–U+EFFF (E4–EE) 3, 4-byte characters 4;
+/// [`LOOK_FURTHER`] for E3 and EF; 0 for every other byte (the run ends).
+static PLAIN_WIDTH: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        table[b] = match b {
+            0x21..=0x7E => 1,
+            0xE4..=0xEE => 3,
+            0xE3 | 0xEF => LOOK_FURTHER,
+            0xF0..=0xF4 => 4,
+            _ => 0,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// Full-width digits and Latin letters become ASCII; punctuation (，。：；！？（）) stays.
 /// Returns the text (borrowed when nothing changes) and the number of characters changed.
@@ -483,6 +514,54 @@ fn has_full_width_alnum(bytes: &[u8]) -> bool {
         found |= (x == 0xEF) & (bc | bd);
     }
     found
+}
+
+/// Which of three rare kinds of character a text holds: the stage's three whole-text tests
+/// in one pass over its bytes (what [`has_full_width_alnum`], the block test of
+/// [`DocMillTable::may_occur`] and `has_placeholder_char`, now a test oracle, answered one
+/// by one; the windows of three bytes are read once and share their `EF` and `EF BC` tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RareChars {
+    /// A full-width digit or Latin letter (what [`fold_width`] changes).
+    pub full_width_alnum: bool,
+    /// A byte pair of U+2E80–U+2FFF or U+F900–U+FAFF, the blocks most doc-mill characters
+    /// are in (see [`DocMillTable::may_occur_given`]).
+    pub doc_mill_block: bool,
+    /// A placeholder character (what [`count_placeholders`] counts runs of).
+    pub placeholder: bool,
+}
+
+/// The [`RareChars`] of `text`. Tests every position without stopping early, so the loop
+/// vectorises.
+pub fn rare_chars(text: &str) -> RareChars {
+    let bytes = text.as_bytes();
+    let n = bytes.len().saturating_sub(2);
+    let at = |i: usize| bytes.get(i..i + n).unwrap_or(&[]);
+    let (mut full_width_alnum, mut doc_mill_block, mut placeholder) = (false, false, false);
+    for ((&x, &y), &z) in at(0).iter().zip(at(1)).zip(at(2)) {
+        let ef = x == 0xEF;
+        let ef_bc = ef & (y == 0xBC);
+        // ０-９, Ａ-Ｚ (EF BC 90–99, A1–BA), ａ-ｚ (EF BD 81–9A)
+        full_width_alnum |= (ef_bc & ((z.wrapping_sub(0x90) < 10) | (z.wrapping_sub(0xA1) < 26)))
+            | (ef & (y == 0xBD) & (z.wrapping_sub(0x81) < 26));
+        // CJK radicals supplement, Kangxi radicals (E2 BA–BF …); CJK compatibility
+        // ideographs (EF A4–AB …)
+        doc_mill_block |= ((x == 0xE2) & (y >= 0xBA)) | (ef & (y.wrapping_sub(0xA4) < 8));
+        // X, *, × (C3 97), ＊ (EF BC 8A), Ｘ (EF BC B8)
+        placeholder |= (x == b'X')
+            | (x == b'*')
+            | ((x == 0xC3) & (y == 0x97))
+            | (ef_bc & ((z == 0x8A) | (z == 0xB8)));
+    }
+    // The last two bytes (the loop stops where `z` runs out): only an ASCII `X` or `*`, or a
+    // `×`, can end there; no 3-byte character begins there (a valid text).
+    let tail = bytes.get(n..).unwrap_or(&[]);
+    placeholder |= tail.iter().any(|&b| b == b'X' || b == b'*') || tail == [0xC3, 0x97];
+    RareChars {
+        full_width_alnum,
+        doc_mill_block,
+        placeholder,
+    }
 }
 
 /// A table of doc-mill characters (travesties of common characters) and what they stand for.
@@ -599,6 +678,13 @@ impl DocMillTable {
         found || self.has_other(text)
     }
 
+    /// [`DocMillTable::may_occur`] of a text whose block test (`block`, the
+    /// [`RareChars::doc_mill_block`] of [`rare_chars`]) is known: only the few others are
+    /// searched for.
+    pub fn may_occur_given(&self, text: &str, block: bool) -> bool {
+        block || self.has_other(text)
+    }
+
     /// Number of doc-mill characters in `text` (what [`DocMillTable::apply`] counts).
     pub fn count(&self, text: &str) -> usize {
         // the usual case, a text without any table character, told from its bytes
@@ -641,6 +727,7 @@ fn is_placeholder_char(c: char) -> bool {
 
 /// `text.contains(is_placeholder_char)`, on the bytes: `X`, `*`, `×` (C3 97), `＊` (EF BC 8A),
 /// `Ｘ` (EF BC B8). Tests every byte without stopping early, so the loop vectorises.
+#[cfg(test)] // the oracle of `rare_chars`' placeholder test (the stage uses that)
 pub fn has_placeholder_char(text: &str) -> bool {
     let bytes = text.as_bytes();
     let n = bytes.len().saturating_sub(2);
@@ -863,6 +950,69 @@ pub(crate) mod tests {
         .prop_map(|v| v.into_iter().collect())
     }
 
+    /// What [`rare_chars`] must answer, character by character.
+    fn rare_chars_reference(text: &str) -> RareChars {
+        RareChars {
+            full_width_alnum: text
+                .chars()
+                .any(|c| matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')),
+            doc_mill_block: text.chars().any(in_doc_mill_blocks),
+            placeholder: text.contains(is_placeholder_char),
+        }
+    }
+
+    #[test]
+    fn rare_characters_are_found_anywhere() {
+        assert_eq!(rare_chars(""), rare_chars_reference(""));
+        for c in [
+            '９', 'Ａ', 'ｚ', '⺀', '⿿', '豈', '﫿', 'X', '*', '×', '＊', 'Ｘ',
+        ] {
+            for s in [
+                c.to_string(),
+                format!("{c}甲"),
+                format!("甲乙{c}"),
+                format!("{}{c}{}", "中文，".repeat(40), "文".repeat(33)),
+            ] {
+                assert_eq!(rare_chars(&s), rare_chars_reference(&s), "{s:?}");
+                // the three tests the stage used before `rare_chars` read them off one pass
+                let r = rare_chars(&s);
+                assert_eq!(r.full_width_alnum, has_full_width_alnum(s.as_bytes()));
+                assert_eq!(r.placeholder, has_placeholder_char(&s));
+            }
+        }
+        assert_eq!(
+            rare_chars("，：（）。、１"),
+            RareChars {
+                full_width_alnum: true,
+                doc_mill_block: false,
+                placeholder: false
+            }
+        );
+        assert_eq!(rare_chars("，：（）。、"), rare_chars_reference(""));
+    }
+
+    #[test]
+    fn plain_runs_hold_exactly_the_documented_characters() {
+        // printable ASCII and every character above U+3000 but U+FEFF and U+FFFC, each alone
+        // and after a Han character
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let plain = matches!(c, '!'..='~')
+                || ((c as u32) > 0x3000 && !matches!(c, '\u{FEFF}' | '\u{FFFC}'));
+            let alone = c.to_string();
+            assert_eq!(
+                plain_run_end(alone.as_bytes(), 0),
+                if plain { alone.len() } else { 0 },
+                "{c:?}"
+            );
+            let after = format!("中{c}");
+            assert_eq!(
+                plain_run_end(after.as_bytes(), 0),
+                if plain { after.len() } else { 3 },
+                "{c:?}"
+            );
+        }
+    }
+
     fn count_placeholders_reference(text: &str) -> usize {
         let chars: Vec<char> = text.chars().collect();
         let mut count = 0;
@@ -1082,6 +1232,7 @@ pub(crate) mod tests {
             // long stretches of ordinary text with edge characters between them
             let s = parts.join(&plain);
             prop_assert_eq!(normalize_whitespace(&s), normalize_whitespace_reference(&s));
+            prop_assert_eq!(rare_chars(&s), rare_chars_reference(&s));
         }
 
         #[test]
@@ -1104,6 +1255,7 @@ pub(crate) mod tests {
             prop_assert_eq!((folded.into_owned(), n), fold_width_reference(&s));
             prop_assert_eq!(has_placeholder_char(&s), s.contains(is_placeholder_char));
             prop_assert_eq!(count_placeholders(&s), count_placeholders_reference(&s));
+            prop_assert_eq!(rare_chars(&s), rare_chars_reference(&s));
             let t = builtin_doc_mill();
             prop_assert_eq!(t.count(&s), s.chars().filter(|&c| t.contains(c)).count());
         }
@@ -1133,6 +1285,9 @@ pub(crate) mod tests {
                 let (folded, n) = fold_width(&s);
                 assert_eq!((folded.into_owned(), n), fold_width_reference(&s), "{s:?}");
                 assert_eq!(has_placeholder_char(&s), s.contains(is_placeholder_char));
+                assert_eq!(rare_chars(&s), rare_chars_reference(&s), "{s:?}");
+                let long = s.repeat(37);
+                assert_eq!(rare_chars(&long), rare_chars_reference(&long), "{s:?}");
             }
         }
     }

@@ -363,3 +363,25 @@ fn text_without_chinese_is_kept_not_dropped() {
         ["Annual report 2023", "Revenue grew by 5 percent."]
     );
 }
+
+#[test]
+fn width_folding_doc_mill_and_placeholders_in_one_page() {
+    // the three rare kinds of character the stage looks for in one pass over the text
+    let text = "\
+首页 | 新闻中心 | 联系我们
+关于推进城乡一体化发展的实施意见
+二〇二四年，全市上下坚持稳中求进工作总基调，地区生产总值增长６．５％，X县粮食产量再创新高。
+各级各部门要坚持以⼈民为中心，扎实推进乡村振兴，确保２０２５年各项目标任务圆满完成。
+";
+    let doc = clean(text);
+    assert_eq!(doc.stats.chars_width_folded, 6, "{doc:?}");
+    assert_eq!(doc.stats.placeholders, 1, "{doc:?}");
+    assert_eq!(doc.stats.doc_mill_chars, 1, "{doc:?}");
+    let b = body(&doc);
+    assert!(b.contains("增长6．5％") && b.contains("确保2025年"), "{b}");
+    // nothing to fold, count or repair: all three stay 0
+    let plain = clean(&text.replace(['６', '５', '２', '０', 'X', '⼈'], "一"));
+    assert_eq!(plain.stats.chars_width_folded, 0);
+    assert_eq!(plain.stats.placeholders, 0);
+    assert_eq!(plain.stats.doc_mill_chars, 0);
+}

@@ -5,7 +5,8 @@
 //! Chinese character and converts byte offsets back to characters; walking a character
 //! trie from each position is about three times faster on Chinese text. Most positions are
 //! ruled out before the walk by one bit test: a hashed bitmap of the first two characters
-//! of every pattern (and a tiny one of the one-character patterns); the walks that remain
+//! of every pattern (and a tiny one of the one-character patterns), or for a small trie a
+//! bitmap of the first characters; the walks that remain
 //! find the root's child by rank in a bitmap and the other edges in one hash table.
 
 use rustc_hash::FxHashMap;
@@ -21,33 +22,28 @@ const ENDS_PATTERN: NodeId = 1 << 31;
 /// The trie: built once from a list of patterns, immutable afterwards.
 #[derive(Debug)]
 pub(crate) struct CharTrie {
-    /// A bit for each character starting a pattern, by its code (capped at `clamp`)
-    /// modulo the number of bits, `mask + 1`: 2^16 for a large trie, whose bits are exact
-    /// for the Basic Multilingual Plane and serve as `root_bmp`'s bitmap; 2^10 for a small
-    /// one, whose walks it filters first. Always 1024 words, so a masked index needs no
-    /// bounds check (a small trie uses the first 16).
-    first: Box<[u64; FIRST_WORDS]>,
-    /// The largest code `first` is asked about: 0xFFFF for a large trie (every character
-    /// beyond the BMP is asked as U+FFFF, whose bit is set when some pattern starts beyond
-    /// the BMP), no cap for a small one.
-    clamp: usize,
-    /// Two bits for each pair of characters starting a pattern of two or more characters
-    /// (a blocked Bloom filter). A position whose pair's bits are not both set (and whose
-    /// character is not a one-character pattern) starts no match: the first test of a
-    /// large trie, whose first characters are too common for `first` to rule much out
-    /// (nearly half of the characters of a text start some pattern; about one position in
-    /// thirteen passes this test).
-    pairs: HashedBits,
+    /// Only read for a small trie, whose walks it filters: a bit for each character
+    /// starting a pattern, at its code modulo 1,024 (a fixed array: no bounds check, no
+    /// hashing, and nothing to allocate for the small trie of a document's names; a large
+    /// trie has an exact bitmap in `root_bmp`).
+    first: [u64; SMALL_FIRST_WORDS],
+    /// Only for a large trie (see `DENSE_ROOT_PATTERNS`): two bits for each pair of
+    /// characters starting a pattern of two or more characters (a blocked Bloom filter).
+    /// A position whose pair's bits are not both set (and whose character is not a
+    /// one-character pattern) starts no match: the first test of a large trie, whose
+    /// first characters are too common for a first-character test to rule much out
+    /// (nearly half of the characters of a text start some pattern; about one position
+    /// in 14 passes this test). A small trie walks wherever `first` passes (round 9: its
+    /// 8 KB would cost more to clear, once per document, than the walks it saves).
+    pairs: Option<HashedBits>,
     /// A bit for each one-character pattern, at its code modulo 1,024 (a fixed array: no
     /// bounds check, no hashing).
     singles: [u64; SINGLE_WORDS],
-    /// The number of bits of `first`, minus one (a power of two minus one).
-    mask: usize,
     /// Only for a large trie (see `DENSE_ROOT_PATTERNS`): the root's children for the
-    /// characters of the Basic Multilingual Plane, found by rank in `first` (a few KB that
-    /// stay in the cache where a 2^16 table would not, and no hash look-up for the first
-    /// step of a walk).
-    root_bmp: RootTable,
+    /// characters of the Basic Multilingual Plane, found by rank in an exact bitmap (a few
+    /// KB that stay in the cache where a 2^16 table would not, and no hash look-up for the
+    /// first step of a walk).
+    root_bmp: Option<RootTable>,
     /// A bit for each character on an edge below the root (by its code modulo the number
     /// of bits: 2^14 for a large trie, 2^10 for a small one), so most walks stop without
     /// a look-up in `edges`.
@@ -60,53 +56,55 @@ pub(crate) struct CharTrie {
     pattern: Vec<u32>,
 }
 
-/// A Bloom filter of `2^k` bits, blocked: each key sets two bits of one 64-bit word, all
-/// three chosen by a multiplicative hash (Fibonacci hashing: the key times a large odd
-/// constant; the top bits pick the word, two groups of middle bits the bits). A test is one
-/// load and one comparison, like a plain bitmap's, but with two bits a key a collision
-/// needs both: about a third as many false passes as one bit a key at the same size.
-/// A clear bit proves absence; set bits may be collisions.
-#[derive(Debug, Default)]
+/// A Bloom filter of `2^16` bits (8 KB), blocked: each key sets two bits of one 64-bit
+/// word, all three chosen by a multiplicative hash (Fibonacci hashing: the key times a
+/// large odd constant; the top ten bits pick the word, two groups of middle bits the
+/// bits). A test is one load and one comparison, like a plain bitmap's, but with two bits
+/// a key a collision needs both: about a third as many false passes as one bit a key at
+/// the same size. A clear bit proves absence; set bits may be collisions.
+///
+/// The size is fixed (round 9): the word index is the product shifted by a constant and
+/// needs no bounds check, and the lexicon's 3,500 pairs fill 8 KB sparsely enough that
+/// about 1 % of the positions that start no pattern pass (4 % with the 4 KB a size
+/// proportional to the keys gave, which made about a third of the walks false ones).
+#[derive(Debug)]
 struct HashedBits {
-    words: Vec<u64>,
-    /// `64 - log2(words)`: the product's top bits are the word.
-    shift: u32,
+    words: Box<[u64; PAIR_WORDS]>,
 }
 
+/// The words of `HashedBits` (2^16 bits).
+const PAIR_WORDS: usize = 1024;
+
+/// `64 - log2(PAIR_WORDS)`: the product's top bits are the word.
+const PAIR_SHIFT: u32 = 64 - PAIR_WORDS.trailing_zeros();
+
 impl HashedBits {
-    /// A filter of at least `8 × keys` bits, between `2^10` and `max_bits` (a power of
-    /// two), or an empty one when `keys` is 0.
-    fn sized_for(keys: usize, max_bits: usize) -> HashedBits {
-        if keys == 0 {
-            return HashedBits::default();
-        }
-        let bits = (keys * 8).next_power_of_two().clamp(1 << 10, max_bits);
-        let words = bits / 64;
+    /// An empty filter.
+    fn new() -> HashedBits {
         HashedBits {
-            words: vec![0; words],
-            shift: 64 - words.trailing_zeros(),
+            words: Box::new([0; PAIR_WORDS]),
         }
     }
 
     /// The word of `key` and the two bits it sets there.
     #[inline]
-    fn place(&self, key: u64) -> (usize, u64) {
+    fn place(key: u64) -> (usize, u64) {
         let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mask = (1u64 << ((h >> 32) & 63)) | (1u64 << ((h >> 38) & 63));
-        ((h >> self.shift) as usize, mask)
+        ((h >> PAIR_SHIFT) as usize % PAIR_WORDS, mask)
     }
 
     fn insert(&mut self, key: u64) {
-        let (i, mask) = self.place(key);
+        let (i, mask) = HashedBits::place(key);
         if let Some(w) = self.words.get_mut(i) {
             *w |= mask;
         }
     }
 
-    /// False when `key` was surely never inserted (always false when empty).
+    /// False when `key` was surely never inserted.
     #[inline]
     fn may_contain(&self, key: u64) -> bool {
-        let (i, mask) = self.place(key);
+        let (i, mask) = HashedBits::place(key);
         self.words.get(i).is_some_and(|w| w & mask == mask)
     }
 }
@@ -118,10 +116,13 @@ fn pair_key(a: char, b: char) -> u64 {
 }
 
 /// The root's children for characters of the Basic Multilingual Plane, as a rank table
-/// over the exact bitmap `CharTrie::first`: the child of character `c` (if its bit is set)
-/// is `kids[rank[c / 64] + (bits of word c / 64 below c)]`.
-#[derive(Debug, Default)]
+/// over an exact bitmap: the child of character `c` (if its bit is set) is
+/// `kids[rank[c / 64] + (bits of word c / 64 below c)]`.
+#[derive(Debug)]
 struct RootTable {
+    /// A bit for each character of the BMP starting a pattern (2^16 bits, 8 KB; a fixed
+    /// array: an index `c / 64` of a BMP character needs no bounds check).
+    bits: Box<[u64; FIRST_WORDS]>,
     /// For each 64-bit word of the bitmap: how many bits are set in the words before it.
     /// (At most 65,472: `u16` keeps the table at 2 KB.)
     rank: Vec<u16>,
@@ -135,11 +136,11 @@ const DENSE_ROOT_PATTERNS: usize = 1000;
 /// The words of `CharTrie::singles` (2^10 bits).
 const SINGLE_WORDS: usize = 16;
 
-/// The words of `CharTrie::first` (2^16 bits).
+/// The words of `RootTable::bits` (2^16 bits).
 const FIRST_WORDS: usize = 1024;
 
-/// Largest pair bitmaps: 2^16 bits (8 KB).
-const MAX_PAIR_BITS: usize = 1 << 16;
+/// The words of `CharTrie::first` (2^10 bits).
+const SMALL_FIRST_WORDS: usize = 16;
 
 /// The key of the edge from `node` by `c`.
 fn edge_key(node: NodeId, c: char) -> u64 {
@@ -149,8 +150,12 @@ fn edge_key(node: NodeId, c: char) -> u64 {
 impl CharTrie {
     /// The trie of `patterns` (pattern `i` is reported as `i`; empty patterns never match).
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> CharTrie {
-        let mut edges: FxHashMap<u64, NodeId> = FxHashMap::default();
-        let mut pattern: Vec<u32> = vec![0];
+        // At most one node (and edge) a character: sized once, no rehashing while built.
+        let nodes: usize = patterns.iter().map(|p| p.as_ref().chars().count()).sum();
+        let mut edges: FxHashMap<u64, NodeId> =
+            FxHashMap::with_capacity_and_hasher(nodes, Default::default());
+        let mut pattern: Vec<u32> = Vec::with_capacity(nodes + 1);
+        pattern.push(0);
         let mut pair_keys: Vec<u64> = Vec::new();
         let mut single_keys: Vec<u64> = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
@@ -175,10 +180,14 @@ impl CharTrie {
         }
         pair_keys.sort_unstable();
         pair_keys.dedup();
-        let mut pairs = HashedBits::sized_for(pair_keys.len(), MAX_PAIR_BITS);
-        for &k in &pair_keys {
-            pairs.insert(k);
-        }
+        let large = patterns.len() > DENSE_ROOT_PATTERNS;
+        let pairs = large.then(|| {
+            let mut pairs = HashedBits::new();
+            for &k in &pair_keys {
+                pairs.insert(k);
+            }
+            pairs
+        });
         let mut singles = [0u64; SINGLE_WORDS];
         for &k in &single_keys {
             let bit = k as usize % (SINGLE_WORDS * 64);
@@ -192,26 +201,21 @@ impl CharTrie {
                 *child |= ENDS_PATTERN;
             }
         }
-        let large = patterns.len() > DENSE_ROOT_PATTERNS;
-        let mut first = Box::new([0u64; FIRST_WORDS]);
-        let first_bits = if large { FIRST_WORDS * 64 } else { 1024 };
+        let mut first = [0u64; SMALL_FIRST_WORDS];
         let mut inner = vec![0u64; if large { 256 } else { 16 }];
-        let inner_bits = inner.len() * 64;
         for &key in edges.keys() {
-            let (map, bits) = if key >> 32 == 0 {
-                (&mut first[..], first_bits)
+            let map = if key >> 32 == 0 {
+                &mut first[..]
             } else {
-                (&mut inner[..], inner_bits)
+                &mut inner[..]
             };
-            let bit = (key as usize & 0xFFFF_FFFF) % bits;
+            let bit = (key as usize & 0xFFFF_FFFF) % (map.len() * 64);
             if let Some(word) = map.get_mut(bit / 64) {
                 *word |= 1 << (bit % 64);
             }
         }
-        let mask = first_bits - 1;
-        let mut clamp = usize::MAX;
         let inner_mask = inner.len() * 64 - 1;
-        let mut root_bmp = RootTable::default();
+        let mut root_bmp = None;
         if large {
             // The BMP root edges move into the rank table; the others stay in `edges`.
             let mut bmp: Vec<(u32, NodeId)> = Vec::new();
@@ -224,26 +228,16 @@ impl CharTrie {
                 false
             });
             bmp.sort_unstable();
-            root_bmp.kids = bmp.iter().map(|&(_, child)| child).collect();
-            // The bits of BMP characters are exact: no character beyond it (left in
-            // `edges`) may alias one and shift the ranks.
-            first.fill(0);
+            // The bits are exact: characters beyond the BMP (left in `edges`) are not in
+            // the table, and nothing aliases a BMP character to shift the ranks.
+            let mut bits = Box::new([0u64; FIRST_WORDS]);
             for &(c, _) in &bmp {
-                if let Some(word) = first.get_mut(c as usize / 64) {
+                if let Some(word) = bits.get_mut(c as usize / 64) {
                     *word |= 1 << (c % 64);
                 }
             }
-            // Characters beyond the BMP are asked as U+FFFF (the last bit: setting it
-            // shifts no rank; a U+FFFF in the text finds no child, its rank being past
-            // the last one).
-            clamp = 0xFFFF;
-            if edges.keys().any(|&key| key >> 32 == 0) {
-                if let Some(word) = first.get_mut(FIRST_WORDS - 1) {
-                    *word |= 1 << 63;
-                }
-            }
             let mut below = 0u32;
-            root_bmp.rank = first
+            let rank = bits
                 .iter()
                 .map(|w| {
                     let r = below as u16;
@@ -251,11 +245,14 @@ impl CharTrie {
                     r
                 })
                 .collect();
+            root_bmp = Some(RootTable {
+                bits,
+                rank,
+                kids: bmp.iter().map(|&(_, child)| child).collect(),
+            });
         }
         CharTrie {
             first,
-            clamp,
-            mask,
             inner_mask,
             pairs,
             singles,
@@ -270,11 +267,14 @@ impl CharTrie {
     #[inline]
     fn root_child(&self, c: char) -> NodeId {
         let code = c as usize;
-        if code > 0xFFFF || self.root_bmp.rank.is_empty() {
+        let Some(root) = &self.root_bmp else {
+            return self.child(0, c);
+        };
+        if code > 0xFFFF {
             return self.child(0, c);
         }
         // A large trie and a BMP character: by rank in the bitmap.
-        let Some(&word) = self.first.get(code / 64) else {
+        let Some(&word) = root.bits.get(code / 64) else {
             return 0;
         };
         let bit = 1u64 << (code % 64);
@@ -282,12 +282,11 @@ impl CharTrie {
             return 0;
         }
         let below = (word & (bit - 1)).count_ones();
-        let at = self
-            .root_bmp
+        let at = root
             .rank
             .get(code / 64)
             .map_or(0, |&r| u32::from(r) + below);
-        self.root_bmp.kids.get(at as usize).copied().unwrap_or(0)
+        root.kids.get(at as usize).copied().unwrap_or(0)
     }
 
     /// The child of `node` (not the root) for character `c` (0: none): a test in `inner`,
@@ -339,15 +338,14 @@ impl CharTrie {
     pub fn for_each_match(&self, chars: &[char], mut found: impl FnMut(usize, usize, usize)) {
         // The loop every character goes through is kept to one or two bit tests;
         // everything else happens in `walk_from`.
-        if !self.root_bmp.rank.is_empty() {
+        if let Some(pairs) = &self.pairs {
             // A large trie: nearly half of the characters of a text start some pattern,
             // so the first test would pass too often; the pair test comes first (about
-            // one position in thirteen passes it), then the test for one-character
-            // patterns.
+            // one position in 14 passes it), then the test for one-character patterns.
             // Pairs of neighbours (`windows` needs no bounds check for the second one).
             for (start, pair) in chars.windows(2).enumerate() {
                 let &[c, next] = pair else { continue };
-                if self.pairs.may_contain(pair_key(c, next)) || self.may_be_single(c) {
+                if pairs.may_contain(pair_key(c, next)) || self.may_be_single(c) {
                     self.walk_from(chars, start, c, &mut found);
                 }
             }
@@ -360,25 +358,18 @@ impl CharTrie {
             return;
         }
         // A small trie: few characters start a pattern, the first test rules out most.
-        let first: &[u64; FIRST_WORDS] = &self.first;
-        let (mask, clamp) = (self.mask, self.clamp);
+        let first: &[u64; SMALL_FIRST_WORDS] = &self.first;
         for (start, &c) in chars.iter().enumerate() {
-            let bit = (c as usize).min(clamp) & mask;
-            let word = first.get((bit >> 6) % FIRST_WORDS).copied().unwrap_or(0);
-            if (word >> (bit & 63)) & 1 == 0 {
-                continue;
-            }
-            let pair = chars
-                .get(start + 1)
-                .is_some_and(|&n| self.pairs.may_contain(pair_key(c, n)));
-            if pair || self.may_be_single(c) {
+            let bit = c as usize % (SMALL_FIRST_WORDS * 64);
+            let word = first.get(bit / 64).copied().unwrap_or(0);
+            if (word >> (bit & 63)) & 1 != 0 {
                 self.walk_from(chars, start, c, &mut found);
             }
         }
     }
 
-    /// The walk down the trie from position `start` (whose character `c` and the next one
-    /// passed the tests), reporting each pattern ending on the way.
+    /// The walk down the trie from position `start` (whose character `c`, with the next
+    /// one for a large trie, passed the tests), reporting each pattern ending on the way.
     #[inline(always)]
     fn walk_from(
         &self,
@@ -517,6 +508,33 @@ mod tests {
             big.for_each_match(&chars, |s, e, p| b.push((s, e, p)));
             proptest::prop_assert_eq!(a, b);
         }
+    }
+
+    #[test]
+    fn large_trie_edges_of_the_root_table() {
+        // A large trie: U+FFFF in the text finds nothing (its bit in the root table is clear),
+        // a pattern starting beyond the BMP is found through the edge table, and
+        // one-character patterns are found at the end of the text and before a character
+        // no pair starts with.
+        let mut pats: Vec<String> = (0..1100u32)
+            .filter_map(|i| char::from_u32(0x5000 + i))
+            .map(|c| format!("{c}丁"))
+            .collect();
+        pats.extend(["\u{FFFE}丁", "𠀀丙", "市"].map(String::from));
+        let trie = CharTrie::new(&pats);
+        let mut out = Vec::new();
+        let text: Vec<char> = "\u{FFFF}丁𠀀丙市\u{FFFE}丁市a市".chars().collect();
+        trie.for_each_match(&text, |s, e, p| out.push((s, e, p)));
+        assert_eq!(
+            out,
+            vec![
+                (2, 4, 1101),
+                (4, 5, 1102),
+                (5, 7, 1100),
+                (7, 8, 1102),
+                (9, 10, 1102)
+            ]
+        );
     }
 
     #[test]

@@ -10,9 +10,12 @@
 //!   bits each, where plain encoding would give zstd 8 bytes per value to squeeze);
 //! - `doc_id`: a dictionary built from runs of equal values as rows arrive (rows come sorted
 //!   by `doc_id`), so no value is hashed;
-//! - a token's tag: a dictionary built as rows arrive, looked up by a short integer key;
+//! - a token's tag, and short values that repeat (a section id, a unit, a mention as
+//!   written): a dictionary built as rows arrive, looked up by a short integer key; written
+//!   plain instead when a row group's values are mostly distinct, by polars' own rule applied
+//!   to the exact count (see [`dictionary_pays`]), so polars need not estimate it;
 //! - both written from the distinct values and the rows' keys by [`crate::dict`], without an
-//!   Arrow dictionary array;
+//!   Arrow dictionary array (a chunk with a null goes to polars as a dictionary array);
 //! - a token's word: plain, no dictionary (hashing 7 M words cost more than zstd squeezing
 //!   the repeats out; the file came out 2 % smaller), kept as its page's bytes from the start
 //!   and written by [`crate::plain`];
@@ -77,8 +80,9 @@ enum Values {
         values: StrBuf,
         keys: Vec<u32>,
     },
-    /// Strings with few distinct values (a token's tag, an entity's type): each distinct value once, in
-    /// order of first appearance, and per row its index.
+    /// Strings with few distinct values (a token's tag, an entity's type, a section id): each
+    /// distinct value once, in order of first appearance, and per row its index (0 for a null,
+    /// which takes no entry).
     Dict {
         values: StrBuf,
         index: DictIndex,
@@ -208,7 +212,7 @@ impl ColumnBuf {
                 values: StrBuf::new(),
                 keys: Vec::with_capacity(capacity),
             },
-            Kind::Str if layout == StrLayout::Dict => Values::Dict {
+            Kind::Str | Kind::OptStr if layout == StrLayout::Dict => Values::Dict {
                 values: StrBuf::new(),
                 index: DictIndex::default(),
                 keys: Vec::with_capacity(capacity),
@@ -286,7 +290,7 @@ impl ColumnBuf {
                 values,
                 index,
                 keys,
-            } => keys.push(index.index_of(v.unwrap_or_default(), values)),
+            } => keys.push(v.map_or(0, |s| index.index_of(s, values))),
             _ => {}
         }
         self.push_valid(v.is_some());
@@ -301,7 +305,7 @@ impl ColumnBuf {
         }
         self.push_str(Some(v));
         if let Values::Runs { keys, .. } | Values::Dict { keys, .. } = &mut self.values {
-            if let Some(&key) = keys.last() {
+            if let (Some(&key), None) = (keys.last(), &self.valid) {
                 keys.resize(keys.len() + n - 1, key);
                 return;
             }
@@ -407,6 +411,9 @@ impl ColumnBuf {
                 index,
                 keys,
             } => {
+                if !dictionary_pays(keys.len(), values.len(), false) {
+                    return None;
+                }
                 let pages = dict::dict_pages(values.values_iter(), keys, type_, options)?;
                 *values = StrBuf::new();
                 index.clear();
@@ -482,10 +489,34 @@ impl ColumnBuf {
                 keys,
             } => {
                 index.clear();
-                dictionary_array(values, keys, capacity, validity)
+                let has_null = validity.is_some();
+                if dictionary_pays(keys.len(), values.len(), has_null) {
+                    return dictionary_array(values, keys, capacity, validity);
+                }
+                // Most values distinct: plain, each row's value looked up by its key.
+                let mut array = str_buf(keys.len());
+                for (row, &key) in keys.iter().enumerate() {
+                    let valid = validity.as_ref().is_none_or(|v| v.get_bit(row));
+                    let key = key as usize;
+                    array.push((valid && key < values.len()).then(|| values.value(key)));
+                }
+                *values = StrBuf::new();
+                keys.clear();
+                let array: Utf8Array<i64> = array.into();
+                Ok((Box::new(array), Encoding::Plain))
             }
         }
     }
+}
+
+/// Whether a dictionary column chunk of `rows` rows with `distinct` distinct non-null values
+/// (and a null among them when `has_null`) is written as a dictionary: polars' encoder's rule
+/// for a string column it may dictionary-encode (plain when there are more than 128 rows and
+/// over three quarters of them distinct, a null counting as one more value), applied to the
+/// exact count of distinct values rather than polars' estimate of it.
+fn dictionary_pays(rows: usize, distinct: usize, has_null: bool) -> bool {
+    let distinct = distinct + usize::from(has_null);
+    rows <= 128 || distinct.saturating_mul(4) <= rows.saturating_mul(3)
 }
 
 /// The array of the rows whose validity is `validity`: each valid row's value taken in turn
@@ -801,6 +832,7 @@ impl ParquetOut {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::ColumnDef;
 
     #[test]
     fn a_short_key_is_the_bytes_then_the_length_in_the_top_byte() {
@@ -1016,6 +1048,95 @@ mod tests {
                 false
             )
         );
+    }
+
+    /// One nullable string column, left to polars' choice of encoding (`Plain` layout).
+    static LABEL_BY_POLARS: TableDef = TableDef {
+        name: "labels",
+        columns: &[ColumnDef {
+            name: "label",
+            kind: Kind::OptStr,
+            doc: "",
+            layout: StrLayout::Plain,
+        }],
+    };
+    /// The same column, dictionary-encoded as rows arrive (`Dict` layout).
+    static LABEL_BY_DICT: TableDef = TableDef {
+        name: "labels",
+        columns: &[ColumnDef {
+            name: "label",
+            kind: Kind::OptStr,
+            doc: "",
+            layout: StrLayout::Dict,
+        }],
+    };
+
+    /// The bytes of a Parquet file of `def` holding `values`, in row groups of `batch_rows`.
+    fn label_file(def: &'static TableDef, values: &[Option<String>], batch_rows: usize) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("labels.parquet");
+        let mut out =
+            ParquetOut::create(&path, def, 1, batch_rows).unwrap_or_else(|e| panic!("{e}"));
+        for v in values {
+            for buf in out.columns.iter_mut() {
+                buf.push_str(v.as_deref());
+            }
+            out.rows_pushed(1).unwrap_or_else(|e| panic!("{e}"));
+        }
+        out.finish().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_label_dictionary_built_as_rows_arrive_writes_what_polars_writes() {
+        // Row groups of few distinct values, with and without nulls, null first, all null,
+        // mostly distinct values (polars writes them plain) over and under 128 rows.
+        let cases: Vec<(Vec<Option<String>>, usize)> = vec![
+            (
+                (0..1000)
+                    .map(|i| Some(format!("{}.{}", i % 7, i % 3)))
+                    .collect(),
+                300,
+            ),
+            (
+                (0..1000)
+                    .map(|i| (i % 5 != 0).then(|| format!("单位{}", i % 11)))
+                    .collect(),
+                256,
+            ),
+            (
+                (0..300)
+                    .map(|i| (i >= 200).then(|| "元".to_string()))
+                    .collect(),
+                100,
+            ),
+            (
+                (0..1000)
+                    .map(|i| (i % 9 != 0).then(|| format!("长长长长长长的名字{i}")))
+                    .collect(),
+                400,
+            ),
+            ((0..100).map(|i| Some(format!("{i}"))).collect(), 100),
+            (Vec::new(), 10),
+        ];
+        for (values, batch_rows) in cases {
+            assert!(
+                label_file(&LABEL_BY_DICT, &values, batch_rows)
+                    == label_file(&LABEL_BY_POLARS, &values, batch_rows),
+                "files differ for {} values in row groups of {batch_rows}",
+                values.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_dictionary_pays_by_polars_rule_on_the_exact_count() {
+        assert!(dictionary_pays(128, 128, true));
+        assert!(dictionary_pays(1000, 750, false));
+        assert!(!dictionary_pays(1000, 751, false));
+        assert!(!dictionary_pays(1000, 750, true));
+        assert!(!dictionary_pays(129, 129, false));
+        assert!(dictionary_pays(0, 0, false));
     }
 
     #[test]

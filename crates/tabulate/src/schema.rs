@@ -40,7 +40,9 @@ impl Kind {
 /// How the values of a string column are kept until they are written to Parquet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StrLayout {
-    /// Every value as it comes; the Parquet encoder decides whether a dictionary is worth it.
+    /// Every value as it comes; the Parquet encoder decides whether a dictionary is worth it
+    /// (it estimates the distinct values of every row group, hashing each value, and hashes
+    /// them again to build the dictionary when there are few).
     Plain,
     /// Runs of equal values (rows sorted by this column: `doc_id`), dictionary-encoded with
     /// no hashing.
@@ -49,8 +51,11 @@ pub(crate) enum StrLayout {
     /// value costs more than compressing it with the rest (a token's word: a dictionary saves
     /// under 3 % of the file after zstd, and hashing 7 M words took longer than all of zstd).
     Unhashed,
-    /// A dictionary of distinct values built as rows arrive (a never-null column with few
-    /// distinct values: a token's tag, an entity's type).
+    /// A dictionary of distinct values built as rows arrive (a column of short values that
+    /// repeat: a token's tag, an entity's type and text, a section id, a unit; a null takes no
+    /// entry). A row group whose values are mostly distinct is written plain instead, by the
+    /// rule polars' encoder applies to its estimate of the distinct values (see `Plain`), so
+    /// the values are hashed once, as they arrive, not twice by polars.
     Dict,
 }
 
@@ -134,6 +139,15 @@ const fn dict(name: &'static str, doc: &'static str) -> ColumnDef {
     }
 }
 
+/// A string column of short values that repeat (labels, ids, units, names as written),
+/// dictionary-encoded as rows arrive unless a row group's values are mostly distinct.
+const fn labels(name: &'static str, kind: Kind, doc: &'static str) -> ColumnDef {
+    ColumnDef {
+        layout: StrLayout::Dict,
+        ..col(name, kind, doc)
+    }
+}
+
 /// A never-null string column of many rows, written without a dictionary.
 const fn unhashed(name: &'static str, doc: &'static str) -> ColumnDef {
     ColumnDef {
@@ -161,7 +175,7 @@ const CHAR_END: ColumnDef = col(
     Kind::Int,
     "one past the last character (exclusive)",
 );
-const SECTION_ID: ColumnDef = col(
+const SECTION_ID: ColumnDef = labels(
     "section_id",
     Kind::OptStr,
     "innermost section containing the start (`2.3.1`); null outside every section",
@@ -225,10 +239,10 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
         name: "sections",
         columns: &[
             DOC_ID,
-            col("section_id", Kind::Str, "path of 1-based ordinals among siblings: `2`, `2.3`, `2.3.1`"),
-            col("parent_id", Kind::OptStr, "the parent's section_id; null at level 1"),
+            labels("section_id", Kind::Str, "path of 1-based ordinals among siblings: `2`, `2.3`, `2.3.1`"),
+            labels("parent_id", Kind::OptStr, "the parent's section_id; null at level 1"),
             col("level", Kind::Int, "1 for the outermost numbering style, 2 for the next nested, …"),
-            col("marker", Kind::Str, "the numbering as written with its punctuation (`一、`, `（一）`); empty for an unnumbered subheading"),
+            labels("marker", Kind::Str, "the numbering as written with its punctuation (`一、`, `（一）`); empty for an unnumbered subheading"),
             col("ordinal", Kind::OptInt, "the number the marker states (一 → 1), if any"),
             col("heading", Kind::Str, "heading text without marker and final punctuation"),
             CHAR_START,
@@ -255,9 +269,9 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
             SECTION_ID,
             CHAR_START,
             CHAR_END,
-            col("text", Kind::Str, "the mention as written (= clean text sliced at char_start..char_end)"),
+            labels("text", Kind::Str, "the mention as written (= clean text sliced at char_start..char_end)"),
             dict("type", "PER, LOC, ORG or TERM"),
-            col("title", Kind::OptStr, "for PER: the title written next to the name (市委书记)"),
+            labels("title", Kind::OptStr, "for PER: the title written next to the name (市委书记)"),
             col("redacted", Kind::Bool, "true when the mention contains a redaction placeholder (X, ＊…)"),
         ],
     },
@@ -265,7 +279,7 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
         name: "entity_counts",
         columns: &[
             DOC_ID,
-            col("text", Kind::Str, "the entity as written"),
+            labels("text", Kind::Str, "the entity as written"),
             dict("type", "PER, LOC, ORG or TERM"),
             col("mentions", Kind::Int, "mentions of this text and type in the document"),
         ],
@@ -278,16 +292,16 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
             SECTION_ID,
             CHAR_START,
             CHAR_END,
-            col("text", Kind::Str, "the mention as written, with unit and qualifier (= clean text sliced at char_start..char_end)"),
+            labels("text", Kind::Str, "the mention as written, with unit and qualifier (= clean text sliced at char_start..char_end)"),
             dict("kind", "money, percent, percent_point, count, measure, year, date, period, duration, rank, multiple, name, other"),
             col("value", Kind::OptF64, "value in base units (423亿元 → 42300000000); null for ranges, dates, placeholders"),
             col("low", Kind::OptF64, "lower end of a range"),
             col("high", Kind::OptF64, "upper end of a range"),
-            col("unit", Kind::OptStr, "base unit (元, %, 百分点, 吨, 年, 倍, 位…)"),
-            col("iso", Kind::OptStr, "for dates: ISO 8601 (2023-02-28, --04-18, --05)"),
-            col("qualifier", Kind::OptStr, "多, 余, 以上, 超, 近, 约, 左右, 不到, 过 when attached"),
+            labels("unit", Kind::OptStr, "base unit (元, %, 百分点, 吨, 年, 倍, 位…)"),
+            labels("iso", Kind::OptStr, "for dates: ISO 8601 (2023-02-28, --04-18, --05)"),
+            labels("qualifier", Kind::OptStr, "多, 余, 以上, 超, 近, 约, 左右, 不到, 过 when attached"),
             col("redacted", Kind::Bool, "true when the digits are a placeholder (X亿元)"),
-            col("subject", Kind::OptStr, "the indicator measured (工业总产值), when found"),
+            labels("subject", Kind::OptStr, "the indicator measured (工业总产值), when found"),
         ],
     },
     TableDef {
@@ -295,7 +309,7 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
         columns: &[
             DOC_ID,
             col("rank", Kind::Int, "1 for the highest weight"),
-            col("word", Kind::Str, "the keyword"),
+            labels("word", Kind::Str, "the keyword"),
             col("weight", Kind::F64, "its TF-IDF weight over the documents of the run"),
         ],
     },
