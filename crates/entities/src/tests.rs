@@ -387,6 +387,26 @@ fn names_propagate_to_sentences_before_and_after() {
     assert_eq!(with_title, 3, "{e:?}");
 }
 
+/// `DocChars` filled from one sentence per text, with its `decoded` characters handed over
+/// when `given` (as segment does) or decoded from the text otherwise.
+fn fill_doc_chars<T: AsRef<str>>(texts: &[T], decoded: &[Vec<char>], given: bool) -> DocChars {
+    let views: Vec<SentenceView<'_>> = texts
+        .iter()
+        .zip(decoded)
+        .enumerate()
+        .map(|(i, (t, chars))| SentenceView {
+            sent_idx: i,
+            start: 0,
+            text: t.as_ref(),
+            tokens: &[],
+            chars: given.then_some(chars.as_slice()),
+        })
+        .collect();
+    let mut doc = DocChars::default();
+    doc.fill(&views);
+    doc
+}
+
 #[test]
 fn decoding_fills_characters_offsets_flags_and_signatures() {
     // Mixed widths (ASCII, two-byte Latin, Han, a supplementary-plane ideograph) and an
@@ -396,20 +416,7 @@ fn decoding_fills_characters_offsets_flags_and_signatures() {
     let texts = ["ab“甲乙”等", "", "𠀀丙x", "丁", "é甲𠀀a乙丙", "甲乙丙"];
     let decoded: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
     for given in [false, true] {
-        let views: Vec<SentenceView<'_>> = texts
-            .iter()
-            .zip(&decoded)
-            .enumerate()
-            .map(|(i, (t, chars))| SentenceView {
-                sent_idx: i,
-                start: 0,
-                text: t,
-                tokens: &[],
-                chars: given.then_some(chars.as_slice()),
-            })
-            .collect();
-        let mut doc = DocChars::default();
-        doc.fill(&views);
+        let doc = fill_doc_chars(&texts, &decoded, given);
         for (i, t) in texts.iter().enumerate() {
             let (chars, bytes, flags) = doc.sentence(i);
             assert_eq!(chars, t.chars().collect::<Vec<_>>().as_slice(), "{t}");
@@ -489,20 +496,7 @@ proptest::proptest! {
     ) {
         let decoded: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
         for given in [false, true] {
-            let views: Vec<SentenceView<'_>> = texts
-                .iter()
-                .zip(&decoded)
-                .enumerate()
-                .map(|(i, (t, chars))| SentenceView {
-                    sent_idx: i,
-                    start: 0,
-                    text: t,
-                    tokens: &[],
-                    chars: given.then_some(chars.as_slice()),
-                })
-                .collect();
-            let mut doc = DocChars::default();
-            doc.fill(&views);
+            let doc = fill_doc_chars(&texts, &decoded, given);
             for (i, t) in texts.iter().enumerate() {
                 let (chars, bytes, _) = doc.sentence(i);
                 let mut want: Vec<usize> = t.char_indices().map(|(b, _)| b).collect();
