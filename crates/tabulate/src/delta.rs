@@ -27,8 +27,8 @@ const BLOCK: usize = 256;
 /// 1 MB (~116 k values), which this module does not do; such chunks go to polars' encoder.
 pub(crate) const MAX_PAGE_VALUES: usize = 1 << 16;
 
-/// Appends `v` as unsigned LEB128.
-fn push_uleb(out: &mut Vec<u8>, mut v: u64) {
+/// Appends `v` as unsigned LEB128 (also the run headers of [`crate::dict`]'s keys).
+pub(crate) fn push_uleb(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -118,16 +118,25 @@ where
     // Room for the last store's spare bytes, cut off after.
     out.resize(start + len + N, 0);
     for (g, eight) in values.chunks_exact(8).enumerate() {
-        let word = eight
-            .iter()
-            .enumerate()
-            .fold(W::from(0), |word, (i, &v)| word | (W::from(v) << (i * w)));
+        let word: W = gather_eight(eight.iter().copied(), w);
         let at = start + g * w;
         if let Some(dst) = out.get_mut(at..at + N) {
             dst.copy_from_slice(&word.to_le());
         }
     }
     out.truncate(start + len);
+}
+
+/// Eight values of `w` bits each gathered in one integer `W`, the first in the lowest bits
+/// (bits above `w` are not masked off: the callers' values fit).
+#[inline(always)]
+pub(crate) fn gather_eight<W>(eight: impl Iterator<Item = u64>, w: usize) -> W
+where
+    W: From<u64> + std::ops::Shl<usize, Output = W> + std::ops::BitOr<Output = W>,
+{
+    eight
+        .enumerate()
+        .fold(W::from(0), |word, (i, v)| word | (W::from(v) << (i * w)))
 }
 
 /// The little-endian bytes of an integer of `N` bytes.

@@ -18,7 +18,7 @@ use polars_parquet::write::{
     write_def_levels, Encoding, Page, ParquetType, StatisticsOptions, Version, WriteOptions,
 };
 
-use crate::delta::{data_page, MAX_PAGE_VALUES};
+use crate::delta::{data_page, gather_eight, push_uleb, MAX_PAGE_VALUES};
 
 /// The dictionary page and the data page of a never-null string column chunk whose rows have
 /// the `keys` into the distinct `values` (each used by some key), as polars writes a
@@ -173,15 +173,6 @@ fn encode_keys(keys: &[u32], num_bits: u32, out: &mut Vec<u8>) {
     }
 }
 
-/// Appends `v` as unsigned LEB128.
-fn push_uleb(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
 /// Appends a run of `n` copies of `value`: the count (shifted, low bit clear), then the value in
 /// as many bytes as `width` bits take.
 fn repeated_run(n: usize, value: u32, width: usize, out: &mut Vec<u8>) {
@@ -219,19 +210,14 @@ fn bit_pack(values: &[u32], width: usize, out: &mut Vec<u8>) {
 /// Appends 8 values packed in `width` bits each: `width` bytes.
 #[inline(always)]
 fn pack_eight(eight: &[u32], width: usize, out: &mut Vec<u8>) {
+    let values = || eight.iter().map(|&v| u64::from(v));
     if width <= 8 {
-        let word = eight
-            .iter()
-            .enumerate()
-            .fold(0u64, |word, (i, &v)| word | (u64::from(v) << (i * width)));
+        let word: u64 = gather_eight(values(), width);
         let at = out.len();
         out.extend_from_slice(&word.to_le_bytes());
         out.truncate(at + width);
     } else if width <= 16 {
-        let word = eight
-            .iter()
-            .enumerate()
-            .fold(0u128, |word, (i, &v)| word | (u128::from(v) << (i * width)));
+        let word: u128 = gather_eight(values(), width);
         let at = out.len();
         out.extend_from_slice(&word.to_le_bytes());
         out.truncate(at + width);
