@@ -472,7 +472,7 @@ pub fn fold_width(text: &str) -> (Cow<'_, str>, usize) {
             _ => None,
         }
     };
-    if !has_full_width_alnum(bytes) {
+    if !rare_chars(text).full_width_alnum {
         return (Cow::Borrowed(text), 0);
     }
     let mut out: Option<String> = None;
@@ -503,7 +503,8 @@ pub fn fold_width(text: &str) -> (Cow<'_, str>, usize) {
 }
 
 /// True when `bytes` contain a full-width digit or Latin letter (EF BC 90–99, EF BC A1–BA,
-/// EF BD 81–9A). Tests every position without stopping early, so the loop vectorises.
+/// EF BD 81–9A): the oracle of `rare_chars`' full-width test (the stage uses that).
+#[cfg(test)]
 fn has_full_width_alnum(bytes: &[u8]) -> bool {
     let n = bytes.len().saturating_sub(2);
     let at = |i: usize| bytes.get(i..i + n).unwrap_or(&[]);
@@ -517,8 +518,8 @@ fn has_full_width_alnum(bytes: &[u8]) -> bool {
 }
 
 /// Which of three rare kinds of character a text holds: the stage's three whole-text tests
-/// in one pass over its bytes (what [`has_full_width_alnum`], the block test of
-/// [`DocMillTable::may_occur`] and `has_placeholder_char`, now a test oracle, answered one
+/// in one pass over its bytes (what `has_full_width_alnum`, the block test of
+/// [`DocMillTable::may_occur`] and `has_placeholder_char`, now test oracles, answered one
 /// by one; the windows of three bytes are read once and share their `EF` and `EF BC` tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RareChars {
