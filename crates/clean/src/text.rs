@@ -408,41 +408,96 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// End of the run of characters from byte `i` that [`normalize_whitespace`] keeps unchanged
-/// and that are not white space: printable ASCII, and every character above U+3000 but U+FEFF
-/// and U+FFFC (none of which is white space or a control character). `i` is a char boundary.
+/// and that are not white space: printable ASCII, the general punctuation U+2010–U+2027 and
+/// U+2030–U+203F (dashes, quotes “”‘’, •, …, ‰, ※), and every character above U+3000 but
+/// U+FEFF and U+FFFC (none of which is white space, invisible or a control character). `i`
+/// is a char boundary.
+///
+/// Whole blocks of [`PLAIN_BLOCK`] bytes are tested at once ([`block_is_plain`], vectorised);
+/// from the first block that fails the test, one block's worth of characters is read one at
+/// a time, then whole blocks again.
 fn plain_run_end(bytes: &[u8], mut i: usize) -> usize {
-    while let Some(&b) = bytes.get(i) {
-        // one table load per character instead of a chain of range tests
-        let width = match PLAIN_WIDTH.get(usize::from(b)).copied().unwrap_or(0) {
-            // U+3000–U+3FFF, except U+3000 itself (E3 80 80), the ideographic space
-            LOOK_FURTHER if b == 0xE3 => {
-                if bytes.get(i + 1..i + 3) == Some(&[0x80, 0x80]) {
-                    break;
-                }
-                3
-            }
-            // U+F000–U+FFFF, except U+FEFF (EF BB BF) and U+FFFC (EF BF BC)
-            LOOK_FURTHER => {
-                if matches!(bytes.get(i + 1..i + 3), Some([0xBB, 0xBF] | [0xBF, 0xBC])) {
-                    break;
-                }
-                3
-            }
-            0 => break,
-            width => width,
-        };
-        i += usize::from(width);
+    loop {
+        let start = i;
+        while block_is_plain(bytes, i) {
+            i += PLAIN_BLOCK;
+        }
+        // back to the first byte of the character the blocks end in (it is read again)
+        while i > start && bytes.get(i).is_some_and(|&b| b & 0xC0 == 0x80) {
+            i -= 1;
+        }
+        let block_end = i + PLAIN_BLOCK;
+        while i < block_end {
+            let Some(&b) = bytes.get(i) else {
+                return bytes.len();
+            };
+            // one table load per character instead of a chain of range tests
+            let width = match PLAIN_WIDTH.get(usize::from(b)).copied().unwrap_or(0) {
+                LOOK_FURTHER => match bytes.get(i + 1..i + 3) {
+                    Some(&[y, z]) if !ends_plain_run(b, y, z) => 3,
+                    _ => return i,
+                },
+                0 => return i,
+                width => width,
+            };
+            i += usize::from(width);
+        }
     }
-    i.min(bytes.len())
 }
 
-/// [`PLAIN_WIDTH`] of a lead byte whose character may or may not be plain (E3, EF): the
-/// next two bytes tell.
+/// Bytes tested at a time by [`block_is_plain`].
+const PLAIN_BLOCK: usize = 32;
+
+/// Whether every character that begins in the [`PLAIN_BLOCK`] bytes from `i` is plain (see
+/// [`plain_run_end`]); false when fewer than `PLAIN_BLOCK + 1` bytes are left. A cheaper,
+/// stricter test than [`ends_plain_run`], on each byte and the byte after it, without a
+/// branch (the compiler vectorises it). No byte may be an ASCII space or control byte (up to
+/// 20, 7F) or begin a character of U+0080–U+2FFF (C2–E2: U+2000–U+2FFF fails the block
+/// although some of it is plain); no two bytes may read `80 80` (U+3000 is E3 80 80), and no
+/// EF may be followed by BB or BF (U+FEFF is EF BB BF, U+FFFC is EF BF BC), which also fails
+/// the blocks of a few plain characters. A character whose last bytes lie past the block is
+/// caught by the next block's test or read again by [`plain_run_end`]'s character loop.
+fn block_is_plain(bytes: &[u8], i: usize) -> bool {
+    let Some(Ok(w)) = bytes
+        .get(i..i + PLAIN_BLOCK + 1)
+        .map(<&[u8; PLAIN_BLOCK + 1]>::try_from)
+    else {
+        return false;
+    };
+    let mut ends = false;
+    for k in 0..PLAIN_BLOCK {
+        let (x, y) = (w[k], w[k + 1]);
+        // (C0, C1 and F5–FF never occur in UTF-8)
+        let other = (x <= 0x20) | (x == 0x7F) | (x.wrapping_sub(0xC2) <= 0xE2 - 0xC2);
+        let ideographic_space = (x == 0x80) & (y == 0x80);
+        let bom_or_object = (x == 0xEF) & ((y | 0x04) == 0xBF);
+        ends |= other | ideographic_space | bom_or_object;
+    }
+    !ends
+}
+
+/// Whether the character that begins with byte `x` (followed by `y`, `z`) ends a run of
+/// plain characters; false for a byte that begins no character (a continuation byte), so
+/// that a whole block of bytes can be tested. Ends a run: ASCII space and control bytes,
+/// 2-byte characters (C2–DF), U+0800–U+1FFF (E0, E1), U+2000–U+2FFF (E2) but the general
+/// punctuation kept in runs (E2 80 90–A7, E2 80 B0–BF), U+3000 (E3 80 80), U+FEFF (EF BB BF),
+/// U+FFFC (EF BF BC), and bytes that never occur in UTF-8 (C0, C1, F5–FF).
+fn ends_plain_run(x: u8, y: u8, z: u8) -> bool {
+    let other = (x <= 0x20) | (x == 0x7F) | (x.wrapping_sub(0xC0) <= 0xE1 - 0xC0) | (x >= 0xF5);
+    let general_kept = (y == 0x80) & ((z.wrapping_sub(0x90) <= 0xA7 - 0x90) | (z >= 0xB0));
+    let general = (x == 0xE2) & !general_kept;
+    let ideographic_space = (x == 0xE3) & (y == 0x80) & (z == 0x80);
+    let bom_or_object = (x == 0xEF) & (((y == 0xBB) & (z == 0xBF)) | ((y == 0xBF) & (z == 0xBC)));
+    other | general | ideographic_space | bom_or_object
+}
+
+/// [`PLAIN_WIDTH`] of a lead byte whose character may or may not be plain (E2, E3, EF): the
+/// next two bytes tell ([`ends_plain_run`]).
 const LOOK_FURTHER: u8 = 0xFF;
 
 /// For every byte, the width of the character it begins when [`plain_run_end`] keeps that
 /// character in a run: printable ASCII 1, U+4000–U+EFFF (E4–EE) 3, 4-byte characters 4;
-/// [`LOOK_FURTHER`] for E3 and EF; 0 for every other byte (the run ends).
+/// [`LOOK_FURTHER`] for E2, E3 and EF; 0 for every other byte (the run ends).
 static PLAIN_WIDTH: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0usize;
@@ -450,7 +505,7 @@ static PLAIN_WIDTH: [u8; 256] = {
         table[b] = match b {
             0x21..=0x7E => 1,
             0xE4..=0xEE => 3,
-            0xE3 | 0xEF => LOOK_FURTHER,
+            0xE2 | 0xE3 | 0xEF => LOOK_FURTHER,
             0xF0..=0xF4 => 4,
             _ => 0,
         };
@@ -992,13 +1047,56 @@ pub(crate) mod tests {
         assert_eq!(rare_chars("，：（）。、"), rare_chars_reference(""));
     }
 
+    /// The documented rule of [`plain_run_end`].
+    fn is_plain_reference(c: char) -> bool {
+        matches!(c, '!'..='~' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{203F}')
+            || ((c as u32) > 0x3000 && !matches!(c, '\u{FEFF}' | '\u{FFFC}'))
+    }
+
+    #[test]
+    fn plain_characters_are_kept_as_they_are() {
+        // what makes a run of them safe to copy whole: `normalize_whitespace` would push each
+        // of them unchanged
+        for c in (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_plain_reference(c))
+        {
+            assert!(
+                !c.is_whitespace() && !c.is_control() && !is_invisible(c) && c != '\u{00A0}',
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_blocks_hold_exactly_the_documented_characters() {
+        // every BMP character at the start, the end and across the end of a first and a
+        // second block, between plain characters of one and three bytes; a few 4-byte ones
+        let tail = "中a文".repeat(16);
+        let chars = (0..=0xFFFFu32)
+            .chain([0x10000, 0x20000, 0x10FFFF])
+            .filter_map(char::from_u32);
+        let b = PLAIN_BLOCK;
+        let pads = [0, 1, 2, b - 3, b - 2, b - 1, b, b + 1, 2 * b - 2, 2 * b - 1];
+        for c in chars {
+            for pad in pads {
+                let s = format!("{}{c}{tail}", "a".repeat(pad));
+                let expected = if is_plain_reference(c) { s.len() } else { pad };
+                assert_eq!(
+                    plain_run_end(s.as_bytes(), 0),
+                    expected,
+                    "{c:?} after {pad}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn plain_runs_hold_exactly_the_documented_characters() {
-        // printable ASCII and every character above U+3000 but U+FEFF and U+FFFC, each alone
-        // and after a Han character
+        // printable ASCII, U+2010–U+2027, U+2030–U+203F and every character above U+3000 but
+        // U+FEFF and U+FFFC, each alone and after a Han character
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
-            let plain = matches!(c, '!'..='~')
-                || ((c as u32) > 0x3000 && !matches!(c, '\u{FEFF}' | '\u{FFFC}'));
+            let plain = is_plain_reference(c);
             let alone = c.to_string();
             assert_eq!(
                 plain_run_end(alone.as_bytes(), 0),
@@ -1228,7 +1326,7 @@ pub(crate) mod tests {
         #[test]
         fn whitespace_normalisation_matches_the_original_on_long_texts(
             parts in prop::collection::vec(edgy_text(), 1..8),
-            plain in text_from("中文字，。、「」１Ａa1 \n", 120),
+            plain in text_from("中文字，。、「」１Ａa1 \n“”—…‘’\u{3000}", 120),
         ) {
             // long stretches of ordinary text with edge characters between them
             let s = parts.join(&plain);

@@ -385,3 +385,33 @@ fn width_folding_doc_mill_and_placeholders_in_one_page() {
     assert_eq!(plain.stats.placeholders, 0);
     assert_eq!(plain.stats.doc_mill_chars, 0);
 }
+
+/// A speech whose main block began at a salutation in the middle of a run of prose, followed
+/// by headings: once the prose above is gone, the salutation and the headings weigh less than
+/// nothing, so cleaning the result again dropped them. The re-run is no longer skipped there,
+/// and cleaning is idempotent.
+#[test]
+fn salutation_in_mid_run_followed_by_headings_is_idempotent() {
+    let c = cleaner();
+    let text = "\
+在全县经济工作会议上的讲话
+今年以来全县经济运行总体平稳，主要指标好于预期。
+同志们：
+一、过去一年的工作回顾和总结情况说明
+（一）经济发展方面的主要情况和基本数据
+（二）社会事业方面的主要情况和基本做法
+（三）生态环境方面的主要情况和基本做法
+全县上下认真贯彻落实上级决策部署，统筹推进稳增长、促改革、调结构、惠民生、防风险各项工作，经济社会发展取得了新的成绩。
+全年地区生产总值增长百分之六点五，一般公共预算收入增长百分之八，城乡居民人均可支配收入分别增长百分之五和百分之七。
+下一步，我们要坚持稳中求进工作总基调，完整准确全面贯彻新发展理念，推动各项工作再上新台阶，奋力谱写高质量发展新篇章。
+";
+    let doc = clean_with(&c, text, PageMeta::default());
+    assert!(
+        doc.paragraphs
+            .last()
+            .is_some_and(|p| p.starts_with("下一步，我们要坚持稳中求进")),
+        "{:?}",
+        doc.paragraphs
+    );
+    assert_idempotent(&c, &doc);
+}

@@ -15,6 +15,8 @@
 //!   `perf record`).
 //! - `ENTITIES_BENCH_DUMP=FILE`: every mention found, written to FILE (to check that a
 //!   change leaves the output identical).
+//! - `ENTITIES_BENCH_DECODE=1`: the recogniser decodes each sentence's text itself; by
+//!   default it is given the characters (`SentenceView::chars`), as segment gives them.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -158,17 +160,38 @@ fn documents(root: &Path) -> Vec<Vec<(usize, String)>> {
     sentences.chunks(300).map(<[_]>::to_vec).collect()
 }
 
-/// The recogniser's view of a document's sentences and their tokens.
-fn view<'a>(doc: &'a [(usize, String)], toks: &'a [Vec<Token>]) -> Vec<SentenceView<'a>> {
+/// Each sentence's characters, as segment passes them (`SentenceView::chars`); empty with
+/// `ENTITIES_BENCH_DECODE=1` (the recogniser then decodes the text itself).
+fn sentence_chars(doc: &[(usize, String)]) -> Vec<Vec<char>> {
+    let decode = std::env::var_os("ENTITIES_BENCH_DECODE").is_some();
+    doc.iter()
+        .map(|(_, s)| {
+            if decode {
+                Vec::new()
+            } else {
+                s.chars().collect()
+            }
+        })
+        .collect()
+}
+
+/// The recogniser's view of a document's sentences, their tokens and their characters
+/// (`None` when `chars` has none for a sentence).
+fn view<'a>(
+    doc: &'a [(usize, String)],
+    toks: &'a [Vec<Token>],
+    chars: &'a [Vec<char>],
+) -> Vec<SentenceView<'a>> {
     doc.iter()
         .zip(toks)
+        .zip(chars)
         .enumerate()
-        .map(|(i, ((st, s), t))| SentenceView {
+        .map(|(i, (((st, s), t), c))| SentenceView {
             sent_idx: i,
             start: *st,
             text: s,
             tokens: t,
-            chars: None,
+            chars: (!c.is_empty() || s.is_empty()).then_some(c.as_slice()),
         })
         .collect()
 }
@@ -214,8 +237,13 @@ fn main() {
     let clock = Clock::start();
     let tokens: Vec<Vec<Vec<Token>>> = docs.iter().map(|d| tag_doc(d)).collect();
     clock.add_to(&mut seg);
-    let views: Vec<Vec<SentenceView<'_>>> =
-        docs.iter().zip(&tokens).map(|(d, t)| view(d, t)).collect();
+    let chars: Vec<Vec<Vec<char>>> = docs.iter().map(|d| sentence_chars(d)).collect();
+    let views: Vec<Vec<SentenceView<'_>>> = docs
+        .iter()
+        .zip(&tokens)
+        .zip(&chars)
+        .map(|((d, t), c)| view(d, t, c))
+        .collect();
     // Entities: one call per document, as segment calls it.
     let mut ent = Took::default();
     let clock = Clock::start();
@@ -229,12 +257,12 @@ fn main() {
     // `ENTITIES_BENCH_QUICK=1`, e.g. under callgrind).
     let quick = std::env::var_os("ENTITIES_BENCH_QUICK").is_some();
     let (mut seg_doc, mut ent_doc) = (Took::default(), Took::default());
-    for doc in docs.iter().filter(|_| !quick) {
+    for (doc, chars) in docs.iter().zip(&chars).filter(|_| !quick) {
         let clock = Clock::start();
         let toks = tag_doc(doc);
         clock.add_to(&mut seg_doc);
         let clock = Clock::start();
-        std::hint::black_box(rec.recognize(&view(doc, &toks)));
+        std::hint::black_box(rec.recognize(&view(doc, &toks, chars)));
         clock.add_to(&mut ent_doc);
     }
     let repeat: usize = std::env::var("ENTITIES_BENCH_REPEAT")

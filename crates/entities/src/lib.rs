@@ -37,8 +37,8 @@ use serde::Deserialize;
 
 use crate::lexicon::{builtin, list_lines, list_words, Kind, KindSet, Lexicon, LexiconBuilder};
 use crate::recognize::{
-    char_flag, is_name_tag, is_odd_width, resolve, sent_flags, sentence_candidates, ByteMap, Cand,
-    RuleSettings, SentBuffers, SentCtx,
+    is_name_tag, is_odd_width, resolve, sent_flags, sentence_candidates, ByteMap, Cand,
+    RuleSettings, SentBuffers, SentChars, SentCtx,
 };
 use crate::trie::{keep_standard_matches, CharTrie};
 use rustc_hash::FxHashMap;
@@ -392,8 +392,9 @@ impl EntityRecognizer {
         // each sentence, `counts` has how many it has and its length in characters.
         let mut names = PropagatedNames::default();
         for (i, s) in sentences.iter().enumerate() {
-            let (chars, bytes, flags) = doc.sentence(i);
-            ctx.set_sentence(s.text, chars, bytes, flags);
+            let decoded = doc.sentence(i, s.chars);
+            let (chars, flags) = (decoded.chars, decoded.flags);
+            ctx.set_sentence(s.text, decoded);
             ctx.find_hits(lex);
             if ctx.hits.is_empty() && !self.may_find_without_hits(flags, chars, s.tokens) {
                 // No rule can find anything: the tokens are not even read.
@@ -427,7 +428,7 @@ impl EntityRecognizer {
                 continue;
             }
             resolve(sent_cands, n, taken);
-            let (chars, bytes, _) = doc.sentence(i);
+            let SentChars { chars, bytes, .. } = doc.sentence(i, s.chars);
             // The byte offset of character `k` of the sentence (its length at the end).
             let byte = |k: usize| {
                 if k < chars.len() {
@@ -501,9 +502,11 @@ struct Scratch {
 }
 
 /// A document's characters, decoded once: the lexicon, the rules and the search for
-/// propagated names all read them.
+/// propagated names all read them. The characters a caller gave (`SentenceView::chars`)
+/// stay where they are; only the others are decoded into `chars`.
 #[derive(Default)]
 struct DocChars {
+    /// The characters of the sentences that were not given, decoded.
     chars: Vec<char>,
     /// The characters that do not take three bytes, for the byte offsets ([`ByteMap`]):
     /// (index in the sentence, byte offset after it in the sentence's text).
@@ -514,6 +517,10 @@ struct DocChars {
     odd_at: Vec<usize>,
     /// For each sentence: what its decoding noticed ([`sent_flags`]).
     flags: Vec<u8>,
+    /// The quote characters (“ ” ‘ ’ 「 」 『 』 "): their indices in their sentence.
+    quotes: Vec<u32>,
+    /// Sentence `i` has `quotes[quotes_at[i]..quotes_at[i + 1]]`.
+    quotes_at: Vec<usize>,
 }
 
 impl DocChars {
@@ -524,23 +531,25 @@ impl DocChars {
         self.at.clear();
         self.odd_at.clear();
         self.flags.clear();
+        self.quotes.clear();
+        self.quotes_at.clear();
         for s in sentences {
             let base = self.chars.len();
             let odd_base = self.odd.len();
             self.at.push(base);
             self.odd_at.push(odd_base);
+            self.quotes_at.push(self.quotes.len());
             let mut flags = 0u8;
             if let Some(given) = s.chars {
-                // Decoded by the caller: copied (a block copy), and only the flags and the
-                // characters that do not take three bytes worked out, with no UTF-8
-                // decoding. One range test passes over plain Han characters (but 等),
-                // which are neither.
-                self.chars.extend_from_slice(given);
+                // Decoded by the caller: not copied (`sentence` reads them where they
+                // are), only the flags, the quotes and the characters that do not take
+                // three bytes worked out, with no UTF-8 decoding. One range test passes
+                // over plain Han characters (but 等), which are none of these.
                 for (k, &ch) in given.iter().enumerate() {
                     if matches!(ch as u32, 0x3010..=0xFFFF) && ch != '等' {
                         continue;
                     }
-                    flags |= char_flag(ch);
+                    note_char(ch, k, &mut flags, &mut self.quotes);
                     if is_odd_width(ch) {
                         ByteMap::note(&mut self.odd, odd_base, k, ch);
                     }
@@ -557,7 +566,9 @@ impl DocChars {
             if let Some(cs) = self.chars.get_mut(base..) {
                 for (k, (c, ch)) in cs.iter_mut().zip(s.text.chars()).enumerate() {
                     *c = ch;
-                    flags |= char_flag(ch);
+                    if !matches!(ch as u32, 0x3010..=0xFFFF) || ch == '等' {
+                        note_char(ch, k, &mut flags, &mut self.quotes);
+                    }
                     if is_odd_width(ch) {
                         ByteMap::note(&mut self.odd, odd_base, k, ch);
                     }
@@ -569,23 +580,44 @@ impl DocChars {
         }
         self.at.push(self.chars.len());
         self.odd_at.push(self.odd.len());
+        self.quotes_at.push(self.quotes.len());
     }
 
-    /// The characters of sentence `i`, their byte offsets and what the decoding noticed.
-    fn sentence(&self, i: usize) -> (&[char], ByteMap<'_>, u8) {
-        let flags = self.flags.get(i).copied().unwrap_or(0);
-        let odd = match (self.odd_at.get(i), self.odd_at.get(i + 1)) {
-            (Some(&a), Some(&b)) => self.odd.get(a..b).unwrap_or(&[]),
-            _ => &[],
-        };
-        match (self.at.get(i), self.at.get(i + 1)) {
-            (Some(&a), Some(&b)) => (
-                self.chars.get(a..b).unwrap_or(&[]),
-                ByteMap::new(odd),
-                flags,
-            ),
-            _ => (&[], ByteMap::default(), 0),
+    /// Sentence `i` as decoded: its characters, their byte offsets, what the decoding
+    /// noticed and its quotes (all empty past the last sentence). `given` must be the
+    /// characters its view gave ([`SentenceView::chars`]): those are not copied by
+    /// [`DocChars::fill`], the others are decoded into `chars`.
+    fn sentence<'s>(&'s self, i: usize, given: Option<&'s [char]>) -> SentChars<'s> {
+        /// Part `i` of `items` as cut by the offsets `at`.
+        fn part<'v, T>(items: &'v [T], at: &[usize], i: usize) -> &'v [T] {
+            match (at.get(i), at.get(i + 1)) {
+                (Some(&a), Some(&b)) => items.get(a..b).unwrap_or(&[]),
+                _ => &[],
+            }
         }
+        SentChars {
+            chars: given.unwrap_or_else(|| part(&self.chars, &self.at, i)),
+            bytes: ByteMap::new(part(&self.odd, &self.odd_at, i)),
+            flags: self.flags.get(i).copied().unwrap_or(0),
+            quotes: part(&self.quotes, &self.quotes_at, i),
+        }
+    }
+}
+
+/// Notes what character `ch` (index `k` of its sentence) tells the rules: an opening quote
+/// or 等 in `flags` ([`sent_flags`]), any quote (“ ” ‘ ’ 「 」 『 』 ")
+/// in `quotes`. One `match` for both; the callers pass over plain Han characters (but 等)
+/// before it, as none of them is either.
+#[inline]
+fn note_char(ch: char, k: usize, flags: &mut u8, quotes: &mut Vec<u32>) {
+    match ch {
+        '“' | '‘' | '「' | '『' | '"' => {
+            *flags |= sent_flags::QUOTE;
+            quotes.push(k as u32);
+        }
+        '”' | '’' | '」' | '』' => quotes.push(k as u32),
+        '等' => *flags |= sent_flags::DENG,
+        _ => {}
     }
 }
 
@@ -669,7 +701,8 @@ impl PropagatedNames {
         };
         let mut found = Vec::new();
         for (i, s) in sentences.iter().enumerate() {
-            let (chars, bytes, flags) = doc.sentence(i);
+            let decoded = doc.sentence(i, s.chars);
+            let chars = decoded.chars;
             if !sigs.is_empty() {
                 let text = char_sig(chars.iter().copied());
                 if !sigs.iter().any(|&sig| sig_within(sig, text)) {
@@ -684,7 +717,7 @@ impl PropagatedNames {
                 continue;
             }
             keep_standard_matches(&mut found);
-            ctx.set_sentence(s.text, chars, bytes, flags);
+            ctx.set_sentence(s.text, decoded);
             ctx.set_tokens(s.tokens, s.start);
             for &(start, end, p) in &found {
                 if !ctx.is_bound(start) || !ctx.is_bound(end) {

@@ -61,8 +61,9 @@ pub(crate) mod sent_flags {
 }
 
 /// The [`sent_flags`] bit of character `c`, 0 for most characters (a range test first:
-/// Han characters other than 等 are above all the others).
-#[inline]
+/// Han characters other than 等 are above all the others). The decoding notes the flags
+/// together with the quotes (`note_char`); this is the tests' oracle.
+#[cfg(test)]
 pub(crate) fn char_flag(c: char) -> u8 {
     if (c as u32) >= 0x3010 && c != '等' {
         return 0;
@@ -72,6 +73,14 @@ pub(crate) fn char_flag(c: char) -> u8 {
         '等' => sent_flags::DENG,
         _ => 0,
     }
+}
+
+/// Whether `c` is a quote character, opening or closing (“ ” ‘ ’ 「 」 『 』 "): the only
+/// characters the search for quoted terms reads. All are below U+3010. (The decoding notes
+/// them with the flags, in `note_char`; this is the tests' oracle.)
+#[cfg(test)]
+pub(crate) fn is_quote(c: char) -> bool {
+    matches!(c, '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' | '"')
 }
 
 /// Whether a jieba tag marks a person name (`nr`, `nrfg`, `nrt`): a test of its first two
@@ -131,6 +140,22 @@ impl<'a> ByteMap<'a> {
     }
 }
 
+/// A sentence's characters as the recogniser decoded them: the characters, their byte
+/// offsets, what the decoding noticed and where the quotes are.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SentChars<'a> {
+    /// The characters.
+    pub chars: &'a [char],
+    /// Their byte offsets in the sentence's text.
+    pub bytes: ByteMap<'a>,
+    /// What the decoding noticed ([`sent_flags`]).
+    pub flags: u8,
+    /// The indices of the quote characters (`is_quote`), ascending: noted by the decoding
+    /// (which looks at every character below U+3010 anyway), so that the search for quoted
+    /// terms does not read every character again.
+    pub quotes: &'a [u32],
+}
+
 /// The buffers of a [`SentCtx`] that outlive it: a thread keeps them from one document to
 /// the next, so recognising a document allocates nothing once they are large enough.
 #[derive(Debug, Default)]
@@ -164,6 +189,8 @@ pub(crate) struct SentCtx<'a> {
     byte_of: ByteMap<'a>,
     /// What the decoding noticed ([`sent_flags`]).
     pub flags: u8,
+    /// The indices of the quote characters ([`SentChars::quotes`]).
+    quotes: &'a [u32],
     /// Segment's tokens of the sentence when they tile it (empty otherwise).
     raw: &'a [Token],
     /// The sentence's offset in the document (segment's spans are document-relative).
@@ -203,19 +230,13 @@ impl<'a> SentCtx<'a> {
         }
     }
 
-    /// Starts the sentence `text`, whose characters are `chars` at byte offsets `bytes`
-    /// and whose decoding noticed `flags`: no tokens, no hits yet.
-    pub fn set_sentence(
-        &mut self,
-        text: &'a str,
-        chars: &'a [char],
-        bytes: ByteMap<'a>,
-        flags: u8,
-    ) {
+    /// Starts the sentence `text`, decoded as `decoded`: no tokens, no hits yet.
+    pub fn set_sentence(&mut self, text: &'a str, decoded: SentChars<'a>) {
         self.src = text;
-        self.chars = chars;
-        self.byte_of = bytes;
-        self.flags = flags;
+        self.chars = decoded.chars;
+        self.byte_of = decoded.bytes;
+        self.flags = decoded.flags;
+        self.quotes = decoded.quotes;
         self.raw = &[];
         self.owned.clear();
         self.rebuilt = false;
@@ -349,6 +370,7 @@ impl<'a> SentCtx<'a> {
     }
 
     /// The number of tokens.
+    #[cfg(test)]
     pub fn tok_count(&self) -> usize {
         if self.rebuilt {
             self.owned.len()
@@ -366,7 +388,20 @@ impl<'a> SentCtx<'a> {
         }
     }
 
-    /// Every token, in order.
+    /// The index of the token starting at character `i`, if one does (a binary search).
+    pub fn tok_index_starting_at(&self, i: usize) -> Option<usize> {
+        if self.rebuilt {
+            let k = self.owned.partition_point(|t| t.start < i);
+            self.owned.get(k).filter(|t| t.start == i).map(|_| k)
+        } else {
+            let at = self.raw_start.saturating_add(i);
+            let k = self.raw.partition_point(|t| t.span.start < at);
+            self.raw.get(k).filter(|t| t.span.start == at).map(|_| k)
+        }
+    }
+
+    /// Every token, in order (no rule reads them all; the tests' oracles do).
+    #[cfg(test)]
     pub fn tokens(&self) -> impl Iterator<Item = Tok<'a>> + '_ {
         (0..self.tok_count()).filter_map(|k| self.tok(k))
     }
@@ -599,15 +634,12 @@ fn quoted_terms(lex: &Lexicon, ctx: &SentCtx<'_>, settings: &RuleSettings, out: 
     if ctx.flags & sent_flags::QUOTE == 0 {
         return;
     }
-    let n = ctx.len();
     let mut stack: Vec<(char, usize)> = Vec::new();
-    for i in 0..n {
+    // Only the quotes are read (the decoding noted where they are): every other character
+    // would leave the stack as it is.
+    for &q in ctx.quotes {
+        let i = q as usize;
         let Some(c) = ctx.char_at(i) else { continue };
-        // Every quote is below U+3010, Han characters are above it: one comparison
-        // passes over most characters.
-        if (c as u32) >= 0x3010 {
-            continue;
-        }
         let closing = match c {
             '”' => Some('“'),
             '’' => Some('‘'),
@@ -1118,29 +1150,46 @@ fn body_abbreviations(ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
     }
 }
 
+/// Whether a company head word (企业, 公司, 集团…) starts within four characters of `at`,
+/// inside the eight characters from `at`: what makes a 等 ending at `at` close a list of
+/// companies.
+pub(crate) fn company_head_follows(ctx: &SentCtx<'_>, at: usize) -> bool {
+    const HEADS: &[&str] = &[
+        "企业", "公司", "集团", "院所", "厂商", "车企", "药企", "银行", "高校", "院校",
+    ];
+    let tail_end = (at + 8).min(ctx.len());
+    (at..=at + 4).any(|from| {
+        let rest = ctx.slice(from, tail_end);
+        HEADS.iter().any(|h| rest.starts_with(h))
+    })
+}
+
+/// The tokens 等 that close a list of companies ([`company_head_follows`] their end), as
+/// (token index, token), in order. They are found from the characters: a token's word is
+/// its text, so a token 等 stands on a character 等, and only there (and only when a head
+/// word follows) is the token looked up, by a binary search — the sentence's tokens are
+/// not all read for a word that few sentences have in that place (等方面, 等领域…).
+pub(crate) fn list_closers<'c, 'a>(
+    ctx: &'c SentCtx<'a>,
+) -> impl Iterator<Item = (usize, Tok<'a>)> + 'c {
+    let chars: &'a [char] = ctx.chars;
+    chars.iter().enumerate().filter_map(move |(i, &c)| {
+        if c != '等' || !company_head_follows(ctx, i + 1) {
+            return None;
+        }
+        let k = ctx.tok_index_starting_at(i)?;
+        ctx.tok(k).filter(|t| t.word == "等").map(|t| (k, t))
+    })
+}
+
 /// Items of a list ending in 等…企业 (支持甲乙科技、丙丁集团等企业): each item is a company.
 /// Items are separated by 、 (the last may follow 和/及/与); the first item is bounded on
 /// the left by a verb, preposition, particle or punctuation.
 fn listed_companies(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
-    const HEADS: &[&str] = &[
-        "企业", "公司", "集团", "院所", "厂商", "车企", "药企", "银行", "高校", "院校",
-    ];
     if ctx.flags & sent_flags::DENG == 0 {
         return;
     }
-    for (ti, t) in ctx.tokens().enumerate() {
-        if t.word != "等" {
-            continue;
-        }
-        // A head word starting within four characters of 等, inside the next eight.
-        let tail_end = (t.end + 8).min(ctx.len());
-        let head_ok = (t.end..=t.end + 4).any(|at| {
-            let rest = ctx.slice(at, tail_end);
-            HEADS.iter().any(|h| rest.starts_with(h))
-        });
-        if !head_ok {
-            continue;
-        }
+    for (ti, _) in list_closers(ctx) {
         // The clause before 等, split at 、 into segments of token indices.
         let mut segments: Vec<Vec<usize>> = vec![Vec::new()];
         let mut k = ti;
@@ -1516,7 +1565,18 @@ fn titled_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
 /// Names jieba tags `nr`, confirmed by a title right after (某某总书记) or by a cue
 /// (某某说, 某某同志).
 fn pos_persons(lex: &Lexicon, ctx: &SentCtx<'_>, out: &mut Vec<Cand>) {
+    let any_title = ctx.hit_kinds.meets(KindSet::TITLE);
     for t in ctx.name_tokens() {
+        // Neither a title (there is none in the sentence) nor a cue (its first character
+        // is not next) can follow: turned down before its shape is looked at (the tests
+        // below would turn it down too).
+        if !any_title
+            && !ctx
+                .char_at(t.end)
+                .is_some_and(|c| lex.cue_first.may_contain(c))
+        {
+            continue;
+        }
         if !name_shape(lex, t.word) || is_rejected_name(lex, ctx, t.start, t.end) {
             continue;
         }

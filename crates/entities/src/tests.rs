@@ -1,6 +1,7 @@
 //! Unit tests with sentences of our own making (other cities, companies, titles).
 
 use super::*;
+use crate::recognize::char_flag;
 use jieba_rs::Jieba;
 use std::sync::OnceLock;
 
@@ -228,20 +229,25 @@ fn given_characters_find_what_decoding_finds() {
         data.push((i, start, *s, tokens(j, s, start, i), chars));
         start += s.chars().count();
     }
-    let views = |given: bool| -> Vec<SentenceView<'_>> {
+    // `given(i)`: whether sentence `i` gives its characters.
+    let views = |given: &dyn Fn(usize) -> bool| -> Vec<SentenceView<'_>> {
         data.iter()
             .map(|(i, st, s, t, c)| SentenceView {
                 sent_idx: *i,
                 start: *st,
                 text: s,
                 tokens: t,
-                chars: given.then_some(c.as_slice()),
+                chars: given(*i).then_some(c.as_slice()),
             })
             .collect()
     };
-    let decoded = recognizer().recognize(&views(false));
+    let decoded = recognizer().recognize(&views(&|_| false));
     assert!(!decoded.is_empty());
-    assert_eq!(recognizer().recognize(&views(true)), decoded);
+    assert_eq!(recognizer().recognize(&views(&|_| true)), decoded);
+    // Some sentences given, some decoded (the given ones are read where they are, the
+    // others from the recogniser's buffer).
+    assert_eq!(recognizer().recognize(&views(&|i| i % 2 == 0)), decoded);
+    assert_eq!(recognizer().recognize(&views(&|i| i % 2 == 1)), decoded);
 }
 
 /// One sentence's mentions, as (text, type, title), recognised by `rec` alone or after other
@@ -387,6 +393,15 @@ fn names_propagate_to_sentences_before_and_after() {
     assert_eq!(with_title, 3, "{e:?}");
 }
 
+/// The indices of the quote characters of `text`, found by reading every character.
+fn quote_indices(text: &str) -> Vec<u32> {
+    (0u32..)
+        .zip(text.chars())
+        .filter(|&(_, c)| crate::recognize::is_quote(c))
+        .map(|(k, _)| k)
+        .collect()
+}
+
 /// `DocChars` filled from one sentence per text, with its `decoded` characters handed over
 /// when `given` (as segment does) or decoded from the text otherwise.
 fn fill_doc_chars<T: AsRef<str>>(texts: &[T], decoded: &[Vec<char>], given: bool) -> DocChars {
@@ -411,15 +426,29 @@ fn fill_doc_chars<T: AsRef<str>>(texts: &[T], decoded: &[Vec<char>], given: bool
 fn decoding_fills_characters_offsets_flags_and_signatures() {
     // Mixed widths (ASCII, two-byte Latin, Han, a supplementary-plane ideograph) and an
     // empty sentence: the decoding writes into slices sized by bytes and cuts them to the
-    // characters decoded; given characters are copied. Either way, the byte offsets (kept
+    // characters decoded; given characters are read where they are. Either way, the byte offsets (kept
     // only for characters not three bytes wide) and flags are those of the text.
-    let texts = ["ab“甲乙”等", "", "𠀀丙x", "丁", "é甲𠀀a乙丙", "甲乙丙"];
+    let texts = [
+        "ab“甲乙”等",
+        "",
+        "𠀀丙x",
+        "丁",
+        "é甲𠀀a乙丙",
+        "甲乙丙",
+        "「甲』‘乙’\"丙\"『丁」",
+    ];
     let decoded: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
     for given in [false, true] {
         let doc = fill_doc_chars(&texts, &decoded, given);
         for (i, t) in texts.iter().enumerate() {
-            let (chars, bytes, flags) = doc.sentence(i);
+            let SentChars {
+                chars,
+                bytes,
+                flags,
+                quotes,
+            } = doc.sentence(i, given.then_some(decoded[i].as_slice()));
             assert_eq!(chars, t.chars().collect::<Vec<_>>().as_slice(), "{t}");
+            assert_eq!(quotes, quote_indices(t).as_slice(), "{t} (given: {given})");
             let offsets: Vec<usize> = t.char_indices().map(|(b, _)| b).collect();
             let mapped: Vec<usize> = (0..chars.len()).map(|k| bytes.at(k)).collect();
             assert_eq!(mapped, offsets, "{t} (given: {given})");
@@ -492,13 +521,15 @@ fn name_tags_are_told_by_their_first_two_bytes() {
 proptest::proptest! {
     #[test]
     fn sparse_byte_offsets_are_the_texts_offsets(
-        texts in proptest::collection::vec("(\\PC|[a-zé，。“”等𠀀])*", 0..4),
+        texts in proptest::collection::vec("(\\PC|[a-zé，。“”‘’「」『』\"等𠀀])*", 0..4),
     ) {
         let decoded: Vec<Vec<char>> = texts.iter().map(|t| t.chars().collect()).collect();
         for given in [false, true] {
             let doc = fill_doc_chars(&texts, &decoded, given);
             for (i, t) in texts.iter().enumerate() {
-                let (chars, bytes, _) = doc.sentence(i);
+                let SentChars { chars, bytes, quotes, .. } =
+                    doc.sentence(i, given.then_some(decoded[i].as_slice()));
+                proptest::prop_assert_eq!(quotes.to_vec(), quote_indices(t));
                 let mut want: Vec<usize> = t.char_indices().map(|(b, _)| b).collect();
                 want.push(t.len());
                 let got: Vec<usize> = (0..=chars.len()).map(|k| bytes.at(k)).collect();
@@ -506,4 +537,122 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// The tokens 等 closing a company list as the rule found them before it looked from the
+/// characters: every token read, its word compared with 等 (the test oracle of
+/// [`list_closers`](crate::recognize::list_closers)).
+fn list_closers_by_tokens(ctx: &SentCtx<'_>) -> Vec<usize> {
+    ctx.tokens()
+        .enumerate()
+        .filter(|(_, t)| t.word == "等" && crate::recognize::company_head_follows(ctx, t.end))
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// Whether [`list_closers`](crate::recognize::list_closers) finds, in `text` with tokens
+/// `toks`, the tokens its oracle finds.
+fn list_closers_agree(text: &str, toks: &[Token]) -> Result<(), String> {
+    let decoded = vec![text.chars().collect::<Vec<char>>()];
+    let doc = fill_doc_chars(&[text], &decoded, false);
+    let mut ctx = SentCtx::with_buffers(SentBuffers::default());
+    ctx.set_sentence(text, doc.sentence(0, None));
+    ctx.set_tokens(toks, 0);
+    let got: Vec<usize> = crate::recognize::list_closers(&ctx)
+        .map(|(k, _)| k)
+        .collect();
+    let want = list_closers_by_tokens(&ctx);
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{text}: {got:?} != {want:?}"))
+    }
+}
+
+#[test]
+fn company_list_closers_are_found_from_the_characters() {
+    for text in [
+        "会议表彰了宏达、远航和金盛等十家企业。",
+        "支持甲乙科技、丙丁集团等企业发展，推进教育等方面改革。",
+        "等企业",
+        "宏达等",
+        "等等公司和等",
+        "甲、乙等",
+        "",
+    ] {
+        let toks = tokens(jieba(), text, 0, 0);
+        list_closers_agree(text, &toks).unwrap_or_else(|e| panic!("{e}"));
+    }
+    // Found at all where it should be.
+    let text = "会议表彰了宏达、远航和金盛等十家企业。";
+    let toks = tokens(jieba(), text, 0, 0);
+    let mut ctx = SentCtx::with_buffers(SentBuffers::default());
+    let decoded = vec![text.chars().collect::<Vec<char>>()];
+    let doc = fill_doc_chars(&[text], &decoded, false);
+    ctx.set_sentence(text, doc.sentence(0, None));
+    ctx.set_tokens(&toks, 0);
+    assert_eq!(list_closers_by_tokens(&ctx).len(), 1);
+}
+
+proptest::proptest! {
+    /// On random sentences built from list pieces (tokenised by jieba, and with one token
+    /// dropped so that the tokens are rebuilt), the closers found from the characters are
+    /// those found by reading every token.
+    #[test]
+    fn company_list_closers_agree_with_reading_every_token(
+        pieces in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "等", "企业", "公司", "集团", "银行", "方面", "、", "和", "宏达", "远航", "科技",
+                "十家", "。", "，", "甲", "X", " ", "等等", "高校", "领域",
+            ]),
+            0..16,
+        ),
+        drop in proptest::option::of(0usize..64),
+    ) {
+        let text: String = pieces.concat();
+        let mut toks = tokens(jieba(), &text, 0, 0);
+        if let Some(k) = drop {
+            if !toks.is_empty() {
+                let k = k % toks.len();
+                toks.remove(k);
+            }
+        }
+        proptest::prop_assert!(list_closers_agree(&text, &toks).is_ok(), "{:?}", list_closers_agree(&text, &toks));
+    }
+}
+
+#[test]
+fn name_tagged_tokens_need_a_title_or_a_cue_after_them() {
+    // A sentence with a lexicon hit (the place), so that the rules run: a name tagged `nr`
+    // counts with a cue or a title right after it, not with another word (which the person
+    // rule turns down before looking at the name's shape).
+    let toks = |text: &str, last_pos: &str| {
+        let n = text.chars().count();
+        [(0, 3, "ns"), (3, 6, "nr"), (6, n, last_pos)]
+            .iter()
+            .enumerate()
+            .map(|(k, &(a, b, pos))| Token {
+                sent_idx: 0,
+                tok_idx: k,
+                word: gongwen_model::slice_chars(text, Span::new(a, b)).into(),
+                pos: pos.into(),
+                span: Span::new(a, b),
+            })
+            .collect::<Vec<_>>()
+    };
+    let person = |text: &str, last_pos: &str| {
+        mentions_with_tokens(text, &toks(text, last_pos))
+            .into_iter()
+            .filter(|m| m.2 == EntityType::Per)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        person("潍坊市王小明说", "v"),
+        vec![(3, 6, EntityType::Per, None)]
+    );
+    assert_eq!(
+        person("潍坊市王小明书记", "n"),
+        vec![(3, 6, EntityType::Per, Some("书记".to_string()))]
+    );
+    assert!(person("潍坊市王小明好", "a").is_empty());
 }

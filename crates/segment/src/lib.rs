@@ -445,15 +445,21 @@ impl Segmenter {
             .collect();
 
         // Sections.
-        let views: Vec<ParaView<'_>> = para_chars
+        let views: Vec<ParaView<'_>> = doc
+            .paragraphs
             .iter()
-            .zip(&starts)
-            .zip(&splits)
-            .map(|((chars, &start), split)| ParaView {
-                chars,
-                start,
-                split,
-            })
+            .zip(&para_chars)
+            .zip(starts.iter().zip(&splits))
+            .zip(&ranges)
+            .map(
+                |(((text, chars), (&start, split)), &(_, _, m, n))| ParaView {
+                    text,
+                    chars,
+                    marked: marked.get(m..n).unwrap_or(&[]),
+                    start,
+                    split,
+                },
+            )
             .collect();
         let sections = self.sections.detect(&views);
         drop(views);

@@ -21,7 +21,7 @@ use gongwen_model::{Section, Span};
 use regex::{Regex, RegexSet};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use crate::sentences::{is_closer, is_terminator, Split};
+use crate::sentences::{is_closer, is_terminator, ByteOffsets, Split};
 
 /// Whether a style is a numbered heading or an in-paragraph enumeration word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,12 +344,51 @@ fn first_chars(hir: &Hir, out: &mut Vec<(char, char)>) -> Option<bool> {
 /// One paragraph as section detection sees it.
 #[derive(Debug, Clone)]
 pub(crate) struct ParaView<'a> {
-    /// Its characters.
+    /// Its text.
+    pub text: &'a str,
+    /// Its characters (`text.chars()`).
     pub chars: &'a [char],
+    /// The positions of its characters that are not plain Han (see
+    /// [`crate::sentences::ByteOffsets`]), to find byte offsets in `text`.
+    pub marked: &'a [usize],
     /// Offset of its first character in the clean text.
     pub start: usize,
     /// Its sentences and colon positions.
     pub split: &'a Split,
+}
+
+/// Byte offsets of one paragraph, for the windows [`SectionRules::marker_at`] looks at:
+/// one cursor for their starts, one for their ends (each asked in increasing order).
+struct WindowBytes<'a> {
+    start: ByteOffsets<'a>,
+    end: ByteOffsets<'a>,
+    /// The position asked last.
+    last: usize,
+}
+
+impl<'a> WindowBytes<'a> {
+    /// Cursors over the byte offsets of `para`.
+    fn new(para: &ParaView<'a>) -> Self {
+        WindowBytes {
+            start: ByteOffsets::new(para.chars, para.marked),
+            end: ByteOffsets::new(para.chars, para.marked),
+            last: 0,
+        }
+    }
+
+    /// The (at most) [`MARKER_WINDOW`] characters of `para` (the paragraph of these cursors)
+    /// from `p`, as a slice of its text (not encoded again into a string of their own).
+    /// Positions are meant to be asked in increasing order; a smaller one than the last
+    /// restarts the cursors from the paragraph's start.
+    fn window(&mut self, para: &ParaView<'a>, p: usize) -> &'a str {
+        if p < self.last {
+            *self = WindowBytes::new(para);
+        }
+        self.last = p;
+        let end = (p + MARKER_WINDOW).min(para.chars.len());
+        let start = self.start.at(p.min(end));
+        para.text.get(start..self.end.at(end)).unwrap_or("")
+    }
 }
 
 /// Style index used for unnumbered subheadings (after the styles of the rules file).
@@ -376,13 +415,15 @@ struct Candidate {
 const MARKER_WINDOW: usize = 12;
 
 impl SectionRules {
-    /// Tries every style at `p` of paragraph `para`.
-    fn marker_at(
+    /// Tries every style at `p` of paragraph `para`. `bytes` are the cursors over the
+    /// paragraph's byte offsets (cheapest when `p` grows from one call to the next).
+    fn marker_at<'p>(
         &self,
-        para: &ParaView<'_>,
+        para: &ParaView<'p>,
         para_idx: usize,
         p: usize,
         at_para_start: bool,
+        bytes: &mut WindowBytes<'p>,
     ) -> Option<Candidate> {
         // Most positions are ruled out by their first character alone.
         let first = para.chars.get(p).copied();
@@ -391,9 +432,9 @@ impl SectionRules {
         }) {
             return None;
         }
-        let window: String = para.chars.iter().skip(p).take(MARKER_WINDOW).collect();
+        let window = bytes.window(para, p);
         // One pass over all patterns first: at most remaining positions no marker starts.
-        let matched = self.any_marker.matches(&window);
+        let matched = self.any_marker.matches(window);
         if !matched.matched_any() {
             return None;
         }
@@ -401,7 +442,7 @@ impl SectionRules {
             if !matched.matched(idx) || (style.position == Position::Line && !at_para_start) {
                 continue;
             }
-            let Some(caps) = style.regex.captures(&window) else {
+            let Some(caps) = style.regex.captures(window) else {
                 continue;
             };
             let (Some(whole), Some(num)) = (caps.get(0), caps.name("n")) else {
@@ -564,10 +605,12 @@ impl SectionRules {
     /// The sections of a document. `paras` are its paragraphs in order.
     pub(crate) fn detect(&self, paras: &[ParaView<'_>]) -> Vec<Section> {
         let mut candidates = Vec::new();
+        let mut clause_starts: Vec<usize> = Vec::new();
         for (i, para) in paras.iter().enumerate() {
+            let mut bytes = WindowBytes::new(para);
             let lead = para.chars.iter().take_while(|c| c.is_whitespace()).count();
             let mut found_at_start = false;
-            if let Some(c) = self.marker_at(para, i, lead, true) {
+            if let Some(c) = self.marker_at(para, i, lead, true, &mut bytes) {
                 candidates.push(c);
                 found_at_start = true;
             }
@@ -601,19 +644,21 @@ impl SectionRules {
                     at_para_start: true,
                 });
             }
-            // Clause starts inside the paragraph: sentence starts and positions after colons.
-            let mut clause_starts: Vec<usize> = para
-                .split
-                .sentences
-                .iter()
-                .map(|&(s, _)| s)
-                .chain(para.split.after_colons.iter().copied())
-                .filter(|&s| s > lead)
-                .collect();
+            // Clause starts inside the paragraph: sentence starts and positions after colons,
+            // in increasing order (as the byte offsets are asked).
+            clause_starts.clear();
+            clause_starts.extend(
+                para.split
+                    .sentences
+                    .iter()
+                    .map(|&(s, _)| s)
+                    .chain(para.split.after_colons.iter().copied())
+                    .filter(|&s| s > lead),
+            );
             clause_starts.sort_unstable();
             clause_starts.dedup();
-            for s in clause_starts {
-                if let Some(c) = self.marker_at(para, i, s, false) {
+            for &s in &clause_starts {
+                if let Some(c) = self.marker_at(para, i, s, false, &mut bytes) {
                     if c.position == Position::Clause {
                         candidates.push(c);
                     }
@@ -864,6 +909,30 @@ impl SectionIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The window of a position, sliced from the text by byte offsets, is the string of
+        /// its characters.
+        #[test]
+        fn marker_windows_are_the_characters_from_the_position(
+            text in "[一二甲乙、。1.a \u{3000}é😀（）\u{4E00}\u{9FFF}\u{3400}]{0,40}",
+            step in 1usize..6,
+        ) {
+            let chars: Vec<char> = text.chars().collect();
+            let marked: Vec<usize> = (0..chars.len())
+                .filter(|&i| chars.get(i).is_some_and(|&c| !crate::sentences::is_plain_han(c)))
+                .collect();
+            let split = Split::default();
+            let para = ParaView { text: &text, chars: &chars, marked: &marked, start: 0, split: &split };
+            let mut bytes = WindowBytes::new(&para);
+            // In increasing order, then once more from a smaller position (a restart).
+            let again = chars.len() / 2;
+            for p in (0..=chars.len()).step_by(step).chain([again]) {
+                let expected: String = chars.iter().skip(p).take(MARKER_WINDOW).collect();
+                proptest::prop_assert_eq!(bytes.window(&para, p), expected.as_str());
+            }
+        }
+    }
 
     #[test]
     fn chinese_numerals() {
