@@ -251,7 +251,7 @@ impl<'a> RowSlot<'a> {
 
 /// The 4 bytes of `field` from `at` as a little-endian integer (0 when out of range).
 #[inline(always)]
-fn u32_at(field: &[u8], at: usize) -> u32 {
+pub(crate) fn u32_at(field: &[u8], at: usize) -> u32 {
     field
         .get(at..)
         .and_then(|rest| rest.first_chunk::<4>())
@@ -260,7 +260,7 @@ fn u32_at(field: &[u8], at: usize) -> u32 {
 
 /// The 8 bytes of `field` from `at` as a little-endian integer (0 when out of range).
 #[inline(always)]
-fn u64_at(field: &[u8], at: usize) -> u64 {
+pub(crate) fn u64_at(field: &[u8], at: usize) -> u64 {
     field
         .get(at..)
         .and_then(|rest| rest.first_chunk::<8>())

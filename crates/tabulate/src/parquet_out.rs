@@ -36,6 +36,7 @@ use polars_arrow::array::{
 };
 use polars_arrow::bitmap::Bitmap;
 use polars_arrow::datatypes::{ArrowDataType, ArrowSchema, Field, IntegerType};
+use polars_arrow::offset::Offsets;
 use polars_parquet::parquet::compression::Compression;
 use polars_parquet::parquet::page::{
     CompressedDataPage, CompressedDictPage, CompressedPage, DataPageHeader, Page,
@@ -48,6 +49,7 @@ use polars_parquet::write::{
 };
 use rustc_hash::FxHashMap;
 
+use crate::csv_out::{u32_at, u64_at};
 use crate::delta;
 use crate::dict;
 use crate::plain::PlainStrs;
@@ -128,16 +130,32 @@ impl DictIndex {
     #[inline]
     fn short_key(s: &str) -> Option<u128> {
         let bytes = s.as_bytes();
-        if bytes.len() > 15 {
-            return None;
-        }
-        // Byte by byte: a tag is 1 to 3 bytes, for which a loop costs less than the call to
-        // `memcpy` a copy of a variable length becomes.
-        let key = bytes
-            .iter()
-            .rev()
-            .fold(0u128, |key, &b| (key << 8) | u128::from(b));
-        Some(key | (u128::from(bytes.len() as u8) << 120))
+        let n = bytes.len();
+        let key = match n {
+            // Byte by byte: a tag is 1 to 3 bytes, for which a loop costs less than the call
+            // to `memcpy` a copy of a variable length becomes.
+            0..=3 => bytes
+                .iter()
+                .rev()
+                .fold(0u128, |key, &b| (key << 8) | u128::from(b)),
+            // A longer value (a section id, a mention, a unit) in two overlapping loads, its
+            // first and its last bytes, as a CSV field is copied (`RowSlot::field_then`): the
+            // last load's top bytes are the ones after the first load's.
+            4..=7 => {
+                let head = u32_at(bytes, 0);
+                let tail = u64::from(u32_at(bytes, n - 4)) >> (8 * (8 - n));
+                u128::from(head) | (u128::from(tail) << 32)
+            }
+            8..=15 => {
+                let head = u64_at(bytes, 0);
+                let tail = u64_at(bytes, n - 8)
+                    .checked_shr(8 * (16 - n) as u32)
+                    .unwrap_or(0);
+                u128::from(head) | (u128::from(tail) << 64)
+            }
+            _ => return None,
+        };
+        Some(key | (u128::from(n as u8) << 120))
     }
 
     /// The index of `s`, adding it to `values` first if it is new.
@@ -464,7 +482,9 @@ impl ColumnBuf {
                 Ok((Box::new(array), Encoding::Plain))
             }
             Values::Str(values) => {
-                let values = std::mem::replace(values, str_buf(capacity));
+                // The buffers go into the array without a copy, and come back once its pages
+                // are written (see [`ColumnBuf::recycle`]).
+                let values = std::mem::replace(values, StrBuf::new());
                 let array: Utf8Array<i64> = values.into();
                 let array = array.with_validity(validity);
                 Ok((Box::new(array), str_encoding))
@@ -507,6 +527,47 @@ impl ColumnBuf {
             }
         }
     }
+
+    /// Takes back the buffers of `written`, the array [`ColumnBuf::take_array`] made of a
+    /// plain string column, once its pages are written: the next row group's values go into the same
+    /// memory, already grown to a row group's size.
+    ///
+    /// A row group of sentences or paragraphs holds megabytes of text. In a fresh buffer each
+    /// row group, that text was written into memory the process had never touched (a page
+    /// fault per 4 KB) and copied again at each doubling of the buffer.
+    ///
+    /// A buffer still shared (polars kept a reference to it: not expected) is left to be
+    /// freed, and the column starts again from an empty buffer.
+    fn recycle(&mut self, written: Box<dyn Array>) {
+        let Values::Str(values) = &mut self.values else {
+            return;
+        };
+        if values.len() > 0 {
+            return;
+        }
+        // The clone shares the buffers (but not the validity); once the box is dropped, it
+        // alone holds them.
+        let Some(array) = written
+            .as_any()
+            .downcast_ref::<Utf8Array<i64>>()
+            .map(|a| a.clone().with_validity(None))
+        else {
+            return;
+        };
+        drop(written);
+        *values = recycled_str_buf(array).unwrap_or_else(|| str_buf(self.capacity));
+    }
+}
+
+/// The buffers of `array`, emptied, when nothing else holds them.
+fn recycled_str_buf(array: Utf8Array<i64>) -> Option<StrBuf> {
+    let (dtype, offsets, mut bytes, _) = array.into_mut().right()?.into_data();
+    let mut offsets = offsets.into_inner();
+    offsets.clear();
+    offsets.push(0);
+    bytes.clear();
+    let offsets = Offsets::try_from(offsets).ok()?;
+    StrBuf::try_new(dtype, offsets, bytes, None).ok()
 }
 
 /// Whether a dictionary column chunk of `rows` rows with `distinct` distinct non-null values
@@ -751,7 +812,9 @@ impl ParquetOut {
                 continue;
             }
             let (array, encoding) = buf.take_array().map_err(|e| polars_err(&self.path, e))?;
-            let leaves = array_to_columns(array, type_.clone(), options, &[encoding])
+            // Lent to polars, so that its buffers can go back to the column once the pages
+            // are written (polars' own references to them are gone by then).
+            let leaves = array_to_columns(&array, type_.clone(), options, &[encoding])
                 .map_err(|e| polars_err(&self.path, e))?;
             for pages in leaves {
                 let compressed = pages
@@ -760,6 +823,7 @@ impl ParquetOut {
                     .map_err(|e| polars_err(&self.path, e))?;
                 columns.push(compressed);
             }
+            buf.recycle(array);
         }
         let row_group = columns.iter().map(|pages| {
             Ok(DynStreamingIterator::new(
@@ -847,6 +911,28 @@ mod tests {
             );
         }
         assert_eq!(DictIndex::short_key("1234567890123456"), None);
+    }
+
+    #[test]
+    fn a_short_key_read_in_two_pieces_is_the_key_built_byte_by_byte() {
+        // Every length up to 15 bytes, with NULs, high bytes and multi-byte characters in
+        // every position the two pieces overlap or meet.
+        let pieces = ["a", "\0", "、", "é", "Z", "的", "\u{7f}", "0"];
+        let mut x = 7u64;
+        for _ in 0..2000 {
+            let mut s = String::new();
+            while s.len() < 16 {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                s.push_str(pieces[(x >> 60) as usize % pieces.len()]);
+                let want = (s.len() <= 15).then(|| {
+                    s.bytes()
+                        .rev()
+                        .fold(0u128, |key, b| (key << 8) | u128::from(b))
+                        | (u128::from(s.len() as u8) << 120)
+                });
+                assert_eq!(DictIndex::short_key(&s), want, "{s:?}");
+            }
+        }
     }
 
     #[test]
@@ -1127,6 +1213,60 @@ mod tests {
                 values.len()
             );
         }
+    }
+
+    #[test]
+    fn a_plain_string_column_keeps_its_buffers_from_row_group_to_row_group() {
+        // Row groups of long values, some with nulls: each row group after the first is
+        // written into the memory the one before it grew, and every value reads back.
+        let values: Vec<Option<String>> = (0..1000)
+            .map(|i| (i % 7 != 3 || i < 500).then(|| format!("第{i}段，{}", "文".repeat(i % 50))))
+            .collect();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("labels.parquet");
+        let mut out =
+            ParquetOut::create(&path, &LABEL_BY_POLARS, 1, 200).unwrap_or_else(|e| panic!("{e}"));
+        let mut grown = 0;
+        for (row, v) in values.iter().enumerate() {
+            if let Some(buf) = out.columns.first_mut() {
+                buf.push_str(v.as_deref());
+                if let Values::Str(strs) = &buf.values {
+                    grown = grown.max(strs.values().len());
+                }
+            }
+            out.rows_pushed(1).unwrap_or_else(|e| panic!("{e}"));
+            if (row + 1) % 200 == 0 {
+                let Some(Values::Str(strs)) = out.columns.first().map(|b| &b.values) else {
+                    panic!("not a plain string column");
+                };
+                assert_eq!(
+                    strs.len(),
+                    0,
+                    "row {row}: the buffer is empty after a flush"
+                );
+                assert!(
+                    strs.values().capacity() >= grown,
+                    "row {row}: the buffer kept its memory"
+                );
+            }
+        }
+        out.finish().unwrap_or_else(|e| panic!("{e}"));
+        let df = {
+            use polars::prelude::{ParquetReader, SerReader};
+            let file = File::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            ParquetReader::new(file)
+                .finish()
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let read: Vec<Option<String>> = df
+            .column("label")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .str()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect();
+        assert_eq!(read, values);
     }
 
     #[test]
