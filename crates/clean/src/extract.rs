@@ -1229,8 +1229,6 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// `char::is_whitespace`, answering the many characters above U+3000 (Han, full-width
-/// punctuation) without a table lookup: no white space character lies above U+3000.
 /// Punctuation that ends the unpunctuated head of a long line (title, subtitle, dateline)
 /// in [`Extractor::split_long_line`]'s header mode.
 fn ends_head(c: char) -> bool {
@@ -1245,6 +1243,8 @@ fn head_is_punctuated(line: &str) -> bool {
         .is_some_and(|t| t.chars().any(ends_head))
 }
 
+/// `char::is_whitespace`, answering the many characters above U+3000 (Han, full-width
+/// punctuation) without a table lookup: no white space character lies above U+3000.
 fn is_space(c: char) -> bool {
     (c as u32) <= 0x3000 && c.is_whitespace()
 }

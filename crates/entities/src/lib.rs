@@ -546,7 +546,7 @@ impl DocChars {
                 // three bytes worked out, with no UTF-8 decoding. One range test passes
                 // over plain Han characters (but 等), which are none of these.
                 for (k, &ch) in given.iter().enumerate() {
-                    if matches!(ch as u32, 0x3010..=0xFFFF) && ch != '等' {
+                    if notes_nothing(ch) {
                         continue;
                     }
                     note_char(ch, k, &mut flags, &mut self.quotes);
@@ -566,7 +566,7 @@ impl DocChars {
             if let Some(cs) = self.chars.get_mut(base..) {
                 for (k, (c, ch)) in cs.iter_mut().zip(s.text.chars()).enumerate() {
                     *c = ch;
-                    if !matches!(ch as u32, 0x3010..=0xFFFF) || ch == '等' {
+                    if !notes_nothing(ch) {
                         note_char(ch, k, &mut flags, &mut self.quotes);
                     }
                     if is_odd_width(ch) {
@@ -604,10 +604,18 @@ impl DocChars {
     }
 }
 
+/// Whether the decoding has nothing to note for `ch`: a character of the BMP from U+3010 up
+/// (plain Han, mostly) but 等 is no quote, sets no flag and takes three bytes in UTF-8. One
+/// range test, so that most characters cost no more.
+#[inline]
+fn notes_nothing(ch: char) -> bool {
+    matches!(ch as u32, 0x3010..=0xFFFF) && ch != '等'
+}
+
 /// Notes what character `ch` (index `k` of its sentence) tells the rules: an opening quote
 /// or 等 in `flags` ([`sent_flags`]), any quote (“ ” ‘ ’ 「 」 『 』 ")
-/// in `quotes`. One `match` for both; the callers pass over plain Han characters (but 等)
-/// before it, as none of them is either.
+/// in `quotes`. One `match` for both; the callers pass over the characters
+/// [`notes_nothing`] names before it.
 #[inline]
 fn note_char(ch: char, k: usize, flags: &mut u8, quotes: &mut Vec<u32>) {
     match ch {

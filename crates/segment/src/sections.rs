@@ -919,9 +919,7 @@ mod tests {
             step in 1usize..6,
         ) {
             let chars: Vec<char> = text.chars().collect();
-            let marked: Vec<usize> = (0..chars.len())
-                .filter(|&i| chars.get(i).is_some_and(|&c| !crate::sentences::is_plain_han(c)))
-                .collect();
+            let marked = crate::sentences::marked_positions(&chars);
             let split = Split::default();
             let para = ParaView { text: &text, chars: &chars, marked: &marked, start: 0, split: &split };
             let mut bytes = WindowBytes::new(&para);

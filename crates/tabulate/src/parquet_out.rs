@@ -1000,7 +1000,6 @@ mod tests {
         rows: usize,
         value: impl Fn(usize, &str, &mut ColumnBuf) -> Option<()>,
     ) -> DataFrame {
-        use polars::prelude::{ParquetReader, SerReader};
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join(format!("{}.parquet", def.name));
         let mut out =
@@ -1020,10 +1019,27 @@ mod tests {
             out.rows_pushed(1).unwrap_or_else(|e| panic!("{e}"));
         }
         out.finish().unwrap_or_else(|e| panic!("{e}"));
-        let file = File::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        read_back(&path)
+    }
+
+    /// The Parquet file at `path`, read with polars.
+    fn read_back(path: &std::path::Path) -> DataFrame {
+        use polars::prelude::{ParquetReader, SerReader};
+        let file = File::open(path).unwrap_or_else(|e| panic!("{e}"));
         ParquetReader::new(file)
             .finish()
             .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Column `name` of `df`, a string column, as values.
+    fn str_values(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+        df.column(name)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .str()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect()
     }
 
     /// Writes `ints` as the `level` (never null) and `ordinal` (nullable) columns of a
@@ -1105,14 +1121,7 @@ mod tests {
         let df = write_and_read_back(def, 5_000, words.len(), |row, name, buf| {
             (name == "word").then(|| buf.push_str(words.get(row).map(String::as_str)))
         });
-        let read: Vec<Option<String>> = df
-            .column("word")
-            .unwrap_or_else(|e| panic!("{e}"))
-            .str()
-            .unwrap_or_else(|e| panic!("{e}"))
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect();
+        let read = str_values(&df, "word");
         let want: Vec<Option<String>> = words.into_iter().map(Some).collect();
         assert_eq!(read, want);
     }
@@ -1251,22 +1260,7 @@ mod tests {
             }
         }
         out.finish().unwrap_or_else(|e| panic!("{e}"));
-        let df = {
-            use polars::prelude::{ParquetReader, SerReader};
-            let file = File::open(&path).unwrap_or_else(|e| panic!("{e}"));
-            ParquetReader::new(file)
-                .finish()
-                .unwrap_or_else(|e| panic!("{e}"))
-        };
-        let read: Vec<Option<String>> = df
-            .column("label")
-            .unwrap_or_else(|e| panic!("{e}"))
-            .str()
-            .unwrap_or_else(|e| panic!("{e}"))
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect();
-        assert_eq!(read, values);
+        assert_eq!(str_values(&read_back(&path), "label"), values);
     }
 
     #[test]
