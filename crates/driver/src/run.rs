@@ -8,8 +8,8 @@ use std::time::{Instant, SystemTime};
 
 use gongwen_clean::Cleaner;
 use gongwen_ingest::Ingest;
-use gongwen_model::{DocOutcome, Failure, FailureStatus, InputFile, SourceInfo, Stage};
-use gongwen_segment::Segmenter;
+use gongwen_model::{CleanDoc, DocOutcome, Failure, FailureStatus, InputFile, SourceInfo, Stage};
+use gongwen_segment::{Segmenter, Tagged};
 use gongwen_tabulate::{TableWriter, TabulateError};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -212,10 +212,15 @@ impl Stages {
         Ok((stages, result))
     }
 
-    /// Runs one input file through ingest, clean and segment. Never panics: a stage
-    /// failure or panic becomes a failed outcome naming the stage.
+    /// Ingest and clean of one input file: its documents, clean or failed. Never panics:
+    /// a stage failure or panic becomes a failure naming the stage (so do the methods
+    /// below).
     #[allow(clippy::result_large_err)]
-    pub fn process_file(&self, file: &InputFile, times: &mut StageSeconds) -> Vec<CachedDoc> {
+    pub fn read_and_clean(
+        &self,
+        file: &InputFile,
+        times: &mut StageSeconds,
+    ) -> Vec<Result<CleanDoc, Failure>> {
         let file_source = SourceInfo {
             doc_id: file.doc_id.clone(),
             source_path: file.path.clone(),
@@ -227,46 +232,68 @@ impl Stages {
         times.ingest += t.elapsed().as_secs_f64();
         let raws = match raws {
             Ok(r) => r,
-            Err(f) => {
-                return vec![CachedDoc {
-                    outcome: DocOutcome::Failed(f),
-                    terms: Vec::new(),
-                }]
-            }
+            Err(f) => return vec![Err(f)],
         };
-        let mut docs = Vec::with_capacity(raws.len());
-        for raw in raws {
-            let raw = match raw {
-                Ok(r) => r,
-                Err(f) => {
-                    docs.push(CachedDoc {
-                        outcome: DocOutcome::Failed(f),
-                        terms: Vec::new(),
-                    });
-                    continue;
-                }
-            };
-            let source = raw.source.clone();
-            let t = Instant::now();
-            let cleaned =
-                guarded(Stage::Clean, &source, || self.cleaner.clean(raw)).and_then(|r| r);
-            times.clean += t.elapsed().as_secs_f64();
-            let clean = match cleaned {
+        let t = Instant::now();
+        let docs = raws
+            .into_iter()
+            .map(|raw| {
+                let raw = raw?;
+                let source = raw.source.clone();
+                guarded(Stage::Clean, &source, || self.cleaner.clean(raw)).and_then(|r| r)
+            })
+            .collect();
+        times.clean += t.elapsed().as_secs_f64();
+        docs
+    }
+
+    /// jieba's words of each clean document (`None` for a failed one, or where tagging
+    /// panicked: segmenting it then fails the same way).
+    pub fn tag_docs(
+        &self,
+        docs: &[Result<CleanDoc, Failure>],
+        times: &mut StageSeconds,
+    ) -> Vec<Option<Tagged>> {
+        let t = Instant::now();
+        let tagged = docs
+            .iter()
+            .map(|d| {
+                d.as_ref().ok().and_then(|clean| {
+                    catch_unwind(AssertUnwindSafe(|| self.segmenter.tag(clean))).ok()
+                })
+            })
+            .collect();
+        times.segment += t.elapsed().as_secs_f64();
+        tagged
+    }
+
+    /// Segments each clean document (with its words from [`Stages::tag_docs`]).
+    pub fn segment_docs(
+        &self,
+        docs: Vec<Result<CleanDoc, Failure>>,
+        tagged: Vec<Option<Tagged>>,
+        times: &mut StageSeconds,
+    ) -> Vec<CachedDoc> {
+        let mut out = Vec::with_capacity(docs.len());
+        for (doc, tagged) in docs.into_iter().zip(tagged) {
+            let clean = match doc {
                 Ok(c) => c,
                 Err(f) => {
-                    docs.push(CachedDoc {
+                    out.push(CachedDoc {
                         outcome: DocOutcome::Failed(f),
                         terms: Vec::new(),
                     });
                     continue;
                 }
             };
+            let source = clean.source.clone();
             let t = Instant::now();
-            let segmented = guarded(Stage::Segment, &source, || {
-                self.segmenter.segment_and_count(clean)
+            let segmented = guarded(Stage::Segment, &source, || match tagged {
+                Some(tagged) => self.segmenter.segment_tagged_and_count(clean, tagged),
+                None => self.segmenter.segment_and_count(clean),
             });
             times.segment += t.elapsed().as_secs_f64();
-            docs.push(match segmented {
+            out.push(match segmented {
                 Ok((seg, terms)) => CachedDoc {
                     outcome: DocOutcome::Done(seg),
                     terms,
@@ -277,7 +304,7 @@ impl Stages {
                 },
             });
         }
-        docs
+        out
     }
 }
 
@@ -631,12 +658,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
                     Some((items, results)) => sink.consume(items, results),
                     None => Ok(()),
                 },
-                || {
-                    chunk
-                        .par_iter()
-                        .map(|item| run_item(&stages, &cache, &loaded.hash, item))
-                        .collect::<Vec<ItemResult>>()
-                },
+                || process_chunk(&stages, &cache, &loaded.hash, chunk),
             )
         });
         written?;
@@ -809,7 +831,9 @@ fn make_plan(
     plan
 }
 
-fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) -> ItemResult {
+/// The first step of a plan item: a failure, a duplicate or a cached file is done; a file to
+/// process is read and cleaned.
+fn start_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) -> Step {
     let mut times = StageSeconds::default();
     let file = &item.file;
     let result = |docs, processed, from_cache, times, cache_entry| ItemResult {
@@ -828,7 +852,7 @@ fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) 
         result(vec![doc], false, false, times, None)
     };
     match &item.work {
-        Work::Failed(f) => failed(f.clone(), times),
+        Work::Failed(f) => Step::Done(failed(f.clone(), times)),
         Work::Duplicate(of) => {
             let failure = Failure {
                 source: SourceInfo {
@@ -842,7 +866,7 @@ fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) 
                 status: FailureStatus::Duplicate,
                 message: format!("same bytes as {of}"),
             };
-            failed(failure, times)
+            Step::Done(failed(failure, times))
         }
         Work::Cached(_) | Work::Process => {
             if let Work::Cached(at) = &item.work {
@@ -853,27 +877,90 @@ fn run_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) 
                 });
                 times.cache += t.elapsed().as_secs_f64();
                 if let Some((docs, blob)) = cached {
-                    return result(docs, false, true, times, Some(blob));
+                    return Step::Done(result(docs, false, true, times, Some(blob)));
                 }
                 log::debug!(
                     "cache entry of {} unusable (other config, or unreadable): processing it",
                     file.path
                 );
             }
-            let docs = stages.process_file(file, &mut times);
-            let t = Instant::now();
-            let entry = CacheEntry {
-                config_hash: config_hash.to_string(),
-                path: file.path.clone(),
-                doc_id: file.doc_id.clone(),
-                docs,
-            };
-            let blob = Cache::encode(&entry)
-                .map_err(|e| log::warn!("cannot cache {}: {e}", file.path))
-                .ok();
-            times.cache += t.elapsed().as_secs_f64();
-            result(entry.docs, true, false, times, blob)
+            let docs = stages.read_and_clean(file, &mut times);
+            Step::Cleaned(docs, times)
         }
+    }
+}
+
+/// A plan item after its first step in [`process_chunk`].
+enum Step {
+    /// Finished (failed, duplicate, or taken from the cache).
+    Done(ItemResult),
+    /// Read and cleaned, to be segmented.
+    Cleaned(Vec<Result<CleanDoc, Failure>>, StageSeconds),
+}
+
+/// Processes a chunk of plan items one step at a time: every file read and cleaned, then
+/// every clean document tagged by jieba, then the rest of segmenting and the cache entries.
+/// jieba's dictionary tables then stay in the processor's caches while it tags the whole
+/// chunk; when each document went through every step in turn, the other steps evicted them
+/// and a run took a quarter longer (clean gained as well).
+fn process_chunk(
+    stages: &Stages,
+    cache: &Cache,
+    config_hash: &str,
+    chunk: &[PlanItem],
+) -> Vec<ItemResult> {
+    let mut steps: Vec<Step> = chunk
+        .par_iter()
+        .map(|item| start_item(stages, cache, config_hash, item))
+        .collect();
+    let tagged: Vec<Vec<Option<Tagged>>> = steps
+        .par_iter_mut()
+        .map(|step| match step {
+            Step::Cleaned(docs, times) => stages.tag_docs(docs, times),
+            Step::Done(_) => Vec::new(),
+        })
+        .collect();
+    steps
+        .into_par_iter()
+        .zip(tagged)
+        .zip(chunk)
+        .map(|((step, tagged), item)| match step {
+            Step::Done(result) => result,
+            Step::Cleaned(docs, times) => {
+                finish_item(stages, config_hash, item, (docs, tagged), times)
+            }
+        })
+        .collect()
+}
+
+/// Segments a cleaned item's documents and encodes its cache entry.
+fn finish_item(
+    stages: &Stages,
+    config_hash: &str,
+    item: &PlanItem,
+    (docs, tagged): (Vec<Result<CleanDoc, Failure>>, Vec<Option<Tagged>>),
+    mut times: StageSeconds,
+) -> ItemResult {
+    let file = &item.file;
+    let docs = stages.segment_docs(docs, tagged, &mut times);
+    let t = Instant::now();
+    let entry = CacheEntry {
+        config_hash: config_hash.to_string(),
+        path: file.path.clone(),
+        doc_id: file.doc_id.clone(),
+        docs,
+    };
+    let blob = Cache::encode(&entry)
+        .map_err(|e| log::warn!("cannot cache {}: {e}", file.path))
+        .ok();
+    times.cache += t.elapsed().as_secs_f64();
+    ItemResult {
+        docs: entry.docs,
+        times,
+        processed: true,
+        from_cache: false,
+        bytes: file.size,
+        cache_entry: blob,
     }
 }
 

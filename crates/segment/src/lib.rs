@@ -406,6 +406,45 @@ impl Segmenter {
         count_terms: bool,
         clock: &mut Clock<'_>,
     ) -> (SegmentedDoc, Option<Vec<(String, u32)>>) {
+        self.segment_tagged_with(doc, None, count_terms, clock)
+    }
+
+    /// jieba's words of every paragraph of `doc`: the first and largest part of segmenting
+    /// it, split off so that a batch of documents can be tagged in a row (jieba's dictionary
+    /// tables then stay in the processor's caches) before the rest of the work is done
+    /// ([`Segmenter::segment_tagged_and_count`]).
+    pub fn tag(&self, doc: &CleanDoc) -> Tagged {
+        Tagged {
+            paragraphs: doc
+                .paragraphs
+                .iter()
+                .map(|p| self.tokenizer.tag(p))
+                .collect(),
+        }
+    }
+
+    /// [`Segmenter::segment_and_count`] of a document tagged by [`Segmenter::tag`] (the same
+    /// output; a paragraph whose words are missing from `tagged`, or that `tagged` does not
+    /// fit, is tagged again).
+    pub fn segment_tagged_and_count(
+        &self,
+        doc: CleanDoc,
+        tagged: Tagged,
+    ) -> (SegmentedDoc, Vec<(String, u32)>) {
+        let (out, terms) = self.segment_tagged_with(doc, Some(tagged), true, &mut Clock::off());
+        let terms = terms.unwrap_or_else(|| self.term_counts(&out));
+        (out, terms)
+    }
+
+    /// The work of [`Segmenter::segment_with`], given the document's words when it has been
+    /// tagged already.
+    fn segment_tagged_with(
+        &self,
+        doc: CleanDoc,
+        tagged: Option<Tagged>,
+        count_terms: bool,
+        clock: &mut Clock<'_>,
+    ) -> (SegmentedDoc, Option<Vec<(String, u32)>>) {
         // Every paragraph's characters, decoded once into one buffer. Paragraph `k` starts
         // at character `first + k` of the clean text (one `\n` before each but the first).
         // The same pass notes the positions (relative to the paragraph) of the characters
@@ -483,6 +522,7 @@ impl Segmenter {
         // sentence end, so these are the tokens of the sentences; a paragraph where a token
         // does cross is tagged again sentence by sentence.
         let mut n_sentences_seen = 0usize;
+        let mut tagged_paragraphs = tagged.map(|t| t.paragraphs.into_iter());
         for (((text, chars), split), &start) in doc
             .paragraphs
             .iter()
@@ -492,8 +532,15 @@ impl Segmenter {
         {
             let first = token_rows.len();
             let first_sentence = token_ranges.len();
-            self.tokenizer
-                .tokenize_into(text, &mut token_rows, terms.as_mut(), clock);
+            match tagged_paragraphs.as_mut().and_then(Iterator::next) {
+                Some(words) if words.fits(text) => {
+                    self.tokenizer
+                        .rows_from_tags(text, &words, &mut token_rows, terms.as_mut())
+                }
+                _ => self
+                    .tokenizer
+                    .tokenize_into(text, &mut token_rows, terms.as_mut(), clock),
+            }
             let para_tokens = token_rows.get_mut(first..).unwrap_or(&mut []);
             let fits = !para_tokens.is_empty() || chars.is_empty();
             let fits = fits
@@ -857,6 +904,39 @@ mod tests {
         assert_eq!(empty.1, Vec::new());
     }
 
+    /// Tagging first and segmenting later gives what segmenting at once gives; words tagged
+    /// from another document are not used.
+    #[test]
+    fn tagging_first_gives_the_same_output() {
+        let segmenter = default_segmenter();
+        let doc = CleanDoc {
+            paragraphs: vec![
+                "一、营商环境持续优化。我们要推动高质量发展！".into(),
+                "他说：“要干！”。然后走了 好吗?是的;a;b 3.5%的增长……结束 GDP增长5G网络".into(),
+                "版本v1.2;v2.0!OK?“引号。”　全角空格。Internationalization与中华人民共和国".into(),
+                String::new(),
+            ],
+            ..Default::default()
+        };
+        let at_once = segmenter.segment_and_count(doc.clone());
+        let tagged = segmenter.tag(&doc);
+        assert_eq!(
+            segmenter.segment_tagged_and_count(doc.clone(), tagged),
+            at_once
+        );
+        let other = CleanDoc {
+            paragraphs: vec!["另一篇文章。".into()],
+            ..Default::default()
+        };
+        let wrong = segmenter.tag(&other);
+        assert_eq!(
+            segmenter.segment_tagged_and_count(doc.clone(), wrong),
+            at_once
+        );
+        let none = segmenter.tag(&CleanDoc::default());
+        assert_eq!(segmenter.segment_tagged_and_count(doc, none), at_once);
+    }
+
     #[test]
     fn segmenter_is_shareable_across_threads() {
         fn assert_send_sync<T: Send + Sync>() {}
@@ -920,6 +1000,12 @@ impl SegmentProfile {
     pub fn total(&self) -> Duration {
         self.structure + self.jieba + self.tokens + self.numbers + self.entities
     }
+}
+
+/// jieba's words of each paragraph of one document (see [`Segmenter::tag`]).
+#[derive(Debug, Default)]
+pub struct Tagged {
+    paragraphs: Vec<tokens::TaggedText>,
 }
 
 /// Charges elapsed time to the parts of a [`SegmentProfile`]; does nothing when off.

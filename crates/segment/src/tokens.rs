@@ -15,6 +15,70 @@ pub(crate) struct DictProblem {
     pub message: String,
 }
 
+/// jieba's words of one text, ready to become token rows (see [`Tokenizer::tag`]).
+#[derive(Debug, Default)]
+pub(crate) struct TaggedText {
+    /// Bytes of the tagged text.
+    text_len: usize,
+    words: Vec<WordTag>,
+    /// Tags that are not one or two lowercase letters (`eng`, user dictionaries' own), by
+    /// [`WordTag::tag`] − `TAG_LETTERS²`.
+    long_tags: Vec<CompactString>,
+}
+
+impl TaggedText {
+    /// Whether these can be the words of `text` (tagged from a text of its length).
+    pub(crate) fn fits(&self, text: &str) -> bool {
+        self.text_len == text.len()
+    }
+
+    /// Appends a word: its character and byte ranges in the text, and its tag.
+    fn push(
+        &mut self,
+        (start, end): (usize, usize),
+        (byte_start, byte_end): (usize, usize),
+        tag: &str,
+    ) {
+        let id = match short_tag_index(tag) {
+            Some(i) => i,
+            None => {
+                let k = match self.long_tags.iter().position(|l| l == tag) {
+                    Some(k) => k,
+                    None => {
+                        self.long_tags.push(CompactString::new(tag));
+                        self.long_tags.len() - 1
+                    }
+                };
+                SHORT_TAGS + k
+            }
+        };
+        self.words.push(WordTag {
+            start,
+            end,
+            byte_start,
+            byte_end,
+            tag: u32::try_from(id).unwrap_or(u32::MAX),
+        });
+    }
+}
+
+/// One word from jieba: character and byte range in the tagged text, and its tag: a
+/// [`short_tag_index`] below `TAG_LETTERS²`, else an index into [`TaggedText::long_tags`].
+#[derive(Debug, Clone, Copy)]
+struct WordTag {
+    start: usize,
+    end: usize,
+    byte_start: usize,
+    byte_end: usize,
+    tag: u32,
+}
+
+/// The tag of text jieba leaves out.
+static X: CompactString = CompactString::const_new("x");
+
+/// Tag ids below this are [`short_tag_index`]es.
+const SHORT_TAGS: usize = TAG_LETTERS * TAG_LETTERS;
+
 /// jieba with the domain and user dictionaries loaded; immutable after build.
 pub(crate) struct Tokenizer {
     jieba: Jieba,
@@ -102,7 +166,8 @@ impl Tokenizer {
     }
 
     /// Appends a token row (`sent_idx` and `tok_idx` 0, span relative to the tagged text),
-    /// and shows it to `terms` when keyword candidates are being counted.
+    /// and shows it to `terms` when keyword candidates are being counted. `tag_index` is
+    /// the tag's [`short_tag_index`].
     ///
     /// The word is built with `CompactString::new` (an inline copy: about 40 instructions
     /// fewer than `push_str` into an empty string, whose capacity checks and length update
@@ -112,76 +177,108 @@ impl Tokenizer {
     /// share of profile samples against jieba's.)
     #[inline(always)]
     fn push_row(
-        &self,
         out: &mut Vec<Token>,
         (start, end): (usize, usize),
         word: &str,
-        tag: &str,
+        (pos, tag_index): (&CompactString, Option<usize>),
         terms: &mut Option<&mut TermCounter<'_>>,
     ) {
         let row = out.len();
-        let tag_index = short_tag_index(tag);
-        let pos = match tag_index.and_then(|i| self.short_tags.get(i)) {
-            Some(ready) => ready.clone(),
-            None => CompactString::new(tag),
-        };
         out.push(Token {
             sent_idx: 0,
             tok_idx: 0,
             word: CompactString::new(word),
-            pos,
+            pos: pos.clone(),
             span: Span::new(start, end),
         });
         if let Some(terms) = terms {
-            terms.see(row, word, end - start, tag, tag_index);
+            terms.see(row, word, end - start, pos, tag_index);
         }
     }
 
-    /// Appends the tokens of `text` to `out`, tiling it exactly: every character belongs to
-    /// exactly one token (anything jieba leaves out becomes a token tagged `x`). Spans are
-    /// character offsets relative to `text`; `sent_idx` and `tok_idx` are left 0 for the
-    /// caller to set. (The token rows are built here, straight from jieba's tags, so no
-    /// intermediate list is written and read again.)
-    ///
-    /// jieba cuts its input into blocks at every character that is not Han, ASCII
-    /// alphanumeric or one of `+#&._%-`, and segments each block on its own; so tagging a
-    /// paragraph gives the same tokens as tagging each of its sentences, whose ends are
-    /// punctuation, closing quotes or whitespace (segment still checks that no token crosses
-    /// a sentence end).
-    ///
-    /// With `terms`, every row is also counted as a keyword candidate if it is one (see
-    /// [`TermCounter::see`]); row numbers are positions in `out`.
+    /// Appends the tokens of `text` to `out`: [`Tokenizer::tag`], then
+    /// [`Tokenizer::rows_from_tags`].
     pub(crate) fn tokenize_into(
         &self,
         text: &str,
         out: &mut Vec<Token>,
-        mut terms: Option<&mut TermCounter<'_>>,
+        terms: Option<&mut TermCounter<'_>>,
         clock: &mut Clock<'_>,
     ) {
         clock.lap(|p| &mut p.tokens);
-        let tags = self.jieba.tag(text, self.hmm);
+        let tagged = self.tag(text);
         clock.lap(|p| &mut p.jieba);
-        out.reserve(tags.len());
+        self.rows_from_tags(text, &tagged, out, terms);
+    }
+
+    /// jieba's words of `text` with their tags, kept apart from the token rows so that many
+    /// texts can be tagged in a row (jieba's tables then stay in the processor's caches).
+    ///
+    /// jieba cuts its input into blocks at every character that is not Han, ASCII
+    /// alphanumeric or one of `+#&._%-`, and segments each block on its own; so tagging a
+    /// paragraph gives the same words as tagging each of its sentences, whose ends are
+    /// punctuation, closing quotes or whitespace (segment still checks that no token crosses
+    /// a sentence end).
+    pub(crate) fn tag(&self, text: &str) -> TaggedText {
+        let tags = self.jieba.tag(text, self.hmm);
+        let mut tagged = TaggedText {
+            text_len: text.len(),
+            words: Vec::with_capacity(tags.len()),
+            long_tags: Vec::new(),
+        };
+        for t in &tags {
+            tagged.push((t.start, t.end), (t.byte_start, t.byte_end), t.tag);
+        }
+        tagged
+    }
+
+    /// Appends the token rows of `text`, tagged as `tagged`, to `out`, tiling it exactly:
+    /// every character belongs to exactly one token (anything jieba leaves out becomes a
+    /// token tagged `x`). Spans are character offsets relative to `text`; `sent_idx` and
+    /// `tok_idx` are left 0 for the caller to set.
+    ///
+    /// With `terms`, every row is also counted as a keyword candidate if it is one (see
+    /// [`TermCounter::see`]); row numbers are positions in `out`.
+    pub(crate) fn rows_from_tags(
+        &self,
+        text: &str,
+        tagged: &TaggedText,
+        out: &mut Vec<Token>,
+        mut terms: Option<&mut TermCounter<'_>>,
+    ) {
+        let x = short_tag_index("x");
+        let x_tag = (x.and_then(|i| self.short_tags.get(i)).unwrap_or(&X), x);
+        out.reserve(tagged.words.len());
         let mut pos = 0usize;
         let mut byte_pos = 0usize;
-        for t in tags {
+        for t in &tagged.words {
             if t.start < pos || t.end <= t.start || t.byte_start < byte_pos {
                 continue;
             }
+            let Some(word) = text.get(t.byte_start..t.byte_end) else {
+                continue;
+            };
             if t.start > pos {
                 if let Some(gap) = text.get(byte_pos..t.byte_start) {
-                    self.push_row(out, (pos, t.start), gap, "x", &mut terms);
+                    Self::push_row(out, (pos, t.start), gap, x_tag, &mut terms);
                 }
             }
-            let tag = if t.tag.is_empty() { "x" } else { t.tag };
-            self.push_row(out, (t.start, t.end), t.word, tag, &mut terms);
+            let id = t.tag as usize;
+            let tag = match id.checked_sub(SHORT_TAGS) {
+                None => (self.short_tags.get(id).unwrap_or(&X), Some(id)),
+                Some(k) => match tagged.long_tags.get(k) {
+                    Some(long) if !long.is_empty() => (long, None),
+                    _ => x_tag,
+                },
+            };
+            Self::push_row(out, (t.start, t.end), word, tag, &mut terms);
             pos = t.end;
             byte_pos = t.byte_end;
         }
         if let Some(rest) = text.get(byte_pos..) {
             if !rest.is_empty() {
                 let n = rest.chars().count();
-                self.push_row(out, (pos, pos + n), rest, "x", &mut terms);
+                Self::push_row(out, (pos, pos + n), rest, x_tag, &mut terms);
             }
         }
     }
@@ -202,20 +299,39 @@ mod tests {
             }
         }
         let words = [
-            "",
             "中",
             "发展",
             "abcdefghijklmnopqrstuvwx",
             "中华人民共和国全国人民代表大会",
         ];
-        let mut rows = Vec::new();
+        let mut text = String::new();
+        let mut tagged = TaggedText::default();
+        let mut chars = 0;
         for (k, tag) in tags.iter().enumerate() {
             let word = words.get(k % words.len()).copied().unwrap_or("");
-            tokenizer.push_row(&mut rows, (k, k + 1), word, tag, &mut None);
-            let row = rows.last();
-            assert_eq!(row.map(|r| r.word.as_str()), Some(word));
-            assert_eq!(row.map(|r| r.pos.as_str()), Some(tag.as_str()));
-            assert_eq!(row.map(|r| r.span), Some(Span::new(k, k + 1)));
+            let n = word.chars().count();
+            tagged.push(
+                (chars, chars + n),
+                (text.len(), text.len() + word.len()),
+                tag,
+            );
+            text.push_str(word);
+            chars += n;
+        }
+        tagged.text_len = text.len();
+        assert!(tagged.fits(&text));
+        let mut rows = Vec::new();
+        tokenizer.rows_from_tags(&text, &tagged, &mut rows, None);
+        assert_eq!(rows.len(), tags.len());
+        let mut chars = 0;
+        for (k, (row, tag)) in rows.iter().zip(&tags).enumerate() {
+            let word = words.get(k % words.len()).copied().unwrap_or("");
+            let n = word.chars().count();
+            let tag = if tag.is_empty() { "x" } else { tag.as_str() };
+            assert_eq!(row.word.as_str(), word);
+            assert_eq!(row.pos.as_str(), tag);
+            assert_eq!(row.span, Span::new(chars, chars + n));
+            chars += n;
         }
     }
 }
