@@ -247,37 +247,37 @@ impl Stages {
         docs
     }
 
-    /// jieba's words of each clean document (`None` for a failed one, or where tagging
-    /// panicked: segmenting it then fails the same way).
+    /// jieba's words of each clean document ([`Segmenter::tag`]), paired with it.
+    #[allow(clippy::result_large_err)]
     pub fn tag_docs(
         &self,
-        docs: &[Result<CleanDoc, Failure>],
+        docs: Vec<Result<CleanDoc, Failure>>,
         times: &mut StageSeconds,
-    ) -> Vec<Option<Tagged>> {
+    ) -> Vec<Result<(CleanDoc, Tagged), Failure>> {
         let t = Instant::now();
         let tagged = docs
-            .iter()
-            .map(|d| {
-                d.as_ref().ok().and_then(|clean| {
-                    catch_unwind(AssertUnwindSafe(|| self.segmenter.tag(clean))).ok()
-                })
+            .into_iter()
+            .map(|doc| {
+                let clean = doc?;
+                let tagged = guarded(Stage::Segment, &clean.source, || self.segmenter.tag(&clean))?;
+                Ok((clean, tagged))
             })
             .collect();
         times.segment += t.elapsed().as_secs_f64();
         tagged
     }
 
-    /// Segments each clean document (with its words from [`Stages::tag_docs`]).
+    /// Segments each tagged document ([`Segmenter::segment_tagged_and_count`]).
+    #[allow(clippy::result_large_err)]
     pub fn segment_docs(
         &self,
-        docs: Vec<Result<CleanDoc, Failure>>,
-        tagged: Vec<Option<Tagged>>,
+        docs: Vec<Result<(CleanDoc, Tagged), Failure>>,
         times: &mut StageSeconds,
     ) -> Vec<CachedDoc> {
         let mut out = Vec::with_capacity(docs.len());
-        for (doc, tagged) in docs.into_iter().zip(tagged) {
-            let clean = match doc {
-                Ok(c) => c,
+        for doc in docs {
+            let (clean, tagged) = match doc {
+                Ok(d) => d,
                 Err(f) => {
                     out.push(CachedDoc {
                         outcome: DocOutcome::Failed(f),
@@ -288,9 +288,8 @@ impl Stages {
             };
             let source = clean.source.clone();
             let t = Instant::now();
-            let segmented = guarded(Stage::Segment, &source, || match tagged {
-                Some(tagged) => self.segmenter.segment_tagged_and_count(clean, tagged),
-                None => self.segmenter.segment_and_count(clean),
+            let segmented = guarded(Stage::Segment, &source, || {
+                self.segmenter.segment_tagged_and_count(clean, tagged)
             });
             times.segment += t.elapsed().as_secs_f64();
             out.push(match segmented {
@@ -833,7 +832,12 @@ fn make_plan(
 
 /// The first step of a plan item: a failure, a duplicate or a cached file is done; a file to
 /// process is read and cleaned.
-fn start_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem) -> Step {
+fn start_item(
+    stages: &Stages,
+    cache: &Cache,
+    config_hash: &str,
+    item: &PlanItem,
+) -> Step<CleanDoc> {
     let mut times = StageSeconds::default();
     let file = &item.file;
     let result = |docs, processed, from_cache, times, cache_entry| ItemResult {
@@ -885,17 +889,18 @@ fn start_item(stages: &Stages, cache: &Cache, config_hash: &str, item: &PlanItem
                 );
             }
             let docs = stages.read_and_clean(file, &mut times);
-            Step::Cleaned(docs, times)
+            Step::Docs(docs, times)
         }
     }
 }
 
-/// A plan item after its first step in [`process_chunk`].
-enum Step {
+/// A plan item between two steps of [`process_chunk`]: finished, or its documents (`D`) so
+/// far.
+enum Step<D> {
     /// Finished (failed, duplicate, or taken from the cache).
     Done(ItemResult),
-    /// Read and cleaned, to be segmented.
-    Cleaned(Vec<Result<CleanDoc, Failure>>, StageSeconds),
+    /// Its documents (or their failures) and the time spent on them so far.
+    Docs(Vec<Result<D, Failure>>, StageSeconds),
 }
 
 /// Processes a chunk of plan items one step at a time: every file read and cleaned, then
@@ -909,40 +914,41 @@ fn process_chunk(
     config_hash: &str,
     chunk: &[PlanItem],
 ) -> Vec<ItemResult> {
-    let mut steps: Vec<Step> = chunk
+    let cleaned: Vec<Step<CleanDoc>> = chunk
         .par_iter()
         .map(|item| start_item(stages, cache, config_hash, item))
         .collect();
-    let tagged: Vec<Vec<Option<Tagged>>> = steps
-        .par_iter_mut()
+    let tagged: Vec<Step<(CleanDoc, Tagged)>> = cleaned
+        .into_par_iter()
         .map(|step| match step {
-            Step::Cleaned(docs, times) => stages.tag_docs(docs, times),
-            Step::Done(_) => Vec::new(),
+            Step::Done(result) => Step::Done(result),
+            Step::Docs(docs, mut times) => {
+                let docs = stages.tag_docs(docs, &mut times);
+                Step::Docs(docs, times)
+            }
         })
         .collect();
-    steps
+    tagged
         .into_par_iter()
-        .zip(tagged)
         .zip(chunk)
-        .map(|((step, tagged), item)| match step {
+        .map(|(step, item)| match step {
             Step::Done(result) => result,
-            Step::Cleaned(docs, times) => {
-                finish_item(stages, config_hash, item, (docs, tagged), times)
-            }
+            Step::Docs(docs, times) => finish_item(stages, config_hash, item, docs, times),
         })
         .collect()
 }
 
-/// Segments a cleaned item's documents and encodes its cache entry.
+/// Segments a tagged item's documents and encodes its cache entry.
+#[allow(clippy::result_large_err)]
 fn finish_item(
     stages: &Stages,
     config_hash: &str,
     item: &PlanItem,
-    (docs, tagged): (Vec<Result<CleanDoc, Failure>>, Vec<Option<Tagged>>),
+    docs: Vec<Result<(CleanDoc, Tagged), Failure>>,
     mut times: StageSeconds,
 ) -> ItemResult {
     let file = &item.file;
-    let docs = stages.segment_docs(docs, tagged, &mut times);
+    let docs = stages.segment_docs(docs, &mut times);
     let t = Instant::now();
     let entry = CacheEntry {
         config_hash: config_hash.to_string(),

@@ -354,7 +354,7 @@ impl Segmenter {
 
     /// Segments one document. Never panics; any text gives tiling sentences and tokens.
     pub fn segment(&self, doc: CleanDoc) -> SegmentedDoc {
-        self.segment_with(doc, false, &mut Clock::off()).0
+        self.segment_with(doc, None, false, &mut Clock::off()).0
     }
 
     /// [`Segmenter::segment`] and [`Segmenter::term_counts`] of the result in one go (the
@@ -362,13 +362,14 @@ impl Segmenter {
     /// built, where each row's tag and length are at hand, instead of in a second pass over
     /// the rows.
     pub fn segment_and_count(&self, doc: CleanDoc) -> (SegmentedDoc, Vec<(String, u32)>) {
-        self.segment_counting(doc, &mut Clock::off())
+        self.segment_counting(doc, None, &mut Clock::off())
     }
 
     /// [`Segmenter::segment`], adding the time spent in each part of the work to `profile`
     /// (for benchmarks; the output is the same).
     pub fn segment_profiled(&self, doc: CleanDoc, profile: &mut SegmentProfile) -> SegmentedDoc {
-        self.segment_with(doc, false, &mut Clock::on(profile)).0
+        self.segment_with(doc, None, false, &mut Clock::on(profile))
+            .0
     }
 
     /// [`Segmenter::segment_and_count`], adding the time spent in each part of the work to
@@ -380,33 +381,9 @@ impl Segmenter {
         profile: &mut SegmentProfile,
     ) -> (SegmentedDoc, Vec<(String, u32)>) {
         let mut clock = Clock::on(profile);
-        let out = self.segment_counting(doc, &mut clock);
+        let out = self.segment_counting(doc, None, &mut clock);
         clock.lap(|p| &mut p.structure);
         out
-    }
-
-    /// The work of [`Segmenter::segment_and_count`]: candidates counted on the way, or over
-    /// the rows when they could not be.
-    fn segment_counting(
-        &self,
-        doc: CleanDoc,
-        clock: &mut Clock<'_>,
-    ) -> (SegmentedDoc, Vec<(String, u32)>) {
-        let (out, terms) = self.segment_with(doc, true, clock);
-        let terms = terms.unwrap_or_else(|| self.term_counts(&out));
-        (out, terms)
-    }
-
-    /// The work of [`Segmenter::segment`]; with `count_terms`, also the document's keyword
-    /// candidates (`None` when they could not be counted on the way: the caller then counts
-    /// them over the rows).
-    fn segment_with(
-        &self,
-        doc: CleanDoc,
-        count_terms: bool,
-        clock: &mut Clock<'_>,
-    ) -> (SegmentedDoc, Option<Vec<(String, u32)>>) {
-        self.segment_tagged_with(doc, None, count_terms, clock)
     }
 
     /// jieba's words of every paragraph of `doc`: the first and largest part of segmenting
@@ -431,14 +408,27 @@ impl Segmenter {
         doc: CleanDoc,
         tagged: Tagged,
     ) -> (SegmentedDoc, Vec<(String, u32)>) {
-        let (out, terms) = self.segment_tagged_with(doc, Some(tagged), true, &mut Clock::off());
+        self.segment_counting(doc, Some(tagged), &mut Clock::off())
+    }
+
+    /// The work of [`Segmenter::segment_and_count`] and
+    /// [`Segmenter::segment_tagged_and_count`]: candidates counted on the way, or over the
+    /// rows when they could not be.
+    fn segment_counting(
+        &self,
+        doc: CleanDoc,
+        tagged: Option<Tagged>,
+        clock: &mut Clock<'_>,
+    ) -> (SegmentedDoc, Vec<(String, u32)>) {
+        let (out, terms) = self.segment_with(doc, tagged, true, clock);
         let terms = terms.unwrap_or_else(|| self.term_counts(&out));
         (out, terms)
     }
 
-    /// The work of [`Segmenter::segment_with`], given the document's words when it has been
-    /// tagged already.
-    fn segment_tagged_with(
+    /// The work of [`Segmenter::segment`], given the document's words when it has been
+    /// tagged already; with `count_terms`, also the document's keyword candidates (`None`
+    /// when they could not be counted on the way: the caller then counts them over the rows).
+    fn segment_with(
         &self,
         doc: CleanDoc,
         tagged: Option<Tagged>,
