@@ -51,7 +51,8 @@ pub struct OutputConfig {
     pub formats: Vec<String>,
     /// Tables to write. Default: all of them (`documents`, `paragraphs`, `sentences`,
     /// `sections`, `tokens`, `entities`, `entity_counts`, `numbers`, `keywords`, `errors`).
-    /// Leaving out `tokens` saves most of the output size.
+    /// Leaving out `tokens` saves most of the output size and a tenth to a fifth of a run's
+    /// time.
     #[serde(default = "default_tables")]
     pub tables: Vec<String>,
     /// Start CSV files with a UTF-8 byte order mark, so Excel shows Chinese correctly.
