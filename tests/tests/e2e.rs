@@ -292,6 +292,56 @@ fn incremental_run_after_add_change_delete_equals_a_full_run() {
 }
 
 #[test]
+fn a_table_or_format_no_longer_asked_for_leaves_the_output_folder() {
+    let tmp = tempdir();
+    let input = repo().join("data/samples");
+    let out = tmp.path().join("out");
+    run(&[&input], &out, false, None);
+    assert!(out.join("tokens.parquet").is_file() && out.join("tokens.csv").is_file());
+    let user_file = out.join("notes.csv");
+    std::fs::write(&user_file, "mine").unwrap_or_else(|e| panic!("{e}"));
+
+    // Tokens dropped from the tables, CSV from the formats: the next run (incremental, all
+    // files unchanged) writes the rest and removes what an earlier run left of those.
+    let overrides = Overrides {
+        inputs: vec![input.clone()],
+        output: Some(out.clone()),
+    };
+    let mut loaded = gongwen::load(&repo().join("pipeline.toml"), &overrides)
+        .unwrap_or_else(|e| panic!("config: {e}"));
+    loaded.config.output.tables.retain(|t| t != "tokens");
+    loaded.config.output.formats = vec!["parquet".to_string()];
+    let opts = RunOptions {
+        jobs: Some(2),
+        progress: false,
+        ..Default::default()
+    };
+    let second = gongwen::run(&loaded, &opts).unwrap_or_else(|e| panic!("run: {e}"));
+    assert_eq!(
+        second.manifest.files.processed, 0,
+        "{:?}",
+        second.manifest.files
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut expected: Vec<String> = loaded
+        .config
+        .output
+        .tables
+        .iter()
+        .map(|t| format!("{t}.parquet"))
+        .chain(["manifest.json".to_string(), "notes.csv".to_string()])
+        .collect();
+    expected.sort();
+    assert_eq!(left, expected);
+}
+
+#[test]
 fn shards_merged_equal_one_run() {
     let tmp = tempdir();
     let input = repo().join("data/samples");

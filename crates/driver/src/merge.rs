@@ -179,7 +179,8 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
     }
 
     // Into place, then the parts go (the folder reads as one dataset).
-    crate::run::move_files(&tables, &out)?;
+    let moved = crate::run::move_files(&tables, &out)?;
+    crate::run::remove_unwritten_tables(&out, None, &moved);
     let _ = std::fs::remove_dir_all(&staging);
     remove_part_tables(&out, count);
 

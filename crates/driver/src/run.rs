@@ -710,7 +710,8 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         .collect();
 
     // Move into place: every table file, then (for a shard) its term counts for `merge`.
-    move_files(&staging_tables, &layout.out)?;
+    let moved = move_files(&staging_tables, &layout.out)?;
+    remove_unwritten_tables(&layout.out, layout.part.as_deref(), &moved);
     if let Some(part) = &layout.part {
         let dir = layout.terms_dir();
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
@@ -989,7 +990,7 @@ fn write_keywords(
 }
 
 /// Renames every file of `from` into `to` (same filesystem: each rename is atomic).
-pub(crate) fn move_files(from: &Path, to: &Path) -> Result<(), RunError> {
+pub(crate) fn move_files(from: &Path, to: &Path) -> Result<Vec<String>, RunError> {
     let entries = std::fs::read_dir(from).map_err(io_err(from))?;
     let mut names: Vec<PathBuf> = entries
         .flatten()
@@ -997,13 +998,37 @@ pub(crate) fn move_files(from: &Path, to: &Path) -> Result<(), RunError> {
         .filter(|p| p.is_file())
         .collect();
     names.sort();
+    let mut moved = Vec::with_capacity(names.len());
     for src in names {
         if let Some(name) = src.file_name() {
             let dest = to.join(name);
             std::fs::rename(&src, &dest).map_err(io_err(&dest))?;
+            moved.push(name.to_string_lossy().into_owned());
         }
     }
-    Ok(())
+    Ok(moved)
+}
+
+/// Removes the table files of `out` that a run of this kind (`part`: a shard's part files,
+/// `None`: whole tables) can write but this one did not (`written`: the names it moved into
+/// place): a table or format the config no longer asks for. Left there, they would be read
+/// with the new tables as one dataset, though an older run wrote them. A file that cannot
+/// be removed is reported and left.
+pub(crate) fn remove_unwritten_tables(out: &Path, part: Option<&str>, written: &[String]) {
+    for name in gongwen_tabulate::table_file_names(part) {
+        let path = out.join(&name);
+        if written.contains(&name) || !path.is_file() {
+            continue;
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => log::info!(
+                "removed {path:?}: an earlier run wrote it, the config no longer asks for it"
+            ),
+            Err(e) => log::warn!(
+                "cannot remove {path:?}, written by an earlier run with other [output] tables or formats: {e}"
+            ),
+        }
+    }
 }
 
 /// Removes staging folders of this run kind left by killed runs (we hold the lock, so

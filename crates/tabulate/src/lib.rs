@@ -271,6 +271,16 @@ pub struct TableSchema {
     pub columns: Vec<ColumnSchema>,
 }
 
+/// The name of every file a [`TableWriter`] can write for `part` (see
+/// [`TableWriter::create`]), in every format: `documents.parquet`, `documents.csv`, … or
+/// `documents.part-0-of-4.parquet`, …; whichever tables and formats the config asks for.
+pub fn table_file_names(part: Option<&str>) -> Vec<String> {
+    TABLES
+        .iter()
+        .flat_map(|t| FORMATS.map(|ext| sink::file_name(t.name, part, ext)))
+        .collect()
+}
+
 /// Every table gongwen writes, with its columns.
 pub fn schemas() -> Vec<TableSchema> {
     TABLES

@@ -10,7 +10,8 @@ use std::path::Path;
 use common::{failure, read_csv, read_parquet, sample};
 use gongwen_model::{slice_chars, DocOutcome, FailureStatus, Keyword, Span};
 use gongwen_tabulate::{
-    merge_parts, merge_parts_into, read_row_counts, schemas, OutputConfig, TableWriter,
+    merge_parts, merge_parts_into, read_row_counts, schemas, table_file_names, OutputConfig,
+    TableWriter,
 };
 use polars::prelude::DataType;
 
@@ -152,6 +153,17 @@ fn every_table_is_written_with_its_columns_and_types_in_both_formats() {
     assert_eq!(counted.len(), schemas().len());
     for c in counted {
         assert_eq!(c.parquet_rows, c.csv_rows, "{}", c.table);
+    }
+}
+
+#[test]
+fn table_file_names_are_the_files_a_writer_of_every_table_and_format_writes() {
+    for part in [None, Some("part-1-of-4")] {
+        let dir = tempfile::tempdir().unwrap();
+        write(&config(), dir.path(), part, &outcomes());
+        let mut names = table_file_names(part);
+        names.sort();
+        assert_eq!(names, files_in(dir.path()), "{part:?}");
     }
 }
 
