@@ -747,8 +747,19 @@ pub fn summary_line(m: &Manifest) -> String {
     } else {
         0.0
     };
+    // Rows of the two largest tables, when they are written (a table left out of
+    // `[output] tables` has no row count, not 0 rows).
+    let rows: Vec<String> = ["sentences", "tokens"]
+        .iter()
+        .filter_map(|t| m.rows.get(*t).map(|n| format!("{n} {t}")))
+        .collect();
+    let rows = if rows.is_empty() {
+        String::new()
+    } else {
+        format!("{}; ", rows.join(", "))
+    };
     format!(
-        "gongwen {}: {} file(s) ({:.1} MB): {} processed, {} unchanged, {} duplicate, {} failed; documents {} ok, {} empty, {} error; {} sentences, {} tokens; {:.1}s ({:.2} MB/s) → {}",
+        "gongwen {}: {} file(s) ({:.1} MB): {} processed, {} unchanged, {} duplicate, {} failed; documents {} ok, {} empty, {} error; {rows}{:.1}s ({:.2} MB/s) → {}",
         m.command,
         m.files.in_shard,
         mb,
@@ -759,8 +770,6 @@ pub fn summary_line(m: &Manifest) -> String {
         m.documents.ok,
         m.documents.empty,
         m.documents.error,
-        m.rows.get("sentences").copied().unwrap_or(0),
-        m.rows.get("tokens").copied().unwrap_or(0),
         m.wall_seconds,
         rate,
         m.output_dir
@@ -1071,6 +1080,19 @@ pub(crate) fn read_terms_file(path: &Path) -> Result<Vec<(String, TermCounts)>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_summary_counts_rows_of_the_tables_written_only() {
+        let mut m = Manifest::default();
+        m.rows.insert("sentences".into(), 492);
+        m.rows.insert("tokens".into(), 14306);
+        assert!(summary_line(&m).contains("; 492 sentences, 14306 tokens; "));
+        m.rows.remove("tokens");
+        assert!(summary_line(&m).contains("; 492 sentences; "));
+        assert!(!summary_line(&m).contains("tokens"));
+        m.rows.clear();
+        assert!(summary_line(&m).contains(" error; 0.0s"));
+    }
 
     #[test]
     fn shard_parsing_and_membership() {
