@@ -20,6 +20,7 @@ fn an_empty_section_gets_the_documented_defaults() {
     assert_eq!(config.formats, ["parquet", "csv"]);
     let all: Vec<&str> = schemas().iter().map(|t| t.name).collect();
     assert_eq!(config.tables, all);
+    assert_eq!(config.csv_tables, None);
     assert!(config.csv_bom);
     assert_eq!(config.zstd_level, 1);
     assert_eq!(config.batch_rows, 16_384);
@@ -57,6 +58,39 @@ batch_rows = 0
     );
     assert!(problems[0].message.contains("\"xlsx\""));
     assert!(problems[2].message.contains("\"tokenz\""));
+}
+
+#[test]
+fn csv_tables_must_be_known_tables_written_in_csv() {
+    let config = parse(
+        r#"[output]
+tables = ["documents", "entities"]
+csv_tables = ["documents", "tokenz", "documents", "numbers"]
+"#,
+    )
+    .unwrap();
+    let problems = config.validate();
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "output.csv_tables[1]",
+            "output.csv_tables[2]",
+            "output.csv_tables[3]"
+        ]
+    );
+    assert!(problems[2].message.contains("not in output.tables"));
+
+    let config =
+        parse("[output]\nformats = [\"parquet\"]\ncsv_tables = [\"documents\"]\n").unwrap();
+    let paths: Vec<String> = config.validate().into_iter().map(|p| p.path).collect();
+    assert_eq!(paths, ["output.csv_tables"]);
+
+    let config = parse("[output]\ncsv_tables = [\"documents\"]\n").unwrap();
+    assert!(config.validate().is_empty());
+    assert!(config.writes_csv_of("documents"));
+    assert!(!config.writes_csv_of("tokens"));
+    assert!(parse("[output]\n").unwrap().writes_csv_of("tokens"));
 }
 
 #[test]

@@ -157,6 +157,26 @@ fn every_table_is_written_with_its_columns_and_types_in_both_formats() {
 }
 
 #[test]
+fn csv_tables_leaves_out_the_csv_of_the_others_but_not_their_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config();
+    config.csv_tables = Some(
+        schemas()
+            .iter()
+            .map(|t| t.name.to_string())
+            .filter(|t| t != "tokens")
+            .collect(),
+    );
+    let counts = write(&config, dir.path(), None, &outcomes());
+    let files = files_in(dir.path());
+    assert!(files.contains(&"tokens.parquet".to_string()), "{files:?}");
+    assert!(!files.contains(&"tokens.csv".to_string()), "{files:?}");
+    assert_eq!(files.len(), 2 * schemas().len() - 1, "{files:?}");
+    let tokens = counts.iter().find(|(t, _)| *t == "tokens").map(|(_, n)| *n);
+    assert!(tokens.is_some_and(|n| n > 0), "{counts:?}");
+}
+
+#[test]
 fn table_file_names_are_the_files_a_writer_of_every_table_and_format_writes() {
     for part in [None, Some("part-1-of-4")] {
         let dir = tempfile::tempdir().unwrap();
