@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use gongwen::{Overrides, RunOptions, RunReport, Shard};
+use gongwen::{LoadedConfig, Overrides, RunOptions, RunReport, Shard};
 use gongwen_model::{slice_chars, Span};
 
 fn repo() -> PathBuf {
@@ -33,14 +33,23 @@ fn copy(from: &Path, to: &Path) {
     std::fs::copy(from, to).unwrap_or_else(|e| panic!("copy {from:?}: {e}"));
 }
 
-/// Runs the bundled pipeline.toml on `inputs`, writing `out`.
-fn run(inputs: &[&Path], out: &Path, full: bool, shard: Option<Shard>) -> RunReport {
+/// The bundled pipeline.toml, reading `inputs` and writing `out`.
+fn load(inputs: &[&Path], out: &Path) -> LoadedConfig {
     let overrides = Overrides {
         inputs: inputs.iter().map(|p| p.to_path_buf()).collect(),
         output: Some(out.to_path_buf()),
     };
-    let loaded = gongwen::load(&repo().join("pipeline.toml"), &overrides)
-        .unwrap_or_else(|e| panic!("config: {e}"));
+    gongwen::load(&repo().join("pipeline.toml"), &overrides)
+        .unwrap_or_else(|e| panic!("config: {e}"))
+}
+
+/// Runs the bundled pipeline.toml on `inputs`, writing `out`.
+fn run(inputs: &[&Path], out: &Path, full: bool, shard: Option<Shard>) -> RunReport {
+    run_loaded(&load(inputs, out), full, shard)
+}
+
+/// Runs `loaded` with two jobs and no progress bar.
+fn run_loaded(loaded: &LoadedConfig, full: bool, shard: Option<Shard>) -> RunReport {
     let opts = RunOptions {
         jobs: Some(2),
         full,
@@ -48,7 +57,7 @@ fn run(inputs: &[&Path], out: &Path, full: bool, shard: Option<Shard>) -> RunRep
         progress: false,
         ..Default::default()
     };
-    gongwen::run(&loaded, &opts).unwrap_or_else(|e| panic!("run: {e}"))
+    gongwen::run(loaded, &opts).unwrap_or_else(|e| panic!("run: {e}"))
 }
 
 type Row = HashMap<String, String>;
@@ -303,20 +312,10 @@ fn a_table_or_format_no_longer_asked_for_leaves_the_output_folder() {
 
     // Tokens dropped from the tables, CSV from the formats: the next run (incremental, all
     // files unchanged) writes the rest and removes what an earlier run left of those.
-    let overrides = Overrides {
-        inputs: vec![input.clone()],
-        output: Some(out.clone()),
-    };
-    let mut loaded = gongwen::load(&repo().join("pipeline.toml"), &overrides)
-        .unwrap_or_else(|e| panic!("config: {e}"));
+    let mut loaded = load(&[&input], &out);
     loaded.config.output.tables.retain(|t| t != "tokens");
     loaded.config.output.formats = vec!["parquet".to_string()];
-    let opts = RunOptions {
-        jobs: Some(2),
-        progress: false,
-        ..Default::default()
-    };
-    let second = gongwen::run(&loaded, &opts).unwrap_or_else(|e| panic!("run: {e}"));
+    let second = run_loaded(&loaded, false, None);
     assert_eq!(
         second.manifest.files.processed, 0,
         "{:?}",
@@ -351,13 +350,8 @@ fn shards_merged_equal_one_run() {
     for index in 0..4 {
         run(&[&input], &sharded, true, Some(Shard { index, count: 4 }));
     }
-    let overrides = Overrides {
-        inputs: Vec::new(),
-        output: Some(sharded.clone()),
-    };
-    let loaded = gongwen::load(&repo().join("pipeline.toml"), &overrides)
-        .unwrap_or_else(|e| panic!("config: {e}"));
-    let merged = gongwen::merge::merge(&loaded).unwrap_or_else(|e| panic!("merge: {e}"));
+    let merged =
+        gongwen::merge::merge(&load(&[], &sharded)).unwrap_or_else(|e| panic!("merge: {e}"));
     assert_eq!(merged.documents.ok, samples().len());
     // Keywords included: merge re-ranks them with corpus-wide document frequencies.
     assert_same_tables(&one, &sharded);
