@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use gongwen_tabulate::TableWriter;
@@ -39,13 +39,6 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     }
 }
 
-fn invalid(path: &Path, message: String) -> RunError {
-    RunError::Output {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(message),
-    }
-}
-
 /// Merges the shard part files in the config's output folder (`--output` / `output.dir`).
 pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
     let started = SystemTime::now();
@@ -62,44 +55,10 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
 
     // The shards' manifests: one N, every index, one config.
     let parts = part_manifests(&out)?;
+    let count = check_shards(&parts).map_err(RunError::Merge)?;
     let Some(first) = parts.first() else {
-        return Err(invalid(
-            &out,
-            "no shard manifests (manifest.part-I-of-N.json) to merge".into(),
-        ));
+        return Err(RunError::Merge("no shard manifest".into()));
     };
-    let count =
-        shard_count(&first.1).ok_or_else(|| invalid(&first.0, "manifest has no shard".into()))?;
-    let mut present = vec![false; usize::try_from(count).unwrap_or(0)];
-    for (path, m) in &parts {
-        let n = shard_count(m).ok_or_else(|| invalid(path, "manifest has no shard".into()))?;
-        if n != count {
-            return Err(invalid(
-                path,
-                format!("shards of different counts in one folder: {n} and {count}"),
-            ));
-        }
-        if m.config_hash != first.1.config_hash {
-            return Err(invalid(path, "shards ran with different configs".into()));
-        }
-        if let Some(slot) =
-            shard_index(m).and_then(|i| present.get_mut(usize::try_from(i).unwrap_or(usize::MAX)))
-        {
-            *slot = true;
-        }
-    }
-    let missing: Vec<String> = present
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| !**p)
-        .map(|(i, _)| format!("{i}/{count}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(invalid(
-            &out,
-            format!("shard(s) not run yet: {}", missing.join(", ")),
-        ));
-    }
 
     let staging = private.join(format!("staging-merge-{run_id}"));
     let tables = staging.join("tables");
@@ -191,18 +150,65 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
     Ok(m)
 }
 
-/// `manifest.part-I-of-N.json` files of `out`, sorted by name.
-fn part_manifests(out: &Path) -> Result<Vec<(PathBuf, Manifest)>, RunError> {
+/// `manifest.part-I-of-N.json` files of `out` by file name, sorted by name.
+fn part_manifests(out: &Path) -> Result<Vec<(String, Manifest)>, RunError> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(out).map_err(io_err(out))?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with("manifest.part-") && name.ends_with(".json") {
-            let m = Manifest::read(&entry.path()).map_err(io_err(out))?;
-            found.push((entry.path(), m));
+            let m = Manifest::read(&entry.path())
+                .map_err(|e| RunError::Merge(format!("cannot read {name}: {e}")))?;
+            found.push((name, m));
         }
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(found)
+}
+
+/// The shard count N when `parts` (shard manifests by file name, sorted) are shards
+/// `0..N` of one N, run with one config; otherwise what is wrong and what to do about it.
+fn check_shards(parts: &[(String, Manifest)]) -> Result<u64, String> {
+    let Some((first_name, first)) = parts.first() else {
+        return Err(
+            "no shard manifest (manifest.part-I-of-N.json) in the folder: \
+                    run `gongwen run --shard I/N` for every I first"
+                .into(),
+        );
+    };
+    let no_shard = |name: &str| format!("{name} names no shard");
+    let count = shard_count(first).ok_or_else(|| no_shard(first_name))?;
+    let mut present = vec![false; usize::try_from(count).unwrap_or(0)];
+    for (name, m) in parts {
+        let n = shard_count(m).ok_or_else(|| no_shard(name))?;
+        if n != count {
+            return Err(format!(
+                "part files of {count} shards ({first_name}) and of {n} shards ({name}) are \
+                 both in the folder: delete the set of part files you do not want"
+            ));
+        }
+        if m.config_hash != first.config_hash {
+            return Err(format!(
+                "{name} and {first_name} were written with different configs: run every \
+                 shard again with one config"
+            ));
+        }
+        if let Some(slot) =
+            shard_index(m).and_then(|i| present.get_mut(usize::try_from(i).unwrap_or(usize::MAX)))
+        {
+            *slot = true;
+        }
+    }
+    let missing: Vec<String> = present
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !**p)
+        .map(|(i, _)| format!("{i}/{count}"))
+        .collect();
+    if missing.is_empty() {
+        Ok(count)
+    } else {
+        Err(format!("shard(s) not run yet: {}", missing.join(", ")))
+    }
 }
 
 fn shard_count(m: &Manifest) -> Option<u64> {
@@ -226,5 +232,65 @@ fn remove_part_tables(out: &Path, count: u64) {
         if is_part && is_table {
             let _ = std::fs::remove_file(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shard manifest named as a shard run names it.
+    fn part(index: u64, count: u64, config_hash: &str) -> (String, Manifest) {
+        let m = Manifest {
+            shard: Some(format!("{index}/{count}")),
+            config_hash: config_hash.into(),
+            ..Default::default()
+        };
+        (format!("manifest.part-{index}-of-{count}.json"), m)
+    }
+
+    fn sorted(mut parts: Vec<(String, Manifest)>) -> Vec<(String, Manifest)> {
+        parts.sort_by(|a, b| a.0.cmp(&b.0));
+        parts
+    }
+
+    #[test]
+    fn every_shard_of_one_count_and_config_merges() {
+        let parts = sorted((0..3).map(|i| part(i, 3, "c")).collect());
+        assert_eq!(check_shards(&parts), Ok(3));
+    }
+
+    #[test]
+    fn what_stops_a_merge_is_named_with_its_files() {
+        let problem = |parts: Vec<(String, Manifest)>| {
+            check_shards(&sorted(parts)).expect_err("should not merge")
+        };
+        assert!(problem(vec![]).starts_with("no shard manifest"));
+        assert_eq!(
+            problem(vec![part(0, 3, "c"), part(2, 3, "c")]),
+            "shard(s) not run yet: 1/3"
+        );
+        assert_eq!(
+            problem(vec![
+                part(0, 3, "c"),
+                part(1, 3, "c"),
+                part(2, 3, "c"),
+                part(0, 4, "c")
+            ]),
+            "part files of 3 shards (manifest.part-0-of-3.json) and of 4 shards \
+             (manifest.part-0-of-4.json) are both in the folder: delete the set of part files \
+             you do not want"
+        );
+        assert_eq!(
+            problem(vec![part(0, 2, "c"), part(1, 2, "d")]),
+            "manifest.part-1-of-2.json and manifest.part-0-of-2.json were written with \
+             different configs: run every shard again with one config"
+        );
+        let mut unsharded = part(0, 2, "c");
+        unsharded.1.shard = None;
+        assert_eq!(
+            problem(vec![unsharded]),
+            "manifest.part-0-of-2.json names no shard"
+        );
     }
 }

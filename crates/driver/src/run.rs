@@ -137,6 +137,10 @@ pub enum RunError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The part files in the output folder cannot be merged (no shard manifest, a shard
+    /// missing, shards of different counts or configs, an unreadable manifest).
+    #[error("cannot merge: {0}")]
+    Merge(String),
     /// Writing tables failed.
     #[error("cannot write tables: {0}")]
     Tabulate(#[from] TabulateError),
