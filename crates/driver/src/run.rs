@@ -802,6 +802,7 @@ fn make_plan(
             size: f.source.n_bytes,
             doc_id: f.source.doc_id.clone(),
             duplicate_of: None,
+            os_path: None,
         };
         plan.push(PlanItem {
             file,

@@ -469,7 +469,7 @@ impl Ingest {
             duplicate_of: file.duplicate_of.clone(),
             ..Default::default()
         };
-        match self.read_bytes(&file.path) {
+        match self.read_bytes(file.open_path(), &file.path) {
             Ok(bytes) => {
                 source.n_bytes = bytes.len() as u64;
                 if source.doc_id.is_empty() {
@@ -490,12 +490,13 @@ impl Ingest {
         }
     }
 
-    /// Reads a file's bytes, refusing files over the size limit before reading them.
-    fn read_bytes(&self, path: &str) -> Result<Vec<u8>, ReadError> {
+    /// Reads a file's bytes (`path`, shown as `shown`), refusing files over the size limit
+    /// before reading them.
+    fn read_bytes(&self, path: &Path, shown: &str) -> Result<Vec<u8>, ReadError> {
         // Checked before opening: opening a fifo would block.
         let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
         if !meta.is_file() {
-            return Err(ReadError::NotAFile(path.to_string()));
+            return Err(ReadError::NotAFile(shown.to_string()));
         }
         let file = std::fs::File::open(path).map_err(|e| ReadError::Io(e.to_string()))?;
         let too_large = |size: u64| ReadError::TooLarge {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use gongwen_model::{Failure, FailureStatus, InputFile, SourceInfo, Stage};
 use walkdir::{DirEntry, WalkDir};
@@ -29,6 +29,32 @@ fn hash_file(path: &Path, buffer: &mut [u8]) -> std::io::Result<(blake3::Hash, u
         hasher.update(buffer.get(..read).unwrap_or_default());
     }
     Ok((hasher.finalize(), size))
+}
+
+/// `path` as text, and the path itself when the text is not it: a path that is not UTF-8
+/// (on Unix, a file name in GBK or Big5 bytes) keeps its UTF-8 characters and shows every
+/// other byte as `\xNN`, so two such paths never share a text (as `to_string_lossy`'s
+/// U+FFFD would make them).
+fn text_path(path: &Path) -> (String, Option<PathBuf>) {
+    if let Some(text) = path.to_str() {
+        return (text.to_string(), None);
+    }
+    #[cfg(unix)]
+    let text = {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut text = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            text.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                let _ = write!(text, "\\x{byte:02X}");
+            }
+        }
+        text
+    };
+    #[cfg(not(unix))]
+    let text = path.to_string_lossy().into_owned();
+    (text, Some(path.to_path_buf()))
 }
 
 fn is_hidden(entry: &DirEntry) -> bool {
@@ -65,8 +91,9 @@ fn walk_failure(path: String, message: String) -> Failure {
 /// See [`Ingest::discover`].
 pub fn discover(ingest: &Ingest) -> crate::Discovery {
     let mut discovery = crate::Discovery::default();
-    // Path of every regular file to hash.
-    let mut found: Vec<String> = Vec::new();
+    // Every regular file to hash: its path as text, and the path to open when that is not
+    // the text (see `text_path`).
+    let mut found: Vec<(String, Option<PathBuf>)> = Vec::new();
     for root in &ingest.inputs {
         let mut skipped_dirs = 0usize;
         let walker = WalkDir::new(root)
@@ -107,7 +134,7 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
             if file_type.is_dir() {
                 continue;
             }
-            let path = entry.path().to_string_lossy().into_owned();
+            let (path, os_path) = text_path(entry.path());
             if file_type.is_symlink() {
                 // Only reached when symlinks are not followed.
                 discovery.skipped += 1;
@@ -132,7 +159,7 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
                     continue;
                 }
             }
-            found.push(path);
+            found.push((path, os_path));
         }
         discovery.skipped += skipped_dirs;
     }
@@ -140,8 +167,9 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
     found.dedup();
     let mut first_with_hash: HashMap<[u8; 32], String> = HashMap::new();
     let mut buffer = vec![0u8; HASH_BUFFER_BYTES];
-    for path in found {
-        match hash_file(Path::new(&path), &mut buffer) {
+    for (path, os_path) in found {
+        let open = os_path.as_deref().unwrap_or(Path::new(&path));
+        match hash_file(open, &mut buffer) {
             Ok((hash, size)) => {
                 let (doc_id, duplicate_of) = if size == 0 {
                     (path_doc_id(&path), None)
@@ -155,6 +183,7 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
                 };
                 discovery.files.push(InputFile {
                     path,
+                    os_path,
                     size,
                     doc_id,
                     duplicate_of,

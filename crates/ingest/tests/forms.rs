@@ -442,6 +442,37 @@ fn globs_and_hidden_files_filter_the_walk() {
     assert_eq!(ingest_for(dir.path(), config).discover().files.len(), 5);
 }
 
+/// File names that are not UTF-8 (GBK bytes, as unpacked from a Windows zip) are read, and
+/// two of them keep two texts: 啊 and 阿 in GBK would both be `��` as lossy text.
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8_are_read_and_kept_apart() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let names: [&[u8]; 2] = [b"\xb0\xa1.txt", b"\xb0\xa2.txt"];
+    for (k, name) in names.iter().enumerate() {
+        let path = dir.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(&path, format!("第{k}份讲话稿的正文。")).expect("write");
+    }
+    let ingest = ingest_for(dir.path(), IngestConfig::default());
+    let discovery = ingest.discover();
+    assert!(discovery.failures.is_empty(), "{:?}", discovery.failures);
+    let shown: Vec<String> = discovery
+        .files
+        .iter()
+        .map(|f| name_of_path(&f.path))
+        .collect();
+    assert_eq!(shown, ["\\xB0\\xA1.txt", "\\xB0\\xA2.txt"]);
+    for (k, file) in discovery.files.iter().enumerate() {
+        let docs = ingest.read(file);
+        let [Ok(doc)] = &docs[..] else {
+            panic!("{docs:?}");
+        };
+        assert_eq!(doc.text.trim(), format!("第{k}份讲话稿的正文。"));
+        assert_eq!(doc.source.source_path, file.path);
+    }
+}
+
 #[test]
 fn config_problems_name_their_toml_path() {
     let config = IngestConfig {

@@ -121,14 +121,31 @@ impl Format {
 /// files before any of them is processed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputFile {
-    /// Path as found (input folder joined with the relative path).
+    /// Path as found (input folder joined with the relative path), as text: the path of
+    /// the file in the tables, the state file and the logs. A path that is not UTF-8 (a
+    /// GBK or Big5 file name unpacked from a Windows zip) shows each byte that is not part
+    /// of a UTF-8 character as `\xNN`, and [`InputFile::os_path`] holds the path to open.
     pub path: String,
+    /// The path to open when `path` is not it (a path that is not UTF-8); see
+    /// [`InputFile::open_path`].
+    #[serde(skip)]
+    pub os_path: Option<std::path::PathBuf>,
     /// Size in bytes when found.
     pub size: u64,
     /// 16 lowercase hex digits of the BLAKE3 hash of the file's bytes: the document id.
     pub doc_id: String,
     /// When an earlier file (in sorted path order) has the same bytes: its path.
     pub duplicate_of: Option<String>,
+}
+
+impl InputFile {
+    /// The path to open: [`InputFile::os_path`] when set, else `path`.
+    pub fn open_path(&self) -> &std::path::Path {
+        match &self.os_path {
+            Some(p) => p,
+            None => std::path::Path::new(&self.path),
+        }
+    }
 }
 
 /// Facts about the source of one document, carried unchanged through every stage.
