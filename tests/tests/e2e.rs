@@ -300,6 +300,57 @@ fn incremental_run_after_add_change_delete_equals_a_full_run() {
     assert_same_tables(&inc, &full);
 }
 
+/// Sample files renamed to GBK bytes (as unpacked from a zip made on Chinese Windows):
+/// every one is read, keeps its own path, and the next run finds them all unchanged.
+#[cfg(unix)]
+#[test]
+fn files_named_in_gbk_are_read_and_runs_stay_incremental() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    // 讲话.txt, 报告.txt and 纪要.txt in GBK.
+    let names: [&[u8]; 3] = [
+        b"\xbd\xb2\xbb\xb0.txt",
+        b"\xb1\xa8\xb8\xe6.txt",
+        b"\xbc\xcd\xd2\xaa.txt",
+    ];
+    for (sample, name) in samples().iter().zip(names) {
+        copy(sample, &input.join(std::ffi::OsStr::from_bytes(name)));
+    }
+    let out = tmp.path().join("out");
+    let first = run(&[&input], &out, false, None);
+    assert_eq!(
+        first.manifest.files.processed, 3,
+        "{:?}",
+        first.manifest.files
+    );
+    assert_eq!(
+        first.manifest.documents.ok, 3,
+        "{:?}",
+        first.manifest.documents
+    );
+    let mut paths: Vec<String> = table(&out, "documents")
+        .iter()
+        .filter_map(|row| row.get("source_path").cloned())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert!(paths.iter().all(|p| p.contains("\\x")), "{paths:?}");
+
+    let second = run(&[&input], &out, false, None);
+    assert_eq!(
+        second.manifest.files.processed, 0,
+        "{:?}",
+        second.manifest.files
+    );
+    assert_eq!(
+        second.manifest.files.skipped, 3,
+        "{:?}",
+        second.manifest.files
+    );
+}
+
 #[test]
 fn a_table_or_format_no_longer_asked_for_leaves_the_output_folder() {
     let tmp = tempdir();
