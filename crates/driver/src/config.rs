@@ -301,14 +301,21 @@ fn unknown_field(message: &str) -> Option<String> {
     rest.get(..end).map(str::to_string)
 }
 
-/// Hash of what decides how a document is processed: gongwen's version, the config's
-/// stage sections (not `ingest.inputs` nor `[output]`, which say where, not how) normalised
-/// (keys sorted), and the bytes of every file the config names. A different hash makes the
-/// next run a full run.
+/// Hash of what decides how a document is processed: this build of gongwen (its sources,
+/// embedded rules and locked dependencies, see `build.rs`), the config's stage sections (not
+/// `ingest.inputs` nor `[output]`, which say where, not how) normalised (keys sorted), and
+/// the bytes of every file the config names. A different hash makes the next run a full run.
 pub fn config_hash(text: &str, base_dir: &Path) -> String {
+    config_hash_of_build(env!("GONGWEN_BUILD_FINGERPRINT"), text, base_dir)
+}
+
+/// [`config_hash`] for the build with fingerprint `build`.
+fn config_hash_of_build(build: &str, text: &str, base_dir: &Path) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(b"gongwen ");
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(b" build ");
+    hasher.update(build.as_bytes());
     hasher.update(b"\n");
     if let Ok(mut root) = text.parse::<toml::Table>() {
         root.remove("output");
@@ -422,5 +429,20 @@ mod tests {
         assert_eq!(a, b);
         let c = config_hash("[clean]\nfoo = 1\n", dir);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn another_build_of_gongwen_changes_the_hash() {
+        let dir = Path::new("/nonexistent-dir-gongwen");
+        let text = "[clean]\n";
+        let this = env!("GONGWEN_BUILD_FINGERPRINT");
+        assert_eq!(
+            config_hash(text, dir),
+            config_hash_of_build(this, text, dir)
+        );
+        assert_ne!(
+            config_hash(text, dir),
+            config_hash_of_build("another build", text, dir)
+        );
     }
 }

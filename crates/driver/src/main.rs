@@ -17,7 +17,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Turns raw Chinese official documents into clean tables (Parquet and CSV).
 #[derive(Debug, Parser)]
-#[command(name = "gongwen", version, about, long_about = None)]
+#[command(
+    name = "gongwen",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (build ", env!("GONGWEN_BUILD_FINGERPRINT"), ")"),
+    about,
+    long_about = None
+)]
 struct Cli {
     /// Log level on stderr: off, error, warn, info, debug, trace.
     #[arg(long, global = true, default_value = "info", value_name = "LEVEL", value_parser = parse_level)]

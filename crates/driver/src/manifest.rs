@@ -84,7 +84,7 @@ pub struct Manifest {
     /// True when no file was taken from the cache.
     pub full_run: bool,
     /// Why the cache was not consulted or may not help (`--full`, `no previous state`,
-    /// `config or gongwen version changed`), if so.
+    /// `config or gongwen build changed`), if so.
     pub full_run_reason: Option<String>,
     /// Input files.
     pub files: FileCounts,

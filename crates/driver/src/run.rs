@@ -549,7 +549,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         match &previous {
             None => Some("no previous state".to_string()),
             Some(s) if s.config_hash != loaded.hash => {
-                Some("config or gongwen version changed".to_string())
+                Some("config or gongwen build changed".to_string())
             }
             Some(s) if s.cache_format != CACHE_FORMAT => Some("cache format changed".to_string()),
             Some(_) => None,
