@@ -582,6 +582,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         .private
         .join(format!("{}{run_id}", layout.staging_prefix()));
     let staging_tables = staging.join("tables");
+    let mut leftovers = RemovedOnError(vec![staging.clone()]);
     std::fs::create_dir_all(&staging_tables).map_err(io_err(&staging_tables))?;
     let writer = TableWriter::create(
         &loaded.config.output,
@@ -633,6 +634,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         .map_or(0, |d| d.subsec_nanos());
     let pack_name = Cache::pack_name(layout.part.as_deref(), &format!("{run_id}-{nanos:09}"));
     let pack_path = layout.private.join("cache").join(&pack_name);
+    leftovers.0.push(pack_path.clone());
     let pack = cache.create_pack(&pack_name).map_err(io_err(&pack_path))?;
     new_state.cache_pack = pack_name.clone();
     let mut sink = Sink {
@@ -727,6 +729,8 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     new_state
         .write(&layout.state())
         .map_err(io_err(&layout.state()))?;
+    // The state now points into the new pack.
+    leftovers.0.clear();
     let removed = cache.collect_garbage(&pack_name);
     if removed > 0 {
         log::debug!("removed {removed} cache pack(s) of earlier or interrupted runs");
@@ -1045,6 +1049,29 @@ pub(crate) fn remove_unwritten_tables(out: &Path, part: Option<&str>, written: &
     }
 }
 
+/// What a run has written and not yet put in place (its staging folder, its cache pack),
+/// removed when the run stops with an error or a panic: a run that failed on a full disk
+/// gives the space back at once instead of at the next run. A killed run leaves them; the
+/// next run removes them ([`clean_stale_staging`], [`Cache::collect_garbage`]).
+struct RemovedOnError(Vec<PathBuf>);
+
+impl Drop for RemovedOnError {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(path)
+            } else {
+                std::fs::remove_file(path)
+            };
+            if let Err(e) = removed {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    log::warn!("cannot remove {path:?} of the failed run: {e}");
+                }
+            }
+        }
+    }
+}
+
 /// Removes staging folders of this run kind left by killed runs (we hold the lock, so
 /// nobody else is writing them).
 fn clean_stale_staging(layout: &Layout) {
@@ -1085,6 +1112,30 @@ pub(crate) fn read_terms_file(path: &Path) -> Result<Vec<(String, TermCounts)>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_failed_run_wrote_is_removed_and_a_finished_run_keeps_it() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let staging = dir.path().join("staging");
+        let pack = dir.path().join("run.pack");
+        let make = || {
+            std::fs::create_dir_all(staging.join("tables")).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(staging.join("tables/tokens.csv"), "x")
+                .unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&pack, "x").unwrap_or_else(|e| panic!("{e}"));
+        };
+        make();
+        drop(RemovedOnError(vec![staging.clone(), pack.clone()]));
+        assert!(!staging.exists() && !pack.exists());
+
+        make();
+        let mut finished = RemovedOnError(vec![staging.clone(), pack.clone()]);
+        finished.0.clear();
+        drop(finished);
+        assert!(staging.exists() && pack.exists());
+        // Already gone: nothing to do, no error.
+        drop(RemovedOnError(vec![dir.path().join("never-made")]));
+    }
 
     #[test]
     fn the_summary_counts_rows_of_the_tables_written_only() {
