@@ -16,7 +16,7 @@ use gongwen_tabulate::TableWriter;
 use crate::config::LoadedConfig;
 use crate::lock::OutputLock;
 use crate::manifest::{self, Manifest};
-use crate::run::{read_terms_file, RunError, Stages, PRIVATE_DIR};
+use crate::run::{read_terms_file, RemovedOnError, RunError, Stages, PRIVATE_DIR};
 use crate::state::TermCounts;
 
 /// Every table's columns and types, as printed by `gongwen schema`.
@@ -60,7 +60,9 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
         return Err(RunError::Merge("no shard manifest".into()));
     };
 
+    crate::run::remove_stale_staging(&private, "staging-merge-");
     let staging = private.join(format!("staging-merge-{run_id}"));
+    let _leftovers = RemovedOnError(vec![staging.clone()]);
     let tables = staging.join("tables");
     let counts = gongwen_tabulate::merge_parts_into(&loaded.config.output, &out, &tables)?;
     let mut m = Manifest {

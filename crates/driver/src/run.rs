@@ -577,7 +577,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     );
 
     // Staging.
-    clean_stale_staging(&layout);
+    remove_stale_staging(&layout.private, &layout.staging_prefix());
     let staging = layout
         .private
         .join(format!("{}{run_id}", layout.staging_prefix()));
@@ -1052,8 +1052,8 @@ pub(crate) fn remove_unwritten_tables(out: &Path, part: Option<&str>, written: &
 /// What a run has written and not yet put in place (its staging folder, its cache pack),
 /// removed when the run stops with an error or a panic: a run that failed on a full disk
 /// gives the space back at once instead of at the next run. A killed run leaves them; the
-/// next run removes them ([`clean_stale_staging`], [`Cache::collect_garbage`]).
-struct RemovedOnError(Vec<PathBuf>);
+/// next run removes them ([`remove_stale_staging`], [`Cache::collect_garbage`]).
+pub(crate) struct RemovedOnError(pub(crate) Vec<PathBuf>);
 
 impl Drop for RemovedOnError {
     fn drop(&mut self) {
@@ -1072,13 +1072,13 @@ impl Drop for RemovedOnError {
     }
 }
 
-/// Removes staging folders of this run kind left by killed runs (we hold the lock, so
-/// nobody else is writing them).
-fn clean_stale_staging(layout: &Layout) {
-    let prefix = layout.staging_prefix();
-    if let Ok(entries) = std::fs::read_dir(&layout.private) {
+/// Removes the staging folders in `private` whose names start with `prefix` (one run kind:
+/// `staging-all-`, a shard's, or merge's), left by killed runs (we hold the lock, so nobody
+/// else is writing them).
+pub(crate) fn remove_stale_staging(private: &Path, prefix: &str) {
+    if let Ok(entries) = std::fs::read_dir(private) {
         for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with(&prefix) {
+            if e.file_name().to_string_lossy().starts_with(prefix) {
                 log::info!(
                     "removing staging folder of an interrupted run: {:?}",
                     e.path()
