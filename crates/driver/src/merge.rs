@@ -190,8 +190,8 @@ fn check_shards(parts: &[(String, Manifest)]) -> Result<u64, String> {
         }
         if m.config_hash != first.config_hash {
             return Err(format!(
-                "{name} and {first_name} were written with different configs: run every \
-                 shard again with one config"
+                "{name} and {first_name} were written with different configs or gongwen \
+                 builds: run every shard again with one config and one build"
             ));
         }
         if let Some(slot) =
@@ -286,7 +286,8 @@ mod tests {
         assert_eq!(
             problem(vec![part(0, 2, "c"), part(1, 2, "d")]),
             "manifest.part-1-of-2.json and manifest.part-0-of-2.json were written with \
-             different configs: run every shard again with one config"
+             different configs or gongwen builds: run every shard again with one config and \
+             one build"
         );
         let mut unsharded = part(0, 2, "c");
         unsharded.1.shard = None;
