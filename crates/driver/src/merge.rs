@@ -55,10 +55,7 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
 
     // The shards' manifests: one N, every index, one config.
     let parts = part_manifests(&out)?;
-    let count = check_shards(&parts).map_err(RunError::Merge)?;
-    let Some(first) = parts.first() else {
-        return Err(RunError::Merge("no shard manifest".into()));
-    };
+    let (count, first) = check_shards(&parts).map_err(RunError::Merge)?;
 
     crate::run::remove_stale_staging(&private, "staging-merge-");
     let staging = private.join(format!("staging-merge-{run_id}"));
@@ -71,8 +68,8 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
         started_at: manifest::rfc3339(started),
         gongwen_version: env!("CARGO_PKG_VERSION").into(),
         config_path: loaded.path.to_string_lossy().into_owned(),
-        config_hash: first.1.config_hash.clone(),
-        inputs: first.1.inputs.clone(),
+        config_hash: first.config_hash.clone(),
+        inputs: first.inputs.clone(),
         output_dir: out.to_string_lossy().into_owned(),
         full_run: parts.iter().any(|(_, p)| p.full_run),
         ..Default::default()
@@ -167,9 +164,10 @@ fn part_manifests(out: &Path) -> Result<Vec<(String, Manifest)>, RunError> {
     Ok(found)
 }
 
-/// The shard count N when `parts` (shard manifests by file name, sorted) are shards
-/// `0..N` of one N, run with one config; otherwise what is wrong and what to do about it.
-fn check_shards(parts: &[(String, Manifest)]) -> Result<u64, String> {
+/// The shard count N and the first manifest when `parts` (shard manifests by file name,
+/// sorted) are shards `0..N` of one N, run with one config; otherwise what is wrong and what
+/// to do about it.
+fn check_shards(parts: &[(String, Manifest)]) -> Result<(u64, &Manifest), String> {
     let Some((first_name, first)) = parts.first() else {
         return Err(
             "no shard manifest (manifest.part-I-of-N.json) in the folder: \
@@ -207,7 +205,7 @@ fn check_shards(parts: &[(String, Manifest)]) -> Result<u64, String> {
         .map(|(i, _)| format!("{i}/{count}"))
         .collect();
     if missing.is_empty() {
-        Ok(count)
+        Ok((count, first))
     } else {
         Err(format!("shard(s) not run yet: {}", missing.join(", ")))
     }
@@ -259,7 +257,7 @@ mod tests {
     #[test]
     fn every_shard_of_one_count_and_config_merges() {
         let parts = sorted((0..3).map(|i| part(i, 3, "c")).collect());
-        assert_eq!(check_shards(&parts), Ok(3));
+        assert_eq!(check_shards(&parts).map(|(n, _)| n), Ok(3));
     }
 
     #[test]
