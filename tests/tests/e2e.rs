@@ -1,6 +1,6 @@
 //! End-to-end tests of the whole pipeline on the bundled data/ (through the driver's library
 //! API): the offset property on every table, Parquet/CSV row counts, determinism, bad
-//! files, incremental runs, shards + merge, and the scorer's floors.
+//! files, zip archives, incremental runs, shards + merge, and the scorer's floors.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -348,6 +348,72 @@ fn files_named_in_gbk_are_read_and_runs_stay_incremental() {
         second.manifest.files.skipped, 3,
         "{:?}",
         second.manifest.files
+    );
+}
+
+#[test]
+fn samples_in_a_zip_archive_give_the_rows_of_the_loose_files() {
+    use std::io::Write as _;
+    let tmp = tempdir();
+    let zipped = tmp.path().join("zipped");
+    std::fs::create_dir_all(&zipped).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for sample in samples() {
+        let name = sample.file_name().map(|n| n.to_string_lossy().into_owned());
+        let name = format!("讲话/{}", name.unwrap_or_default());
+        let bytes = std::fs::read(&sample).unwrap_or_else(|e| panic!("{sample:?}: {e}"));
+        zip.start_file(name, options)
+            .and_then(|()| Ok(zip.write_all(&bytes)?))
+            .unwrap_or_else(|e| panic!("zip: {e}"));
+    }
+    let bytes = zip
+        .finish()
+        .unwrap_or_else(|e| panic!("zip: {e}"))
+        .into_inner();
+    std::fs::write(zipped.join("bundle.zip"), bytes).unwrap_or_else(|e| panic!("write: {e}"));
+
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let report = run(&[&zipped], &a, false, None);
+    assert_eq!(report.manifest.documents.ok, samples().len());
+    run(&[&repo().join("data/samples")], &b, false, None);
+    check_offsets(&a);
+    // Each document of the archive is the loose file of the same name, row for row.
+    let by_name = |dir: &Path| -> BTreeMap<String, Vec<String>> {
+        table(dir, "documents")
+            .into_iter()
+            .map(|row| {
+                let path = &row["source_path"];
+                let name = path.rsplit('/').next().unwrap_or_default().to_string();
+                let fields = [
+                    "format",
+                    "title",
+                    "date",
+                    "source",
+                    "n_chars",
+                    "n_sentences",
+                    "n_entities",
+                    "n_numbers",
+                ];
+                (name, fields.iter().map(|f| row[*f].clone()).collect())
+            })
+            .collect()
+    };
+    assert_eq!(by_name(&a), by_name(&b));
+    let mut texts_a: Vec<String> = clean_texts(&a).into_values().collect();
+    let mut texts_b: Vec<String> = clean_texts(&b).into_values().collect();
+    texts_a.sort();
+    texts_b.sort();
+    assert_eq!(texts_a, texts_b);
+    assert!(table(&a, "documents")
+        .iter()
+        .all(|row| row["source_path"].contains("bundle.zip!/讲话/")));
+
+    let again = run(&[&zipped], &a, false, None);
+    assert_eq!(
+        again.manifest.files.skipped, 1,
+        "{:?}",
+        again.manifest.files
     );
 }
 

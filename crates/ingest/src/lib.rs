@@ -6,8 +6,8 @@
 //! (magic bytes, then the decoded text, then the extension), detects the encoding (never
 //! assumed: BOM, UTF-8 validity, then scored candidates GB18030/Big5/UTF-16/chardetng), and
 //! extracts text with block structure as lines: HTML through a real parser (chrome
-//! *elements* dropped, metadata kept), docx paragraphs and table cells, XML, and one
-//! document per record of CSV/JSONL exports.
+//! *elements* dropped, metadata kept), docx paragraphs and table cells, XML, one document
+//! per record of CSV/JSONL exports, and every file inside a zip archive.
 //!
 //! Ingest does NOT clean: plain text (`.txt`, `.md`) is delivered as decoded, with stray
 //! tags, site chrome lines, traditional characters and full-width forms left for clean; only
@@ -18,6 +18,7 @@
 // `Result<RawDoc, Failure>` is the contract of the model crate; Failure is large by design.
 #![allow(clippy::result_large_err)]
 
+mod archive;
 mod decode;
 mod docx;
 mod html;
@@ -61,14 +62,15 @@ pub struct IngestConfig {
     /// Follow symbolic links (loops are detected and reported). Default: `true`.
     #[serde(default = "default_follow_symlinks")]
     pub follow_symlinks: bool,
-    /// Largest file read, in MB (MiB); larger files fail with status `error`. Default: `64`.
+    /// Largest file read, in MB (MiB); larger files fail with status `error`. Also bounds
+    /// each file inside a zip archive and all of one archive's files together. Default: `64`.
     #[serde(default = "default_max_file_mb")]
     pub max_file_mb: f64,
     /// Most bytes one docx part may decompress to, in MB; more is a zip bomb. Default: `64`.
     #[serde(default = "default_max_docx_uncompressed_mb")]
     pub max_docx_uncompressed_mb: f64,
-    /// Highest uncompressed/compressed ratio of a docx part over 1 MB; more is a zip bomb.
-    /// Default: `100`.
+    /// Highest uncompressed/compressed ratio of a docx part, or of a file inside a zip
+    /// archive, over 1 MB; more is a zip bomb. Default: `100`.
     #[serde(default = "default_max_docx_ratio")]
     pub max_docx_ratio: u64,
     /// CSV column holding a record's text (exact name, else case-insensitive). Default: `"text"`.
@@ -324,9 +326,15 @@ pub enum ReadError {
         /// Best encoding found.
         encoding: &'static str,
     },
-    /// A docx (or zip) problem.
+    /// A docx problem.
     #[error("{0}")]
     Docx(#[from] docx::DocxError),
+    /// A zip archive, or a file inside one, that cannot be read (the message says why).
+    #[error("{0}")]
+    Archive(String),
+    /// A zip archive with nothing but folders and left-out files.
+    #[error("zip archive without files (only folders, hidden files or macOS metadata)")]
+    EmptyArchive,
     /// A CSV/JSONL export that cannot be split into records.
     #[error("{0}")]
     Export(String),
@@ -336,7 +344,9 @@ impl ReadError {
     /// `empty` for files with no text, `error` otherwise.
     pub fn status(&self) -> FailureStatus {
         match self {
-            ReadError::ZeroBytes | ReadError::NoText { .. } => FailureStatus::Empty,
+            ReadError::ZeroBytes | ReadError::NoText { .. } | ReadError::EmptyArchive => {
+                FailureStatus::Empty
+            }
             _ => FailureStatus::Error,
         }
     }
@@ -479,7 +489,7 @@ impl Ingest {
                         bytes_doc_id(&bytes)
                     };
                 }
-                self.read_content(bytes, source)
+                self.read_content(bytes, source, 0)
             }
             Err(e) => {
                 if source.doc_id.is_empty() {
@@ -517,14 +527,33 @@ impl Ingest {
         Ok(bytes)
     }
 
-    /// Sniffs, decodes and extracts the bytes of one file.
-    fn read_content(&self, bytes: Vec<u8>, mut source: SourceInfo) -> Vec<Result<RawDoc, Failure>> {
+    /// Sniffs, decodes and extracts the bytes of one file; `depth` counts the zip archives
+    /// it is inside.
+    fn read_content(
+        &self,
+        bytes: Vec<u8>,
+        mut source: SourceInfo,
+        depth: usize,
+    ) -> Vec<Result<RawDoc, Failure>> {
         if bytes.is_empty() {
             return vec![Err(failure(source, &ReadError::ZeroBytes))];
         }
         let ext = sniff::extension(&source.source_path);
         match sniff::magic(&bytes) {
             Some(sniff::Magic::Zip) => {
+                if ext != "docx" {
+                    match archive::open(&bytes) {
+                        archive::Opened::Archive(zip) => {
+                            return self.read_archive(zip, source, depth)
+                        }
+                        archive::Opened::Unreadable(e) if ext == "zip" => {
+                            source.format = Some(Format::Zip);
+                            let error = ReadError::Archive(format!("corrupt zip archive: {e}"));
+                            return vec![Err(failure(source, &error))];
+                        }
+                        archive::Opened::Package | archive::Opened::Unreadable(_) => {}
+                    }
+                }
                 source.format = Some(Format::Docx);
                 return match docx::extract_docx(&bytes, &self.docx_limits) {
                     Ok((text, meta)) => {
@@ -694,13 +723,13 @@ mod tests {
     }
 
     const EXTENSIONS: &[&str] = &[
-        "txt", "html", "docx", "csv", "tsv", "jsonl", "json", "xml", "md", "",
+        "txt", "html", "docx", "csv", "tsv", "jsonl", "json", "xml", "md", "zip", "",
     ];
 
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..3000), ext in proptest::sample::select(EXTENSIONS)) {
-            let out = ingest().read_content(bytes, source(ext));
+            let out = ingest().read_content(bytes, source(ext), 0);
             prop_assert!(!out.is_empty());
             for result in out {
                 match result {
@@ -711,15 +740,43 @@ mod tests {
         }
 
         #[test]
+        fn bytes_after_a_zip_signature_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..3000), ext in proptest::sample::select(EXTENSIONS)) {
+            let mut zip = b"PK\x03\x04".to_vec();
+            zip.extend(bytes);
+            let out = ingest().read_content(zip, source(ext), 0);
+            prop_assert!(!out.is_empty());
+        }
+
+        #[test]
+        fn a_damaged_archive_never_panics(flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8)) {
+            use std::io::Write as _;
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let options = zip::write::SimpleFileOptions::default();
+            for (name, text) in [("a/讲话.txt", "同志们：今天召开会议。"), ("b.html", "<p>通知</p>")] {
+                prop_assert!(zip.start_file(name, options).is_ok());
+                prop_assert!(zip.write_all(text.as_bytes()).is_ok());
+            }
+            let mut bytes = zip.finish().map(|c| c.into_inner()).unwrap_or_default();
+            for (at, byte) in flips {
+                let len = bytes.len();
+                if let Some(b) = bytes.get_mut(at % len.max(1)) {
+                    *b = byte;
+                }
+            }
+            let out = ingest().read_content(bytes, source("zip"), 0);
+            prop_assert!(!out.is_empty());
+        }
+
+        #[test]
         fn markup_soup_never_panics(text in "(<[a-zA-Z/!?]{0,4}[ a-z=\"'/]{0,5}>?|[^<&]{0,4}|&[a-z#x0-9]{0,5};?|\n)*", ext in proptest::sample::select(EXTENSIONS)) {
-            let out = ingest().read_content(text.into_bytes(), source(ext));
+            let out = ingest().read_content(text.into_bytes(), source(ext), 0);
             prop_assert!(!out.is_empty());
         }
 
         #[test]
         fn utf8_text_is_kept_verbatim(text in "[^\r\u{FEFF}\u{0}-\u{8}\u{E}-\u{1F}<]{1,200}") {
             prop_assume!(!text.trim().is_empty());
-            let out = ingest().read_content(text.clone().into_bytes(), source("txt"));
+            let out = ingest().read_content(text.clone().into_bytes(), source("txt"), 0);
             prop_assert_eq!(out.len(), 1);
             if let Some(Ok(doc)) = out.first() {
                 prop_assert_eq!(&doc.text, &text);
@@ -730,14 +787,14 @@ mod tests {
 
     #[test]
     fn line_endings_are_normalised() {
-        let out = ingest().read_content(b"a\r\nb\rc\n".to_vec(), source("txt"));
+        let out = ingest().read_content(b"a\r\nb\rc\n".to_vec(), source("txt"), 0);
         assert!(matches!(out.first(), Some(Ok(doc)) if doc.text == "a\nb\nc\n"));
     }
 
     #[test]
     fn stray_tags_in_text_files_are_left_alone() {
         let text = "<cite id=\"x1\"></cite>\n<b id=\"x1\"></b>\n县委召开常委会议\n";
-        let out = ingest().read_content(text.as_bytes().to_vec(), source("txt"));
+        let out = ingest().read_content(text.as_bytes().to_vec(), source("txt"), 0);
         assert!(
             matches!(out.first(), Some(Ok(doc)) if doc.text == text && doc.source.format == Some(Format::Txt))
         );

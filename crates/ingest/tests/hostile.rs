@@ -79,6 +79,22 @@ fn hostile_folder_runs_to_completion_and_accounts_for_every_file() {
     truncated_zip.truncate(truncated_zip.len() / 2);
     write("truncated_zip.docx", &truncated_zip);
     write("other.zip", &zip_with("readme.txt", b"hello"));
+    write(
+        "bomb_entry.zip",
+        &zip_with("inside.txt", &vec![0u8; 65 * 1024 * 1024]),
+    );
+    write(
+        "bomb_ratio.zip",
+        &zip_with("inside.txt", &vec![b' '; 20 * 1024 * 1024]),
+    );
+    let mut truncated_archive = zip_with("inside.txt", speech.as_bytes());
+    truncated_archive.truncate(truncated_archive.len() / 2);
+    write("truncated.zip", &truncated_archive);
+    let mut nested = zip_with("inside.txt", speech.as_bytes());
+    for level in 0..5 {
+        nested = zip_with(&format!("level{level}.zip"), &nested);
+    }
+    write("nested.zip", &nested);
     // Over the size cap (65 MB of zeros, a few KB compressed) and over the ratio cap.
     write(
         "bomb_size.docx",
@@ -209,7 +225,19 @@ fn hostile_folder_runs_to_completion_and_accounts_for_every_file() {
     failed("not_a_zip.docx", FailureStatus::Error, "not a zip archive");
     failed("noise.docx", FailureStatus::Error, "binary");
     failed("truncated_zip.docx", FailureStatus::Error, "corrupt docx");
-    failed("other.zip", FailureStatus::Error, "not a docx");
+    done("other.zip");
+    failed(
+        "bomb_entry.zip",
+        FailureStatus::Error,
+        "over ingest.max_file_mb",
+    );
+    failed(
+        "bomb_ratio.zip",
+        FailureStatus::Error,
+        "ingest.max_docx_ratio",
+    );
+    failed("truncated.zip", FailureStatus::Error, "corrupt zip archive");
+    failed("nested.zip", FailureStatus::Error, "unzip it first");
     failed(
         "bomb_size.docx",
         FailureStatus::Error,

@@ -97,6 +97,9 @@ pub enum Format {
     Jsonl,
     /// Not recognised as text (binary); such files become failures.
     Binary,
+    /// A zip archive of other files, each read as documents of its own format; only a
+    /// failure of the archive as a whole (corrupt, empty, nested too deep) has this format.
+    Zip,
 }
 
 impl Format {
@@ -111,6 +114,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Jsonl => "jsonl",
             Format::Binary => "binary",
+            Format::Zip => "zip",
         }
     }
 }

@@ -1357,6 +1357,7 @@ mod tests {
             Format::Csv,
             Format::Jsonl,
             Format::Binary,
+            Format::Zip,
         ];
         for f in formats.map(Some).into_iter().chain([None]) {
             for s in [
