@@ -6,8 +6,8 @@
 //! (magic bytes, then the decoded text, then the extension), detects the encoding (never
 //! assumed: BOM, UTF-8 validity, then scored candidates GB18030/Big5/UTF-16/chardetng), and
 //! extracts text with block structure as lines: HTML through a real parser (chrome
-//! *elements* dropped, metadata kept), docx paragraphs and table cells, XML, one document
-//! per record of CSV/JSONL exports, and every file inside a zip archive.
+//! *elements* dropped, metadata kept), docx and legacy doc paragraphs and table cells, XML,
+//! one document per record of CSV/JSONL exports, and every file inside a zip archive.
 //!
 //! Ingest does NOT clean: plain text (`.txt`, `.md`) is delivered as decoded, with stray
 //! tags, site chrome lines, traditional characters and full-width forms left for clean; only
@@ -20,6 +20,7 @@
 
 mod archive;
 mod decode;
+mod doc;
 mod docx;
 mod html;
 mod records;
@@ -329,6 +330,9 @@ pub enum ReadError {
     /// A docx problem.
     #[error("{0}")]
     Docx(#[from] docx::DocxError),
+    /// A legacy `.doc` problem.
+    #[error("{0}")]
+    Doc(#[from] doc::DocError),
     /// A zip archive, or a file inside one, that cannot be read (the message says why).
     #[error("{0}")]
     Archive(String),
@@ -561,6 +565,21 @@ impl Ingest {
                         vec![finish_doc(source, text, meta)]
                     }
                     Err(e) => vec![Err(failure(source, &ReadError::Docx(e)))],
+                };
+            }
+            Some(sniff::Magic::Ole2) => {
+                source.format = Some(Format::Doc);
+                return match doc::extract_doc(&bytes, self.max_file_bytes) {
+                    Ok((text, meta)) => {
+                        source.encoding = Some("UTF-16LE".into());
+                        vec![finish_doc(source, text, meta)]
+                    }
+                    Err(e) => {
+                        if e == doc::DocError::NotWord {
+                            source.format = Some(Format::Binary);
+                        }
+                        vec![Err(failure(source, &ReadError::Doc(e)))]
+                    }
                 };
             }
             Some(sniff::Magic::Binary(name)) => {

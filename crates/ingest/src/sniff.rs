@@ -9,16 +9,14 @@ use crate::scan::{self, starts_with_ignore_ascii_case};
 pub enum Magic {
     /// A zip archive (a `.docx` is one).
     Zip,
+    /// An OLE2 compound file: a legacy `.doc` (or `.xls`, `.ppt`, `.msg`).
+    Ole2,
     /// A known binary format that is not supported, with its name.
     Binary(&'static str),
 }
 
 /// Signatures of binary formats, checked at offset 0.
 const SIGNATURES: &[(&[u8], &str)] = &[
-    (
-        b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
-        "legacy office file (.doc/.xls/.ppt, OLE2)",
-    ),
     (b"%PDF-", "PDF"),
     (b"\x89PNG\r\n\x1A\n", "PNG image"),
     (b"\xFF\xD8\xFF", "JPEG image"),
@@ -37,10 +35,13 @@ const SIGNATURES: &[(&[u8], &str)] = &[
     (b"\xFD7zXZ\0", "xz archive"),
 ];
 
-/// Recognises zip archives and common binary formats by their first bytes.
+/// Recognises zip archives, OLE2 files and common binary formats by their first bytes.
 pub fn magic(bytes: &[u8]) -> Option<Magic> {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return Some(Magic::Zip);
+    }
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+        return Some(Magic::Ole2);
     }
     if let Some((_, name)) = SIGNATURES.iter().find(|(sig, _)| bytes.starts_with(sig)) {
         return Some(Magic::Binary(name));

@@ -311,6 +311,217 @@ fn docx_gives_the_same_lines() {
     }
 }
 
+/// A Word 97 `.doc` as Word writes one: an OLE2 file whose `WordDocument` stream holds the
+/// FIB and the text, and whose `1Table` stream holds the piece table. `text`'s lines are
+/// paragraphs in a UTF-16 piece, then `ascii` in a compressed piece (one byte a character);
+/// `after` is text past the main text (a footnote) that must not be read;
+/// `SummaryInformation` gives a GBK title, a UTF-16 author and the creation time.
+fn doc_bytes(text: &str, ascii: &str, after: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let main: String = text.lines().map(|l| format!("{l}\r")).collect();
+    let mut pieces: Vec<(String, bool)> = vec![(main, false)];
+    if !ascii.is_empty() {
+        pieces.push((ascii.to_string(), true));
+    }
+    let ccp_text: usize = pieces.iter().map(|(p, _)| p.encode_utf16().count()).sum();
+    if !after.is_empty() {
+        pieces.push((after.to_string(), false));
+    }
+    // WordDocument: the FIB (898 bytes for Word 97), then each piece's bytes.
+    let mut word = vec![0u8; 1024];
+    let put16 =
+        |b: &mut Vec<u8>, at: usize, v: u16| b[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 =
+        |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    put16(&mut word, 0, 0xA5EC);
+    put16(&mut word, 2, 0x00C1);
+    put16(&mut word, 0x0A, 0x0200);
+    put16(&mut word, 32, 14);
+    put16(&mut word, 62, 22);
+    put32(&mut word, 64 + 12, ccp_text as u32);
+    put16(&mut word, 152, 93);
+    let mut cps = vec![0u32];
+    let mut pcds = Vec::new();
+    for (piece, compressed) in &pieces {
+        let fc = word.len() as u32;
+        if *compressed {
+            // One byte a character: the test passes Windows-1252 bytes as chars U+0000–U+00FF.
+            word.extend(
+                piece
+                    .chars()
+                    .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')),
+            );
+            pcds.push((fc * 2) | 0x4000_0000);
+        } else {
+            word.extend(piece.encode_utf16().flat_map(u16::to_le_bytes));
+            pcds.push(fc);
+        }
+        cps.push(cps.last().copied().unwrap_or(0) + piece.encode_utf16().count() as u32);
+    }
+    let mut plc: Vec<u8> = cps.iter().flat_map(|c| c.to_le_bytes()).collect();
+    for fc in pcds {
+        plc.extend([0, 0]);
+        plc.extend(fc.to_le_bytes());
+        plc.extend([0, 0]);
+    }
+    // 1Table: a Prc (formatting, skipped) then the piece table.
+    let mut table = vec![0x01, 0x02, 0x00, 0xAA, 0xBB, 0x02];
+    table.extend((plc.len() as u32).to_le_bytes());
+    table.extend(plc);
+    put32(&mut word, 154 + 33 * 8, 0);
+    put32(&mut word, 154 + 33 * 8 + 4, table.len() as u32);
+
+    // SummaryInformation: code page 936, title (GBK), author (UTF-16), created.
+    let (title, _, _) = encoding_rs::GBK.encode("动员大会讲话\0");
+    let mut props: Vec<(u32, Vec<u8>)> =
+        vec![(1, [2u32.to_le_bytes(), 936u32.to_le_bytes()].concat())];
+    let mut lpstr = 0x1Eu32.to_le_bytes().to_vec();
+    lpstr.extend((title.len() as u32).to_le_bytes());
+    lpstr.extend(title.iter());
+    while !lpstr.len().is_multiple_of(4) {
+        lpstr.push(0);
+    }
+    props.push((2, lpstr));
+    let author: Vec<u16> = "区政府办公室\0".encode_utf16().collect();
+    let mut lpwstr = 0x1Fu32.to_le_bytes().to_vec();
+    lpwstr.extend((author.len() as u32).to_le_bytes());
+    lpwstr.extend(author.iter().flat_map(|u| u.to_le_bytes()));
+    while !lpwstr.len().is_multiple_of(4) {
+        lpwstr.push(0);
+    }
+    props.push((4, lpwstr));
+    let ticks: u64 = (1_677_657_600 + 11_644_473_600) * 10_000_000;
+    let mut time = 0x40u32.to_le_bytes().to_vec();
+    time.extend(ticks.to_le_bytes());
+    props.push((12, time));
+    let mut section = Vec::new();
+    let header_len = 8 + 8 * props.len();
+    let mut offset = header_len;
+    let mut values: Vec<u8> = Vec::new();
+    for (id, value) in &props {
+        section.extend(id.to_le_bytes());
+        section.extend((offset as u32).to_le_bytes());
+        offset += value.len();
+        values.extend(value);
+    }
+    let mut set = Vec::new();
+    set.extend(((header_len + values.len()) as u32).to_le_bytes());
+    set.extend((props.len() as u32).to_le_bytes());
+    set.extend(section);
+    set.extend(values);
+    let mut summary = vec![0xFE, 0xFF, 0, 0, 0, 0, 0, 0];
+    summary.extend([0u8; 16]);
+    summary.extend(1u32.to_le_bytes());
+    summary.extend([0u8; 16]);
+    summary.extend(48u32.to_le_bytes());
+    summary.extend(set);
+
+    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
+    for (name, bytes) in [
+        ("WordDocument", &word),
+        ("1Table", &table),
+        ("\u{5}SummaryInformation", &summary),
+    ] {
+        let mut stream = file.create_stream(name).expect("stream");
+        stream.write_all(bytes).expect("write stream");
+    }
+    file.flush().expect("flush");
+    file.into_inner().into_inner()
+}
+
+#[test]
+fn legacy_doc_gives_the_same_lines_and_its_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let samples = samples();
+    for (stem, text) in &samples {
+        let bytes = doc_bytes(text, "", "脚注：这段文字在正文之后，不读。\r");
+        std::fs::write(dir.path().join(format!("{stem}.doc")), bytes).expect("write");
+    }
+    let docs = read_all(dir.path());
+    assert_eq!(docs.len(), samples.len());
+    for (stem, text) in &samples {
+        let name = format!("{stem}.doc");
+        let doc = docs
+            .iter()
+            .find(|d| name_of(d) == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(doc.source.format, Some(Format::Doc));
+        assert_eq!(
+            normalised_lines(&doc.text),
+            normalised_lines(text),
+            "{name}"
+        );
+        assert!(!doc.text.contains("脚注"));
+        assert_eq!(doc.meta.title.as_deref(), Some("动员大会讲话"));
+        assert_eq!(doc.meta.author.as_deref(), Some("区政府办公室"));
+        assert_eq!(doc.meta.published.as_deref(), Some("2023-03-01T08:00:00Z"));
+    }
+}
+
+#[test]
+fn legacy_doc_fields_tables_and_one_byte_pieces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "见\u{13} HYPERLINK \"http://x\" \u{14}通知\u{15}。\n甲\u{7}乙\u{7}\u{7}";
+    let ascii = "Café “quoted”\u{b}end\r";
+    let bytes = doc_bytes(
+        text,
+        &encoding_rs::WINDOWS_1252
+            .encode(ascii)
+            .0
+            .iter()
+            .map(|&b| char::from(b))
+            .collect::<String>(),
+        "",
+    );
+    std::fs::write(dir.path().join("a.doc"), bytes).expect("write");
+    let docs = read_all(dir.path());
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].text, "见通知。\n甲\n乙\n\n\nCafé “quoted”\nend\n");
+}
+
+#[test]
+fn encrypted_docs_and_other_ole2_files_are_failures() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut encrypted = doc_bytes("机密文件。", "", "");
+    let fib = encrypted
+        .windows(4)
+        .position(|w| w == [0xEC, 0xA5, 0xC1, 0x00])
+        .expect("the FIB is in the file");
+    encrypted[fib + 0x0B] |= 0x01; // fEncrypted: bit 8 of the flags at 0x0A
+    std::fs::write(dir.path().join("secret.doc"), encrypted).expect("write");
+    let mut book = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
+    book.create_stream("Workbook")
+        .and_then(|mut s| s.write_all(&[0x09, 0x08, 0, 0]))
+        .expect("stream");
+    book.flush().expect("flush");
+    std::fs::write(dir.path().join("book.xls"), book.into_inner().into_inner()).expect("write");
+
+    let ingest = ingest_for(dir.path(), IngestConfig::default());
+    let discovery = ingest.discover();
+    let mut messages: Vec<(String, Option<Format>, String)> = discovery
+        .files
+        .iter()
+        .flat_map(|f| ingest.read(f))
+        .map(|r| {
+            let f = r.expect_err("a failure");
+            (
+                name_of_path(&f.source.source_path),
+                f.source.format,
+                f.message,
+            )
+        })
+        .collect();
+    messages.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages[0].0, "book.xls");
+    assert_eq!(messages[0].1, Some(Format::Binary));
+    assert!(messages[0].2.contains("not supported"), "{messages:?}");
+    assert_eq!(messages[1].0, "secret.doc");
+    assert_eq!(messages[1].1, Some(Format::Doc));
+    assert!(messages[1].2.contains("encrypted"), "{messages:?}");
+}
+
 #[test]
 fn csv_and_jsonl_exports_give_one_document_per_record() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -511,4 +722,29 @@ fn pipeline_toml_ingest_section_is_valid() {
         .unwrap_or(toml::Value::Table(toml::Table::new()));
     let config: IngestConfig = section.try_into().expect("[ingest] deserialises");
     assert_eq!(config.validate(&root), vec![]);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+    /// A `.doc` with bytes overwritten anywhere (container, FIB, piece table, text) is a
+    /// document or a failure, never a panic.
+    #[test]
+    fn a_damaged_doc_never_panics(flips in proptest::collection::vec((0usize..1 << 20, 0u8..=255), 1..24)) {
+        let mut bytes = doc_bytes("第一段。\n第二段。", "tail", "脚注");
+        let len = bytes.len();
+        for (at, byte) in flips {
+            // Half the flips land in the first 4 KB: the header, directory and FIB.
+            let at = if at % 2 == 0 { at % 4096.min(len) } else { at % len };
+            if let Some(b) = bytes.get_mut(at) {
+                *b = byte;
+            }
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("a.doc"), &bytes).expect("write");
+        let ingest = ingest_for(dir.path(), IngestConfig::default());
+        let discovery = ingest.discover();
+        for file in &discovery.files {
+            proptest::prop_assert!(!ingest.read(file).is_empty());
+        }
+    }
 }

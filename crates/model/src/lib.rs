@@ -100,6 +100,8 @@ pub enum Format {
     /// A zip archive of other files, each read as documents of its own format; only a
     /// failure of the archive as a whole (corrupt, empty, nested too deep) has this format.
     Zip,
+    /// Legacy Word 97–2003 document (an OLE2 compound file; WPS files saved in that format).
+    Doc,
 }
 
 impl Format {
@@ -115,6 +117,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Binary => "binary",
             Format::Zip => "zip",
+            Format::Doc => "doc",
         }
     }
 }

@@ -164,7 +164,7 @@ const fn runs(name: &'static str, doc: &'static str) -> ColumnDef {
     }
 }
 
-const DOC_ID: ColumnDef = runs("doc_id", "document id: 16 hex digits of the BLAKE3 hash of the file's bytes (`-NNNNNN` row suffix for a record of a CSV/JSONL export)");
+const DOC_ID: ColumnDef = runs("doc_id", "document id: 16 hex digits of the BLAKE3 hash of the file's bytes (`-NNNNNN` suffix for a record of a CSV/JSONL export and for a file inside a zip archive)");
 const CHAR_START: ColumnDef = col(
     "char_start",
     Kind::Int,
@@ -187,8 +187,8 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
         name: "documents",
         columns: &[
             DOC_ID,
-            col("source_path", Kind::Str, "path of the input file (`path#row` for a record of an export)"),
-            col("format", Kind::OptStr, "format recognised: txt, html, md, docx, xml, csv, jsonl, binary"),
+            col("source_path", Kind::Str, "path of the input file (`path#row` for a record of an export, `archive.zip!/name` for a file inside a zip archive)"),
+            col("format", Kind::OptStr, "format recognised: txt, html, md, docx, doc, xml, csv, jsonl, binary; zip for a zip archive that failed as a whole (its files get their own format)"),
             col("encoding", Kind::OptStr, "encoding decoded from (UTF-8, GB18030, Big5, UTF-16LE…)"),
             col("script", Kind::OptStr, "script of the original: simplified or traditional (converted to simplified)"),
             col("title", Kind::OptStr, "the document's own title, without site junk"),

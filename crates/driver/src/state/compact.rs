@@ -1358,6 +1358,7 @@ mod tests {
             Format::Jsonl,
             Format::Binary,
             Format::Zip,
+            Format::Doc,
         ];
         for f in formats.map(Some).into_iter().chain([None]) {
             for s in [
