@@ -6,8 +6,8 @@
 //! (magic bytes, then the decoded text, then the extension), detects the encoding (never
 //! assumed: BOM, UTF-8 validity, then scored candidates GB18030/Big5/UTF-16/chardetng), and
 //! extracts text with block structure as lines: HTML through a real parser (chrome
-//! *elements* dropped, metadata kept), docx and legacy doc paragraphs and table cells, XML,
-//! one document per record of CSV/JSONL exports, and every file inside a zip archive.
+//! *elements* dropped, metadata kept), docx, legacy doc and RTF paragraphs and table cells,
+//! XML, one document per record of CSV/JSONL exports, and every file inside a zip archive.
 //!
 //! Ingest does NOT clean: plain text (`.txt`, `.md`) is delivered as decoded, with stray
 //! tags, site chrome lines, traditional characters and full-width forms left for clean; only
@@ -24,6 +24,7 @@ mod doc;
 mod docx;
 mod html;
 mod records;
+mod rtf;
 mod scan;
 mod sniff;
 mod walk;
@@ -333,6 +334,9 @@ pub enum ReadError {
     /// A legacy `.doc` problem.
     #[error("{0}")]
     Doc(#[from] doc::DocError),
+    /// An RTF document that cannot be read.
+    #[error("corrupt rtf: {0}")]
+    Rtf(String),
     /// A zip archive, or a file inside one, that cannot be read (the message says why).
     #[error("{0}")]
     Archive(String),
@@ -582,6 +586,16 @@ impl Ingest {
                     }
                 };
             }
+            Some(sniff::Magic::Rtf) => {
+                source.format = Some(Format::Rtf);
+                return match rtf::extract_rtf(&bytes) {
+                    Ok((text, meta, encoding)) => {
+                        source.encoding = Some(encoding.into());
+                        vec![finish_doc(source, text, meta)]
+                    }
+                    Err(e) => vec![Err(failure(source, &ReadError::Rtf(e)))],
+                };
+            }
             Some(sniff::Magic::Binary(name)) => {
                 source.format = Some(Format::Binary);
                 return vec![Err(failure(source, &ReadError::BinaryFormat(name)))];
@@ -783,6 +797,14 @@ mod tests {
                 }
             }
             let out = ingest().read_content(bytes, source("zip"), 0);
+            prop_assert!(!out.is_empty());
+        }
+
+        #[test]
+        fn bytes_after_an_rtf_signature_never_panic(text in "(\\\\[a-z]{0,6}-?[0-9]{0,3} ?|\\\\'[0-9a-f]{0,2}|[{}]|[^\\\\{}]{0,4}|\\\\[*~_{}])*") {
+            let mut rtf = b"{\\rtf1".to_vec();
+            rtf.extend(text.into_bytes());
+            let out = ingest().read_content(rtf, source("rtf"), 0);
             prop_assert!(!out.is_empty());
         }
 

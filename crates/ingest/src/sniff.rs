@@ -11,6 +11,8 @@ pub enum Magic {
     Zip,
     /// An OLE2 compound file: a legacy `.doc` (or `.xls`, `.ppt`, `.msg`).
     Ole2,
+    /// A Rich Text Format document.
+    Rtf,
     /// A known binary format that is not supported, with its name.
     Binary(&'static str),
 }
@@ -26,7 +28,6 @@ const SIGNATURES: &[(&[u8], &str)] = &[
     (b"7z\xBC\xAF\x27\x1C", "7z archive"),
     (b"Rar!\x1A\x07", "RAR archive"),
     (b"\x7FELF", "ELF executable"),
-    (b"{\\rtf", "RTF document"),
     (b"SQLite format 3\0", "SQLite database"),
     (b"OggS", "Ogg media"),
     (b"fLaC", "FLAC audio"),
@@ -42,6 +43,9 @@ pub fn magic(bytes: &[u8]) -> Option<Magic> {
     }
     if bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
         return Some(Magic::Ole2);
+    }
+    if bytes.starts_with(b"{\\rtf") {
+        return Some(Magic::Rtf);
     }
     if let Some((_, name)) = SIGNATURES.iter().find(|(sig, _)| bytes.starts_with(sig)) {
         return Some(Magic::Binary(name));
@@ -165,6 +169,11 @@ mod tests {
     fn magic_bytes() {
         assert_eq!(magic(b"PK\x03\x04rest"), Some(Magic::Zip));
         assert_eq!(magic(b"%PDF-1.7\n"), Some(Magic::Binary("PDF")));
+        assert_eq!(
+            magic(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0"),
+            Some(Magic::Ole2)
+        );
+        assert_eq!(magic(b"{\\rtf1\\ansi"), Some(Magic::Rtf));
         assert_eq!(magic("会议".as_bytes()), None);
         assert_eq!(magic(b""), None);
     }

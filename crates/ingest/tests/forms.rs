@@ -522,6 +522,88 @@ fn encrypted_docs_and_other_ole2_files_are_failures() {
     assert!(messages[1].2.contains("encrypted"), "{messages:?}");
 }
 
+/// An RTF of `text` as Word and WordPad write Chinese: every non-ASCII character escaped,
+/// as `\uN?` (`unicode`) or as GBK `\'hh` bytes in a run of a `\fcharset134` font, with a
+/// Western font (`\f0`) around the ASCII; a `\pard` paragraph per line.
+fn rtf_bytes(text: &str, unicode: bool) -> Vec<u8> {
+    let mut rtf = String::from(
+        "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\froman\\fcharset0 Times New Roman;}{\\f1\\fnil\\fcharset134 \\'cb\\'ce\\'cc\\'e5;}}\n{\\colortbl ;\\red0\\green0\\blue0;}\n{\\*\\generator Riched20 10.0.19041}\\viewkind4\\uc1\n",
+    );
+    for line in text.lines() {
+        rtf.push_str("\\pard\\sa200\\sl276\\slmult1\\f0\\fs24 ");
+        let mut in_cjk = false;
+        for c in line.chars() {
+            if c.is_ascii() {
+                if in_cjk {
+                    rtf.push_str("\\f0 ");
+                    in_cjk = false;
+                }
+                match c {
+                    '\\' | '{' | '}' => {
+                        rtf.push('\\');
+                        rtf.push(c);
+                    }
+                    _ => rtf.push(c),
+                }
+            } else if unicode {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    rtf.push_str(&format!("\\u{}?", *unit as i16));
+                }
+            } else {
+                if !in_cjk {
+                    rtf.push_str("\\f1 ");
+                    in_cjk = true;
+                }
+                let one = c.to_string();
+                let (bytes, _, unmappable) = GB18030.encode(&one);
+                assert!(!unmappable);
+                for b in bytes.iter() {
+                    rtf.push_str(&format!("\\'{b:02x}"));
+                }
+            }
+        }
+        rtf.push_str("\\par\n");
+    }
+    rtf.push_str("}\n");
+    rtf.into_bytes()
+}
+
+#[test]
+fn rtf_gives_the_same_lines_in_both_chinese_escapes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let samples = samples();
+    for (stem, text) in &samples {
+        std::fs::write(
+            dir.path().join(format!("{stem}.u.rtf")),
+            rtf_bytes(text, true),
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join(format!("{stem}.gbk.rtf")),
+            rtf_bytes(text, false),
+        )
+        .expect("write");
+    }
+    let docs = read_all(dir.path());
+    assert_eq!(docs.len(), 2 * samples.len());
+    for (stem, text) in &samples {
+        for kind in ["u", "gbk"] {
+            let name = format!("{stem}.{kind}.rtf");
+            let doc = docs
+                .iter()
+                .find(|d| name_of(d) == name)
+                .unwrap_or_else(|| panic!("{name} missing"));
+            assert_eq!(doc.source.format, Some(Format::Rtf));
+            assert_eq!(
+                normalised_lines(&doc.text),
+                normalised_lines(text),
+                "{name}"
+            );
+        }
+    }
+}
+
 #[test]
 fn csv_and_jsonl_exports_give_one_document_per_record() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -95,6 +95,11 @@ fn hostile_folder_runs_to_completion_and_accounts_for_every_file() {
         nested = zip_with(&format!("level{level}.zip"), &nested);
     }
     write("nested.zip", &nested);
+    write("fonts_only.rtf", b"{\\rtf1\\ansi{\\fonttbl{\\f0 Arial;}}");
+    write(
+        "unbalanced.rtf",
+        format!("{{\\rtf1\\ansi\\ansicpg936 {}\\'c4", "{".repeat(5000)).as_bytes(),
+    );
     // Over the size cap (65 MB of zeros, a few KB compressed) and over the ratio cap.
     write(
         "bomb_size.docx",
@@ -238,6 +243,8 @@ fn hostile_folder_runs_to_completion_and_accounts_for_every_file() {
     );
     failed("truncated.zip", FailureStatus::Error, "corrupt zip archive");
     failed("nested.zip", FailureStatus::Error, "unzip it first");
+    failed("fonts_only.rtf", FailureStatus::Empty, "no text");
+    failed("unbalanced.rtf", FailureStatus::Error, "corrupt rtf");
     failed(
         "bomb_size.docx",
         FailureStatus::Error,

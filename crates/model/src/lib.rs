@@ -102,6 +102,8 @@ pub enum Format {
     Zip,
     /// Legacy Word 97–2003 document (an OLE2 compound file; WPS files saved in that format).
     Doc,
+    /// Rich Text Format.
+    Rtf,
 }
 
 impl Format {
@@ -118,6 +120,7 @@ impl Format {
             Format::Binary => "binary",
             Format::Zip => "zip",
             Format::Doc => "doc",
+            Format::Rtf => "rtf",
         }
     }
 }

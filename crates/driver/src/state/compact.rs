@@ -1359,6 +1359,7 @@ mod tests {
             Format::Binary,
             Format::Zip,
             Format::Doc,
+            Format::Rtf,
         ];
         for f in formats.map(Some).into_iter().chain([None]) {
             for s in [
