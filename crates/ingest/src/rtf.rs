@@ -166,57 +166,63 @@ impl Reader {
             return;
         }
         let bytes = std::mem::take(&mut self.pending);
-        let declared = group.encoding.or(self.document_encoding);
-        let text = match declared {
-            Some(e) if is_multibyte(e) => e.decode_without_bom_handling(&bytes).0,
-            // A run in a Western font (or a document without code page) whose bytes read as
-            // Chinese in the document's CJK font or code page: Word writes CJK runs so when
-            // the font of their Latin part is the run's font.
+        // A CJK font wins, then a CJK document code page: writers other than Word leave
+        // Chinese runs in a Western font (`\fcharset0`) of a `\ansicpg936` document.
+        let multibyte = group
+            .encoding
+            .filter(|e| is_multibyte(e))
+            .or(self.document_encoding.filter(|e| is_multibyte(e)));
+        let single = group
+            .encoding
+            .or(self.document_encoding)
+            .unwrap_or(encoding_rs::WINDOWS_1252);
+        let text = match multibyte {
+            Some(e) => e.decode_without_bom_handling(&bytes).0.into_owned(),
             // Text written as raw UTF-8 (some converters do) is valid UTF-8, which
-            // Windows-1252 text with accents almost never is.
-            _ => match std::str::from_utf8(&bytes)
+            // Windows-1252 text with accents almost never is; then bytes that read as
+            // Chinese in the document's CJK font.
+            None => std::str::from_utf8(&bytes)
                 .ok()
                 .filter(|t| !t.is_ascii())
                 .map(str::to_string)
-                .or_else(|| self.cjk_reading(&bytes, declared.unwrap_or(encoding_rs::WINDOWS_1252)))
-            {
-                Some(text) => text.into(),
-                None => {
-                    declared
-                        .unwrap_or(encoding_rs::WINDOWS_1252)
-                        .decode_without_bom_handling(&bytes)
-                        .0
-                }
-            },
+                .or_else(|| self.cjk_reading(&bytes, single))
+                .unwrap_or_else(|| single.decode_without_bom_handling(&bytes).0.into_owned()),
         };
         if let Some(out) = self.out(group.sink) {
             out.push_str(&text);
         }
     }
 
-    /// `bytes` read pair by pair in the document's CJK code page (or CJK font) wherever two
-    /// bytes make a Han character, else byte by byte in `single`; `None` when no pair does.
+    /// `bytes` read pair by pair in the document's CJK font wherever two bytes make a
+    /// character of it, else byte by byte in `single`; `None` when no pair does.
     fn cjk_reading(&self, bytes: &[u8], single: &'static Encoding) -> Option<String> {
         if bytes.iter().filter(|b| **b >= 0x81).count() < 2 {
             return None;
         }
         let cjk = self
-            .document_encoding
-            .filter(|e| is_multibyte(e))
-            .or_else(|| self.fonts.iter().map(|(_, e)| *e).find(|e| is_multibyte(e)))?;
+            .fonts
+            .iter()
+            .map(|(_, e)| *e)
+            .find(|e| is_multibyte(e))?;
         let mut out = String::new();
         let mut found = false;
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
             let pair = bytes.get(i..i + 2).filter(|_| b >= 0x81);
+            // A pair of high bytes (GB2312's and Big5's characters all are), or a pair
+            // that makes a Han character.
             let han = pair
-                .and_then(|p| cjk.decode_without_bom_handling_and_without_replacement(p))
-                .filter(|t| {
-                    t.chars().all(|c| {
-                        ('\u{3000}'..='\u{9FFF}').contains(&c)
-                            || ('\u{FF00}'..='\u{FFEF}').contains(&c)
-                    })
-                });
+                .and_then(|p| {
+                    Some((
+                        p,
+                        cjk.decode_without_bom_handling_and_without_replacement(p)?,
+                    ))
+                })
+                .filter(|(p, t)| {
+                    p.iter().all(|b| *b >= 0x81)
+                        || t.chars().all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+                })
+                .map(|(_, t)| t);
             match han {
                 Some(text) => {
                     out.push_str(&text);

@@ -522,13 +522,28 @@ fn encrypted_docs_and_other_ole2_files_are_failures() {
     assert!(messages[1].2.contains("encrypted"), "{messages:?}");
 }
 
-/// An RTF of `text` as Word and WordPad write Chinese: every non-ASCII character escaped,
-/// as `\uN?` (`unicode`) or as GBK `\'hh` bytes in a run of a `\fcharset134` font, with a
-/// Western font (`\f0`) around the ASCII; a `\pard` paragraph per line.
-fn rtf_bytes(text: &str, unicode: bool) -> Vec<u8> {
-    let mut rtf = String::from(
-        "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\froman\\fcharset0 Times New Roman;}{\\f1\\fnil\\fcharset134 \\'cb\\'ce\\'cc\\'e5;}}\n{\\colortbl ;\\red0\\green0\\blue0;}\n{\\*\\generator Riched20 10.0.19041}\\viewkind4\\uc1\n",
-    );
+/// How an RTF writes Chinese.
+#[derive(Clone, Copy, PartialEq)]
+enum RtfChinese {
+    /// `\uN?`.
+    Unicode,
+    /// GBK `\'hh` bytes in a run of a `\fcharset134` font (Word, WordPad).
+    CjkFont,
+    /// GBK `\'hh` bytes in the Western font of a `\ansicpg936` document (other writers).
+    CodePage,
+}
+
+/// An RTF of `text`: every non-ASCII character escaped as `chinese` says, a Western font
+/// (`\f0`) around the ASCII; a `\pard` paragraph per line.
+fn rtf_bytes(text: &str, chinese: RtfChinese) -> Vec<u8> {
+    let unicode = chinese == RtfChinese::Unicode;
+    let code_page = if chinese == RtfChinese::CodePage {
+        936
+    } else {
+        1252
+    };
+    let mut rtf = format!("{{\\rtf1\\ansi\\ansicpg{code_page}\\deff0");
+    rtf.push_str("{\\fonttbl{\\f0\\froman\\fcharset0 Times New Roman;}{\\f1\\fnil\\fcharset134 \\'cb\\'ce\\'cc\\'e5;}}\n{\\colortbl ;\\red0\\green0\\blue0;}\n{\\*\\generator Riched20 10.0.19041}\\viewkind4\\uc1\n");
     for line in text.lines() {
         rtf.push_str("\\pard\\sa200\\sl276\\slmult1\\f0\\fs24 ");
         let mut in_cjk = false;
@@ -551,7 +566,7 @@ fn rtf_bytes(text: &str, unicode: bool) -> Vec<u8> {
                     rtf.push_str(&format!("\\u{}?", *unit as i16));
                 }
             } else {
-                if !in_cjk {
+                if !in_cjk && chinese == RtfChinese::CjkFont {
                     rtf.push_str("\\f1 ");
                     in_cjk = true;
                 }
@@ -574,21 +589,19 @@ fn rtf_gives_the_same_lines_in_both_chinese_escapes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let samples = samples();
     for (stem, text) in &samples {
-        std::fs::write(
-            dir.path().join(format!("{stem}.u.rtf")),
-            rtf_bytes(text, true),
-        )
-        .expect("write");
-        std::fs::write(
-            dir.path().join(format!("{stem}.gbk.rtf")),
-            rtf_bytes(text, false),
-        )
-        .expect("write");
+        for (kind, chinese) in [
+            ("u", RtfChinese::Unicode),
+            ("font", RtfChinese::CjkFont),
+            ("page", RtfChinese::CodePage),
+        ] {
+            let path = dir.path().join(format!("{stem}.{kind}.rtf"));
+            std::fs::write(path, rtf_bytes(text, chinese)).expect("write");
+        }
     }
     let docs = read_all(dir.path());
-    assert_eq!(docs.len(), 2 * samples.len());
+    assert_eq!(docs.len(), 3 * samples.len());
     for (stem, text) in &samples {
-        for kind in ["u", "gbk"] {
+        for kind in ["u", "font", "page"] {
             let name = format!("{stem}.{kind}.rtf");
             let doc = docs
                 .iter()
