@@ -1,6 +1,8 @@
 //! `.docx` → text lines plus [`PageMeta`]: the zip is opened in memory, the main document
 //! part (found through `_rels/.rels`, else `word/document.xml`) is decompressed under a byte
 //! cap and a ratio cap (zip bombs), decoded and read with [`crate::xml::word_text`].
+//! An OpenDocument text (`.odt`, the same kind of zip) is read the same way from its
+//! `content.xml` with [`crate::xml::odf_text`].
 
 use std::io::{Cursor, Read};
 
@@ -9,7 +11,7 @@ use zip::result::ZipError;
 use zip::ZipArchive;
 
 use crate::decode::decode;
-use crate::xml::{core_properties, word_text};
+use crate::xml::{core_properties, odf_text, word_text};
 
 /// Limits against zip bombs.
 #[derive(Debug, Clone, Copy)]
@@ -162,4 +164,35 @@ pub fn extract_docx(bytes: &[u8], limits: &DocxLimits) -> Result<(String, PageMe
         _ => PageMeta::default(),
     };
     Ok((text, meta))
+}
+
+/// `mimetype` of an OpenDocument text (a template's ends in `-template`).
+const ODT_MIMETYPE: &str = "application/vnd.oasis.opendocument.text";
+
+/// Extracts the paragraphs (table cells included) and metadata of an OpenDocument text;
+/// `None` when the zip is not one (no `mimetype` naming it).
+pub fn extract_odt(
+    bytes: &[u8],
+    limits: &DocxLimits,
+) -> Result<Option<(String, PageMeta)>, DocxError> {
+    let mut archive = ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| DocxError::Corrupt(format!("not a readable zip archive: {e}")))?;
+    let small = DocxLimits {
+        max_uncompressed_bytes: SMALL_PART_BYTES.min(limits.max_uncompressed_bytes),
+        ..*limits
+    };
+    let is_odt = read_part(&mut archive, "mimetype", &small)?
+        .is_some_and(|m| m.starts_with(ODT_MIMETYPE.as_bytes()));
+    if !is_odt {
+        return Ok(None);
+    }
+    let content = read_part(&mut archive, "content.xml", limits)?
+        .ok_or_else(|| DocxError::Corrupt("opendocument text without content.xml".into()))?;
+    let text = odf_text(&decode(content).text)
+        .map_err(|e| DocxError::Corrupt(format!("content.xml: {e}")))?;
+    let meta = match read_part(&mut archive, "meta.xml", &small) {
+        Ok(Some(meta)) => core_properties(&decode(meta).text),
+        _ => PageMeta::default(),
+    };
+    Ok(Some((text, meta)))
 }

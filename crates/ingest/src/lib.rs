@@ -6,8 +6,9 @@
 //! (magic bytes, then the decoded text, then the extension), detects the encoding (never
 //! assumed: BOM, UTF-8 validity, then scored candidates GB18030/Big5/UTF-16/chardetng), and
 //! extracts text with block structure as lines: HTML through a real parser (chrome
-//! *elements* dropped, metadata kept), docx, legacy doc and RTF paragraphs and table cells,
-//! XML, one document per record of CSV/JSONL exports, and every file inside a zip archive.
+//! *elements* dropped, metadata kept), the paragraphs and table cells of docx, legacy doc,
+//! RTF and odt, XML, one document per record of CSV/JSONL exports, and every file inside a
+//! zip archive.
 //!
 //! Ingest does NOT clean: plain text (`.txt`, `.md`) is delivered as decoded, with stray
 //! tags, site chrome lines, traditional characters and full-width forms left for clean; only
@@ -563,7 +564,23 @@ impl Ingest {
                     }
                 }
                 source.format = Some(Format::Docx);
-                return match docx::extract_docx(&bytes, &self.docx_limits) {
+                let extracted = match docx::extract_docx(&bytes, &self.docx_limits) {
+                    Err(docx::DocxError::NotDocx(entries)) => {
+                        match docx::extract_odt(&bytes, &self.docx_limits) {
+                            Ok(Some(odt)) => {
+                                source.format = Some(Format::Odt);
+                                Ok(odt)
+                            }
+                            Ok(None) => Err(docx::DocxError::NotDocx(entries)),
+                            Err(e) => {
+                                source.format = Some(Format::Odt);
+                                Err(e)
+                            }
+                        }
+                    }
+                    other => other,
+                };
+                return match extracted {
                     Ok((text, meta)) => {
                         source.encoding = Some("UTF-8".into());
                         vec![finish_doc(source, text, meta)]

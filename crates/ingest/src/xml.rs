@@ -173,8 +173,86 @@ pub fn xml_text(xml: &str) -> Result<String, String> {
     Ok(builder.finish())
 }
 
-/// Metadata from a docx `docProps/core.xml`: title, creator (author), created (published),
-/// description and keywords. Malformed XML yields what was read before the error.
+/// Elements of an OpenDocument body whose text is not the document's: notes, comments,
+/// tracked deletions, the list of sequence variables.
+const ODF_SKIPPED: &[&str] = &[
+    "note",
+    "annotation",
+    "tracked-changes",
+    "sequence-decls",
+    "variable-decls",
+    "user-field-decls",
+    "forms",
+];
+
+/// The text of an OpenDocument `content.xml` (`.odt`): one line per paragraph or heading
+/// (`text:p`, `text:h`, table cells included), `text:s` as spaces, `text:tab` as a tab,
+/// `text:line-break` as a line break; notes, comments and tracked changes skipped.
+pub fn odf_text(xml: &str) -> Result<String, String> {
+    let mut reader = reader(xml);
+    let mut out = String::new();
+    let mut in_body = false;
+    // Depth inside a skipped element (0: not in one).
+    let mut skipping = 0usize;
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "not well-formed xml at byte {}: {e}",
+                reader.error_position()
+            )
+        })?;
+        match event {
+            Event::Eof => break,
+            Event::Start(e) => {
+                let name = e.local_name();
+                let name = name.as_ref();
+                if skipping > 0 || (in_body && ODF_SKIPPED.contains(&name)) {
+                    skipping += 1;
+                } else if name == "body" {
+                    in_body = true;
+                }
+            }
+            Event::End(e) => {
+                let name = e.local_name();
+                let name = name.as_ref();
+                if skipping > 0 {
+                    skipping -= 1;
+                } else if name == "body" {
+                    in_body = false;
+                } else if in_body && matches!(name, "p" | "h") {
+                    out.push('\n');
+                }
+            }
+            Event::Empty(e) if in_body && skipping == 0 => match e.local_name().as_ref() {
+                "s" => {
+                    let count = e
+                        .try_get_attribute("text:c")
+                        .ok()
+                        .flatten()
+                        .and_then(|a| a.value.parse::<usize>().ok())
+                        .unwrap_or(1);
+                    out.extend(std::iter::repeat_n(' ', count.min(100)));
+                }
+                "tab" => out.push('\t'),
+                "line-break" => out.push('\n'),
+                "p" | "h" => out.push('\n'),
+                _ => {}
+            },
+            Event::Text(e) if in_body && skipping == 0 => {
+                out.push_str(&e.xml_content(XmlVersion::Implicit1_0));
+            }
+            Event::CData(e) if in_body && skipping == 0 => {
+                out.push_str(&e.xml_content(XmlVersion::Implicit1_0));
+            }
+            Event::GeneralRef(e) if in_body && skipping == 0 => resolve_reference(&e, &mut out),
+            _ => {}
+        }
+    }
+    Ok(tidy_lines(&out))
+}
+
+/// Metadata from a docx `docProps/core.xml` or an OpenDocument `meta.xml`: title, creator
+/// (author), created (published), description and keywords. Malformed XML yields what was read before the error.
 pub fn core_properties(xml: &str) -> PageMeta {
     let mut meta = PageMeta::default();
     let mut reader = reader(xml);
@@ -197,8 +275,10 @@ pub fn core_properties(xml: &str) -> PageMeta {
                     if !v.is_empty() {
                         let slot = match name.as_str() {
                             "title" => &mut meta.title,
-                            "creator" => &mut meta.author,
-                            "created" => &mut meta.published,
+                            // docx (`dc:creator`, `dcterms:created`) and OpenDocument
+                            // (`meta:initial-creator`, `meta:creation-date`).
+                            "creator" | "initial-creator" => &mut meta.author,
+                            "created" | "creation-date" => &mut meta.published,
                             "description" => &mut meta.description,
                             "keywords" => &mut meta.keywords,
                             _ => continue,
@@ -218,6 +298,12 @@ pub fn core_properties(xml: &str) -> PageMeta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opendocument_spaces_tabs_breaks_and_skipped_notes() {
+        let xml = r#"<office:document-content xmlns:office="o" xmlns:text="t"><office:meta>不是正文</office:meta><office:body><office:text><text:p>甲<text:s text:c="3"/>乙<text:tab/>丙<text:line-break/>丁<office:annotation><text:p>批注</text:p></office:annotation></text:p><text:p/><text:h>标题 &amp; 小节</text:h></office:text></office:body></office:document-content>"#;
+        assert_eq!(odf_text(xml).as_deref(), Ok("甲   乙\t丙\n丁\n标题 & 小节"));
+    }
 
     #[test]
     fn word_paragraphs_tables_and_alternate_content() {

@@ -617,6 +617,80 @@ fn rtf_gives_the_same_lines_in_both_chinese_escapes() {
     }
 }
 
+/// An OpenDocument text as LibreOffice writes one: each line a `text:p` (the first split
+/// over spans, the third and fourth in a table's cells), a footnote that must not be read,
+/// and `meta.xml`.
+fn odt_bytes(text: &str) -> Vec<u8> {
+    let mut body = String::new();
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let line = xml_escape(line);
+        match i {
+            0 => {
+                let split = line
+                    .char_indices()
+                    .nth(line.chars().count() / 2)
+                    .map_or(line.len(), |(b, _)| b);
+                let (a, b) = line.split_at(split);
+                body.push_str(&format!(
+                    "<text:h text:outline-level=\"1\"><text:span text:style-name=\"T1\">{a}</text:span>{b}<text:note text:note-class=\"footnote\"><text:note-body><text:p>脚注不读</text:p></text:note-body></text:note></text:h>"
+                ));
+            }
+            2 => body.push_str(&format!(
+                "<table:table><table:table-row><table:table-cell><text:p>{line}</text:p></table:table-cell><table:table-cell><text:p>{}</text:p></table:table-cell></table:table-row></table:table>",
+                xml_escape(lines.get(3).copied().unwrap_or(""))
+            )),
+            3 => {}
+            _ => body.push_str(&format!("<text:p text:style-name=\"P1\">{line}</text:p>")),
+        }
+    }
+    let content = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\"><office:automatic-styles/><office:body><office:text><text:sequence-decls><text:sequence-decl text:name=\"Table\"/></text:sequence-decls>{body}</office:text></office:body></office:document-content>"
+    );
+    let meta = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-meta xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:meta=\"urn:oasis:names:tc:opendocument:xmlns:meta:1.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><office:meta><dc:title>讲话稿</dc:title><meta:initial-creator>办公室</meta:initial-creator><meta:creation-date>2023-03-01T08:00:00</meta:creation-date></office:meta></office:document-meta>";
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("mimetype", stored).expect("start");
+    zip.write_all(b"application/vnd.oasis.opendocument.text")
+        .expect("write");
+    for (name, part) in [("content.xml", content.as_str()), ("meta.xml", meta)] {
+        zip.start_file(name, deflated).expect("start");
+        zip.write_all(part.as_bytes()).expect("write");
+    }
+    zip.finish().expect("finish").into_inner()
+}
+
+#[test]
+fn odt_gives_the_same_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let samples = samples();
+    for (stem, text) in &samples {
+        std::fs::write(dir.path().join(format!("{stem}.odt")), odt_bytes(text)).expect("write");
+    }
+    let docs = read_all(dir.path());
+    assert_eq!(docs.len(), samples.len());
+    for (stem, text) in &samples {
+        let name = format!("{stem}.odt");
+        let doc = docs
+            .iter()
+            .find(|d| name_of(d) == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(doc.source.format, Some(Format::Odt));
+        assert_eq!(
+            normalised_lines(&doc.text),
+            normalised_lines(text),
+            "{name}"
+        );
+        assert!(!doc.text.contains("脚注不读"));
+        assert_eq!(doc.meta.title.as_deref(), Some("讲话稿"));
+        assert_eq!(doc.meta.author.as_deref(), Some("办公室"));
+        assert_eq!(doc.meta.published.as_deref(), Some("2023-03-01T08:00:00"));
+    }
+}
+
 #[test]
 fn csv_and_jsonl_exports_give_one_document_per_record() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -104,6 +104,8 @@ pub enum Format {
     Doc,
     /// Rich Text Format.
     Rtf,
+    /// OpenDocument text (a zip of XML parts, from LibreOffice or WPS).
+    Odt,
 }
 
 impl Format {
@@ -121,6 +123,7 @@ impl Format {
             Format::Zip => "zip",
             Format::Doc => "doc",
             Format::Rtf => "rtf",
+            Format::Odt => "odt",
         }
     }
 }

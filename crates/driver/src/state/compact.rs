@@ -1360,6 +1360,7 @@ mod tests {
             Format::Zip,
             Format::Doc,
             Format::Rtf,
+            Format::Odt,
         ];
         for f in formats.map(Some).into_iter().chain([None]) {
             for s in [
