@@ -5,10 +5,10 @@
 //! document id and marks exact duplicates. [`Ingest::read`] sniffs the format by content
 //! (magic bytes, then the decoded text, then the extension), detects the encoding (never
 //! assumed: BOM, UTF-8 validity, then scored candidates GB18030/Big5/UTF-16/chardetng), and
-//! extracts text with block structure as lines: HTML through a real parser (chrome
-//! *elements* dropped, metadata kept), the paragraphs and table cells of docx, legacy doc,
-//! RTF and odt, XML, one document per record of CSV/JSONL exports, and every file inside a
-//! zip archive.
+//! extracts text with block structure as lines: HTML (also from `.mht` web archives) through
+//! a real parser (chrome *elements* dropped, metadata kept), the paragraphs and table cells
+//! of docx, legacy doc, RTF and odt, XML, one document per record of CSV/JSONL exports, and
+//! every file inside a zip archive.
 //!
 //! Ingest does NOT clean: plain text (`.txt`, `.md`) is delivered as decoded, with stray
 //! tags, site chrome lines, traditional characters and full-width forms left for clean; only
@@ -24,6 +24,7 @@ mod decode;
 mod doc;
 mod docx;
 mod html;
+mod mht;
 mod records;
 mod rtf;
 mod scan;
@@ -335,6 +336,9 @@ pub enum ReadError {
     /// A legacy `.doc` problem.
     #[error("{0}")]
     Doc(#[from] doc::DocError),
+    /// A web archive (`.mht`) without a readable page.
+    #[error("web archive (mht): {0}")]
+    Mht(String),
     /// An RTF document that cannot be read.
     #[error("corrupt rtf: {0}")]
     Rtf(String),
@@ -619,6 +623,21 @@ impl Ingest {
             }
             None => {}
         }
+        if mht::looks_like_mhtml(&bytes, &ext) {
+            source.format = Some(Format::Mht);
+            return match mht::extract_mhtml(&bytes) {
+                Ok(page) => {
+                    source.encoding = Some(page.encoding.into());
+                    let (text, meta) = if page.html {
+                        html::extract_html(&page.text)
+                    } else {
+                        (normalise_line_endings(page.text), PageMeta::default())
+                    };
+                    vec![finish_doc(source, text, meta)]
+                }
+                Err(e) => vec![Err(failure(source, &ReadError::Mht(e)))],
+            };
+        }
         // Only needed for the message of a `.docx` that is not a zip.
         let first_bytes: String = if ext == "docx" {
             bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
@@ -822,6 +841,14 @@ mod tests {
             let mut rtf = b"{\\rtf1".to_vec();
             rtf.extend(text.into_bytes());
             let out = ingest().read_content(rtf, source("rtf"), 0);
+            prop_assert!(!out.is_empty());
+        }
+
+        #[test]
+        fn a_damaged_web_archive_never_panics(body in "(--b\n|Content-Type: (text/html|multipart/related; boundary=b|text/plain); charset=(gbk|utf-8|x)\n|Content-Transfer-Encoding: (base64|quoted-printable)\n|\n|=[0-9A-F]{0,2}|[A-Za-z0-9+/=<>]{0,8}|--b--\n)*") {
+            let mut mht = b"MIME-Version: 1.0\nContent-Type: multipart/related; boundary=b\n\n".to_vec();
+            mht.extend(body.into_bytes());
+            let out = ingest().read_content(mht, source("mht"), 0);
             prop_assert!(!out.is_empty());
         }
 

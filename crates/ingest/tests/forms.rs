@@ -228,6 +228,67 @@ fn html_with_chrome_and_wrong_charset_gives_the_same_lines() {
     }
 }
 
+/// `bytes` in quoted-printable, lines of at most 76 characters with soft breaks.
+fn quoted_printable(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for &b in bytes {
+        let piece = if b == b'\n' {
+            out.push_str("\r\n");
+            line = 0;
+            continue;
+        } else if b == b'=' || !(0x20..0x80).contains(&b) {
+            format!("={b:02X}")
+        } else {
+            char::from(b).to_string()
+        };
+        if line + piece.len() > 75 {
+            out.push_str("=\r\n");
+            line = 0;
+        }
+        line += piece.len();
+        out.push_str(&piece);
+    }
+    out
+}
+
+/// A page saved by Internet Explorer as "Web archive, single file": the page in GB2312,
+/// quoted-printable, and an image part.
+fn mht_bytes(page: &str) -> Vec<u8> {
+    let body = quoted_printable(&encode(GB18030, page));
+    format!(
+        "From: <Saved by Windows Internet Explorer 8>\r\nSubject: =?gb2312?B?zajWqg==?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n\ttype=\"text/html\";\r\n\tboundary=\"----=_NextPart_000_0000_01D1\"\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n------=_NextPart_000_0000_01D1\r\nContent-Type: text/html;\r\n\tcharset=\"gb2312\"\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Location: http://www.example.gov.cn/a.htm\r\n\r\n{body}\r\n\r\n------=_NextPart_000_0000_01D1\r\nContent-Type: image/gif\r\nContent-Transfer-Encoding: base64\r\nContent-Location: http://www.example.gov.cn/logo.gif\r\n\r\nR0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7\r\n\r\n------=_NextPart_000_0000_01D1--\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn web_archives_give_the_lines_of_their_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let samples = samples();
+    for (stem, text) in &samples {
+        let page = html_page(text, "gb2312");
+        std::fs::write(dir.path().join(format!("{stem}.mht")), mht_bytes(&page)).expect("write");
+    }
+    let docs = read_all(dir.path());
+    assert_eq!(docs.len(), samples.len());
+    for (stem, text) in &samples {
+        let name = format!("{stem}.mht");
+        let doc = docs
+            .iter()
+            .find(|d| name_of(d) == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(doc.source.format, Some(Format::Mht));
+        assert_eq!(doc.source.encoding.as_deref(), Some("GBK"));
+        assert_eq!(
+            normalised_lines(&doc.text),
+            normalised_lines(text),
+            "{name}"
+        );
+        assert_eq!(doc.meta.title.as_deref(), Some("某市人民政府门户网站"));
+    }
+}
+
 fn xml_escape(text: &str) -> String {
     escape(text).replace('"', "&quot;")
 }

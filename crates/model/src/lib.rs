@@ -106,6 +106,8 @@ pub enum Format {
     Rtf,
     /// OpenDocument text (a zip of XML parts, from LibreOffice or WPS).
     Odt,
+    /// A saved web archive (`.mht`: a MIME message holding the page and its images).
+    Mht,
 }
 
 impl Format {
@@ -124,6 +126,7 @@ impl Format {
             Format::Doc => "doc",
             Format::Rtf => "rtf",
             Format::Odt => "odt",
+            Format::Mht => "mht",
         }
     }
 }

@@ -1361,6 +1361,7 @@ mod tests {
             Format::Doc,
             Format::Rtf,
             Format::Odt,
+            Format::Mht,
         ];
         for f in formats.map(Some).into_iter().chain([None]) {
             for s in [
