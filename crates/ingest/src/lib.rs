@@ -25,6 +25,7 @@ mod doc;
 mod docx;
 mod html;
 mod mht;
+mod pdf;
 mod records;
 mod rtf;
 mod scan;
@@ -77,6 +78,15 @@ pub struct IngestConfig {
     /// archive, over 1 MB; more is a zip bomb. Default: `100`.
     #[serde(default = "default_max_docx_ratio")]
     pub max_docx_ratio: u64,
+    /// A command that prints a PDF's text on standard output, `{}` standing for the PDF's
+    /// path, run in its own process: e.g. poppler's `["pdftotext", "-enc", "UTF-8", "{}",
+    /// "-"]`. Default: `[]`, PDFs are not read (each gets an error row saying so).
+    #[serde(default)]
+    pub pdf_command: Vec<String>,
+    /// Seconds `pdf_command` may run on one file before it is stopped (the file gets an error
+    /// row). Default: `60`.
+    #[serde(default = "default_command_timeout_seconds")]
+    pub command_timeout_seconds: f64,
     /// CSV column holding a record's text (exact name, else case-insensitive). Default: `"text"`.
     #[serde(default = "default_text_key")]
     pub csv_text_column: String,
@@ -146,6 +156,9 @@ fn default_author_key() -> String {
 fn default_csv_delimiter() -> String {
     ",".into()
 }
+fn default_command_timeout_seconds() -> f64 {
+    60.0
+}
 
 impl Default for IngestConfig {
     fn default() -> Self {
@@ -158,6 +171,8 @@ impl Default for IngestConfig {
             max_file_mb: default_max_file_mb(),
             max_docx_uncompressed_mb: default_max_docx_uncompressed_mb(),
             max_docx_ratio: default_max_docx_ratio(),
+            pdf_command: Vec::new(),
+            command_timeout_seconds: default_command_timeout_seconds(),
             csv_text_column: default_text_key(),
             csv_title_column: default_title_key(),
             csv_date_column: default_date_key(),
@@ -241,6 +256,23 @@ impl IngestConfig {
             problems.push(ConfigProblem::new(
                 "ingest.max_docx_ratio",
                 format!("must be at least 2, not {}", self.max_docx_ratio),
+            ));
+        }
+        if !self.pdf_command.is_empty()
+            && !self.pdf_command.iter().skip(1).any(|a| a.contains("{}"))
+        {
+            problems.push(ConfigProblem::new(
+                "ingest.pdf_command",
+                "must be a program and its arguments, one of them holding {} for the PDF's path",
+            ));
+        }
+        if !(self.command_timeout_seconds > 0.0 && self.command_timeout_seconds <= 86_400.0) {
+            problems.push(ConfigProblem::new(
+                "ingest.command_timeout_seconds",
+                format!(
+                    "must be a number of seconds above 0 and at most 86400, not {}",
+                    self.command_timeout_seconds
+                ),
             ));
         }
         if self.csv_delimiter.len() != 1 || !self.csv_delimiter.is_ascii() {
@@ -336,6 +368,12 @@ pub enum ReadError {
     /// A legacy `.doc` problem.
     #[error("{0}")]
     Doc(#[from] doc::DocError),
+    /// A PDF, and no `ingest.pdf_command` to read it with.
+    #[error("pdf not read: set ingest.pdf_command to a converter such as [\"pdftotext\", \"-enc\", \"UTF-8\", \"{{}}\", \"-\"]")]
+    PdfWithoutCommand,
+    /// `ingest.pdf_command` failed on a PDF.
+    #[error("pdf: {0}")]
+    Pdf(String),
     /// A web archive (`.mht`) without a readable page.
     #[error("web archive (mht): {0}")]
     Mht(String),
@@ -389,6 +427,7 @@ pub struct Ingest {
     max_file_bytes: u64,
     max_file_mb: f64,
     docx_limits: docx::DocxLimits,
+    pdf: Option<pdf::PdfCommand>,
     csv_delimiter: u8,
     csv_fields: records::RecordFields,
     jsonl_fields: records::RecordFields,
@@ -456,6 +495,11 @@ impl Ingest {
                 max_uncompressed_bytes: mb_to_bytes(config.max_docx_uncompressed_mb),
                 max_ratio: config.max_docx_ratio,
             },
+            pdf: (!config.pdf_command.is_empty()).then(|| pdf::PdfCommand {
+                argv: config.pdf_command.clone(),
+                timeout: std::time::Duration::from_secs_f64(config.command_timeout_seconds),
+                max_output: mb_to_bytes(config.max_file_mb),
+            }),
             csv_delimiter: config.csv_delimiter.bytes().next().unwrap_or(b','),
             csv_fields: fields(
                 &config.csv_text_column,
@@ -615,6 +659,19 @@ impl Ingest {
                         vec![finish_doc(source, text, meta)]
                     }
                     Err(e) => vec![Err(failure(source, &ReadError::Rtf(e)))],
+                };
+            }
+            Some(sniff::Magic::Binary("PDF")) => {
+                source.format = Some(Format::Pdf);
+                let Some(command) = &self.pdf else {
+                    return vec![Err(failure(source, &ReadError::PdfWithoutCommand))];
+                };
+                return match command.text_of(&bytes) {
+                    Ok(pdf) => {
+                        source.encoding = Some(pdf.encoding.into());
+                        vec![finish_doc(source, pdf.text, PageMeta::default())]
+                    }
+                    Err(e) => vec![Err(failure(source, &ReadError::Pdf(e)))],
                 };
             }
             Some(sniff::Magic::Binary(name)) => {

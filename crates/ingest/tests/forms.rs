@@ -752,6 +752,51 @@ fn odt_gives_the_same_lines() {
     }
 }
 
+/// PDFs are read through `pdf_command` (here a shell line printing what follows the
+/// first line of the fake PDF), and without one each gets an error row that says how.
+#[cfg(unix)]
+#[test]
+fn pdfs_are_read_through_the_configured_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stem, text) = samples().into_iter().next().expect("a sample");
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend(text.replace('\n', "\u{c}\n").as_bytes());
+    std::fs::write(dir.path().join(format!("{stem}.pdf")), &pdf).expect("write");
+    let read = |pdf_command: Vec<String>| {
+        let ingest = ingest_for(
+            dir.path(),
+            IngestConfig {
+                pdf_command,
+                ..IngestConfig::default()
+            },
+        );
+        let discovery = ingest.discover();
+        discovery
+            .files
+            .iter()
+            .flat_map(|f| ingest.read(f))
+            .collect::<Vec<_>>()
+    };
+    let script = ["sh", "-c", "tail -n +2 \"$1\"", "sh", "{}"]
+        .map(String::from)
+        .to_vec();
+    let docs = read(script);
+    let [Ok(doc)] = docs.as_slice() else {
+        panic!("{docs:?}")
+    };
+    assert_eq!(doc.source.format, Some(Format::Pdf));
+    assert_eq!(normalised_lines(&doc.text), normalised_lines(&text));
+    let unread = read(Vec::new());
+    let [Err(failure)] = unread.as_slice() else {
+        panic!("{unread:?}")
+    };
+    assert_eq!(failure.source.format, Some(Format::Pdf));
+    assert!(
+        failure.message.contains("ingest.pdf_command"),
+        "{failure:?}"
+    );
+}
+
 #[test]
 fn csv_and_jsonl_exports_give_one_document_per_record() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -922,6 +967,8 @@ fn config_problems_name_their_toml_path() {
         max_file_mb: 0.0,
         csv_delimiter: ";;".into(),
         jsonl_text_field: "a..b".into(),
+        pdf_command: vec!["pdftotext".into(), "-".into()],
+        command_timeout_seconds: 0.0,
         ..IngestConfig::default()
     };
     let problems = config.validate(Path::new(env!("CARGO_MANIFEST_DIR")));
@@ -932,6 +979,8 @@ fn config_problems_name_their_toml_path() {
         "ingest.max_file_mb",
         "ingest.csv_delimiter",
         "ingest.jsonl_text_field",
+        "ingest.pdf_command",
+        "ingest.command_timeout_seconds",
     ] {
         assert!(paths.contains(&expected), "{expected} not in {paths:?}");
     }

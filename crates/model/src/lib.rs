@@ -108,6 +108,8 @@ pub enum Format {
     Odt,
     /// A saved web archive (`.mht`: a MIME message holding the page and its images).
     Mht,
+    /// PDF, read through `ingest.pdf_command` when one is configured.
+    Pdf,
 }
 
 impl Format {
@@ -127,6 +129,7 @@ impl Format {
             Format::Rtf => "rtf",
             Format::Odt => "odt",
             Format::Mht => "mht",
+            Format::Pdf => "pdf",
         }
     }
 }

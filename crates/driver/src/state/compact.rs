@@ -1362,6 +1362,7 @@ mod tests {
             Format::Rtf,
             Format::Odt,
             Format::Mht,
+            Format::Pdf,
         ];
         for f in formats.map(Some).into_iter().chain([None]) {
             for s in [
