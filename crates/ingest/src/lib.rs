@@ -584,8 +584,9 @@ impl Ingest {
         Ok(bytes)
     }
 
-    /// Sniffs, decodes and extracts the bytes of one file; `depth` counts the zip archives
-    /// it is inside.
+    /// Sniffs, decodes and extracts the bytes of one file: by its signature (zip, OLE2, RTF,
+    /// PDF, other binary formats), as a web archive, else as text ([`Ingest::read_text`]);
+    /// `depth` counts the zip archives it is inside.
     fn read_content(
         &self,
         bytes: Vec<u8>,
@@ -596,105 +597,76 @@ impl Ingest {
             return vec![Err(failure(source, &ReadError::ZeroBytes))];
         }
         let ext = sniff::extension(&source.source_path);
-        match sniff::magic(&bytes) {
-            Some(sniff::Magic::Zip) => {
-                if ext != "docx" {
-                    match archive::open(&bytes) {
-                        archive::Opened::Archive(zip) => {
-                            return self.read_archive(zip, source, depth)
-                        }
-                        archive::Opened::Unreadable(e) if ext == "zip" => {
-                            source.format = Some(Format::Zip);
-                            let error = ReadError::Archive(format!("corrupt zip archive: {e}"));
-                            return vec![Err(failure(source, &error))];
-                        }
-                        archive::Opened::Package | archive::Opened::Unreadable(_) => {}
-                    }
+        let (format, extracted) = match sniff::magic(&bytes) {
+            // A zip is an archive of documents, unless it is an office document (a
+            // `.docx` is one even when it cannot be opened: its failure says "corrupt docx").
+            Some(sniff::Magic::Zip) if ext != "docx" => match archive::open(&bytes) {
+                archive::Opened::Archive(zip) => return self.read_archive(zip, source, depth),
+                archive::Opened::Unreadable(e) if ext == "zip" => (
+                    Format::Zip,
+                    Err(ReadError::Archive(format!("corrupt zip archive: {e}"))),
+                ),
+                archive::Opened::Package | archive::Opened::Unreadable(_) => {
+                    self.read_package(&bytes)
                 }
-                source.format = Some(Format::Docx);
-                let extracted = match docx::extract_docx(&bytes, &self.docx_limits) {
-                    Err(docx::DocxError::NotDocx(entries)) => {
-                        match docx::extract_odt(&bytes, &self.docx_limits) {
-                            Ok(Some(odt)) => {
-                                source.format = Some(Format::Odt);
-                                Ok(odt)
-                            }
-                            Ok(None) => Err(docx::DocxError::NotDocx(entries)),
-                            Err(e) => {
-                                source.format = Some(Format::Odt);
-                                Err(e)
-                            }
-                        }
-                    }
-                    other => other,
-                };
-                return match extracted {
-                    Ok((text, meta)) => {
-                        source.encoding = Some("UTF-8".into());
-                        vec![finish_doc(source, text, meta)]
-                    }
-                    Err(e) => vec![Err(failure(source, &ReadError::Docx(e)))],
-                };
-            }
-            Some(sniff::Magic::Ole2) => {
-                source.format = Some(Format::Doc);
-                return match doc::extract_doc(&bytes, self.max_file_bytes) {
-                    Ok((text, meta)) => {
-                        source.encoding = Some("UTF-16LE".into());
-                        vec![finish_doc(source, text, meta)]
-                    }
-                    Err(e) => {
-                        if e == doc::DocError::NotWord {
-                            source.format = Some(Format::Binary);
-                        }
-                        vec![Err(failure(source, &ReadError::Doc(e)))]
-                    }
-                };
-            }
-            Some(sniff::Magic::Rtf) => {
-                source.format = Some(Format::Rtf);
-                return match rtf::extract_rtf(&bytes) {
-                    Ok((text, meta, encoding)) => {
-                        source.encoding = Some(encoding.into());
-                        vec![finish_doc(source, text, meta)]
-                    }
-                    Err(e) => vec![Err(failure(source, &ReadError::Rtf(e)))],
-                };
-            }
-            Some(sniff::Magic::Binary("PDF")) => {
-                source.format = Some(Format::Pdf);
-                let Some(command) = &self.pdf else {
-                    return vec![Err(failure(source, &ReadError::PdfWithoutCommand))];
-                };
-                return match command.text_of(&bytes) {
-                    Ok(pdf) => {
-                        source.encoding = Some(pdf.encoding.into());
-                        vec![finish_doc(source, pdf.text, PageMeta::default())]
-                    }
-                    Err(e) => vec![Err(failure(source, &ReadError::Pdf(e)))],
-                };
-            }
+            },
+            Some(sniff::Magic::Zip) => self.read_package(&bytes),
+            Some(sniff::Magic::Ole2) => match doc::extract_doc(&bytes, self.max_file_bytes) {
+                Ok((text, meta)) => (Format::Doc, Ok((text, meta, "UTF-16LE"))),
+                Err(doc::DocError::NotWord) => (Format::Binary, Err(doc::DocError::NotWord.into())),
+                Err(e) => (Format::Doc, Err(e.into())),
+            },
+            Some(sniff::Magic::Rtf) => (
+                Format::Rtf,
+                rtf::extract_rtf(&bytes).map_err(ReadError::Rtf),
+            ),
+            Some(sniff::Magic::Binary("PDF")) => (Format::Pdf, self.read_pdf(&bytes)),
             Some(sniff::Magic::Binary(name)) => {
-                source.format = Some(Format::Binary);
-                return vec![Err(failure(source, &ReadError::BinaryFormat(name)))];
+                (Format::Binary, Err(ReadError::BinaryFormat(name)))
             }
-            None => {}
-        }
-        if mht::looks_like_mhtml(&bytes, &ext) {
-            source.format = Some(Format::Mht);
-            return match mht::extract_mhtml(&bytes) {
-                Ok(page) => {
-                    source.encoding = Some(page.encoding.into());
-                    let (text, meta) = if page.html {
-                        html::extract_html(&page.text)
-                    } else {
-                        (normalise_line_endings(page.text), PageMeta::default())
-                    };
-                    vec![finish_doc(source, text, meta)]
+            None if mht::looks_like_mhtml(&bytes, &ext) => (Format::Mht, read_mht(&bytes)),
+            None => return self.read_text(bytes, source, &ext),
+        };
+        source.format = Some(format);
+        vec![match extracted {
+            Ok((text, meta, encoding)) => {
+                source.encoding = Some(encoding.into());
+                finish_doc(source, text, meta)
+            }
+            Err(e) => Err(failure(source, &e)),
+        }]
+    }
+
+    /// A zip that is an office package: a docx, else an OpenDocument text, else a failure
+    /// naming its entries.
+    fn read_package(&self, bytes: &[u8]) -> (Format, Result<Extracted, ReadError>) {
+        let utf8 = |(text, meta)| (text, meta, "UTF-8");
+        match docx::extract_docx(bytes, &self.docx_limits) {
+            Err(docx::DocxError::NotDocx(entries)) => {
+                match docx::extract_odt(bytes, &self.docx_limits) {
+                    Ok(Some(odt)) => (Format::Odt, Ok(utf8(odt))),
+                    Ok(None) => (Format::Docx, Err(docx::DocxError::NotDocx(entries).into())),
+                    Err(e) => (Format::Odt, Err(e.into())),
                 }
-                Err(e) => vec![Err(failure(source, &ReadError::Mht(e)))],
-            };
+            }
+            other => (Format::Docx, other.map(utf8).map_err(ReadError::from)),
         }
+    }
+
+    /// A PDF through `ingest.pdf_command`.
+    fn read_pdf(&self, bytes: &[u8]) -> Result<Extracted, ReadError> {
+        let command = self.pdf.as_ref().ok_or(ReadError::PdfWithoutCommand)?;
+        let pdf = command.text_of(bytes).map_err(ReadError::Pdf)?;
+        Ok((pdf.text, PageMeta::default(), pdf.encoding))
+    }
+
+    /// Decodes and extracts a file that is text: plain text, HTML, XML or an export.
+    fn read_text(
+        &self,
+        bytes: Vec<u8>,
+        mut source: SourceInfo,
+        ext: &str,
+    ) -> Vec<Result<RawDoc, Failure>> {
         // Only needed for the message of a `.docx` that is not a zip.
         let first_bytes: String = if ext == "docx" {
             bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
@@ -720,7 +692,7 @@ impl Ingest {
                 docx::DocxError::Corrupt(format!("not a zip archive (first bytes {first_bytes})"));
             return vec![Err(failure(source, &ReadError::Docx(error)))];
         }
-        let format = sniff::text_format(&decoded.text, &ext);
+        let format = sniff::text_format(&decoded.text, ext);
         source.format = Some(format);
         match format {
             Format::Html => {
@@ -734,7 +706,7 @@ impl Ingest {
                 };
                 vec![finish_doc(source, text, meta)]
             }
-            Format::Csv | Format::Jsonl => self.read_records(&decoded.text, &ext, source),
+            Format::Csv | Format::Jsonl => self.read_records(&decoded.text, ext, source),
             _ => vec![finish_doc(
                 source,
                 normalise_line_endings(decoded.text),
@@ -813,6 +785,21 @@ fn normalise_line_endings(text: String) -> String {
     } else {
         text
     }
+}
+
+/// What a reader of a binary or container format gives: text lines, metadata and the name of
+/// the encoding the text was decoded from.
+type Extracted = (String, PageMeta, &'static str);
+
+/// The page of a saved web archive, read like an HTML page (or a text).
+fn read_mht(bytes: &[u8]) -> Result<Extracted, ReadError> {
+    let page = mht::extract_mhtml(bytes).map_err(ReadError::Mht)?;
+    let (text, meta) = if page.html {
+        html::extract_html(&page.text)
+    } else {
+        (normalise_line_endings(page.text), PageMeta::default())
+    };
+    Ok((text, meta, page.encoding))
 }
 
 /// A document, or an `empty` failure when its text is only whitespace.

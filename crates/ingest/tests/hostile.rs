@@ -55,7 +55,10 @@ fn hostile_folder_runs_to_completion_and_accounts_for_every_file() {
 
     write("binary.bin", &noise(200_000, 7));
     write("photo.png", b"\x89PNG\r\n\x1A\n\0\0\0\rIHDR");
-    write("report.pdf", b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n");
+    write(
+        "report.pdf",
+        b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n",
+    );
     write("legacy.doc", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0");
     let mut truncated = speech.as_bytes().to_vec();
     truncated.truncate(truncated.len() - 2);
