@@ -249,6 +249,19 @@ fn bad_files_get_error_rows_while_the_rest_succeeds() {
     };
     assert_eq!(status("program.bin").as_deref(), Some("error"));
     assert_eq!(status("empty.txt").as_deref(), Some("empty"));
+    // The manifest counts documents per format too.
+    let formats = &report.manifest.formats;
+    assert_eq!(formats.get("txt").map(|c| c.ok), Some(2), "{formats:?}");
+    assert_eq!(
+        formats.get("binary").map(|c| c.error),
+        Some(1),
+        "{formats:?}"
+    );
+    assert_eq!(
+        formats.values().map(|c| c.empty).sum::<usize>(),
+        1,
+        "{formats:?}"
+    );
     assert_eq!(docs.iter().filter(|r| r["status"] == "ok").count(), 2);
     check_offsets(&out);
 }
@@ -462,7 +475,7 @@ fn shards_merged_equal_one_run() {
     let tmp = tempdir();
     let input = repo().join("data/samples");
     let one = tmp.path().join("one");
-    run(&[&input], &one, true, None);
+    let whole = run(&[&input], &one, true, None);
     let sharded = tmp.path().join("sharded");
     for index in 0..4 {
         run(&[&input], &sharded, true, Some(Shard { index, count: 4 }));
@@ -470,6 +483,7 @@ fn shards_merged_equal_one_run() {
     let merged =
         gongwen::merge::merge(&load(&[], &sharded)).unwrap_or_else(|e| panic!("merge: {e}"));
     assert_eq!(merged.documents.ok, samples().len());
+    assert_eq!(merged.formats, whole.manifest.formats);
     // Keywords included: merge re-ranks them with corpus-wide document frequencies.
     assert_same_tables(&one, &sharded);
 }

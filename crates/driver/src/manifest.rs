@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use gongwen_model::FailureStatus;
 use serde::{Deserialize, Serialize};
 
 /// Counts of input files.
@@ -34,6 +35,26 @@ pub struct DocCounts {
     pub error: usize,
     /// Duplicates of an earlier file.
     pub duplicate: usize,
+}
+
+impl DocCounts {
+    /// Counts one more document with `status` (`None`: processed).
+    pub fn add(&mut self, status: Option<FailureStatus>) {
+        match status {
+            None => self.ok += 1,
+            Some(FailureStatus::Error) => self.error += 1,
+            Some(FailureStatus::Empty) => self.empty += 1,
+            Some(FailureStatus::Duplicate) => self.duplicate += 1,
+        }
+    }
+
+    /// Adds `other`'s counts (a shard's, when merging).
+    pub fn add_all(&mut self, other: &DocCounts) {
+        self.ok += other.ok;
+        self.empty += other.empty;
+        self.error += other.error;
+        self.duplicate += other.duplicate;
+    }
 }
 
 /// Seconds spent per stage, summed over documents (so with `--jobs 2` the sum can exceed
@@ -90,6 +111,11 @@ pub struct Manifest {
     pub files: FileCounts,
     /// Documents (an export file yields several).
     pub documents: DocCounts,
+    /// Documents by the format ingest recognised (`txt`, `html`, `pdf`…; `unknown` when the
+    /// file could not be read), each by status: what a monitor checks to see, say, that
+    /// PDFs were read.
+    #[serde(default)]
+    pub formats: BTreeMap<String, DocCounts>,
     /// Bytes of input in this shard.
     pub input_bytes: u64,
     /// Bytes of input actually processed (not taken from the cache).
@@ -201,6 +227,24 @@ fn civil(secs: u64) -> (i64, u32, u32, u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_counts_add_by_status_and_sum_across_shards() {
+        let mut a = DocCounts::default();
+        for status in [
+            None,
+            None,
+            Some(FailureStatus::Error),
+            Some(FailureStatus::Empty),
+        ] {
+            a.add(status);
+        }
+        a.add(Some(FailureStatus::Duplicate));
+        let mut sum = a.clone();
+        sum.add_all(&a);
+        assert_eq!((a.ok, a.error, a.empty, a.duplicate), (2, 1, 1, 1));
+        assert_eq!((sum.ok, sum.error, sum.empty, sum.duplicate), (4, 2, 2, 2));
+    }
 
     #[test]
     fn civil_dates() {

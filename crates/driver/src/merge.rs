@@ -82,10 +82,10 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
         m.files.skipped += p.files.skipped;
         m.files.duplicates += p.files.duplicates;
         m.files.failed += p.files.failed;
-        m.documents.ok += p.documents.ok;
-        m.documents.empty += p.documents.empty;
-        m.documents.error += p.documents.error;
-        m.documents.duplicate += p.documents.duplicate;
+        m.documents.add_all(&p.documents);
+        for (format, counts) in &p.formats {
+            m.formats.entry(format.clone()).or_default().add_all(counts);
+        }
         m.input_bytes += p.input_bytes;
         m.processed_bytes += p.processed_bytes;
         m.jobs = m.jobs.max(p.jobs);

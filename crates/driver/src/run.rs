@@ -418,30 +418,31 @@ impl Sink {
                 let t = Instant::now();
                 self.writer.write_doc(&doc.outcome)?;
                 m.stage_seconds.tabulate += t.elapsed().as_secs_f64();
-                match &doc.outcome {
-                    DocOutcome::Done(seg) => {
-                        m.documents.ok += 1;
-                        for (term, _) in &doc.terms {
-                            match self.doc_freq.get_mut(term.as_str()) {
-                                Some(n) => *n += 1,
-                                None => {
-                                    self.doc_freq.insert(term.clone(), 1);
-                                }
+                let status = match &doc.outcome {
+                    DocOutcome::Done(_) => None,
+                    DocOutcome::Failed(f) => Some(f.status),
+                };
+                let format = doc
+                    .outcome
+                    .source()
+                    .format
+                    .map_or("unknown", |f| f.as_str());
+                m.documents.add(status);
+                m.formats.entry(format.to_string()).or_default().add(status);
+                file_failed |= status == Some(FailureStatus::Error);
+                if let DocOutcome::Done(seg) = &doc.outcome {
+                    for (term, _) in &doc.terms {
+                        match self.doc_freq.get_mut(term.as_str()) {
+                            Some(n) => *n += 1,
+                            None => {
+                                self.doc_freq.insert(term.clone(), 1);
                             }
                         }
-                        self.n_ranked_docs += 1;
-                        self.terms_out
-                            .write(&seg.doc.source.doc_id, &doc.terms)
-                            .map_err(io_err(&self.terms_path))?;
                     }
-                    DocOutcome::Failed(f) => match f.status {
-                        FailureStatus::Error => {
-                            m.documents.error += 1;
-                            file_failed = true;
-                        }
-                        FailureStatus::Empty => m.documents.empty += 1,
-                        FailureStatus::Duplicate => m.documents.duplicate += 1,
-                    },
+                    self.n_ranked_docs += 1;
+                    self.terms_out
+                        .write(&seg.doc.source.doc_id, &doc.terms)
+                        .map_err(io_err(&self.terms_path))?;
                 }
             }
             if file_failed {
