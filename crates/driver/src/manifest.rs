@@ -111,9 +111,9 @@ pub struct Manifest {
     pub files: FileCounts,
     /// Documents (an export file yields several).
     pub documents: DocCounts,
-    /// Documents by the format ingest recognised (`txt`, `html`, `pdf`…; `unknown` when the
-    /// file could not be read), each by status: what a monitor checks to see, say, that
-    /// PDFs were read.
+    /// Documents by the format ingest recognised (`txt`, `html`, `pdf`…; `unknown` when
+    /// neither the content nor the extension names one), each by status: what a monitor
+    /// checks to see, say, that PDFs were read.
     #[serde(default)]
     pub formats: BTreeMap<String, DocCounts>,
     /// Bytes of input in this shard.

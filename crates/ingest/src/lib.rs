@@ -445,7 +445,12 @@ pub fn bytes_doc_id(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().chars().take(16).collect()
 }
 
-fn failure(source: SourceInfo, error: &ReadError) -> Failure {
+/// The failure of `source` for `error`; a file that failed before its content was sniffed
+/// gets the format its extension names.
+fn failure(mut source: SourceInfo, error: &ReadError) -> Failure {
+    if source.format.is_none() {
+        source.format = sniff::format_of_extension(&sniff::extension(&source.source_path));
+    }
     Failure {
         source,
         stage: Stage::Ingest,

@@ -161,9 +161,39 @@ pub fn text_format(text: &str, ext: &str) -> Format {
     Format::Txt
 }
 
+/// The format a file's extension names, for a file that failed before its content could be
+/// sniffed (too large, unreadable, empty); `None` for an extension that names none.
+pub fn format_of_extension(ext: &str) -> Option<Format> {
+    Some(match ext {
+        "txt" | "text" => Format::Txt,
+        "md" | "markdown" => Format::Md,
+        "csv" | "tsv" => Format::Csv,
+        "jsonl" | "ndjson" | "json" => Format::Jsonl,
+        "xml" => Format::Xml,
+        "docx" => Format::Docx,
+        "doc" | "wps" => Format::Doc,
+        "rtf" => Format::Rtf,
+        "odt" => Format::Odt,
+        "mht" | "mhtml" => Format::Mht,
+        "pdf" => Format::Pdf,
+        "zip" => Format::Zip,
+        e if HTML_EXTENSIONS.contains(&e) => Format::Html,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extensions_name_formats_for_files_never_sniffed() {
+        assert_eq!(format_of_extension("pdf"), Some(Format::Pdf));
+        assert_eq!(format_of_extension("htm"), Some(Format::Html));
+        assert_eq!(format_of_extension("wps"), Some(Format::Doc));
+        assert_eq!(format_of_extension("exe"), None);
+        assert_eq!(format_of_extension(""), None);
+    }
 
     #[test]
     fn magic_bytes() {
