@@ -742,9 +742,23 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     m.write(&layout.manifest())
         .map_err(io_err(&layout.manifest()))?;
     log::info!("{}", summary_line(&m));
+    if let Some(hint) = unread_pdf_hint(&m, &loaded.config.ingest.pdf_command) {
+        log::warn!("{hint}");
+    }
     Ok(RunReport {
         manifest: m,
         output_dir: layout.out,
+    })
+}
+
+/// A warning for a run that met PDFs without `ingest.pdf_command` to read them (their error
+/// rows say so one by one; this says it once, where a scheduler's log shows it).
+fn unread_pdf_hint(m: &Manifest, pdf_command: &[String]) -> Option<String> {
+    let failed = m.formats.get("pdf").map_or(0, |c| c.error);
+    (failed > 0 && pdf_command.is_empty()).then(|| {
+        format!(
+            "{failed} PDF file(s) not read: set [ingest] pdf_command to a converter, e.g. [\"pdftotext\", \"-enc\", \"UTF-8\", \"{{}}\", \"-\"] (docs/ingest.md)"
+        )
     })
 }
 
@@ -1136,6 +1150,22 @@ mod tests {
         assert!(staging.exists() && pack.exists());
         // Already gone: nothing to do, no error.
         drop(RemovedOnError(vec![dir.path().join("never-made")]));
+    }
+
+    #[test]
+    fn pdfs_without_a_command_are_named_once() {
+        let mut m = Manifest::default();
+        assert_eq!(unread_pdf_hint(&m, &[]), None);
+        m.formats.entry("pdf".into()).or_default().error = 3;
+        let hint = unread_pdf_hint(&m, &[]).unwrap_or_default();
+        assert!(
+            hint.starts_with("3 PDF file(s) not read: set [ingest] pdf_command"),
+            "{hint}"
+        );
+        assert_eq!(
+            unread_pdf_hint(&m, &["pdftotext".into(), "{}".into()]),
+            None
+        );
     }
 
     #[test]
