@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 pub struct FileCounts {
     /// Files found by discovery (all shards).
     pub seen: usize,
+    /// Files left out on purpose: hidden, `include`/`exclude` globs, `skip_extensions`,
+    /// symlinks not followed (all shards).
+    #[serde(default)]
+    pub left_out: usize,
     /// Files of this run's shard (all of them without `--shard`).
     pub in_shard: usize,
     /// Files read and processed by this run.

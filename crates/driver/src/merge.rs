@@ -77,6 +77,7 @@ pub fn merge(loaded: &LoadedConfig) -> Result<Manifest, RunError> {
     m.rows = counts.iter().map(|(t, n)| (t.to_string(), *n)).collect();
     for (_, p) in &parts {
         m.files.seen = m.files.seen.max(p.files.seen);
+        m.files.left_out = m.files.left_out.max(p.files.left_out);
         m.files.in_shard += p.files.in_shard;
         m.files.processed += p.files.processed;
         m.files.skipped += p.files.skipped;

@@ -539,6 +539,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
 
     // Plan.
     let files_seen = discovery.files.len() + discovery.failures.len();
+    let files_left_out = discovery.skipped;
     let previous = if opts.full {
         None
     } else {
@@ -568,8 +569,9 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
     drop(previous);
     let total_bytes: u64 = plan.iter().map(|p| p.file.size).sum();
     log::info!(
-        "{} file(s) found, {} in this run{}; output {:?}",
+        "{} file(s) found ({} left out), {} in this run{}; output {:?}",
         files_seen,
+        files_left_out,
         plan.len(),
         opts.shard
             .map(|s| format!(" (shard {}/{})", s.index, s.count))
@@ -617,6 +619,7 @@ pub fn run(loaded: &LoadedConfig, opts: &RunOptions) -> Result<RunReport, RunErr
         ..Default::default()
     };
     m.files.seen = files_seen;
+    m.files.left_out = files_left_out;
     m.files.in_shard = plan.len();
 
     let mut new_state = RunState {

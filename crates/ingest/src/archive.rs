@@ -9,8 +9,8 @@
 //! inside (`bundle.zip!/讲话/2023.txt`). Names are UTF-8 or, as Windows writes them without the
 //! UTF-8 flag, decoded like file contents (GBK, Big5…).
 //!
-//! Folders, symbolic links, macOS metadata (`__MACOSX/`) and, unless `ingest.hidden`, hidden
-//! files are left out. Every file inside is bounded by `ingest.max_file_mb` and the archive's
+//! Folders, symbolic links, macOS metadata (`__MACOSX/`), files with an extension of
+//! `ingest.skip_extensions` and, unless `ingest.hidden`, hidden files are left out. Every file inside is bounded by `ingest.max_file_mb` and the archive's
 //! files together too (an archive's documents are read and processed together, like a CSV
 //! export's records); an entry expanding more than `ingest.max_docx_ratio` is a zip bomb.
 //! Archives inside archives are read down to [`MAX_DEPTH`] levels.
@@ -123,7 +123,8 @@ impl Ingest {
                     EntryInfo {
                         skipped: entry.is_dir()
                             || entry.is_symlink()
-                            || left_out(&name, self.hidden),
+                            || left_out(&name, self.hidden)
+                            || self.skips_extension(&name),
                         name,
                         size: entry.size(),
                         compressed: entry.compressed_size(),

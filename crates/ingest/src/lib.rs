@@ -64,6 +64,12 @@ pub struct IngestConfig {
     /// Read hidden files and folders (name starting with `.`). Default: `false`.
     #[serde(default)]
     pub hidden: bool,
+    /// Extensions of files that are never documents, left out of the walk (and of zip
+    /// archives) like excluded files: a saved web page's `*_files/` folder of styles, scripts,
+    /// images and fonts, media, programs. Matched without case; `[]` reads every file.
+    /// Default: [`DEFAULT_SKIP_EXTENSIONS`].
+    #[serde(default = "default_skip_extensions")]
+    pub skip_extensions: Vec<String>,
     /// Follow symbolic links (loops are detected and reported). Default: `true`.
     #[serde(default = "default_follow_symlinks")]
     pub follow_symlinks: bool,
@@ -160,6 +166,20 @@ fn default_command_timeout_seconds() -> f64 {
     60.0
 }
 
+/// Extensions of files that are never documents (see [`IngestConfig::skip_extensions`]).
+pub const DEFAULT_SKIP_EXTENSIONS: &[&str] = &[
+    "css", "js", "mjs", "map", "png", "jpg", "jpeg", "gif", "bmp", "webp", "svg", "ico", "tif",
+    "tiff", "woff", "woff2", "ttf", "otf", "eot", "swf", "mp3", "mp4", "m4a", "wav", "wma", "avi",
+    "flv", "wmv", "mov", "mkv", "exe", "dll", "so", "class", "pyc",
+];
+
+fn default_skip_extensions() -> Vec<String> {
+    DEFAULT_SKIP_EXTENSIONS
+        .iter()
+        .map(|e| e.to_string())
+        .collect()
+}
+
 impl Default for IngestConfig {
     fn default() -> Self {
         IngestConfig {
@@ -167,6 +187,7 @@ impl Default for IngestConfig {
             include: Vec::new(),
             exclude: Vec::new(),
             hidden: false,
+            skip_extensions: default_skip_extensions(),
             follow_symlinks: default_follow_symlinks(),
             max_file_mb: default_max_file_mb(),
             max_docx_uncompressed_mb: default_max_docx_uncompressed_mb(),
@@ -257,6 +278,14 @@ impl IngestConfig {
                 "ingest.max_docx_ratio",
                 format!("must be at least 2, not {}", self.max_docx_ratio),
             ));
+        }
+        for (i, ext) in self.skip_extensions.iter().enumerate() {
+            if ext.is_empty() || ext.contains(['.', '/', '\\', '*']) {
+                problems.push(ConfigProblem::new(
+                    format!("ingest.skip_extensions[{i}]"),
+                    format!("must be an extension without dot or wildcard (\"css\"), not {ext:?}"),
+                ));
+            }
         }
         if !self.pdf_command.is_empty()
             && !self.pdf_command.iter().skip(1).any(|a| a.contains("{}"))
@@ -384,7 +413,7 @@ pub enum ReadError {
     #[error("{0}")]
     Archive(String),
     /// A zip archive with nothing but folders and left-out files.
-    #[error("zip archive without files (only folders, hidden files or macOS metadata)")]
+    #[error("zip archive without files to read (only folders, hidden files, macOS metadata or files of ingest.skip_extensions)")]
     EmptyArchive,
     /// A CSV/JSONL export that cannot be split into records.
     #[error("{0}")]
@@ -412,7 +441,8 @@ pub struct Discovery {
     /// Files or folders that could not even be listed or hashed (permission denied, symlink
     /// loop, vanished, not a regular file): each gets a `documents` and an `errors` row.
     pub failures: Vec<Failure>,
-    /// Files left out on purpose (include/exclude globs, hidden, symlinks not followed).
+    /// Files left out on purpose (include/exclude globs, hidden, `skip_extensions`, symlinks
+    /// not followed).
     pub skipped: usize,
 }
 
@@ -423,6 +453,8 @@ pub struct Ingest {
     include: Option<GlobSet>,
     exclude: GlobSet,
     hidden: bool,
+    /// Lowercase extensions left out.
+    skip_extensions: Vec<String>,
     follow_symlinks: bool,
     max_file_bytes: u64,
     max_file_mb: f64,
@@ -460,6 +492,12 @@ fn failure(mut source: SourceInfo, error: &ReadError) -> Failure {
 }
 
 impl Ingest {
+    /// Whether a file named `name` is left out for its extension (`skip_extensions`).
+    pub(crate) fn skips_extension(&self, name: &str) -> bool {
+        let ext = sniff::extension(name);
+        !ext.is_empty() && self.skip_extensions.contains(&ext)
+    }
+
     /// Ingest with the default config reading the one folder (or file) `folder`; for
     /// examples, benches and tests.
     pub fn for_folder(folder: &Path) -> Result<Ingest, IngestError> {
@@ -493,6 +531,11 @@ impl Ingest {
             include: include.filter(|_| !config.include.is_empty()),
             exclude: exclude.unwrap_or_else(GlobSet::empty),
             hidden: config.hidden,
+            skip_extensions: config
+                .skip_extensions
+                .iter()
+                .map(|e| e.to_ascii_lowercase())
+                .collect(),
             follow_symlinks: config.follow_symlinks,
             max_file_bytes: mb_to_bytes(config.max_file_mb),
             max_file_mb: config.max_file_mb,

@@ -147,6 +147,11 @@ pub fn discover(ingest: &Ingest) -> crate::Discovery {
                 ));
                 continue;
             }
+            // A file named as an input is read whatever its extension.
+            if entry.depth() > 0 && ingest.skips_extension(&path) {
+                discovery.skipped += 1;
+                continue;
+            }
             // The relative path is only built when there are globs to match it against.
             if ingest.include.is_some() || !ingest.exclude.is_empty() {
                 let rel = relative(&entry, root);

@@ -156,6 +156,8 @@ fn every_file_of_a_zip_archive_is_a_document_of_its_own_format() {
         ("讲话/.DS_Store", b"\0\0\0\x01Bud1"),
         ("empty.txt", b""),
         ("d.csv", export.as_bytes()),
+        // Left out for its extension (ingest.skip_extensions).
+        ("讲话_files/logo.gif", b"GIF89a\x01\0\x01\0"),
     ]);
     let results = read_one("bundle.zip", &bundle, IngestConfig::default());
     let docs = docs(&results);

@@ -928,6 +928,61 @@ fn globs_and_hidden_files_filter_the_walk() {
     assert_eq!(ingest_for(dir.path(), config).discover().files.len(), 5);
 }
 
+/// A page saved "complete" comes with a folder of styles, scripts and images: they are left
+/// out (counted as such), the page is read; `skip_extensions = []` reads everything, and a
+/// file named as an input is read whatever its extension.
+#[test]
+fn resources_of_saved_pages_are_left_out_by_extension() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in [
+        "page.htm",
+        "page_files/style.CSS",
+        "page_files/jquery.js",
+        "page_files/logo.gif",
+    ] {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, format!("内容 {name}")).expect("write");
+    }
+    let discovery = ingest_for(dir.path(), IngestConfig::default()).discover();
+    let names: Vec<String> = discovery
+        .files
+        .iter()
+        .map(|f| name_of_path(&f.path))
+        .collect();
+    assert_eq!(names, ["page.htm"]);
+    assert_eq!(discovery.skipped, 3);
+    let everything = IngestConfig {
+        skip_extensions: Vec::new(),
+        ..IngestConfig::default()
+    };
+    assert_eq!(ingest_for(dir.path(), everything).discover().files.len(), 4);
+    let one = dir.path().join("page_files/jquery.js");
+    let named = Ingest::build(
+        &IngestConfig {
+            inputs: vec![one.clone()],
+            ..IngestConfig::default()
+        },
+        dir.path(),
+    )
+    .expect("valid config");
+    assert_eq!(named.discover().files.len(), 1);
+    let bad = IngestConfig {
+        inputs: vec![dir.path().to_path_buf()],
+        skip_extensions: vec![".css".into(), "*.js".into()],
+        ..IngestConfig::default()
+    };
+    let problems: Vec<String> = bad
+        .validate(dir.path())
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    assert_eq!(
+        problems,
+        ["ingest.skip_extensions[0]", "ingest.skip_extensions[1]"]
+    );
+}
+
 /// File names that are not UTF-8 (GBK bytes, as unpacked from a Windows zip) are read, and
 /// two of them keep two texts: 啊 and 阿 in GBK would both be `��` as lossy text.
 #[cfg(unix)]

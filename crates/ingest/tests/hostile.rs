@@ -54,7 +54,8 @@ fn hostile_folder_runs_to_completion_and_accounts_for_every_file() {
         "同志们：今天我们召开全县经济工作会议，主要任务是总结工作、部署任务。\n".repeat(20);
 
     write("binary.bin", &noise(200_000, 7));
-    write("photo.png", b"\x89PNG\r\n\x1A\n\0\0\0\rIHDR");
+    // A PNG under another extension (a `.png` is left out by skip_extensions).
+    write("photo.dat", b"\x89PNG\r\n\x1A\n\0\0\0\rIHDR");
     write(
         "report.pdf",
         b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n",
@@ -224,7 +225,7 @@ fn hostile_folder_runs_to_completion_and_accounts_for_every_file() {
         assert_eq!(got, &[Outcome::Doc], "{path}");
     };
     failed("binary.bin", FailureStatus::Error, "binary content");
-    failed("photo.png", FailureStatus::Error, "PNG");
+    failed("photo.dat", FailureStatus::Error, "PNG");
     failed("report.pdf", FailureStatus::Error, "ingest.pdf_command");
     failed("legacy.doc", FailureStatus::Error, "OLE2");
     done("truncated.txt");
