@@ -46,12 +46,13 @@ pub(crate) enum Opened<'a> {
     /// An archive of documents.
     Archive(Zip<'a>),
     /// An office package (docx, xlsx, odt…): one document.
-    Package,
+    Package(Zip<'a>),
     /// Not a readable zip (the reason).
     Unreadable(String),
 }
 
-/// Opens `bytes` (which start with a zip signature) and tells an archive from a package.
+/// Opens `bytes` (which start with a zip signature), once for whatever reads it next, and
+/// tells an archive from a package.
 pub(crate) fn open(bytes: &[u8]) -> Opened<'_> {
     match ZipArchive::new(Cursor::new(bytes)) {
         Err(e) => Opened::Unreadable(e.to_string()),
@@ -60,7 +61,7 @@ pub(crate) fn open(bytes: &[u8]) -> Opened<'_> {
                 .iter()
                 .any(|m| zip.index_for_name(m).is_some()) =>
         {
-            Opened::Package
+            Opened::Package(zip)
         }
         Ok(zip) => Opened::Archive(zip),
     }

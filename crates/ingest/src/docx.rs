@@ -1,15 +1,15 @@
-//! `.docx` → text lines plus [`PageMeta`]: the zip is opened in memory, the main document
-//! part (found through `_rels/.rels`, else `word/document.xml`) is decompressed under a byte
-//! cap and a ratio cap (zip bombs), decoded and read with [`crate::xml::word_text`].
-//! An OpenDocument text (`.odt`, the same kind of zip) is read the same way from its
-//! `content.xml` with [`crate::xml::odf_text`].
+//! Office packages → text lines plus [`PageMeta`]. In a `.docx` (a zip, opened in memory by
+//! [`crate::archive::open`]) the main document part (found through `_rels/.rels`, else
+//! `word/document.xml`) is decompressed under a byte cap and a ratio cap (zip bombs), decoded
+//! and read with [`crate::xml::word_text`]. An OpenDocument text (`.odt`, the same kind of
+//! zip) is read the same way from its `content.xml` with [`crate::xml::odf_text`].
 
-use std::io::{Cursor, Read};
+use std::io::Read;
 
-use gongwen_model::PageMeta;
+use gongwen_model::{Format, PageMeta};
 use zip::result::ZipError;
-use zip::ZipArchive;
 
+use crate::archive::Zip;
 use crate::decode::decode;
 use crate::xml::{core_properties, odf_text, word_text};
 
@@ -47,7 +47,7 @@ const MAX_ENTRIES: usize = 10_000;
 const SMALL_PART_BYTES: u64 = 1024 * 1024;
 
 fn read_part(
-    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    archive: &mut Zip<'_>,
     name: &str,
     limits: &DocxLimits,
 ) -> Result<Option<Vec<u8>>, DocxError> {
@@ -119,21 +119,44 @@ fn main_part_name(rels: &str) -> Option<String> {
     None
 }
 
-/// Extracts the paragraphs (table cells included) and core properties of a docx.
-pub fn extract_docx(bytes: &[u8], limits: &DocxLimits) -> Result<(String, PageMeta), DocxError> {
-    let mut archive = ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| DocxError::Corrupt(format!("not a readable zip archive: {e}")))?;
+/// Extracts the text and metadata of an office package opened by
+/// [`crate::archive::open`]: a Word document, else an OpenDocument text. The format says
+/// which it was read as (a package that is neither fails as a docx, naming its entries).
+pub fn extract_package(
+    mut archive: Zip<'_>,
+    limits: &DocxLimits,
+) -> (Format, Result<(String, PageMeta), DocxError>) {
     if archive.len() > MAX_ENTRIES {
-        return Err(DocxError::Bomb(format!(
+        let error = DocxError::Bomb(format!(
             "{} entries, more than {MAX_ENTRIES}",
             archive.len()
-        )));
+        ));
+        return (Format::Docx, Err(error));
     }
     let small = DocxLimits {
         max_uncompressed_bytes: SMALL_PART_BYTES.min(limits.max_uncompressed_bytes),
         ..*limits
     };
-    let main_name = match read_part(&mut archive, "_rels/.rels", &small)? {
+    match word_document(&mut archive, limits, &small) {
+        Err(DocxError::NotDocx(entries)) => {
+            match open_document_text(&mut archive, limits, &small) {
+                Ok(Some(odt)) => (Format::Odt, Ok(odt)),
+                Ok(None) => (Format::Docx, Err(DocxError::NotDocx(entries))),
+                Err(e) => (Format::Odt, Err(e)),
+            }
+        }
+        other => (Format::Docx, other),
+    }
+}
+
+/// The paragraphs (table cells included) and core properties of a Word document; `small`
+/// bounds the small parts (relationships, properties).
+fn word_document(
+    archive: &mut Zip<'_>,
+    limits: &DocxLimits,
+    small: &DocxLimits,
+) -> Result<(String, PageMeta), DocxError> {
+    let main_name = match read_part(archive, "_rels/.rels", small)? {
         Some(rels) => main_part_name(&decode(rels).text),
         None => None,
     };
@@ -143,7 +166,7 @@ pub fn extract_docx(bytes: &[u8], limits: &DocxLimits) -> Result<(String, PageMe
         .map(String::as_str)
         .chain(["word/document.xml"])
     {
-        if let Some(bytes) = read_part(&mut archive, name, limits)? {
+        if let Some(bytes) = read_part(archive, name, limits)? {
             document = Some(bytes);
             break;
         }
@@ -159,7 +182,7 @@ pub fn extract_docx(bytes: &[u8], limits: &DocxLimits) -> Result<(String, PageMe
     };
     let text = word_text(&decode(document).text)
         .map_err(|e| DocxError::Corrupt(format!("main document part: {e}")))?;
-    let meta = match read_part(&mut archive, "docProps/core.xml", &small) {
+    let meta = match read_part(archive, "docProps/core.xml", small) {
         Ok(Some(core)) => core_properties(&decode(core).text),
         _ => PageMeta::default(),
     };
@@ -169,28 +192,23 @@ pub fn extract_docx(bytes: &[u8], limits: &DocxLimits) -> Result<(String, PageMe
 /// `mimetype` of an OpenDocument text (a template's ends in `-template`).
 const ODT_MIMETYPE: &str = "application/vnd.oasis.opendocument.text";
 
-/// Extracts the paragraphs (table cells included) and metadata of an OpenDocument text;
-/// `None` when the zip is not one (no `mimetype` naming it).
-pub fn extract_odt(
-    bytes: &[u8],
+/// The paragraphs (table cells included) and metadata of an OpenDocument text; `None` when
+/// the package is not one (no `mimetype` naming it).
+fn open_document_text(
+    archive: &mut Zip<'_>,
     limits: &DocxLimits,
+    small: &DocxLimits,
 ) -> Result<Option<(String, PageMeta)>, DocxError> {
-    let mut archive = ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| DocxError::Corrupt(format!("not a readable zip archive: {e}")))?;
-    let small = DocxLimits {
-        max_uncompressed_bytes: SMALL_PART_BYTES.min(limits.max_uncompressed_bytes),
-        ..*limits
-    };
-    let is_odt = read_part(&mut archive, "mimetype", &small)?
+    let is_odt = read_part(archive, "mimetype", small)?
         .is_some_and(|m| m.starts_with(ODT_MIMETYPE.as_bytes()));
     if !is_odt {
         return Ok(None);
     }
-    let content = read_part(&mut archive, "content.xml", limits)?
+    let content = read_part(archive, "content.xml", limits)?
         .ok_or_else(|| DocxError::Corrupt("opendocument text without content.xml".into()))?;
     let text = odf_text(&decode(content).text)
         .map_err(|e| DocxError::Corrupt(format!("content.xml: {e}")))?;
-    let meta = match read_part(&mut archive, "meta.xml", &small) {
+    let meta = match read_part(archive, "meta.xml", small) {
         Ok(Some(meta)) => core_properties(&decode(meta).text),
         _ => PageMeta::default(),
     };

@@ -646,19 +646,26 @@ impl Ingest {
         }
         let ext = sniff::extension(&source.source_path);
         let (format, extracted) = match sniff::magic(&bytes) {
-            // A zip is an archive of documents, unless it is an office document (a
-            // `.docx` is one even when it cannot be opened: its failure says "corrupt docx").
-            Some(sniff::Magic::Zip) if ext != "docx" => match archive::open(&bytes) {
-                archive::Opened::Archive(zip) => return self.read_archive(zip, source, depth),
+            // A zip is an archive of documents, unless it is an office document (a `.docx`
+            // always is one: it fails as such).
+            Some(sniff::Magic::Zip) => match archive::open(&bytes) {
+                archive::Opened::Archive(zip) if ext != "docx" => {
+                    return self.read_archive(zip, source, depth)
+                }
+                archive::Opened::Archive(zip) | archive::Opened::Package(zip) => {
+                    let (format, extracted) = docx::extract_package(zip, &self.docx_limits);
+                    let utf8 = |(text, meta)| (text, meta, "UTF-8");
+                    (format, extracted.map(utf8).map_err(ReadError::from))
+                }
                 archive::Opened::Unreadable(e) if ext == "zip" => (
                     Format::Zip,
                     Err(ReadError::Archive(format!("corrupt zip archive: {e}"))),
                 ),
-                archive::Opened::Package | archive::Opened::Unreadable(_) => {
-                    self.read_package(&bytes)
+                archive::Opened::Unreadable(e) => {
+                    let error = format!("not a readable zip archive: {e}");
+                    (Format::Docx, Err(docx::DocxError::Corrupt(error).into()))
                 }
             },
-            Some(sniff::Magic::Zip) => self.read_package(&bytes),
             Some(sniff::Magic::Ole2) => match doc::extract_doc(&bytes, self.max_file_bytes) {
                 Ok((text, meta)) => (Format::Doc, Ok((text, meta, "UTF-16LE"))),
                 Err(doc::DocError::NotWord) => (Format::Binary, Err(doc::DocError::NotWord.into())),
@@ -683,22 +690,6 @@ impl Ingest {
             }
             Err(e) => Err(failure(source, &e)),
         }]
-    }
-
-    /// A zip that is an office package: a docx, else an OpenDocument text, else a failure
-    /// naming its entries.
-    fn read_package(&self, bytes: &[u8]) -> (Format, Result<Extracted, ReadError>) {
-        let utf8 = |(text, meta)| (text, meta, "UTF-8");
-        match docx::extract_docx(bytes, &self.docx_limits) {
-            Err(docx::DocxError::NotDocx(entries)) => {
-                match docx::extract_odt(bytes, &self.docx_limits) {
-                    Ok(Some(odt)) => (Format::Odt, Ok(utf8(odt))),
-                    Ok(None) => (Format::Docx, Err(docx::DocxError::NotDocx(entries).into())),
-                    Err(e) => (Format::Odt, Err(e.into())),
-                }
-            }
-            other => (Format::Docx, other.map(utf8).map_err(ReadError::from)),
-        }
     }
 
     /// A PDF through `ingest.pdf_command`.
