@@ -177,11 +177,6 @@ impl Ingest {
         info: &EntryInfo,
         budget: &mut u64,
     ) -> Result<Vec<u8>, ReadError> {
-        let too_large = |size: u64| ReadError::TooLarge {
-            size,
-            mb: size as f64 / (1024.0 * 1024.0),
-            limit: self.max_file_mb,
-        };
         let over_budget = || {
             ReadError::Archive(format!(
                 "the zip archive's files expand to more than ingest.max_file_mb = {} together: unzip it to read this file and the ones after it",
@@ -194,7 +189,7 @@ impl Ingest {
             ));
         }
         if info.size > self.max_file_bytes {
-            return Err(too_large(info.size));
+            return Err(self.too_large(info.size));
         }
         if info.size > *budget {
             *budget = 0;

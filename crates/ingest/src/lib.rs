@@ -605,6 +605,15 @@ impl Ingest {
         }
     }
 
+    /// The error of a file (or a file inside an archive) of `size` bytes, over `max_file_mb`.
+    fn too_large(&self, size: u64) -> ReadError {
+        ReadError::TooLarge {
+            size,
+            mb: size as f64 / (1024.0 * 1024.0),
+            limit: self.max_file_mb,
+        }
+    }
+
     /// Reads a file's bytes (`path`, shown as `shown`), refusing files over the size limit
     /// before reading them.
     fn read_bytes(&self, path: &Path, shown: &str) -> Result<Vec<u8>, ReadError> {
@@ -614,20 +623,15 @@ impl Ingest {
             return Err(ReadError::NotAFile(shown.to_string()));
         }
         let file = std::fs::File::open(path).map_err(|e| ReadError::Io(e.to_string()))?;
-        let too_large = |size: u64| ReadError::TooLarge {
-            size,
-            mb: size as f64 / (1024.0 * 1024.0),
-            limit: self.max_file_mb,
-        };
         if meta.len() > self.max_file_bytes {
-            return Err(too_large(meta.len()));
+            return Err(self.too_large(meta.len()));
         }
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         file.take(self.max_file_bytes + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| ReadError::Io(e.to_string()))?;
         if bytes.len() as u64 > self.max_file_bytes {
-            return Err(too_large(bytes.len() as u64));
+            return Err(self.too_large(bytes.len() as u64));
         }
         Ok(bytes)
     }
