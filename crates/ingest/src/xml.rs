@@ -22,6 +22,16 @@ fn reader(xml: &str) -> Reader<&[u8]> {
     reader
 }
 
+/// The next event of `reader`, or an error saying where the XML is not well-formed.
+fn next_event<'a>(reader: &mut Reader<&'a [u8]>) -> Result<Event<'a>, String> {
+    reader.read_event().map_err(|e| {
+        format!(
+            "not well-formed xml at byte {}: {e}",
+            reader.error_position()
+        )
+    })
+}
+
 /// Resolves an entity reference (`&amp;`, `&#x4e2d;`); unknown ones are kept as written.
 fn resolve_reference(name: &str, out: &mut String) {
     if let Some(rest) = name.strip_prefix('#') {
@@ -68,12 +78,7 @@ pub fn word_text(xml: &str) -> Result<String, String> {
     let mut run_depth = 0usize;
     let mut fallback_depth = 0usize;
     loop {
-        let event = reader.read_event().map_err(|e| {
-            format!(
-                "not well-formed xml at byte {}: {e}",
-                reader.error_position()
-            )
-        })?;
+        let event = next_event(&mut reader)?;
         match event {
             Event::Eof => break,
             Event::Start(e) => match e.local_name().as_ref() {
@@ -130,12 +135,7 @@ pub fn xml_text(xml: &str) -> Result<String, String> {
     // For each open element: whether it has a child element.
     let mut has_child: Vec<bool> = Vec::new();
     loop {
-        let event = reader.read_event().map_err(|e| {
-            format!(
-                "not well-formed xml at byte {}: {e}",
-                reader.error_position()
-            )
-        })?;
+        let event = next_event(&mut reader)?;
         match event {
             Event::Eof => break,
             Event::Start(_) => {
@@ -195,12 +195,7 @@ pub fn odf_text(xml: &str) -> Result<String, String> {
     // Depth inside a skipped element (0: not in one).
     let mut skipping = 0usize;
     loop {
-        let event = reader.read_event().map_err(|e| {
-            format!(
-                "not well-formed xml at byte {}: {e}",
-                reader.error_position()
-            )
-        })?;
+        let event = next_event(&mut reader)?;
         match event {
             Event::Eof => break,
             Event::Start(e) => {
