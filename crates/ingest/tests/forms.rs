@@ -50,6 +50,33 @@ fn read_all(dir: &Path) -> Vec<RawDoc> {
         .collect()
 }
 
+/// Writes every sample as `<stem>.<ext>`, made from its text by `make`, reads the folder,
+/// and checks that each document has `format` and the sample's lines; returns the
+/// documents for the checks of their format.
+fn samples_read_as(ext: &str, format: Format, make: impl Fn(&str) -> Vec<u8>) -> Vec<RawDoc> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let samples = samples();
+    for (stem, text) in &samples {
+        std::fs::write(dir.path().join(format!("{stem}.{ext}")), make(text)).expect("write");
+    }
+    let docs = read_all(dir.path());
+    assert_eq!(docs.len(), samples.len());
+    for (stem, text) in &samples {
+        let name = format!("{stem}.{ext}");
+        let doc = docs
+            .iter()
+            .find(|d| name_of(d) == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(doc.source.format, Some(format), "{name}");
+        assert_eq!(
+            normalised_lines(&doc.text),
+            normalised_lines(text),
+            "{name}"
+        );
+    }
+    docs
+}
+
 fn name_of(doc: &RawDoc) -> String {
     Path::new(&doc.source.source_path)
         .file_name()
@@ -264,27 +291,9 @@ fn mht_bytes(page: &str) -> Vec<u8> {
 
 #[test]
 fn web_archives_give_the_lines_of_their_page() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let samples = samples();
-    for (stem, text) in &samples {
-        let page = html_page(text, "gb2312");
-        std::fs::write(dir.path().join(format!("{stem}.mht")), mht_bytes(&page)).expect("write");
-    }
-    let docs = read_all(dir.path());
-    assert_eq!(docs.len(), samples.len());
-    for (stem, text) in &samples {
-        let name = format!("{stem}.mht");
-        let doc = docs
-            .iter()
-            .find(|d| name_of(d) == name)
-            .unwrap_or_else(|| panic!("{name} missing"));
-        assert_eq!(doc.source.format, Some(Format::Mht));
+    let archive = |text: &str| mht_bytes(&html_page(text, "gb2312"));
+    for doc in samples_read_as("mht", Format::Mht, archive) {
         assert_eq!(doc.source.encoding.as_deref(), Some("GBK"));
-        assert_eq!(
-            normalised_lines(&doc.text),
-            normalised_lines(text),
-            "{name}"
-        );
         assert_eq!(doc.meta.title.as_deref(), Some("某市人民政府门户网站"));
     }
 }
@@ -348,25 +357,7 @@ fn docx_bytes(text: &str) -> Vec<u8> {
 
 #[test]
 fn docx_gives_the_same_lines() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let samples = samples();
-    for (stem, text) in &samples {
-        std::fs::write(dir.path().join(format!("{stem}.docx")), docx_bytes(text)).expect("write");
-    }
-    let docs = read_all(dir.path());
-    assert_eq!(docs.len(), samples.len());
-    for (stem, text) in &samples {
-        let name = format!("{stem}.docx");
-        let doc = docs
-            .iter()
-            .find(|d| name_of(d) == name)
-            .unwrap_or_else(|| panic!("{name} missing"));
-        assert_eq!(doc.source.format, Some(Format::Docx));
-        assert_eq!(
-            normalised_lines(&doc.text),
-            normalised_lines(text),
-            "{name}"
-        );
+    for doc in samples_read_as("docx", Format::Docx, docx_bytes) {
         assert_eq!(doc.meta.title.as_deref(), Some("讲话稿"));
         assert_eq!(doc.meta.author.as_deref(), Some("办公室"));
     }
@@ -492,26 +483,8 @@ fn doc_bytes(text: &str, ascii: &str, after: &str) -> Vec<u8> {
 
 #[test]
 fn legacy_doc_gives_the_same_lines_and_its_summary() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let samples = samples();
-    for (stem, text) in &samples {
-        let bytes = doc_bytes(text, "", "脚注：这段文字在正文之后，不读。\r");
-        std::fs::write(dir.path().join(format!("{stem}.doc")), bytes).expect("write");
-    }
-    let docs = read_all(dir.path());
-    assert_eq!(docs.len(), samples.len());
-    for (stem, text) in &samples {
-        let name = format!("{stem}.doc");
-        let doc = docs
-            .iter()
-            .find(|d| name_of(d) == name)
-            .unwrap_or_else(|| panic!("{name} missing"));
-        assert_eq!(doc.source.format, Some(Format::Doc));
-        assert_eq!(
-            normalised_lines(&doc.text),
-            normalised_lines(text),
-            "{name}"
-        );
+    let with_footnote = |text: &str| doc_bytes(text, "", "脚注：这段文字在正文之后，不读。\r");
+    for doc in samples_read_as("doc", Format::Doc, with_footnote) {
         assert!(!doc.text.contains("脚注"));
         assert_eq!(doc.meta.title.as_deref(), Some("动员大会讲话"));
         assert_eq!(doc.meta.author.as_deref(), Some("区政府办公室"));
@@ -647,34 +620,12 @@ fn rtf_bytes(text: &str, chinese: RtfChinese) -> Vec<u8> {
 
 #[test]
 fn rtf_gives_the_same_lines_in_both_chinese_escapes() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let samples = samples();
-    for (stem, text) in &samples {
-        for (kind, chinese) in [
-            ("u", RtfChinese::Unicode),
-            ("font", RtfChinese::CjkFont),
-            ("page", RtfChinese::CodePage),
-        ] {
-            let path = dir.path().join(format!("{stem}.{kind}.rtf"));
-            std::fs::write(path, rtf_bytes(text, chinese)).expect("write");
-        }
-    }
-    let docs = read_all(dir.path());
-    assert_eq!(docs.len(), 3 * samples.len());
-    for (stem, text) in &samples {
-        for kind in ["u", "font", "page"] {
-            let name = format!("{stem}.{kind}.rtf");
-            let doc = docs
-                .iter()
-                .find(|d| name_of(d) == name)
-                .unwrap_or_else(|| panic!("{name} missing"));
-            assert_eq!(doc.source.format, Some(Format::Rtf));
-            assert_eq!(
-                normalised_lines(&doc.text),
-                normalised_lines(text),
-                "{name}"
-            );
-        }
+    for chinese in [
+        RtfChinese::Unicode,
+        RtfChinese::CjkFont,
+        RtfChinese::CodePage,
+    ] {
+        samples_read_as("rtf", Format::Rtf, |text| rtf_bytes(text, chinese));
     }
 }
 
@@ -726,25 +677,7 @@ fn odt_bytes(text: &str) -> Vec<u8> {
 
 #[test]
 fn odt_gives_the_same_lines() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let samples = samples();
-    for (stem, text) in &samples {
-        std::fs::write(dir.path().join(format!("{stem}.odt")), odt_bytes(text)).expect("write");
-    }
-    let docs = read_all(dir.path());
-    assert_eq!(docs.len(), samples.len());
-    for (stem, text) in &samples {
-        let name = format!("{stem}.odt");
-        let doc = docs
-            .iter()
-            .find(|d| name_of(d) == name)
-            .unwrap_or_else(|| panic!("{name} missing"));
-        assert_eq!(doc.source.format, Some(Format::Odt));
-        assert_eq!(
-            normalised_lines(&doc.text),
-            normalised_lines(text),
-            "{name}"
-        );
+    for doc in samples_read_as("odt", Format::Odt, odt_bytes) {
         assert!(!doc.text.contains("脚注不读"));
         assert_eq!(doc.meta.title.as_deref(), Some("讲话稿"));
         assert_eq!(doc.meta.author.as_deref(), Some("办公室"));
