@@ -1015,3 +1015,122 @@ proptest::proptest! {
         }
     }
 }
+
+/// A long mutation run over every format this file builds (run it in release):
+///
+/// ```sh
+/// GONGWEN_FUZZ_CASES=200000 cargo test --release -p gongwen-ingest --test forms -- --ignored mutated
+/// ```
+///
+/// Each case takes a built file, damages it (bytes overwritten, a span cut out, duplicated
+/// or moved elsewhere, the end cut off) and reads it: it must give a document or a failure
+/// without panicking, and within a few seconds (a loop or a quadratic walk would show here).
+#[test]
+#[ignore = "long; run in release with GONGWEN_FUZZ_CASES"]
+fn mutated_files_of_every_format_are_read_or_fail_quickly() {
+    let cases: usize = std::env::var("GONGWEN_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let text = samples()
+        .into_iter()
+        .next()
+        .map(|(_, text)| text.lines().take(12).collect::<Vec<_>>().join("\n"))
+        .expect("a sample");
+    let seeds: Vec<(&str, Vec<u8>)> = vec![
+        ("docx", docx_bytes(&text)),
+        ("doc", doc_bytes(&text, "tail", "脚注")),
+        ("rtf", rtf_bytes(&text, RtfChinese::Unicode)),
+        ("rtf", rtf_bytes(&text, RtfChinese::CjkFont)),
+        ("rtf", rtf_bytes(&text, RtfChinese::CodePage)),
+        ("odt", odt_bytes(&text)),
+        ("mht", mht_bytes(&html_page(&text, "gb2312"))),
+        ("html", html_page(&text, "utf-8").into_bytes()),
+        ("txt", encode(GB18030, &text)),
+        ("txt", utf16(&text, true, true)),
+        ("zip", {
+            let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            let options = zip::write::SimpleFileOptions::default();
+            for (name, bytes) in [
+                ("讲话/a.rtf", rtf_bytes(&text, RtfChinese::CjkFont)),
+                ("b.docx", docx_bytes(&text)),
+                ("c.txt", encode(GB18030, &text)),
+            ] {
+                zip.start_file(name, options).expect("zip entry");
+                zip.write_all(&bytes).expect("zip write");
+            }
+            zip.finish().expect("zip").into_inner()
+        }),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ingest = ingest_for(dir.path(), IngestConfig::default());
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % (n.max(1) as u64)).unwrap_or(0)
+    };
+    let mut slowest = (std::time::Duration::ZERO, String::new());
+    for case in 0..cases {
+        let (ext, seed) = &seeds[next(seeds.len())];
+        let mut bytes = seed.clone();
+        for _ in 0..1 + next(6) {
+            let len = bytes.len().max(1);
+            let at = next(len);
+            let span = 1 + next(64.min(len));
+            match next(5) {
+                0 => {
+                    for _ in 0..1 + next(8) {
+                        let i = next(len);
+                        if let Some(b) = bytes.get_mut(i) {
+                            *b = u8::try_from(next(256)).unwrap_or(0);
+                        }
+                    }
+                }
+                1 => {
+                    let end = (at + span).min(bytes.len());
+                    bytes.drain(at.min(end)..end);
+                }
+                2 => {
+                    let end = (at + span).min(bytes.len());
+                    let copy: Vec<u8> = bytes.get(at.min(end)..end).unwrap_or_default().to_vec();
+                    let to = next(bytes.len() + 1);
+                    for _ in 0..1 + next(4) {
+                        bytes.splice(to..to, copy.iter().copied());
+                    }
+                }
+                3 => bytes.truncate(at),
+                _ => {
+                    let noise: &[u8] = match next(6) {
+                        0 => b"{\\*\\x{{{",
+                        1 => b"\\u-1\\uc9\\'",
+                        2 => b"<w:p><w:r><w:t>",
+                        3 => b"PK\x03\x04",
+                        4 => b"\r\n--",
+                        _ => b"]]><!--",
+                    };
+                    let to = next(bytes.len() + 1);
+                    bytes.splice(to..to, noise.iter().copied());
+                }
+            }
+        }
+        let path = dir.path().join(format!("case.{ext}"));
+        std::fs::write(&path, &bytes).expect("write case");
+        let discovery = ingest.discover();
+        let started = std::time::Instant::now();
+        for file in &discovery.files {
+            assert!(!ingest.read(file).is_empty(), "case {case}: nothing read");
+        }
+        let took = started.elapsed();
+        if took > slowest.0 {
+            slowest = (took, format!("case {case} ({ext}, {} bytes)", bytes.len()));
+        }
+        assert!(
+            took < std::time::Duration::from_secs(5),
+            "case {case} ({ext}) took {took:?}"
+        );
+        std::fs::remove_file(&path).expect("remove case");
+    }
+    eprintln!("{cases} cases; slowest {:?}: {}", slowest.0, slowest.1);
+}
