@@ -2,9 +2,9 @@
 //! Windows): every file inside is read like a file of the input folder, into its own
 //! documents.
 //!
-//! A zip that holds `[Content_Types].xml`, `_rels/.rels`, `word/document.xml` or `mimetype` is
-//! an office package (docx, xlsx, odt…), read as one document by [`crate::docx`]; any other
-//! zip is an archive. An entry's document id is the archive's id and the entry's index
+//! A zip that holds `[Content_Types].xml`, `_rels/.rels`, `word/document.xml`, `mimetype` or
+//! `OFD.xml` is an office package (docx, xlsx, odt, ofd…), read as one document by
+//! [`crate::docx`] or [`crate::ofd`]; any other zip is an archive. An entry's document id is the archive's id and the entry's index
 //! (`<archive id>-<index, 6 digits>`) and its path is the archive's path, `!/`, and the name
 //! inside (`bundle.zip!/讲话/2023.txt`). Names are UTF-8 or, as Windows writes them without the
 //! UTF-8 flag, decoded like file contents (GBK, Big5…).
@@ -30,6 +30,7 @@ const PACKAGE_MARKERS: &[&str] = &[
     "_rels/.rels",
     "word/document.xml",
     "mimetype",
+    crate::ofd::OFD_ROOT,
 ];
 
 /// Levels of archives inside archives that are read; a deeper one is a failure.

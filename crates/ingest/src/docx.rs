@@ -46,7 +46,8 @@ const MAX_ENTRIES: usize = 10_000;
 /// Cap for small parts (relationships, core properties).
 const SMALL_PART_BYTES: u64 = 1024 * 1024;
 
-fn read_part(
+/// The part `name` decompressed, `None` when there is none; fails beyond `limits`.
+pub(crate) fn read_part(
     archive: &mut Zip<'_>,
     name: &str,
     limits: &DocxLimits,

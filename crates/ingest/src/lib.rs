@@ -7,8 +7,8 @@
 //! assumed: BOM, UTF-8 validity, then scored candidates GB18030/Big5/UTF-16/chardetng), and
 //! extracts text with block structure as lines: HTML (also from `.mht` web archives) through
 //! a real parser (chrome *elements* dropped, metadata kept), the paragraphs and table cells
-//! of docx, legacy doc, RTF and odt, XML, one document per record of CSV/JSONL exports, and
-//! every file inside a zip archive.
+//! of docx, legacy doc, RTF and odt, the paragraphs of OFD pages rebuilt from their layout,
+//! XML, one document per record of CSV/JSONL exports, and every file inside a zip archive.
 //!
 //! Ingest does NOT clean: plain text (`.txt`, `.md`) is delivered as decoded, with stray
 //! tags, site chrome lines, traditional characters and full-width forms left for clean; only
@@ -25,6 +25,7 @@ mod doc;
 mod docx;
 mod html;
 mod mht;
+mod ofd;
 mod pdf;
 mod records;
 mod rtf;
@@ -397,6 +398,9 @@ pub enum ReadError {
     /// A legacy `.doc` problem.
     #[error("{0}")]
     Doc(#[from] doc::DocError),
+    /// An OFD problem.
+    #[error("{0}")]
+    Ofd(#[from] ofd::OfdError),
     /// A PDF, and no `ingest.pdf_command` to read it with.
     #[error("pdf not read: set ingest.pdf_command to a converter such as [\"pdftotext\", \"-enc\", \"UTF-8\", \"{{}}\", \"-\"]")]
     PdfWithoutCommand,
@@ -653,8 +657,15 @@ impl Ingest {
             // A zip is an archive of documents, unless it is an office document (a `.docx`
             // always is one: it fails as such).
             Some(sniff::Magic::Zip) => match archive::open(&bytes) {
-                archive::Opened::Archive(zip) if ext != "docx" => {
+                archive::Opened::Archive(zip) if ext != "docx" && ext != "ofd" => {
                     return self.read_archive(zip, source, depth)
+                }
+                archive::Opened::Archive(zip) | archive::Opened::Package(zip)
+                    if ofd::is_ofd(&zip) || ext == "ofd" =>
+                {
+                    let extracted = ofd::extract_ofd(zip, &self.docx_limits);
+                    let utf8 = |(text, meta)| (text, meta, "UTF-8");
+                    (Format::Ofd, extracted.map(utf8).map_err(ReadError::from))
                 }
                 archive::Opened::Archive(zip) | archive::Opened::Package(zip) => {
                     let (format, extracted) = docx::extract_package(zip, &self.docx_limits);
@@ -665,6 +676,10 @@ impl Ingest {
                     Format::Zip,
                     Err(ReadError::Archive(format!("corrupt zip archive: {e}"))),
                 ),
+                archive::Opened::Unreadable(e) if ext == "ofd" => {
+                    let error = format!("not a readable zip archive: {e}");
+                    (Format::Ofd, Err(ofd::OfdError::Corrupt(error).into()))
+                }
                 archive::Opened::Unreadable(e) => {
                     let error = format!("not a readable zip archive: {e}");
                     (Format::Docx, Err(docx::DocxError::Corrupt(error).into()))

@@ -176,6 +176,7 @@ pub fn format_of_extension(ext: &str) -> Option<Format> {
         "odt" => Format::Odt,
         "mht" | "mhtml" => Format::Mht,
         "pdf" => Format::Pdf,
+        "ofd" => Format::Ofd,
         "zip" => Format::Zip,
         e if HTML_EXTENSIONS.contains(&e) => Format::Html,
         _ => return None,

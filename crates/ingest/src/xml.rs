@@ -13,7 +13,7 @@ use crate::html::TextBuilder;
 /// Namespace URI that marks WordprocessingML.
 pub const WORDML_NAMESPACE: &str = "schemas.openxmlformats.org/wordprocessingml/2006/main";
 
-fn reader(xml: &str) -> Reader<&[u8]> {
+pub(crate) fn reader(xml: &str) -> Reader<&[u8]> {
     let mut reader = Reader::from_str(xml);
     let config = reader.config_mut();
     config.check_end_names = false;
@@ -23,7 +23,7 @@ fn reader(xml: &str) -> Reader<&[u8]> {
 }
 
 /// The next event of `reader`, or an error saying where the XML is not well-formed.
-fn next_event<'a>(reader: &mut Reader<&'a [u8]>) -> Result<Event<'a>, String> {
+pub(crate) fn next_event<'a>(reader: &mut Reader<&'a [u8]>) -> Result<Event<'a>, String> {
     reader.read_event().map_err(|e| {
         format!(
             "not well-formed xml at byte {}: {e}",
@@ -33,7 +33,7 @@ fn next_event<'a>(reader: &mut Reader<&'a [u8]>) -> Result<Event<'a>, String> {
 }
 
 /// Resolves an entity reference (`&amp;`, `&#x4e2d;`); unknown ones are kept as written.
-fn resolve_reference(name: &str, out: &mut String) {
+pub(crate) fn resolve_reference(name: &str, out: &mut String) {
     if let Some(rest) = name.strip_prefix('#') {
         let number = match rest.strip_prefix(['x', 'X']) {
             Some(hex) => u32::from_str_radix(hex, 16).ok(),
@@ -269,13 +269,15 @@ pub fn core_properties(xml: &str) -> PageMeta {
                 if let Some(name) = current.take() {
                     if !v.is_empty() {
                         let slot = match name.as_str() {
-                            "title" => &mut meta.title,
-                            // docx (`dc:creator`, `dcterms:created`) and OpenDocument
-                            // (`meta:initial-creator`, `meta:creation-date`).
-                            "creator" | "initial-creator" => &mut meta.author,
-                            "created" | "creation-date" => &mut meta.published,
-                            "description" => &mut meta.description,
-                            "keywords" => &mut meta.keywords,
+                            // docx (`dc:title`, `dc:creator`, `dcterms:created`), OpenDocument
+                            // (`meta:initial-creator`, `meta:creation-date`) and OFD
+                            // (`DocInfo`: `Title`, `Author`, `CreationDate`, `Abstract`,
+                            // `Keywords/Keyword`; its `Creator` is the writing program).
+                            "title" | "Title" => &mut meta.title,
+                            "creator" | "initial-creator" | "Author" => &mut meta.author,
+                            "created" | "creation-date" | "CreationDate" => &mut meta.published,
+                            "description" | "Abstract" => &mut meta.description,
+                            "keywords" | "Keyword" => &mut meta.keywords,
                             _ => continue,
                         };
                         if slot.is_none() {

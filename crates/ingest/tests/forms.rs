@@ -685,6 +685,233 @@ fn odt_gives_the_same_lines() {
     }
 }
 
+/// An OFD as a converter writes one: `OFD.xml` with the document's metadata, a document root
+/// listing a template (a running head that must not be read) and pages of `text` typeset
+/// like an official document: each paragraph's lines justified to 28 characters' width
+/// (ASCII half a character; a word or number is not cut), its first line indented by two,
+/// twenty lines and a page number a page. The first line of a page is two text objects on
+/// (nearly) the same baseline, the second one text code per character, the rest one text
+/// object each.
+fn ofd_bytes(text: &str) -> Vec<u8> {
+    const NS: &str = "xmlns:ofd=\"http://www.ofdspec.org/2016\"";
+    const EM: f64 = 5.6;
+    const LEFT: f64 = 25.0;
+    const RIGHT: f64 = LEFT + 28.0 * EM;
+    let advance = |c: char| if c.is_ascii() { EM / 2.0 } else { EM };
+    // Every visual line: its characters and where each starts on the page.
+    let mut visual: Vec<Vec<(f64, char)>> = Vec::new();
+    let mut place = |line: Vec<char>, start: f64, justify: bool| {
+        let natural: f64 = line.iter().map(|&c| advance(c)).sum();
+        let gaps = line.len().saturating_sub(1).max(1) as f64;
+        let extra = if justify {
+            (RIGHT - start - natural).max(0.0) / gaps
+        } else {
+            0.0
+        };
+        let mut x = start;
+        let mut placed = Vec::new();
+        for c in line {
+            placed.push((x, c));
+            x += advance(c) + extra;
+        }
+        visual.push(placed);
+    };
+    for paragraph in text.lines().filter(|l| !l.trim().is_empty()) {
+        let mut start = LEFT + 2.0 * EM;
+        let mut line: Vec<char> = Vec::new();
+        let mut width = 0.0;
+        for c in paragraph.chars() {
+            if start + width + advance(c) > RIGHT && !line.is_empty() {
+                // Spaces at the end of a full line start the next one (a writer draws none
+                // at a line's end), and so do the letters and digits of a word or number the
+                // break would cut.
+                let mut next = Vec::new();
+                while line.last() == Some(&' ') {
+                    next.extend(line.pop());
+                }
+                if next.is_empty() && c.is_ascii_alphanumeric() {
+                    let word = line
+                        .iter()
+                        .rev()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .count();
+                    if word < line.len() {
+                        next = line.split_off(line.len() - word);
+                    }
+                }
+                place(std::mem::replace(&mut line, next), start, true);
+                start = LEFT;
+                width = line.iter().map(|&c| advance(c)).sum();
+            }
+            line.push(c);
+            width += advance(c);
+        }
+        place(line, start, false);
+    }
+    let mut pages = Vec::new();
+    let mut id = 10;
+    for (n, chunk) in visual.chunks(20).enumerate() {
+        let mut objects = String::new();
+        for (k, placed) in chunk.iter().enumerate() {
+            let y = 30.0 + 12.0 * k as f64;
+            let Some(&(x0, _)) = placed.first() else {
+                continue;
+            };
+            let mut object = |x: f64, boundary_y: f64, codes: &str| {
+                id += 1;
+                objects.push_str(&format!(
+                    "<ofd:TextObject ID=\"{id}\" Boundary=\"{x:.3} {boundary_y} 160 7\" Font=\"3\" Size=\"5.6\"><ofd:FillColor Value=\"0 0 0\"/>{codes}</ofd:TextObject>"
+                ));
+            };
+            let code = |run: &[(f64, char)], y: &str| {
+                let deltas: Vec<String> = run
+                    .windows(2)
+                    .map(|w| format!("{:.3}", w[1].0 - w[0].0))
+                    .collect();
+                let text: String = run.iter().map(|&(_, c)| c).collect();
+                format!(
+                    "<ofd:TextCode X=\"0\"{y} DeltaX=\"{}\">{}</ofd:TextCode>",
+                    deltas.join(" "),
+                    xml_escape(&text)
+                )
+            };
+            match k {
+                0 => {
+                    let (a, b) = placed.split_at(placed.len() / 2);
+                    object(x0, y, &code(a, " Y=\"5\""));
+                    if let Some(&(x1, _)) = b.first() {
+                        object(x1, y + 0.3, &code(b, " Y=\"4.7\""));
+                    }
+                }
+                1 => {
+                    let codes: String = placed
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &(x, c))| {
+                            let y = if i == 0 { " Y=\"5\"" } else { "" };
+                            format!(
+                                "<ofd:TextCode X=\"{:.3}\"{y}>{}</ofd:TextCode>",
+                                x - x0,
+                                xml_escape(&c.to_string())
+                            )
+                        })
+                        .collect();
+                    object(x0, y, &codes);
+                }
+                _ => object(x0, y, &code(placed, " Y=\"5\"")),
+            }
+        }
+        pages.push(format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Page {NS}><ofd:Template TemplateID=\"2\"/><ofd:Content><ofd:Layer ID=\"{id}\">{objects}<ofd:TextObject ID=\"8\" Boundary=\"98 280 20 7\" Size=\"4.9\"><ofd:TextCode X=\"0\" Y=\"5\">- {} -</ofd:TextCode></ofd:TextObject><ofd:PathObject ID=\"9\" Boundary=\"0 0 1 1\"/></ofd:Layer></ofd:Content></ofd:Page>",
+            n + 1
+        ));
+    }
+    let template = format!("<ofd:Page {NS}><ofd:Content><ofd:Layer ID=\"5\"><ofd:TextObject ID=\"6\" Boundary=\"25 10 160 7\" Size=\"5.6\"><ofd:TextCode X=\"0\" Y=\"5\">模板页眉不读</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>");
+    // The first page's location is relative to the document root, the others' absolute.
+    let page_list: String = (0..pages.len())
+        .map(|i| {
+            let root = if i == 0 { "" } else { "/Doc_0/" };
+            format!(
+                "<ofd:Page ID=\"{}\" BaseLoc=\"{root}Pages/Page_{i}/Content.xml\"/>",
+                100 + i
+            )
+        })
+        .collect();
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Document {NS}><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes><ofd:TemplatePage ID=\"2\" BaseLoc=\"Tpls/Tpl_0/Content.xml\"/></ofd:CommonData><ofd:Pages>{page_list}</ofd:Pages></ofd:Document>"
+    );
+    let root = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:OFD {NS} Version=\"1.1\" DocType=\"OFD\"><ofd:DocBody><ofd:DocInfo><ofd:DocID>6a1f</ofd:DocID><ofd:Title>关于召开会议的通知</ofd:Title><ofd:Author>区政府办公室</ofd:Author><ofd:CreationDate>2023-03-01</ofd:CreationDate><ofd:Creator>WPS Office</ofd:Creator></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+    );
+    let public_res = format!("<ofd:Res {NS} BaseLoc=\"Res\"><ofd:Fonts><ofd:Font ID=\"3\" FontName=\"仿宋\" FamilyName=\"仿宋\"/></ofd:Fonts></ofd:Res>");
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    let mut parts = vec![
+        ("OFD.xml".to_string(), root),
+        ("Doc_0/Document.xml".to_string(), document),
+        ("Doc_0/PublicRes.xml".to_string(), public_res),
+        ("Doc_0/Tpls/Tpl_0/Content.xml".to_string(), template),
+    ];
+    for (i, page) in pages.into_iter().enumerate() {
+        parts.push((format!("Doc_0/Pages/Page_{i}/Content.xml"), page));
+    }
+    for (name, part) in parts {
+        zip.start_file(name, options).expect("start");
+        zip.write_all(part.as_bytes()).expect("write");
+    }
+    zip.finish().expect("finish").into_inner()
+}
+
+#[test]
+fn ofd_gives_the_same_lines_and_its_doc_info() {
+    for doc in samples_read_as("ofd", Format::Ofd, ofd_bytes) {
+        assert!(!doc.text.contains("模板页眉不读"));
+        assert_eq!(doc.source.encoding.as_deref(), Some("UTF-8"));
+        assert_eq!(doc.meta.title.as_deref(), Some("关于召开会议的通知"));
+        assert_eq!(doc.meta.author.as_deref(), Some("区政府办公室"));
+        assert_eq!(doc.meta.published.as_deref(), Some("2023-03-01"));
+    }
+}
+
+/// An encrypted OFD, one without pages it names, and a `.ofd` that is no zip each get an
+/// error row naming the problem.
+#[test]
+fn broken_ofds_are_failures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = ofd_bytes("第一行。\n第二行。");
+    let rewrite = |keep: &dyn Fn(&str) -> bool, extra: Option<(&str, &str)>| {
+        let mut source = zip::ZipArchive::new(Cursor::new(good.clone())).expect("zip");
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..source.len() {
+            let entry = source.by_index_raw(i).expect("entry");
+            if keep(&entry.name().expect("name")) {
+                zip.raw_copy_file(entry).expect("copy");
+            }
+        }
+        if let Some((name, part)) = extra {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .expect("start");
+            zip.write_all(part.as_bytes()).expect("write");
+        }
+        zip.finish().expect("finish").into_inner()
+    };
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        (
+            "a.ofd",
+            rewrite(&|_| true, Some(("Encryptions.xml", "<ofd:Encryptions/>"))),
+            "encrypted ofd",
+        ),
+        (
+            "b.ofd",
+            rewrite(&|n| !n.contains("Page_0"), None),
+            "corrupt ofd: no page content \"Doc_0/Pages/Page_0/Content.xml\"",
+        ),
+        (
+            "c.ofd",
+            b"PK\x03\x04 not a zip".to_vec(),
+            "corrupt ofd: not a readable zip archive",
+        ),
+    ];
+    for (name, bytes, _) in &cases {
+        std::fs::write(dir.path().join(name), bytes).expect("write");
+    }
+    let ingest = ingest_for(dir.path(), IngestConfig::default());
+    let discovery = ingest.discover();
+    for (file, (name, _, message)) in discovery.files.iter().zip(&cases) {
+        let out = ingest.read(file);
+        let failure = match out.as_slice() {
+            [Err(failure)] => failure,
+            other => panic!("{name}: {other:?}"),
+        };
+        assert!(
+            failure.message.starts_with(message),
+            "{name}: {}",
+            failure.message
+        );
+        assert_eq!(failure.source.format, Some(Format::Ofd), "{name}");
+    }
+}
+
 /// PDFs are read through `pdf_command` (here a shell line printing what follows the
 /// first line of the fake PDF), and without one each gets an error row that says how.
 #[cfg(unix)]
@@ -993,6 +1220,26 @@ fn pipeline_toml_ingest_section_is_valid() {
 
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+    /// An OFD with bytes overwritten anywhere (zip directory, entries, XML) is a document or a
+    /// failure, never a panic.
+    #[test]
+    fn a_damaged_ofd_never_panics(flips in proptest::collection::vec((0usize..1 << 20, 0u8..=255), 1..24)) {
+        let mut bytes = ofd_bytes("第一段。\n第二段，words 2023 placed apart。");
+        let len = bytes.len();
+        for (at, byte) in flips {
+            if let Some(b) = bytes.get_mut(at % len) {
+                *b = byte;
+            }
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("a.ofd"), &bytes).expect("write");
+        let ingest = ingest_for(dir.path(), IngestConfig::default());
+        let discovery = ingest.discover();
+        for file in &discovery.files {
+            proptest::prop_assert!(!ingest.read(file).is_empty());
+        }
+    }
+
     /// A `.doc` with bytes overwritten anywhere (container, FIB, piece table, text) is a
     /// document or a failure, never a panic.
     #[test]
@@ -1045,6 +1292,7 @@ fn mutated_files_of_every_format_are_read_or_fail_quickly() {
         ("rtf", rtf_bytes(&text, RtfChinese::CodePage)),
         ("odt", odt_bytes(&text)),
         ("mht", mht_bytes(&html_page(&text, "gb2312"))),
+        ("ofd", ofd_bytes(&text)),
         ("html", html_page(&text, "utf-8").into_bytes()),
         ("txt", encode(GB18030, &text)),
         ("txt", utf16(&text, true, true)),

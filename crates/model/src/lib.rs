@@ -110,6 +110,8 @@ pub enum Format {
     Mht,
     /// PDF, read through `ingest.pdf_command` when one is configured.
     Pdf,
+    /// OFD (GB/T 33190), the Chinese fixed-layout format for official documents.
+    Ofd,
 }
 
 impl Format {
@@ -130,6 +132,7 @@ impl Format {
             Format::Odt => "odt",
             Format::Mht => "mht",
             Format::Pdf => "pdf",
+            Format::Ofd => "ofd",
         }
     }
 }

@@ -188,7 +188,7 @@ pub(crate) static TABLES: [TableDef; N_TABLES] = [
         columns: &[
             DOC_ID,
             col("source_path", Kind::Str, "path of the input file (`path#row` for a record of an export, `archive.zip!/name` for a file inside a zip archive)"),
-            col("format", Kind::OptStr, "format recognised by content (by extension for a file that failed before it was read): txt, html, mht, md, docx, doc, rtf, odt, pdf, xml, csv, jsonl, binary; zip for a zip archive that failed as a whole (its files get their own format)"),
+            col("format", Kind::OptStr, "format recognised by content (by extension for a file that failed before it was read): txt, html, mht, md, docx, doc, rtf, odt, ofd, pdf, xml, csv, jsonl, binary; zip for a zip archive that failed as a whole (its files get their own format)"),
             col("encoding", Kind::OptStr, "encoding decoded from (UTF-8, GB18030, Big5, UTF-16LE…)"),
             col("script", Kind::OptStr, "script of the original: simplified or traditional (converted to simplified)"),
             col("title", Kind::OptStr, "the document's own title, without site junk"),

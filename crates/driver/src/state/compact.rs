@@ -1363,6 +1363,7 @@ mod tests {
             Format::Odt,
             Format::Mht,
             Format::Pdf,
+            Format::Ofd,
         ];
         for f in formats.map(Some).into_iter().chain([None]) {
             for s in [
