@@ -417,29 +417,42 @@ fn is_page_number(text: &str) -> bool {
     !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit())
 }
 
-/// The text of a document's pages: a line that runs to the page's right margin goes on into
-/// the next line (no line break) when that one starts at the left margin, not indented, so
-/// a paragraph wrapped over several lines, or over a page break, becomes one line again; a
-/// heading, a short last line of a paragraph and an indented first line break the line.
+/// The text of a document's pages: a line that spans the text width (starts at most two
+/// characters in and runs to the right margin) goes on into the next line (no line break)
+/// when that one starts at its page's left margin, not indented,
+/// so a paragraph wrapped over several lines, or over a page break, becomes one line again;
+/// a heading, a short last line of a paragraph and an indented first line break the line.
+/// The right margin is the document's (the furthest any line reaches, within 1.5
+/// characters; a sparse last page's longest line is not taken for a full one), the left
+/// margin each page's own (odd and even pages of a bound document are shifted).
 /// Joined lines facing with ASCII letters or digits get a space (English words wrapped at a
 /// space). Lines holding only a page number are dropped.
 fn paragraphs(pages: &[Vec<Line>]) -> String {
+    let pages: Vec<Vec<&Line>> = pages
+        .iter()
+        .map(|lines| lines.iter().filter(|l| !is_page_number(&l.text)).collect())
+        .collect();
+    let right = pages
+        .iter()
+        .flatten()
+        .map(|l| l.end_x)
+        .fold(f64::NEG_INFINITY, f64::max);
     let mut out = String::new();
-    // The previous content line and the right margin of its page.
+    // The previous line and its page's left margin.
     let mut previous: Option<(&Line, f64)> = None;
-    for lines in pages {
-        let lines: Vec<&Line> = lines.iter().filter(|l| !is_page_number(&l.text)).collect();
+    for lines in &pages {
         let left = lines
             .iter()
             .map(|l| l.start_x)
             .fold(f64::INFINITY, f64::min);
-        let right = lines
-            .iter()
-            .map(|l| l.end_x)
-            .fold(f64::NEG_INFINITY, f64::max);
-        for line in lines {
-            let goes_on = previous.is_some_and(|(p, p_right)| {
-                p.end_x >= p_right - 1.5 * p.size && line.start_x <= left + 0.5 * line.size
+        for &line in lines {
+            // The previous line spans the text width (starting at most two characters in,
+            // so a right-aligned date or signature is not taken for a full line), and this one
+            // starts at the margin.
+            let goes_on = previous.is_some_and(|(p, p_left)| {
+                p.start_x <= p_left + 2.5 * p.size
+                    && p.end_x >= right - 1.5 * p.size
+                    && line.start_x <= left + 0.5 * line.size
             });
             if goes_on {
                 // Words wrapped at a space (the space is not drawn) keep one.
@@ -453,7 +466,7 @@ fn paragraphs(pages: &[Vec<Line>]) -> String {
                 out.push('\n');
             }
             out.push_str(line.text.trim_end());
-            previous = Some((line, right));
+            previous = Some((line, left));
         }
     }
     out
@@ -543,10 +556,15 @@ mod tests {
                 line("各项任务落到实处。", 37.0, 28.0, 78.4),
                 line("2023年3月1日", 47.0, 140.0, 180.0),
             ],
+            // A sparse last page: its longest line is not a full one.
+            vec![
+                line("附件：1.工作方案", 37.0, 28.0, 120.0),
+                line("2.任务清单", 47.0, 28.0, 80.0),
+            ],
         ];
         assert_eq!(
             paragraphs(&pages),
-            "关于做好工作的通知\n各单位：\n为了做好今年的工作，现将有关事项通知如下。\n一、总体要求\n坚持稳中求进，推动高质量发展，把各项任务落到实处。\n2023年3月1日"
+            "关于做好工作的通知\n各单位：\n为了做好今年的工作，现将有关事项通知如下。\n一、总体要求\n坚持稳中求进，推动高质量发展，把各项任务落到实处。\n2023年3月1日\n附件：1.工作方案\n2.任务清单"
         );
         assert!(is_page_number("- 12 -") && is_page_number("—3—") && is_page_number("第3页"));
         assert!(!is_page_number("2023年") && !is_page_number("-") && !is_page_number("12345"));
