@@ -24,6 +24,7 @@ mod decode;
 mod doc;
 mod docx;
 mod html;
+mod layout;
 mod mht;
 mod ofd;
 mod pdf;
@@ -86,8 +87,10 @@ pub struct IngestConfig {
     #[serde(default = "default_max_docx_ratio")]
     pub max_docx_ratio: u64,
     /// A command that prints a PDF's text on standard output, `{}` standing for the PDF's
-    /// path, run in its own process: e.g. poppler's `["pdftotext", "-enc", "UTF-8", "{}",
-    /// "-"]`. Default: `[]`, PDFs are not read (each gets an error row saying so).
+    /// path, run in its own process: e.g. poppler's `["pdftotext", "-bbox-layout", "-enc",
+    /// "UTF-8", "{}", "-"]` (its XHTML of line boxes is recognised and the lines of a
+    /// paragraph joined again). Default: `[]`, PDFs are not read (each gets an error row
+    /// saying so).
     #[serde(default)]
     pub pdf_command: Vec<String>,
     /// Seconds `pdf_command` may run on one file before it is stopped (the file gets an error
@@ -402,7 +405,7 @@ pub enum ReadError {
     #[error("{0}")]
     Ofd(#[from] ofd::OfdError),
     /// A PDF, and no `ingest.pdf_command` to read it with.
-    #[error("pdf not read: set ingest.pdf_command to a converter such as [\"pdftotext\", \"-enc\", \"UTF-8\", \"{{}}\", \"-\"]")]
+    #[error("pdf not read: set ingest.pdf_command to a converter such as [\"pdftotext\", \"-bbox-layout\", \"-enc\", \"UTF-8\", \"{{}}\", \"-\"]")]
     PdfWithoutCommand,
     /// `ingest.pdf_command` failed on a PDF.
     #[error("pdf: {0}")]
@@ -715,6 +718,11 @@ impl Ingest {
     fn read_pdf(&self, bytes: &[u8]) -> Result<Extracted, ReadError> {
         let command = self.pdf.as_ref().ok_or(ReadError::PdfWithoutCommand)?;
         let pdf = command.text_of(bytes).map_err(ReadError::Pdf)?;
+        if pdf::is_bbox_layout(&pdf.text) {
+            let (text, meta) = pdf::bbox_layout_text(&pdf.text)
+                .map_err(|e| ReadError::Pdf(format!("pdftotext -bbox-layout output: {e}")))?;
+            return Ok((text, meta, pdf.encoding));
+        }
         Ok((pdf.text, PageMeta::default(), pdf.encoding))
     }
 

@@ -8,12 +8,24 @@
 //! command; the command prints the text on standard output (any encoding; it is decoded
 //! like a file) within `ingest.command_timeout_seconds`, else it is stopped. Form feeds
 //! (page breaks) end a line.
+//!
+//! Plain text from a converter has one line per printed line, so a paragraph comes out cut
+//! into lines. Poppler's `pdftotext -bbox-layout` prints XHTML with every line's box
+//! instead: that output is recognised ([`is_bbox_layout`]) and its lines are joined into
+//! paragraphs by their layout like an OFD's ([`crate::layout::paragraphs`]), with the
+//! document's title, author and creation date from its `<head>`.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use gongwen_model::PageMeta;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::XmlVersion;
+
 use crate::decode::decode;
+use crate::layout::{paragraphs, Line};
+use crate::xml::{next_event, reader, resolve_reference};
 
 /// Bytes of a command's standard error kept for the error message.
 const STDERR_BYTES: u64 = 64 * 1024;
@@ -128,8 +140,164 @@ impl PdfCommand {
     }
 }
 
+/// Whether a converter's output is `pdftotext -bbox-layout` XHTML: a `<doc>` of `<page>`s
+/// near the start.
+pub(crate) fn is_bbox_layout(output: &str) -> bool {
+    let head: String = output.chars().take(4096).collect();
+    head.contains("<doc>") && head.contains("<page ")
+}
+
+/// What `pdftotext` writes for a document property the PDF does not have.
+fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    v.is_empty() || matches!(v, "(anonymous)" | "(unspecified)")
+}
+
+/// A numeric attribute of a `line` or `word` box.
+fn coordinate(e: &BytesStart<'_>, name: &str) -> Option<f64> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name)
+        .and_then(|a| a.value.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+}
+
+/// A string attribute by local name.
+fn text_attribute(e: &BytesStart<'_>, name: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name)
+        .and_then(|a| {
+            a.normalized_value(XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
+}
+
+/// The paragraphs and metadata of `pdftotext -bbox-layout` output: every `<line>` a
+/// [`Line`] (its `<word>`s joined by spaces, as `pdftotext` writes plain text; its height the
+/// font size), pages in order, joined by [`paragraphs`]; the `<title>` and the `Author` and
+/// `CreationDate` `<meta>`s unless `pdftotext`'s placeholders.
+pub(crate) fn bbox_layout_text(xhtml: &str) -> Result<(String, PageMeta), String> {
+    let mut reader = reader(xhtml);
+    let mut meta = PageMeta::default();
+    let mut pages: Vec<Vec<Line>> = Vec::new();
+    let mut line: Option<Line> = None;
+    // The text of the `<word>` or `<title>` being read.
+    let mut text: Option<String> = None;
+    loop {
+        match next_event(&mut reader)? {
+            Event::Eof => break,
+            Event::Start(e) => match e.local_name().as_ref() {
+                "page" => pages.push(Vec::new()),
+                "line" => {
+                    let (x0, y0, x1, y1) = (
+                        coordinate(&e, "xMin").unwrap_or(0.0),
+                        coordinate(&e, "yMin").unwrap_or(0.0),
+                        coordinate(&e, "xMax").unwrap_or(0.0),
+                        coordinate(&e, "yMax").unwrap_or(0.0),
+                    );
+                    line = Some(Line {
+                        text: String::new(),
+                        y: y1,
+                        size: (y1 - y0).max(1.0),
+                        start_x: x0,
+                        end_x: x1.max(x0),
+                    });
+                }
+                "word" | "title" => text = Some(String::new()),
+                _ => {}
+            },
+            Event::Empty(e) if e.local_name().as_ref() == "meta" => {
+                let value = text_attribute(&e, "content").filter(|v| !is_placeholder(v));
+                let slot = match text_attribute(&e, "name").as_deref() {
+                    Some("Author") => &mut meta.author,
+                    Some("CreationDate") => &mut meta.published,
+                    Some("Subject") => &mut meta.description,
+                    Some("Keywords") => &mut meta.keywords,
+                    _ => continue,
+                };
+                *slot = value.map(|v| v.trim().to_string());
+            }
+            Event::Text(e) => {
+                if let Some(t) = text.as_mut() {
+                    t.push_str(&e.xml_content(XmlVersion::Implicit1_0));
+                }
+            }
+            Event::GeneralRef(e) => {
+                if let Some(t) = text.as_mut() {
+                    resolve_reference(&e, t);
+                }
+            }
+            Event::End(e) => match e.local_name().as_ref() {
+                "word" => {
+                    if let (Some(word), Some(l)) = (text.take(), line.as_mut()) {
+                        if !l.text.is_empty() {
+                            l.text.push(' ');
+                        }
+                        l.text.push_str(word.trim());
+                    }
+                }
+                "title" => {
+                    meta.title = text
+                        .take()
+                        .filter(|t| !is_placeholder(t))
+                        .map(|t| t.trim().to_string());
+                }
+                "line" => {
+                    if let (Some(l), Some(page)) = (line.take(), pages.last_mut()) {
+                        if !l.text.trim().is_empty() {
+                            page.push(l);
+                        }
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    Ok((paragraphs(&pages), meta))
+}
+
 #[cfg(all(test, unix))]
 mod tests {
+    #[test]
+    fn bbox_layout_lines_become_paragraphs_with_the_head_as_metadata() {
+        let xhtml = r#"<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "x"><html xmlns="http://www.w3.org/1999/xhtml">
+<head>
+<title>关于做好工作的通知</title>
+<meta name="Author" content="(anonymous)"/>
+<meta name="CreationDate" content="2023-03-01T08:00:00+08:00"/>
+</head>
+<body>
+<doc>
+  <page width="595.3" height="841.9">
+    <flow><block xMin="1" yMin="1" xMax="1" yMax="1">
+      <line xMin="117.4" yMin="100" xMax="521.4" yMax="116"><word xMin="117.4" yMin="100" xMax="521.4" yMax="116">为了做好今年的工作，现将</word><word xMin="1" yMin="1" xMax="1" yMax="1">A&amp;B</word></line>
+      <line xMin="85.4" yMin="128" xMax="300" yMax="144"><word xMin="85.4" yMin="128" xMax="300" yMax="144">有关事项通知如下。</word></line>
+      <line xMin="117.4" yMin="156" xMax="521" yMax="172"><word xMin="117.4" yMin="156" xMax="521" yMax="172">一、总体要求</word></line>
+    </block></flow>
+  </page>
+  <page width="595.3" height="841.9">
+    <flow><block xMin="1" yMin="1" xMax="1" yMax="1">
+      <line xMin="290" yMin="800" xMax="305" yMax="812"><word xMin="290" yMin="800" xMax="305" yMax="812">2</word></line>
+    </block></flow>
+  </page>
+</doc>
+</body>
+</html>"#;
+        assert!(is_bbox_layout(xhtml));
+        assert!(!is_bbox_layout("第一页\n<doc> 不是版面\n"));
+        let (text, meta) = bbox_layout_text(xhtml).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            text,
+            "为了做好今年的工作，现将 A&B有关事项通知如下。\n一、总体要求"
+        );
+        assert_eq!(meta.title.as_deref(), Some("关于做好工作的通知"));
+        assert_eq!(meta.author, None);
+        assert_eq!(meta.published.as_deref(), Some("2023-03-01T08:00:00+08:00"));
+    }
+
     use super::*;
 
     fn command(script: &str, timeout_ms: u64) -> PdfCommand {
@@ -177,5 +345,19 @@ mod tests {
         };
         let chatty = chatty.text_of(b"%PDF").err().unwrap_or_default();
         assert!(chatty.contains("more than"), "{chatty}");
+    }
+}
+
+#[cfg(test)]
+mod bbox_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any soup of `pdftotext -bbox-layout` tags and numbers is read without a panic.
+        #[test]
+        fn bbox_layout_soup_never_panics(body in "(<doc>|</doc>|<page width=\"1\">|</page>|<line xMin=\"-?[0-9.e]{0,6}\" yMin=\"[0-9.]{0,4}\" xMax=\"[0-9.NaIinf]{0,4}\" yMax=\"[0-9.]{0,4}\">|</line>|<word>|</word>|<title>|</title>|<meta name=\"(Author|CreationDate)\" content=\"[^\"<&]{0,6}\"/>|&amp;|[^<&]{0,5})*") {
+            let _ = bbox_layout_text(&body);
+        }
     }
 }

@@ -685,20 +685,25 @@ fn odt_gives_the_same_lines() {
     }
 }
 
-/// An OFD as a converter writes one: `OFD.xml` with the document's metadata, a document root
-/// listing a template (a running head that must not be read) and pages of `text` typeset
-/// like an official document: each paragraph's lines justified to 28 characters' width
-/// (ASCII half a character; a word or number is not cut), its first line indented by two,
-/// twenty lines and a page number a page. The first line of a page is two text objects on
-/// (nearly) the same baseline, the second one text code per character, the rest one text
-/// object each.
-fn ofd_bytes(text: &str) -> Vec<u8> {
-    const NS: &str = "xmlns:ofd=\"http://www.ofdspec.org/2016\"";
-    const EM: f64 = 5.6;
-    const LEFT: f64 = 25.0;
-    const RIGHT: f64 = LEFT + 28.0 * EM;
-    let advance = |c: char| if c.is_ascii() { EM / 2.0 } else { EM };
-    // Every visual line: its characters and where each starts on the page.
+/// Page geometry of [`typeset`], in millimetres: a character's size (16 pt), and the text
+/// block's left and right edges.
+const EM: f64 = 5.6;
+const LEFT: f64 = 25.0;
+const RIGHT: f64 = LEFT + 28.0 * EM;
+
+/// How far a character advances: a full em for Chinese, half of one for ASCII.
+fn advance(c: char) -> f64 {
+    if c.is_ascii() {
+        EM / 2.0
+    } else {
+        EM
+    }
+}
+
+/// `text` typeset like an official document: each paragraph's lines justified to 28
+/// characters' width (a word or number is not cut), its first line indented by two; every
+/// visual line's characters and where each starts.
+fn typeset(text: &str) -> Vec<Vec<(f64, char)>> {
     let mut visual: Vec<Vec<(f64, char)>> = Vec::new();
     let mut place = |line: Vec<char>, start: f64, justify: bool| {
         let natural: f64 = line.iter().map(|&c| advance(c)).sum();
@@ -748,6 +753,17 @@ fn ofd_bytes(text: &str) -> Vec<u8> {
         }
         place(line, start, false);
     }
+    visual
+}
+
+/// An OFD as a converter writes one: `OFD.xml` with the document's metadata, a document root
+/// listing a template (a running head that must not be read) and pages of `text`
+/// [`typeset`], twenty lines and a page number a page. The first line of a page is two text
+/// objects on (nearly) the same baseline, the second one text code per character, the rest
+/// one text object each.
+fn ofd_bytes(text: &str) -> Vec<u8> {
+    const NS: &str = "xmlns:ofd=\"http://www.ofdspec.org/2016\"";
+    let visual = typeset(text);
     let mut pages = Vec::new();
     let mut id = 10;
     for (n, chunk) in visual.chunks(20).enumerate() {
@@ -909,6 +925,88 @@ fn broken_ofds_are_failures() {
             failure.message
         );
         assert_eq!(failure.source.format, Some(Format::Ofd), "{name}");
+    }
+}
+
+/// What `pdftotext -bbox-layout` prints for a PDF of `text` [`typeset`] (in points, 25
+/// lines a page, a page number at the foot of each), with a title and a placeholder author.
+fn bbox_layout_xhtml(text: &str) -> String {
+    let pt = |mm: f64| mm * 72.0 / 25.4;
+    let mut pages = String::new();
+    for (n, chunk) in typeset(text).chunks(25).enumerate() {
+        pages.push_str("  <page width=\"595.276\" height=\"841.890\">\n    <flow>\n");
+        for (k, placed) in chunk.iter().enumerate() {
+            let (Some(&(x0, _)), Some(&(x1, last))) = (placed.first(), placed.last()) else {
+                continue;
+            };
+            let y0 = pt(37.0 + 10.0 * k as f64);
+            let y1 = y0 + pt(EM);
+            let (x0, x1) = (pt(x0), pt(x1 + advance(last)));
+            // pdftotext splits a line into words at its spaces.
+            let line: String = placed.iter().map(|&(_, c)| c).collect();
+            let words: String = line
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(|w| format!("<word xMin=\"{x0:.3}\" yMin=\"{y0:.3}\" xMax=\"{x1:.3}\" yMax=\"{y1:.3}\">{}</word>", xml_escape(w)))
+                .collect();
+            pages.push_str(&format!(
+                "      <block xMin=\"{x0:.3}\" yMin=\"{y0:.3}\" xMax=\"{x1:.3}\" yMax=\"{y1:.3}\">\n        <line xMin=\"{x0:.3}\" yMin=\"{y0:.3}\" xMax=\"{x1:.3}\" yMax=\"{y1:.3}\">{words}</line>\n      </block>\n"
+            ));
+        }
+        pages.push_str(&format!(
+            "      <block xMin=\"290\" yMin=\"790\" xMax=\"305\" yMax=\"802\"><line xMin=\"290\" yMin=\"790\" xMax=\"305\" yMax=\"802\"><word xMin=\"290\" yMin=\"790\" xMax=\"305\" yMax=\"802\">{}</word></line></block>\n    </flow>\n  </page>\n",
+            n + 1
+        ));
+    }
+    format!(
+        "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" \"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\"><html xmlns=\"http://www.w3.org/1999/xhtml\">\n<head>\n<title>关于召开会议的通知</title>\n<meta name=\"Author\" content=\"(anonymous)\"/>\n<meta name=\"CreationDate\" content=\"2023-03-01T08:00:00+08:00\"/>\n</head>\n<body>\n<doc>\n{pages}</doc>\n</body>\n</html>\n"
+    )
+}
+
+/// `pdftotext -bbox-layout` output (here printed by a shell line from the fake PDF) gives
+/// every sample's paragraphs back, each one line, and the PDF's title and date (not its
+/// placeholder author).
+#[cfg(unix)]
+#[test]
+fn pdf_line_boxes_give_the_paragraphs_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let samples = samples();
+    for (stem, text) in &samples {
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        pdf.extend(bbox_layout_xhtml(text).as_bytes());
+        std::fs::write(dir.path().join(format!("{stem}.pdf")), &pdf).expect("write");
+    }
+    let script = ["sh", "-c", "tail -n +2 \"$1\"", "sh", "{}"];
+    let ingest = ingest_for(
+        dir.path(),
+        IngestConfig {
+            pdf_command: script.map(String::from).to_vec(),
+            ..IngestConfig::default()
+        },
+    );
+    let discovery = ingest.discover();
+    assert_eq!(discovery.files.len(), samples.len());
+    for (file, (stem, text)) in discovery.files.iter().zip(&samples) {
+        let doc = match ingest.read(file).as_slice() {
+            [Ok(doc)] => doc.clone(),
+            other => panic!("{stem}: {other:?}"),
+        };
+        assert_eq!(doc.source.format, Some(Format::Pdf));
+        // A space a line broke at is not drawn, and comes back only between ASCII letters
+        // and digits: lines are compared without their spaces.
+        let unspaced = |text: &str| -> Vec<String> {
+            normalised_lines(text)
+                .iter()
+                .map(|l| l.replace(' ', ""))
+                .collect()
+        };
+        assert_eq!(unspaced(&doc.text), unspaced(text), "{stem}");
+        assert_eq!(doc.meta.title.as_deref(), Some("关于召开会议的通知"));
+        assert_eq!(doc.meta.author, None);
+        assert_eq!(
+            doc.meta.published.as_deref(),
+            Some("2023-03-01T08:00:00+08:00")
+        );
     }
 }
 
