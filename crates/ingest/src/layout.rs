@@ -16,24 +16,45 @@ pub(crate) struct Line {
     pub(crate) end_x: f64,
 }
 
-/// Where a document's full lines end: the furthest end that at least three lines reach
-/// (within half a character), so that one line running past the margin (an unbreakable address,
-/// hanging punctuation) does not make every other line look short; the furthest end when no
-/// three lines end together.
+/// Where a document's full lines end: among the long lines (reaching at least 60 % of the
+/// widest span), the end most of them share, within a character (a dense cluster: the lines
+/// of running text); ties go to the furthest. Lines running past the margin (an unbreakable
+/// address, hanging punctuation) are few and do not make every other line look short.
 fn right_margin<'a>(lines: impl Iterator<Item = &'a Line>) -> f64 {
-    let mut ends: Vec<(f64, f64)> = lines.map(|l| (l.end_x, l.size)).collect();
-    ends.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (i, &(end, size)) in ends.iter().enumerate() {
-        let near = ends
-            .iter()
-            .skip(i)
-            .take_while(|(e, _)| end - e <= 0.5 * size)
-            .count();
-        if near >= 3 {
-            return end;
+    let lines: Vec<&Line> = lines.collect();
+    let left = lines
+        .iter()
+        .map(|l| l.start_x)
+        .fold(f64::INFINITY, f64::min);
+    let far = lines
+        .iter()
+        .map(|l| l.end_x)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if lines.is_empty() {
+        return 0.0;
+    }
+    let mut ends: Vec<f64> = lines
+        .iter()
+        .filter(|l| l.end_x - left >= 0.6 * (far - left))
+        .map(|l| l.end_x)
+        .collect();
+    ends.sort_by(f64::total_cmp);
+    let mut sizes: Vec<f64> = lines.iter().map(|l| l.size).collect();
+    sizes.sort_by(f64::total_cmp);
+    let width = sizes.get(sizes.len() / 2).copied().unwrap_or(0.0);
+    // The window of `width` holding the most ends; its last end.
+    let (mut best, mut best_count) = (far, 0);
+    let mut start = 0;
+    for (last, &end) in ends.iter().enumerate() {
+        while ends.get(start).is_some_and(|&e| end - e > width) {
+            start += 1;
+        }
+        let count = last + 1 - start;
+        if count >= best_count {
+            (best, best_count) = (end, count);
         }
     }
-    ends.first().map_or(0.0, |e| e.0)
+    best
 }
 
 /// Whether a line holds nothing but a page number (`- 3 -`, `—3—`, `3`, `第3页`).
@@ -135,7 +156,7 @@ mod tests {
             "关于做好工作的通知\n各单位：\n为了做好今年的工作，现将有关事项通知如下。\n一、总体要求\n坚持稳中求进，推动高质量发展，把各项任务落到实处。\n2023年3月1日\n附件：1.工作方案\n2.任务清单"
         );
         let lines = [
-            // Size 5.6: ends within 2.8 of each other end together.
+            // Size 5.6: ends within 5.6 of each other end together.
             line("a", 0.0, 0.0, 530.0),
             line("b", 0.0, 0.0, 517.0),
             line("c", 0.0, 0.0, 515.5),
