@@ -153,6 +153,16 @@ fn is_placeholder(value: &str) -> bool {
     v.is_empty() || matches!(v, "(anonymous)" | "(unspecified)")
 }
 
+/// A title property that names the file or the program that made the PDF, not the
+/// document (`Microsoft Word - 讲话.docx`, `untitled`).
+fn is_file_title(title: &str) -> bool {
+    let t = title.trim().to_lowercase();
+    let file = [".doc", ".docx", ".wps", ".pdf", ".txt", ".rtf", ".ofd"]
+        .iter()
+        .any(|ext| t.ends_with(ext));
+    file || t.starts_with("microsoft word") || matches!(t.as_str(), "untitled" | "无标题" | "文档")
+}
+
 /// A numeric attribute of a `line` or `word` box.
 fn coordinate(e: &BytesStart<'_>, name: &str) -> Option<f64> {
     e.attributes()
@@ -176,8 +186,9 @@ fn text_attribute(e: &BytesStart<'_>, name: &str) -> Option<String> {
 
 /// The paragraphs and metadata of `pdftotext -bbox-layout` output: every `<line>` a
 /// [`Line`] (its `<word>`s joined by spaces, as `pdftotext` writes plain text; its height the
-/// font size), pages in order, joined by [`paragraphs`]; the `<title>` and the `Author` and
-/// `CreationDate` `<meta>`s unless `pdftotext`'s placeholders.
+/// font size), pages in order, joined by [`paragraphs`]; the `<title>` (unless it names a
+/// file or program) and the `Author`, `Subject` and `Keywords` `<meta>`s, unless
+/// `pdftotext`'s placeholders.
 pub(crate) fn bbox_layout_text(xhtml: &str) -> Result<(String, PageMeta), String> {
     let mut reader = reader(xhtml);
     let mut meta = PageMeta::default();
@@ -210,9 +221,10 @@ pub(crate) fn bbox_layout_text(xhtml: &str) -> Result<(String, PageMeta), String
             },
             Event::Empty(e) if e.local_name().as_ref() == "meta" => {
                 let value = text_attribute(&e, "content").filter(|v| !is_placeholder(v));
+                // `CreationDate` is left out: it is when the PDF was made, often a conversion
+                // years after the document; the date written in the text is the document's.
                 let slot = match text_attribute(&e, "name").as_deref() {
                     Some("Author") => &mut meta.author,
-                    Some("CreationDate") => &mut meta.published,
                     Some("Subject") => &mut meta.description,
                     Some("Keywords") => &mut meta.keywords,
                     _ => continue,
@@ -241,7 +253,7 @@ pub(crate) fn bbox_layout_text(xhtml: &str) -> Result<(String, PageMeta), String
                 "title" => {
                     meta.title = text
                         .take()
-                        .filter(|t| !is_placeholder(t))
+                        .filter(|t| !is_placeholder(t) && !is_file_title(t))
                         .map(|t| t.trim().to_string());
                 }
                 "line" => {
@@ -295,7 +307,9 @@ mod tests {
         );
         assert_eq!(meta.title.as_deref(), Some("关于做好工作的通知"));
         assert_eq!(meta.author, None);
-        assert_eq!(meta.published.as_deref(), Some("2023-03-01T08:00:00+08:00"));
+        assert_eq!(meta.published, None);
+        assert!(is_file_title("Microsoft Word - 讲话稿.docx") && is_file_title("无标题"));
+        assert!(!is_file_title("关于印发方案的通知"));
     }
 
     use super::*;
