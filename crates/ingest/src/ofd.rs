@@ -16,14 +16,13 @@
 //! bounded like a docx part, and all the parts of one file together by the same limit.
 
 use gongwen_model::PageMeta;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::XmlVersion;
+use quick_xml::events::Event;
 
 use crate::archive::Zip;
 use crate::decode::decode;
 use crate::docx::{read_part, DocxError, DocxLimits};
 use crate::layout::{paragraphs, Line};
-use crate::xml::{core_properties, next_event, reader, resolve_reference};
+use crate::xml::{attribute, core_properties, next_event, push_text, reader};
 
 /// The entry that makes a zip an OFD.
 pub(crate) const OFD_ROOT: &str = "OFD.xml";
@@ -177,16 +176,6 @@ fn element_texts(xml: &str, name: &str) -> Result<Vec<String>, String> {
             Event::Start(e) if e.local_name().as_ref() == name => {
                 current = Some(String::new());
             }
-            Event::Text(e) => {
-                if let Some(value) = current.as_mut() {
-                    value.push_str(&e.xml_content(XmlVersion::Implicit1_0));
-                }
-            }
-            Event::GeneralRef(e) => {
-                if let Some(value) = current.as_mut() {
-                    resolve_reference(&e, value);
-                }
-            }
             Event::End(e) if e.local_name().as_ref() == name => {
                 if let Some(value) = current.take() {
                     if !value.trim().is_empty() {
@@ -194,7 +183,11 @@ fn element_texts(xml: &str, name: &str) -> Result<Vec<String>, String> {
                     }
                 }
             }
-            _ => {}
+            event => {
+                if let Some(value) = current.as_mut() {
+                    push_text(&event, value);
+                }
+            }
         }
     }
     Ok(out)
@@ -216,18 +209,6 @@ fn page_locations(xml: &str) -> Result<Vec<String>, String> {
         }
     }
     Ok(out)
-}
-
-/// An attribute's value by local name, unescaped.
-fn attribute(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == name)
-        .and_then(|a| {
-            a.normalized_value(XmlVersion::Implicit1_0)
-                .ok()
-                .map(|v| v.into_owned())
-        })
 }
 
 /// Numbers of an attribute such as `Boundary="10 20 150 6"`.
@@ -334,13 +315,6 @@ fn page_lines(xml: &str) -> Result<Vec<Line>, String> {
                 }
                 _ => {}
             },
-            Event::Text(e) if code.is_some() => {
-                pending.push_str(&e.xml_content(XmlVersion::Implicit1_0));
-            }
-            Event::CData(e) if code.is_some() => {
-                pending.push_str(&e.xml_content(XmlVersion::Implicit1_0));
-            }
-            Event::GeneralRef(e) if code.is_some() => resolve_reference(&e, &mut pending),
             Event::End(e) => match e.local_name().as_ref() {
                 "TextCode" => {
                     if let (Some(c), Some(o)) = (code.take(), object) {
@@ -353,6 +327,7 @@ fn page_lines(xml: &str) -> Result<Vec<Line>, String> {
                 "TextObject" => object = None,
                 _ => {}
             },
+            event if code.is_some() => push_text(&event, &mut pending),
             _ => {}
         }
     }

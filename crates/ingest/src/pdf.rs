@@ -21,11 +21,10 @@ use std::time::{Duration, Instant};
 
 use gongwen_model::PageMeta;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::XmlVersion;
 
 use crate::decode::decode;
 use crate::layout::{paragraphs, Line};
-use crate::xml::{next_event, reader, resolve_reference};
+use crate::xml::{attribute, next_event, push_text, reader};
 
 /// Bytes of a command's standard error kept for the error message.
 const STDERR_BYTES: u64 = 64 * 1024;
@@ -165,23 +164,9 @@ fn is_file_title(title: &str) -> bool {
 
 /// A numeric attribute of a `line` or `word` box.
 fn coordinate(e: &BytesStart<'_>, name: &str) -> Option<f64> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == name)
-        .and_then(|a| a.value.trim().parse::<f64>().ok())
+    attribute(e, name)
+        .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|v| v.is_finite())
-}
-
-/// A string attribute by local name.
-fn text_attribute(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == name)
-        .and_then(|a| {
-            a.normalized_value(XmlVersion::Implicit1_0)
-                .ok()
-                .map(|v| v.into_owned())
-        })
 }
 
 /// The paragraphs and metadata of `pdftotext -bbox-layout` output: every `<line>` a
@@ -220,26 +205,16 @@ pub(crate) fn bbox_layout_text(xhtml: &str) -> Result<(String, PageMeta), String
                 _ => {}
             },
             Event::Empty(e) if e.local_name().as_ref() == "meta" => {
-                let value = text_attribute(&e, "content").filter(|v| !is_placeholder(v));
+                let value = attribute(&e, "content").filter(|v| !is_placeholder(v));
                 // `CreationDate` is left out: it is when the PDF was made, often a conversion
                 // years after the document; the date written in the text is the document's.
-                let slot = match text_attribute(&e, "name").as_deref() {
+                let slot = match attribute(&e, "name").as_deref() {
                     Some("Author") => &mut meta.author,
                     Some("Subject") => &mut meta.description,
                     Some("Keywords") => &mut meta.keywords,
                     _ => continue,
                 };
                 *slot = value.map(|v| v.trim().to_string());
-            }
-            Event::Text(e) => {
-                if let Some(t) = text.as_mut() {
-                    t.push_str(&e.xml_content(XmlVersion::Implicit1_0));
-                }
-            }
-            Event::GeneralRef(e) => {
-                if let Some(t) = text.as_mut() {
-                    resolve_reference(&e, t);
-                }
             }
             Event::End(e) => match e.local_name().as_ref() {
                 "word" => {
@@ -265,7 +240,11 @@ pub(crate) fn bbox_layout_text(xhtml: &str) -> Result<(String, PageMeta), String
                 }
                 _ => {}
             },
-            _ => {}
+            event => {
+                if let Some(t) = text.as_mut() {
+                    push_text(&event, t);
+                }
+            }
         }
     }
     Ok((paragraphs(&pages), meta))

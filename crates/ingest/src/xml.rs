@@ -5,7 +5,7 @@
 //! any other XML, where block-like elements and leaf elements end a line.
 
 use gongwen_model::PageMeta;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
 use crate::html::TextBuilder;
@@ -50,6 +50,29 @@ pub(crate) fn resolve_reference(name: &str, out: &mut String) {
     out.push('&');
     out.push_str(name);
     out.push(';');
+}
+
+/// Appends the text `event` carries (character data, CDATA, an entity reference) to `out`;
+/// any other event adds nothing.
+pub(crate) fn push_text(event: &Event<'_>, out: &mut String) {
+    match event {
+        Event::Text(e) => out.push_str(&e.xml_content(XmlVersion::Implicit1_0)),
+        Event::CData(e) => out.push_str(&e.xml_content(XmlVersion::Implicit1_0)),
+        Event::GeneralRef(e) => resolve_reference(e, out),
+        _ => {}
+    }
+}
+
+/// An attribute's value by local name, normalised (entities resolved).
+pub(crate) fn attribute(e: &BytesStart<'_>, name: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name)
+        .and_then(|a| {
+            a.normalized_value(XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 /// Lines with trailing whitespace removed, empty lines dropped.
