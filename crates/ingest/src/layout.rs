@@ -64,16 +64,16 @@ fn is_page_number(text: &str) -> bool {
     !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit())
 }
 
-/// The text of a document's pages: a line that spans the text width (starts at most two
-/// characters in and runs to the right margin) goes on into the next line (no line break)
-/// when that one starts at its page's left margin, not indented,
-/// so a paragraph wrapped over several lines, or over a page break, becomes one line again;
-/// a heading, a short last line of a paragraph and an indented first line break the line.
-/// The right margin is the document's ([`right_margin`]; a sparse last page's longest line
-/// is not taken for a full one), the left margin each page's own (odd and even pages of a
-/// bound document are shifted).
-/// Joined lines facing with ASCII letters or digits get a space (English words wrapped at a
-/// space). Lines holding only a page number are dropped.
+/// The text of a document's pages, a paragraph a line. A line that spans the text width
+/// (starts at most two characters in and reaches the right margin) goes on into the next one
+/// (no line break) when that one starts at its page's left margin, not indented: a paragraph
+/// wrapped over several lines, or over a page break, becomes one line again, while a
+/// heading, a paragraph's short last line and an indented first line end a line.
+///
+/// The right margin is the document's ([`right_margin`]; a sparse last page's longest line is
+/// not taken for a full one), the left margin each page's own (odd and even pages of a bound
+/// document are shifted). Joined lines facing with ASCII letters or digits get a space
+/// (English words wrapped at a space). Lines holding only a page number are dropped.
 pub(crate) fn paragraphs(pages: &[Vec<Line>]) -> String {
     let pages: Vec<Vec<&Line>> = pages
         .iter()
