@@ -760,7 +760,8 @@ fn unread_pdf_hint(m: &Manifest, pdf_command: &[String]) -> Option<String> {
     let failed = m.formats.get("pdf").map_or(0, |c| c.error);
     (failed > 0 && pdf_command.is_empty()).then(|| {
         format!(
-            "{failed} PDF file(s) not read: set [ingest] pdf_command to a converter, e.g. [\"pdftotext\", \"-bbox-layout\", \"-enc\", \"UTF-8\", \"{{}}\", \"-\"] (docs/ingest.md)"
+            "{failed} PDF file(s) not read: set [ingest] pdf_command to a converter, e.g. {} (docs/ingest.md)",
+            gongwen_ingest::PDF_COMMAND_EXAMPLE
         )
     })
 }

@@ -116,6 +116,14 @@ impl Ingest {
             );
             return vec![Err(failure(source, &ReadError::Archive(message)))];
         }
+        // A file inside: its id and path within the archive's, `n_bytes` its size.
+        let entry_source = |index: usize, name: &str, n_bytes: u64| SourceInfo {
+            doc_id: format!("{}-{index:06}", source.doc_id),
+            source_path: format!("{}!/{name}", source.source_path),
+            n_bytes,
+            duplicate_of: source.duplicate_of.clone(),
+            ..SourceInfo::default()
+        };
         let mut out = Vec::new();
         let mut budget = self.max_file_bytes;
         for index in 0..zip.len() {
@@ -134,33 +142,25 @@ impl Ingest {
                     }
                 }
                 Err(e) => {
-                    let entry_source = SourceInfo {
-                        doc_id: format!("{}-{index:06}", source.doc_id),
-                        source_path: format!("{}!/#{index}", source.source_path),
-                        ..source.clone()
+                    // An entry that cannot be listed keeps the archive's format and size.
+                    let unlisted = SourceInfo {
+                        format: source.format,
+                        ..entry_source(index, &format!("#{index}"), source.n_bytes)
                     };
                     let message = format!("corrupt zip archive: entry {index}: {e}");
-                    out.push(Err(failure(entry_source, &ReadError::Archive(message))));
+                    out.push(Err(failure(unlisted, &ReadError::Archive(message))));
                     continue;
                 }
             };
             if info.skipped {
                 continue;
             }
-            let entry_source = SourceInfo {
-                doc_id: format!("{}-{index:06}", source.doc_id),
-                source_path: format!("{}!/{}", source.source_path, info.name),
-                n_bytes: info.size,
-                duplicate_of: source.duplicate_of.clone(),
-                ..SourceInfo::default()
-            };
             match self.read_entry(&mut zip, index, &info, &mut budget) {
                 Ok(bytes) => {
-                    let mut entry_source = entry_source;
-                    entry_source.n_bytes = bytes.len() as u64;
-                    out.extend(self.read_content(bytes, entry_source, depth + 1));
+                    let entry = entry_source(index, &info.name, bytes.len() as u64);
+                    out.extend(self.read_content(bytes, entry, depth + 1));
                 }
-                Err(e) => out.push(Err(failure(entry_source, &e))),
+                Err(e) => out.push(Err(failure(entry_source(index, &info.name, info.size), &e))),
             }
         }
         if out.is_empty() {

@@ -166,6 +166,11 @@ fn default_author_key() -> String {
 fn default_csv_delimiter() -> String {
     ",".into()
 }
+/// The `pdf_command` the messages suggest (poppler's `pdftotext`, with line boxes), as written
+/// in `pipeline.toml`.
+pub const PDF_COMMAND_EXAMPLE: &str =
+    r#"["pdftotext", "-bbox-layout", "-enc", "UTF-8", "{}", "-"]"#;
+
 fn default_command_timeout_seconds() -> f64 {
     60.0
 }
@@ -405,7 +410,7 @@ pub enum ReadError {
     #[error("{0}")]
     Ofd(#[from] ofd::OfdError),
     /// A PDF, and no `ingest.pdf_command` to read it with.
-    #[error("pdf not read: set ingest.pdf_command to a converter such as [\"pdftotext\", \"-bbox-layout\", \"-enc\", \"UTF-8\", \"{{}}\", \"-\"]")]
+    #[error("pdf not read: set ingest.pdf_command to a converter such as {PDF_COMMAND_EXAMPLE}")]
     PdfWithoutCommand,
     /// `ingest.pdf_command` failed on a PDF.
     #[error("pdf: {0}")]
@@ -656,6 +661,8 @@ impl Ingest {
             return vec![Err(failure(source, &ReadError::ZeroBytes))];
         }
         let ext = sniff::extension(&source.source_path);
+        // Office packages and OFDs are read from UTF-8 XML.
+        let utf8 = |(text, meta): (String, PageMeta)| (text, meta, "UTF-8");
         let (format, extracted) = match sniff::magic(&bytes) {
             // A zip is an archive of documents, unless it is an office document (a `.docx`
             // always is one: it fails as such).
@@ -667,12 +674,10 @@ impl Ingest {
                     if ofd::is_ofd(&zip) || ext == "ofd" =>
                 {
                     let extracted = ofd::extract_ofd(zip, &self.docx_limits);
-                    let utf8 = |(text, meta)| (text, meta, "UTF-8");
                     (Format::Ofd, extracted.map(utf8).map_err(ReadError::from))
                 }
                 archive::Opened::Archive(zip) | archive::Opened::Package(zip) => {
                     let (format, extracted) = docx::extract_package(zip, &self.docx_limits);
-                    let utf8 = |(text, meta)| (text, meta, "UTF-8");
                     (format, extracted.map(utf8).map_err(ReadError::from))
                 }
                 archive::Opened::Unreadable(e) if ext == "zip" => (

@@ -123,9 +123,7 @@ pub fn word_text(xml: &str) -> Result<String, String> {
                 "p" | "tc" if fallback_depth == 0 => out.push('\n'),
                 _ => {}
             },
-            Event::Text(e) if in_text => out.push_str(&e.xml_content(XmlVersion::Implicit1_0)),
-            Event::CData(e) if in_text => out.push_str(&e.xml_content(XmlVersion::Implicit1_0)),
-            Event::GeneralRef(e) if in_text => resolve_reference(&e, &mut out),
+            event if in_text => push_text(&event, &mut out),
             _ => {}
         }
     }
@@ -256,13 +254,7 @@ pub fn odf_text(xml: &str) -> Result<String, String> {
                 "p" | "h" => out.push('\n'),
                 _ => {}
             },
-            Event::Text(e) if in_body && skipping == 0 => {
-                out.push_str(&e.xml_content(XmlVersion::Implicit1_0));
-            }
-            Event::CData(e) if in_body && skipping == 0 => {
-                out.push_str(&e.xml_content(XmlVersion::Implicit1_0));
-            }
-            Event::GeneralRef(e) if in_body && skipping == 0 => resolve_reference(&e, &mut out),
+            event if in_body && skipping == 0 => push_text(&event, &mut out),
             _ => {}
         }
     }

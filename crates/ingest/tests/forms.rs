@@ -5,7 +5,7 @@ use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
 use encoding_rs::{Encoding, BIG5, GB18030};
-use gongwen_ingest::{Ingest, IngestConfig};
+use gongwen_ingest::{Discovery, Ingest, IngestConfig};
 use gongwen_model::{Format, RawDoc};
 
 fn samples() -> Vec<(String, String)> {
@@ -78,11 +78,7 @@ fn samples_read_as(ext: &str, format: Format, make: impl Fn(&str) -> Vec<u8>) ->
 }
 
 fn name_of(doc: &RawDoc) -> String {
-    Path::new(&doc.source.source_path)
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .into_owned()
+    name_of_path(&doc.source.source_path)
 }
 
 /// Non-empty lines with whitespace runs collapsed: what HTML and docx must preserve.
@@ -1126,11 +1122,7 @@ fn duplicates_are_marked_in_path_order() {
     std::fs::write(dir.path().join("a.txt"), &text).expect("write");
     std::fs::write(dir.path().join("sub/c.txt"), &text).expect("write");
     let discovery = ingest_for(dir.path(), IngestConfig::default()).discover();
-    let paths: Vec<String> = discovery
-        .files
-        .iter()
-        .map(|f| name_of_path(&f.path))
-        .collect();
+    let paths = found_names(&discovery);
     assert_eq!(paths, ["a.txt", "b.txt", "c.txt"]);
     let first = &discovery.files[0];
     assert_eq!(first.duplicate_of, None);
@@ -1149,31 +1141,44 @@ fn name_of_path(path: &str) -> String {
         .into_owned()
 }
 
-#[test]
-fn globs_and_hidden_files_filter_the_walk() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for name in [
-        "keep.txt",
-        "skip.log",
-        ".hidden.txt",
-        "old/keep2.txt",
-        ".git/config.txt",
-    ] {
-        let path = dir.path().join(name);
+/// The file names of what the walk found, in its order.
+fn found_names(discovery: &Discovery) -> Vec<String> {
+    discovery
+        .files
+        .iter()
+        .map(|f| name_of_path(&f.path))
+        .collect()
+}
+
+/// Writes a file at every relative path of `names` (its folders made), holding `内容 <name>`.
+fn write_named_files(dir: &Path, names: &[&str]) {
+    for name in names {
+        let path = dir.join(name);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(&path, format!("内容 {name}")).expect("write");
     }
+}
+
+#[test]
+fn globs_and_hidden_files_filter_the_walk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_named_files(
+        dir.path(),
+        &[
+            "keep.txt",
+            "skip.log",
+            ".hidden.txt",
+            "old/keep2.txt",
+            ".git/config.txt",
+        ],
+    );
     let config = IngestConfig {
         include: vec!["*.txt".into()],
         exclude: vec!["old".into()],
         ..IngestConfig::default()
     };
     let discovery = ingest_for(dir.path(), config).discover();
-    let names: Vec<String> = discovery
-        .files
-        .iter()
-        .map(|f| name_of_path(&f.path))
-        .collect();
+    let names = found_names(&discovery);
     assert_eq!(names, ["keep.txt"]);
     assert!(discovery.skipped >= 3, "{}", discovery.skipped);
     let config = IngestConfig {
@@ -1189,22 +1194,17 @@ fn globs_and_hidden_files_filter_the_walk() {
 #[test]
 fn resources_of_saved_pages_are_left_out_by_extension() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for name in [
-        "page.htm",
-        "page_files/style.CSS",
-        "page_files/jquery.js",
-        "page_files/logo.gif",
-    ] {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, format!("内容 {name}")).expect("write");
-    }
+    write_named_files(
+        dir.path(),
+        &[
+            "page.htm",
+            "page_files/style.CSS",
+            "page_files/jquery.js",
+            "page_files/logo.gif",
+        ],
+    );
     let discovery = ingest_for(dir.path(), IngestConfig::default()).discover();
-    let names: Vec<String> = discovery
-        .files
-        .iter()
-        .map(|f| name_of_path(&f.path))
-        .collect();
+    let names = found_names(&discovery);
     assert_eq!(names, ["page.htm"]);
     assert_eq!(discovery.skipped, 3);
     let everything = IngestConfig {
@@ -1253,11 +1253,7 @@ fn file_names_that_are_not_utf8_are_read_and_kept_apart() {
     let ingest = ingest_for(dir.path(), IngestConfig::default());
     let discovery = ingest.discover();
     assert!(discovery.failures.is_empty(), "{:?}", discovery.failures);
-    let shown: Vec<String> = discovery
-        .files
-        .iter()
-        .map(|f| name_of_path(&f.path))
-        .collect();
+    let shown = found_names(&discovery);
     assert_eq!(shown, ["\\xB0\\xA1.txt", "\\xB0\\xA2.txt"]);
     for (k, file) in discovery.files.iter().enumerate() {
         let docs = ingest.read(file);
